@@ -1,0 +1,1 @@
+public enum BatonCLI { public static func main(_ args: [String]) -> Int32 { 0 } }

@@ -1,0 +1,118 @@
+import CSQLite
+import Foundation
+
+/// A connection to one SQLite file. Owns the `sqlite3` handle (closed on deinit), caches prepared
+/// statements, runs `BEGIN IMMEDIATE` transactions, and registers Baton's SQL functions.
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: Statement] = [:]
+    private var transactionDepth = 0
+
+    /// Opens (creating when needed) the database at `path`, in WAL mode with `synchronous=NORMAL`,
+    /// foreign keys on and a busy timeout, with the aggregate functions registered.
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 30_000) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let error = SQLiteError.from(db, code: code, sql: nil)
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(extendedCode: error.extendedCode, message: "cannot open \(path): \(error.message)")
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        if !readOnly {
+            try execute("PRAGMA journal_mode=WAL")
+        }
+        try execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;")
+        try SQLFunctions.register(on: self)
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements with no parameters and no results.
+    public func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if code != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_free(errorMessage)
+            throw SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: message, sql: sql)
+        }
+    }
+
+    /// A new, uncached prepared statement.
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(database: self, sql: sql)
+    }
+
+    /// A prepared statement from the connection's cache (prepared on first use).
+    public func cached(_ sql: String) throws -> Statement {
+        if let statement = cache[sql] { return statement }
+        let statement = try Statement(database: self, sql: sql)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// Runs a cached statement with positional parameters.
+    public func run(_ sql: String, _ values: [SQLBindable] = []) throws {
+        try cached(sql).run(values)
+    }
+
+    /// Runs a cached query and returns every row.
+    public func rows(_ sql: String, _ values: [SQLBindable] = []) throws -> [Row] {
+        try cached(sql).rows(values)
+    }
+
+    /// The first column of the first row, or nil when there is no row.
+    public func scalar(_ sql: String, _ values: [SQLBindable] = []) throws -> SQLValue? {
+        var result: SQLValue?
+        let statement = try cached(sql)
+        try statement.forEach(values) { s in
+            if result == nil { result = s.value(at: 0) }
+        }
+        return result
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    public var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` in a transaction: `BEGIN IMMEDIATE` at the outermost level (so writers queue on the
+    /// busy timeout instead of failing at commit), a savepoint when nested. Any thrown error rolls back.
+    @discardableResult
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        transactionDepth += 1
+        defer { transactionDepth -= 1 }
+        let savepoint = "baton_sp\(transactionDepth)"
+        if transactionDepth == 1 {
+            try execute("BEGIN IMMEDIATE")
+        } else {
+            try execute("SAVEPOINT \(savepoint)")
+        }
+        do {
+            let result = try body()
+            if transactionDepth == 1 { try execute("COMMIT") } else { try execute("RELEASE \(savepoint)") }
+            return result
+        } catch {
+            if transactionDepth == 1 {
+                try? execute("ROLLBACK")
+            } else {
+                try? execute("ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
+            }
+            throw error
+        }
+    }
+
+    /// Quotes an identifier for SQL.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,4 @@
+import BatonCLI
+import Foundation
+
+exit(BatonCLI.main(Array(CommandLine.arguments.dropFirst())))
