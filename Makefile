@@ -1,0 +1,45 @@
+# Baton — the two commands a newcomer runs: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BASE_PACKAGES := libsqlite3-dev libxlsxwriter-dev pkg-config sqlite3
+TEST_PACKAGES := chromium prometheus python3-pip
+DEMO_DIR ?= demo
+BATON_RELEASE := .build/release/baton
+
+# Installs the Debian packages in $(1) that are missing, with one `apt-get update` first.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+.PHONY: deps test-deps build release test demo bench clean
+
+deps:
+	$(call apt_install,$(BASE_PACKAGES))
+
+test-deps: deps
+	$(call apt_install,$(TEST_PACKAGES))
+	@python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install -q openpyxl || python3 -m pip install -q --break-system-packages openpyxl
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: release
+	@bash samples/demo.sh "$(BATON_RELEASE)" "$(DEMO_DIR)"
+
+bench: release
+	@bash samples/bench.sh "$(BATON_RELEASE)"
+
+clean:
+	rm -rf .build "$(DEMO_DIR)"

@@ -1,0 +1,169 @@
+import Foundation
+import Orchestration
+import SQLite
+
+/// The `baton` command line as a library: `main` parses, dispatches and maps errors to exit codes
+/// (0 success, 1 failure, 64 usage), so tests can run it in-process with captured output.
+public enum BatonCLI {
+    public static let version = "0.1.0"
+
+    /// Runs `baton` with `arguments` (without the program name), writing to the process's stdout and stderr.
+    public static func main(_ arguments: [String]) -> Int32 {
+        let out = Output(handle: FileHandle.standardOutput)
+        let err = Output(handle: FileHandle.standardError)
+        defer { out.flush(); err.flush() }
+        let context = CLIContext(out: out, err: err, stderrIsTerminal: isatty(2) == 1)
+        return run(arguments, context: context)
+    }
+
+    /// Runs `baton` in-process with the given context.
+    public static func run(_ arguments: [String], context: CLIContext) -> Int32 {
+        var context = context
+        var args: [String] = []
+        var i = 0
+        var globalError: String?
+        // Global options may stand anywhere before `--`.
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { args.append(contentsOf: arguments[i...]); break }
+            if a == "--db" {
+                if i + 1 < arguments.count { context.globalDatabase = arguments[i + 1]; i += 2; continue }
+                globalError = "--db needs a value (a path to the store)"
+            } else if a.hasPrefix("--db=") {
+                context.globalDatabase = String(a.dropFirst(5)); i += 1; continue
+            }
+            args.append(a)
+            i += 1
+        }
+        let root = Commands.root
+        if let globalError { return fail(UsageError(message: globalError, usage: HelpFormatter.usageLine(root, path: ["baton"])), context) }
+        do {
+            return try dispatch(args, spec: root, path: ["baton"], context: context)
+        } catch {
+            return fail(error, context)
+        }
+    }
+
+    static func fail(_ error: Error, _ context: CLIContext) -> Int32 {
+        switch error {
+        case let e as UsageError:
+            context.err.line("Error: \(e.message)")
+            context.err.line(e.usage)
+            return 64
+        case let e as ExitCode:
+            return e.code
+        case let e as SQLiteError:
+            context.err.line("Error: \(e.isBusy ? "the store is busy (another baton is writing); try again: " : "")\(e.message)")
+            return 1
+        default:
+            context.err.line("Error: \(error)")
+            return 1
+        }
+    }
+
+    static func dispatch(_ args: [String], spec: CommandSpec, path: [String], context: CLIContext) throws -> Int32 {
+        if let first = args.first, !spec.subcommands.isEmpty {
+            if first == "help" {
+                var target = spec, targetPath = path
+                for name in args.dropFirst() {
+                    guard let sub = target.subcommands.first(where: { $0.name == name }) else {
+                        throw UsageError(message: "no command '\(name)' under '\(targetPath.joined(separator: " "))'\(Suggest.didYouMean(name, in: target.subcommands.map(\.name)))",
+                                         usage: HelpFormatter.usageLine(target, path: targetPath))
+                    }
+                    target = sub
+                    targetPath.append(name)
+                }
+                context.out.write(HelpFormatter.help(target, path: targetPath))
+                return 0
+            }
+            if first == "--version" && path.count == 1 { context.out.line("baton \(version)"); return 0 }
+            if !first.hasPrefix("-") {
+                guard let sub = spec.subcommands.first(where: { $0.name == first }) else {
+                    if spec.run == nil {
+                        throw UsageError(message: "unknown command '\(first)'\(Suggest.didYouMean(first, in: spec.subcommands.map(\.name)))",
+                                         usage: HelpFormatter.usageLine(spec, path: path))
+                    }
+                    return try invoke(args, spec: spec, path: path, context: context)
+                }
+                return try dispatch(Array(args.dropFirst()), spec: sub, path: path + [first], context: context)
+            }
+        }
+        if spec.run == nil {
+            if args.isEmpty || args.contains("-h") || args.contains("--help") {
+                context.out.write(HelpFormatter.help(spec, path: path))
+                return 0
+            }
+            throw UsageError(message: "'\(path.joined(separator: " "))' needs a subcommand", usage: HelpFormatter.usageLine(spec, path: path))
+        }
+        return try invoke(args, spec: spec, path: path, context: context)
+    }
+
+    static func invoke(_ args: [String], spec: CommandSpec, path: [String], context: CLIContext) throws -> Int32 {
+        if args.contains("-h") || args.contains("--help") {
+            context.out.write(HelpFormatter.help(spec, path: path))
+            return 0
+        }
+        var values: [String: [String]] = [:]
+        var flags = Set<String>()
+        var positionals: [String] = []
+        let usage = HelpFormatter.usageLine(spec, path: path)
+        var i = 0
+        var onlyPositionals = false
+        while i < args.count {
+            let a = args[i]
+            i += 1
+            if onlyPositionals || !a.hasPrefix("-") || a == "-" || (a.count > 1 && a.dropFirst().first!.isNumber) {
+                positionals.append(a)
+                continue
+            }
+            if a == "--" { onlyPositionals = true; continue }
+            var name: String
+            var inline: String? = nil
+            if a.hasPrefix("--") {
+                name = String(a.dropFirst(2))
+                if let eq = name.firstIndex(of: "=") {
+                    inline = String(name[name.index(after: eq)...])
+                    name = String(name[..<eq])
+                }
+            } else {
+                let c = a.dropFirst().first!
+                guard let o = spec.options.first(where: { $0.short == c }) else {
+                    throw UsageError(message: "unknown option '\(a)'", usage: usage)
+                }
+                name = o.name
+                if a.count > 2 { inline = String(a.dropFirst(2)) }
+            }
+            guard let option = spec.options.first(where: { $0.name == name }) else {
+                let names = spec.options.map(\.name)
+                let hint = Suggest.closest(name, in: names).map { "; did you mean '--\($0)'?" } ?? ""
+                throw UsageError(message: "unknown option '--\(name)'\(hint)", usage: usage)
+            }
+            if option.valueName == nil {
+                if inline != nil { throw UsageError(message: "--\(name) takes no value", usage: usage) }
+                flags.insert(name)
+                continue
+            }
+            let value: String
+            if let inline { value = inline }
+            else {
+                guard i < args.count else { throw UsageError(message: "--\(name) needs a value (<\(option.valueName!)>)", usage: usage) }
+                value = args[i]
+                i += 1
+            }
+            if !option.repeating, values[name] != nil {
+                throw UsageError(message: "--\(name) given more than once", usage: usage)
+            }
+            values[name, default: []].append(value)
+        }
+        let required = spec.arguments.filter { !$0.optional }.count
+        if positionals.count < required {
+            let missing = spec.arguments.filter { !$0.optional }[positionals.count]
+            throw UsageError(message: "missing <\(missing.name)>", usage: usage)
+        }
+        if !(spec.arguments.last?.variadic ?? false), positionals.count > spec.arguments.count {
+            throw UsageError(message: "unexpected argument '\(positionals[spec.arguments.count])'", usage: usage)
+        }
+        let invocation = Invocation(path: path, spec: spec, values: values, flags: flags, arguments: positionals, context: context)
+        return try spec.run!(invocation)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Orchestration
+import SQLite
+
+/// The command tree. Each command group lives in its own file as a `CommandSpec`.
+enum Commands {
+    static var root: CommandSpec {
+        CommandSpec(
+            name: "baton",
+            abstract: "Orchestrate internal services, record every step, and report on the flow.",
+            discussion: """
+            Baton records tickets moving through services' steps in a SQLite store, and computes cycle times,
+            stalled steps, team load and automation readiness as HTML, CSV and XLSX reports.
+            """,
+            subcommands: [
+                StoreCommands.initialize, ServiceCommands.group, TicketCommands.group, StepCommands.group,
+                StepCommands.task, ViewCommands.queue, ViewCommands.open, StoreCommands.rebuild,
+            ] + extensions,
+            sections: [("EXIT STATUS", "0 success, 1 failure (the store is unchanged), 64 usage error."),
+                       ("ENVIRONMENT", "BATON_DB  the store when --db is not given (default ./baton.db).")])
+    }
+
+    /// Command groups added by the import, reporting and scheduling layers.
+    static var extensions: [CommandSpec] { [] }
+}
+
+/// Helpers shared by commands.
+enum CommandSupport {
+    /// Opens an existing store (or explains how to create one).
+    static func store(_ inv: Invocation) throws -> OrchestrationStore {
+        try OrchestrationStore(existingPath: inv.databasePath)
+    }
+
+    /// Parses an instant option such as `--at`; nil when absent.
+    static func instant(_ inv: Invocation, _ name: String) throws -> Int64? {
+        guard let text = inv.value(name) else { return nil }
+        guard let t = Instant.parse(text) else {
+            throw inv.usageError("--\(name) '\(text)' is not an ISO 8601 date-time (e.g. 2026-03-02T09:15:00Z or 2026-03-02T10:15:00+01:00)")
+        }
+        return t
+    }
+
+    /// `key=value` pairs from a repeatable option.
+    static func pairs(_ inv: Invocation, _ name: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in inv.all(name) {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw inv.usageError("--\(name) '\(item)' must be key=value")
+            }
+            result[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        return result
+    }
+
+    static func actor(_ inv: Invocation) -> String {
+        inv.value("by") ?? inv.context.environment["BATON_ACTOR"] ?? inv.context.environment["USER"] ?? "unknown"
+    }
+}

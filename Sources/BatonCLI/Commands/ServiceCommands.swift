@@ -1,0 +1,77 @@
+import Foundation
+import Orchestration
+import SQLite
+
+enum ServiceCommands {
+    static let group = CommandSpec(
+        name: "service",
+        abstract: "Define services: their intake form and ordered steps, each owned by a team.",
+        subcommands: [apply, list, show])
+
+    static let apply = CommandSpec(
+        name: "apply",
+        abstract: "Validate service definitions (JSON) and store each one that changed as a new version.",
+        discussion: """
+        Open tickets keep the version they were opened with. Unknown team keys create the team.
+        Example: baton service apply samples/services/*.json
+        """,
+        arguments: [.arg("files", "Service definition files (JSON).", variadic: true)],
+        run: { inv in
+            let store = try CommandSupport.store(inv)
+            // Validate every file before storing any: all or nothing.
+            let definitions = try inv.arguments.map { try ServiceDefinition.load(path: $0) }
+            try store.db.transaction {
+                for (file, definition) in zip(inv.arguments, definitions) {
+                    switch try store.apply(definition) {
+                    case .created(let v): inv.out.line("\(definition.key): created (version \(v)) from \(file)")
+                    case .updated(let v): inv.out.line("\(definition.key): changed, now version \(v)")
+                    case .unchanged(let v): inv.out.line("\(definition.key): unchanged (version \(v))")
+                    }
+                }
+            }
+            return 0
+        })
+
+    static let list = CommandSpec(
+        name: "list",
+        abstract: "List services (latest versions) with their ticket counts.",
+        options: [RowFormat.option],
+        run: { inv in
+            let format = try RowFormat.from(inv)
+            let store = try CommandSupport.store(inv)
+            RowPrinter.print(try store.serviceList(), format: format, to: inv.out)
+            return 0
+        })
+
+    static let show = CommandSpec(
+        name: "show",
+        abstract: "Show a service's steps, teams, targets and intake form.",
+        arguments: [.arg("key", "The service key.")],
+        options: [.value("version", "N", "A stored version (default: the latest)."), RowFormat.option],
+        run: { inv in
+            let format = try RowFormat.from(inv)
+            let store = try CommandSupport.store(inv)
+            let key = inv.arguments[0]
+            let version = try inv.value("version").map { v -> Int in
+                guard let n = Int(v) else { throw inv.usageError("--version must be a number") }
+                return n
+            }
+            guard let service = try store.service(key, version: version) else {
+                throw ActionRefused("no service '\(key)'\(version.map { " version \($0)" } ?? "")\(Suggest.didYouMean(key, in: try store.serviceKeys()))")
+            }
+            let d = service.definition
+            if format == .table {
+                inv.out.line("\(d.name) (\(d.key), version \(service.version), \(service.enforceOrder ? "enforced order" : "flexible order"), from \(service.origin))")
+                if !d.intake.isEmpty {
+                    inv.out.line("Intake: " + d.intake.map { "\($0.key) (\($0.type.rawValue)\($0.required ? ", required" : ""))" }.joined(separator: ", "))
+                }
+                inv.out.line()
+            }
+            let rows: [[SQLValue]] = d.steps.enumerated().map { i, s in
+                [.integer(Int64(i + 1)), .text(s.key), .text(s.name), s.team.map(SQLValue.text) ?? .null, .text(s.kind.rawValue),
+                 s.target.map(SQLValue.text) ?? .null, .text((s.tasks ?? []).joined(separator: "; "))]
+            }
+            RowPrinter.print(columns: ["position", "step", "name", "team", "kind", "target", "tasks"], rows: rows, format: format, to: inv.out)
+            return 0
+        })
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Orchestration
+import SQLite
+
+enum TicketCommands {
+    static let group = CommandSpec(
+        name: "ticket",
+        abstract: "Open, show, close and cancel tickets.",
+        subcommands: [open, show, close, cancel])
+
+    static let open = CommandSpec(
+        name: "open",
+        abstract: "Open a ticket for a service and print its id.",
+        discussion: "Intake fields are checked against the service's form (required, type, choice options).\nExample: baton ticket open onboarding --title 'Onboard Ana' --requester ana --field employee=Ana --field start_date=2026-12-01",
+        arguments: [.arg("service", "The service key.")],
+        options: [
+            .value("title", "TEXT", "What the request is about."),
+            .value("requester", "WHO", "Who asks (default: $BATON_ACTOR, else $USER)."),
+            .value("field", "KEY=VALUE", "An intake value.", repeating: true),
+            .value("at", "TIME", "When it was opened, ISO 8601 (default: now)."),
+            .value("id", "ID", "Use this ticket id instead of the next T-NNNN."),
+        ],
+        run: { inv in
+            let title = try inv.required("title")
+            let store = try CommandSupport.store(inv)
+            let requester = inv.value("requester") ?? CommandSupport.actor(inv)
+            let id = try store.openTicket(service: inv.arguments[0], title: title, requester: requester,
+                                          fields: try CommandSupport.pairs(inv, "field"),
+                                          at: try CommandSupport.instant(inv, "at") ?? Instant.now(), id: inv.value("id"))
+            inv.out.line(id)
+            return 0
+        })
+
+    static let show = CommandSpec(
+        name: "show",
+        abstract: "The requester's view: a ticket's service, state, and every step with its team, state, since when and who.",
+        arguments: [.arg("id", "The ticket id.")],
+        options: [RowFormat.option],
+        run: { inv in
+            let format = try RowFormat.from(inv)
+            let store = try CommandSupport.store(inv)
+            let view = try store.ticketView(inv.arguments[0])
+            let t = view.ticket
+            switch format {
+            case .json:
+                var header = "{\"id\": \(JSONText.string(t.id)), \"service\": \(JSONText.string(t.service)), \"service_version\": \(t.serviceVersion), "
+                header += "\"title\": \(JSONText.value(t.title.map(SQLValue.text) ?? .null)), \"requester\": \(JSONText.value(t.requester.map(SQLValue.text) ?? .null)), "
+                header += "\"state\": \(JSONText.string(t.state.rawValue)), \"opened_at\": \(JSONText.string(Instant.iso(t.openedAt ?? 0))), "
+                header += "\"closed_at\": \(t.closedAt.map { JSONText.string(Instant.iso($0)) } ?? "null"), "
+                header += "\"intake\": {" + t.intake.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)): \(JSONText.string($0.value))" }.joined(separator: ", ") + "}, "
+                header += "\"steps\": "
+                inv.out.write(header)
+                RowPrinter.print(columns: view.columns, rows: view.rows, format: .json, to: inv.out)
+                inv.out.line("}")
+            case .csv:
+                RowPrinter.print(columns: view.columns, rows: view.rows, format: .csv, to: inv.out)
+            case .table:
+                inv.out.line("\(t.id)  \(RowPrinter.tableCell(.text(t.title ?? "")))")
+                inv.out.line("Service:   \(view.serviceName) (\(t.service) v\(t.serviceVersion))")
+                inv.out.line("Requester: \(t.requester ?? "")")
+                var state = "State:     \(t.state.rawValue), opened \(Instant.iso(t.openedAt ?? 0))"
+                if let c = t.closedAt { state += ", closed \(Instant.iso(c))" }
+                if let c = t.cancelledAt { state += ", cancelled \(Instant.iso(c))" }
+                inv.out.line(state)
+                for (k, v) in t.intake.sorted(by: { $0.key < $1.key }) { inv.out.line("  \(k): \(RowPrinter.tableCell(.text(v)))") }
+                inv.out.line()
+                RowPrinter.print(columns: view.columns, rows: view.rows, format: .table, to: inv.out)
+            }
+            return 0
+        })
+
+    static func ending(_ kind: EventKind, _ abstract: String) -> CommandSpec {
+        CommandSpec(
+            name: kind == .closed ? "close" : "cancel",
+            abstract: abstract,
+            arguments: [.arg("id", "The ticket id.")],
+            options: [.value("by", "WHO", "Who did it (default: $BATON_ACTOR, else $USER)."),
+                      .value("at", "TIME", "When, ISO 8601 (default: now)."),
+                      .value("note", "TEXT", "Why.")],
+            run: { inv in
+                let store = try CommandSupport.store(inv)
+                let id = inv.arguments[0]
+                try store.record(Event(ticketID: id, kind: kind, at: try CommandSupport.instant(inv, "at") ?? Instant.now(),
+                                       actor: CommandSupport.actor(inv), source: "cli", note: inv.value("note")))
+                inv.out.line("\(id) \(kind.rawValue)")
+                return 0
+            })
+    }
+
+    static let close = ending(.closed, "Close a ticket whose steps are all done or skipped.")
+    static let cancel = ending(.cancelled, "Cancel a ticket; its open steps end with it.")
+}
+
+enum StepCommands {
+    static let actions: [(String, EventKind, String)] = [
+        ("start", .started, "Start work on a ready step."),
+        ("complete", .completed, "Complete a step; in an enforced-order service the next step becomes ready."),
+        ("skip", .skipped, "Skip a step that is not needed for this ticket."),
+        ("reopen", .reopened, "Reopen a done or skipped step: a new attempt, ready now (rework)."),
+        ("pause", .paused, "Pause an active step (e.g. waiting on the requester); paused time is not active age."),
+        ("resume", .resumed, "Resume a paused step."),
+    ]
+
+    static var group: CommandSpec {
+        CommandSpec(
+            name: "step",
+            abstract: "Move a ticket's step: start, complete, skip, reopen, pause, resume.",
+            discussion: "Enforced-order services refuse to start or complete a step before the previous one is done.",
+            subcommands: actions.map { name, kind, abstract in
+                CommandSpec(
+                    name: name, abstract: abstract,
+                    arguments: [.arg("ticket", "The ticket id."), .arg("step", "The step key.")],
+                    options: [.value("by", "WHO", "Who did it (default: $BATON_ACTOR, else $USER)."),
+                              .value("at", "TIME", "When, ISO 8601 (default: now); not earlier than the ticket's latest event."),
+                              .value("note", "TEXT", "A note kept with the event.")],
+                    run: { inv in
+                        let store = try CommandSupport.store(inv)
+                        let (ticket, step) = (inv.arguments[0], inv.arguments[1])
+                        try store.record(Event(ticketID: ticket, step: step, kind: kind,
+                                               at: try CommandSupport.instant(inv, "at") ?? Instant.now(),
+                                               actor: CommandSupport.actor(inv), source: "cli", note: inv.value("note")))
+                        let state = try store.loadTicket(ticket)
+                        var message = "\(ticket) \(step): \(kind.rawValue)"
+                        if state?.state == .closed && kind != .reopened { message += "; every step is done, the ticket is closed" }
+                        inv.out.line(message)
+                        return 0
+                    })
+            })
+    }
+
+    static let task = CommandSpec(
+        name: "task",
+        abstract: "Tick off a step's checklist items.",
+        subcommands: [CommandSpec(
+            name: "done",
+            abstract: "Mark a task of a step done.",
+            arguments: [.arg("ticket", "The ticket id."), .arg("step", "The step key."), .arg("task", "The task, as named in the service definition.")],
+            options: [.value("by", "WHO", "Who did it."), .value("at", "TIME", "When, ISO 8601 (default: now).")],
+            run: { inv in
+                let store = try CommandSupport.store(inv)
+                try store.record(Event(ticketID: inv.arguments[0], step: inv.arguments[1], kind: .taskDone,
+                                       at: try CommandSupport.instant(inv, "at") ?? Instant.now(),
+                                       actor: CommandSupport.actor(inv), source: "cli", task: inv.arguments[2]))
+                inv.out.line("\(inv.arguments[0]) \(inv.arguments[1]): task '\(inv.arguments[2])' done")
+                return 0
+            })])
+}
+
+enum ViewCommands {
+    static let queue = CommandSpec(
+        name: "queue",
+        abstract: "A team's queue: its ready, active and paused steps, oldest first, with their age.",
+        arguments: [.arg("team", "The team key.")],
+        options: [RowFormat.option],
+        run: { inv in
+            let format = try RowFormat.from(inv)
+            let store = try CommandSupport.store(inv)
+            RowPrinter.print(try store.queue(team: inv.arguments[0]),
+                             columns: ["ticket_id", "title", "service", "step", "state", "ready_at", "age_hours", "by"],
+                             format: format, to: inv.out)
+            return 0
+        })
+
+    static let open = CommandSpec(
+        name: "open",
+        abstract: "The manager's view: open tickets by service and current step, with counts and ages.",
+        options: [RowFormat.option],
+        run: { inv in
+            let format = try RowFormat.from(inv)
+            let store = try CommandSupport.store(inv)
+            RowPrinter.print(try store.openWork(),
+                             columns: ["service", "current_step", "tickets", "oldest_age_hours", "median_age_hours"],
+                             format: format, to: inv.out)
+            return 0
+        })
+}

@@ -1,1 +1,0 @@
-public enum BatonCLI { public static func main(_ args: [String]) -> Int32 { 0 } }

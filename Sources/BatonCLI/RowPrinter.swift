@@ -1,0 +1,95 @@
+import Foundation
+import Rendering
+import SQLite
+
+/// Prints rows as an aligned table, CSV or JSON (`--format table|csv|json`).
+public enum RowFormat: String, CaseIterable, Sendable {
+    case table, csv, json
+
+    static let option = CommandSpec.Option.value("format", "FORMAT", "Output format: table, csv or json (default: table).")
+
+    static func from(_ invocation: Invocation) throws -> RowFormat {
+        guard let text = invocation.value("format") else { return .table }
+        guard let format = RowFormat(rawValue: text) else {
+            throw invocation.usageError("--format must be table, csv or json, not '\(text)'")
+        }
+        return format
+    }
+}
+
+public enum RowPrinter {
+    public static func print(columns: [String], rows: [[SQLValue]], format: RowFormat, to out: Output) {
+        switch format {
+        case .csv:
+            out.write(CSVWriter.header(columns))
+            for r in rows { out.write(CSVWriter.record(r)) }
+        case .json:
+            out.write("[")
+            for (n, r) in rows.enumerated() {
+                out.write(n == 0 ? "\n  {" : ",\n  {")
+                out.write(zip(columns, r).map { "\(JSONText.string($0)): \(JSONText.value($1))" }.joined(separator: ", "))
+                out.write("}")
+            }
+            out.write(rows.isEmpty ? "]\n" : "\n]\n")
+        case .table:
+            if rows.isEmpty { out.line("(no rows)"); return }
+            let cells = rows.map { $0.map(tableCell) }
+            var widths = columns.map(\.count)
+            for r in cells { for (i, c) in r.enumerated() where i < widths.count { widths[i] = min(60, max(widths[i], c.count)) } }
+            func line(_ values: [String]) -> String {
+                values.enumerated().map { i, v in
+                    let clipped = v.count > widths[i] ? String(v.prefix(widths[i] - 1)) + "…" : v
+                    return clipped + String(repeating: " ", count: max(0, widths[i] - clipped.count))
+                }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }
+            out.line(line(columns))
+            out.line(line(widths.map { String(repeating: "-", count: $0) }))
+            for r in cells { out.line(line(r)) }
+        }
+    }
+
+    public static func print(_ rows: [Row], columns: [String]? = nil, format: RowFormat, to out: Output) {
+        let cols = columns ?? rows.first?.columns ?? []
+        print(columns: cols, rows: rows.map(\.values), format: format, to: out)
+    }
+
+    /// Table cells: numbers rounded for reading, control characters made visible so a row stays one line.
+    static func tableCell(_ v: SQLValue) -> String {
+        switch v {
+        case .null: return ""
+        case .real(let d): return String(format: "%.1f", d)
+        default:
+            return (v.string ?? "").unicodeScalars.map { $0.value < 32 || $0.value == 127 ? "␤" : String($0) }.joined()
+        }
+    }
+}
+
+/// Minimal JSON text for streaming output.
+public enum JSONText {
+    public static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 { out += String(format: "\\u%04x", u.value) }
+                else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out + "\""
+    }
+
+    public static func value(_ v: SQLValue) -> String {
+        switch v {
+        case .null: return "null"
+        case .integer(let i): return String(i)
+        case .real(let d): return d.isFinite ? CSVWriter.number(d) : "null"
+        case .text(let s): return string(s)
+        case .blob(let b): return string(String(decoding: b, as: UTF8.self))
+        }
+    }
+}

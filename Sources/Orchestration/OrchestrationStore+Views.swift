@@ -1,0 +1,74 @@
+import SQLite
+
+/// The read views people use every day: the requester's ticket view, a team's queue, the manager's open work.
+extension OrchestrationStore {
+    /// The requester's view of one ticket: the header and one row per step run.
+    public struct TicketView: Sendable {
+        public var ticket: TicketState
+        public var serviceName: String
+        public var columns: [String]
+        public var rows: [[SQLValue]]
+    }
+
+    public func ticketView(_ id: String, now: Int64 = Instant.now()) throws -> TicketView {
+        guard let t = try loadTicket(id) else {
+            let ids = try db.rows("SELECT id FROM tickets ORDER BY opened_at DESC LIMIT 2000").compactMap { $0.string("id") }
+            throw ActionRefused("no ticket '\(id)'\(Suggest.didYouMean(id, in: ids))")
+        }
+        let service = try self.service(t.service, version: t.serviceVersion)
+        let columns = ["step", "name", "team", "attempt", "state", "since", "age_hours", "by", "tasks"]
+        var rows: [[SQLValue]] = []
+        for r in t.runs {
+            let def = service?.definition.step(r.step)
+            let since: Int64?
+            switch r.state {
+            case .waiting: since = nil
+            case .ready: since = r.readyAt
+            case .active: since = r.startedAt
+            case .paused: since = r.pauses.last?.pausedAt
+            case .done, .skipped, .cancelled: since = r.doneAt
+            }
+            let age: SQLValue = r.isOpen ? .real(Double(now - (r.readyAt ?? now)) / 3600) : .null
+            let allTasks = def?.tasks ?? []
+            let done = t.tasks.filter { $0.step == r.step }.map(\.task)
+            let tasks = allTasks.isEmpty ? "" : allTasks.map { done.contains($0) ? "[x] \($0)" : "[ ] \($0)" }.joined(separator: "; ")
+            rows.append([.text(r.step), .text(def?.name ?? r.step), r.team.map(SQLValue.text) ?? .null, .integer(Int64(r.attempt)),
+                         .text(r.state.rawValue), since.map { .text(Instant.iso($0)) } ?? .null, age,
+                         r.actor.map(SQLValue.text) ?? .null, .text(tasks)])
+        }
+        return TicketView(ticket: t, serviceName: service?.definition.name ?? t.service, columns: columns, rows: rows)
+    }
+
+    /// A team's queue: its ready, active and paused step runs, oldest first, with their age in hours.
+    public func queue(team: String, now: Int64 = Instant.now()) throws -> [Row] {
+        let known = try db.scalar("SELECT 1 FROM teams WHERE key = ?", [team]) != nil
+            || (try db.scalar("SELECT 1 FROM step_runs WHERE team = ? LIMIT 1", [team])) != nil
+        if !known {
+            let teams = try db.rows("SELECT key FROM teams").compactMap { $0.string("key") }
+            throw ActionRefused("no team '\(team)'\(Suggest.didYouMean(team, in: teams))")
+        }
+        return try db.rows("""
+            SELECT r.ticket_id, t.title, r.service, r.step, r.state, iso(r.ready_at) AS ready_at,
+                   (? - r.ready_at) / 3600.0 AS age_hours, r.actor AS by
+            FROM step_runs r JOIN tickets t ON t.id = r.ticket_id
+            WHERE r.team = ? AND r.state IN ('ready', 'active', 'paused') AND t.state = 'open'
+            ORDER BY r.ready_at, r.ticket_id
+            """, [now, team])
+    }
+
+    /// The manager's view: open tickets grouped by service and current step, with counts and ages.
+    public func openWork(now: Int64 = Instant.now()) throws -> [Row] {
+        try db.rows("""
+            WITH current AS (
+                SELECT t.id, t.service, t.opened_at,
+                       (SELECT r.step FROM step_runs r WHERE r.ticket_id = t.id AND r.state IN ('ready','active','paused')
+                        ORDER BY coalesce(r.position, 1e9), r.ready_at LIMIT 1) AS step
+                FROM tickets t WHERE t.state = 'open'
+            )
+            SELECT service, coalesce(step, '(none open)') AS current_step, count(*) AS tickets,
+                   (? - min(opened_at)) / 3600.0 AS oldest_age_hours,
+                   median((? - opened_at) / 3600.0) AS median_age_hours
+            FROM current GROUP BY service, step ORDER BY service, tickets DESC
+            """, [now, now])
+    }
+}

@@ -1,0 +1,339 @@
+import Foundation
+import SQLite
+
+/// The orchestration store: one SQLite file holding services, the event log and its projections.
+/// Every public mutating call is one transaction: all or nothing.
+public final class OrchestrationStore {
+    public let db: Database
+    private var serviceCache: [String: ServiceVersion] = [:]
+
+    /// Opens the store at `path`, creating or upgrading its schema. Refuses a store written by a newer Baton.
+    public init(path: String) throws {
+        db = try Database(path: path)
+        try StoreSchema.migrator.migrate(db)
+    }
+
+    /// Opens an existing store without migrating (for read-only tools); fails when the file is missing.
+    public init(existingPath path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ActionRefused("no store at \(path); create one with 'baton init' (or pass --db PATH)")
+        }
+        db = try Database(path: path)
+        try StoreSchema.migrator.migrate(db)
+    }
+
+    public static var schemaVersion: Int { StoreSchema.migrator.latestVersion }
+
+    // MARK: services
+
+    public enum ApplyOutcome: Equatable, Sendable {
+        case created(version: Int), updated(version: Int), unchanged(version: Int)
+    }
+
+    /// Stores `definition` as a new version when it differs from the latest one.
+    @discardableResult
+    public func apply(_ definition: ServiceDefinition, origin: String = "definition", at: Int64 = Instant.now()) throws -> ApplyOutcome {
+        try db.transaction {
+            let json = definition.canonicalJSON()
+            let latest = try db.rows("SELECT version, definition, origin FROM services WHERE key = ? ORDER BY version DESC LIMIT 1", [definition.key]).first
+            if let latest, latest.string("definition") == json, latest.string("origin") == origin {
+                return .unchanged(version: Int(latest.int("version") ?? 1))
+            }
+            let version = Int(latest?.int("version") ?? 0) + 1
+            try db.run("INSERT INTO services(key, version, name, enforce_order, auto_close, origin, definition, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                       [definition.key, version, definition.name, definition.enforceOrder, definition.autoClose, origin, json, at])
+            for (i, step) in definition.steps.enumerated() {
+                try db.run("INSERT INTO service_steps(service, version, position, key, name, team, kind, target_seconds) VALUES (?,?,?,?,?,?,?,?)",
+                           [definition.key, version, i, step.key, step.name, step.team, step.kind.rawValue, step.targetSeconds])
+                if let team = step.team {
+                    let name = definition.teams?[team] ?? team
+                    let defined = origin == "definition"
+                    try db.run("""
+                        INSERT INTO teams(key, name, defined) VALUES (?, ?, ?)
+                        ON CONFLICT(key) DO UPDATE SET defined = max(defined, excluded.defined),
+                            name = CASE WHEN excluded.defined = 1 AND excluded.name <> excluded.key THEN excluded.name ELSE name END
+                        """, [team, name, defined])
+                }
+            }
+            return latest == nil ? .created(version: version) : .updated(version: version)
+        }
+    }
+
+    /// A stored service version (the latest when `version` is nil).
+    public func service(_ key: String, version: Int? = nil) throws -> ServiceVersion? {
+        if let version, let cached = serviceCache["\(key)@\(version)"] { return cached }
+        let row: Row?
+        if let version {
+            row = try db.rows("SELECT * FROM services WHERE key = ? AND version = ?", [key, version]).first
+        } else {
+            row = try db.rows("SELECT * FROM services WHERE key = ? ORDER BY version DESC LIMIT 1", [key]).first
+        }
+        guard let row, let json = row.string("definition") else { return nil }
+        let definition = try JSONDecoder().decode(ServiceDefinition.self, from: Data(json.utf8))
+        let sv = ServiceVersion(key: key, version: Int(row.int("version") ?? 1), enforceOrder: row.int("enforce_order") == 1,
+                                autoClose: row.int("auto_close") == 1, origin: row.string("origin") ?? "definition",
+                                definition: definition)
+        serviceCache["\(key)@\(sv.version)"] = sv
+        return sv
+    }
+
+    func forgetCachedServices() { serviceCache.removeAll() }
+
+    /// Every service's latest version with its ticket counts.
+    public func serviceList() throws -> [Row] {
+        try db.rows("""
+            SELECT s.key AS service, s.name, s.version, CASE s.enforce_order WHEN 1 THEN 'enforced' ELSE 'flexible' END AS step_order,
+                   s.origin, (SELECT count(*) FROM service_steps st WHERE st.service = s.key AND st.version = s.version) AS steps,
+                   (SELECT count(*) FROM tickets t WHERE t.service = s.key AND t.state = 'open') AS open_tickets,
+                   (SELECT count(*) FROM tickets t WHERE t.service = s.key) AS tickets
+            FROM services s
+            WHERE s.version = (SELECT max(version) FROM services s2 WHERE s2.key = s.key)
+            ORDER BY s.key
+            """)
+    }
+
+    public func serviceKeys() throws -> [String] {
+        try db.rows("SELECT DISTINCT key FROM services ORDER BY key").compactMap { $0.string("key") }
+    }
+
+    // MARK: tickets
+
+    /// Opens a ticket (validating its intake) and returns its id.
+    public func openTicket(service key: String, title: String, requester: String, fields: [String: String],
+                           at: Int64 = Instant.now(), actor: String? = nil, id: String? = nil) throws -> String {
+        try db.transaction {
+            guard let service = try service(key) else {
+                throw ActionRefused("no service '\(key)'\(Suggest.didYouMean(key, in: try serviceKeys())); apply its definition with 'baton service apply FILE'")
+            }
+            let intake = try service.definition.validateIntake(fields)
+            guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw InputError(file: "command line", field: "title", "must not be empty")
+            }
+            let ticketID = try id ?? nextTicketID()
+            let event = Event(ticketID: ticketID, kind: .opened, at: at, actor: actor ?? requester, source: "cli",
+                              service: service.key, serviceVersion: service.version, title: title, requester: requester, intake: intake)
+            try record(event, mode: .strict)
+            return ticketID
+        }
+    }
+
+    private func nextTicketID() throws -> String {
+        var n = try db.scalar("SELECT value FROM counters WHERE name = 'ticket'")?.int ?? 1000
+        repeat {
+            n += 1
+        } while try db.scalar("SELECT 1 FROM tickets WHERE id = ?", ["T-\(n)"]) != nil
+        try db.run("INSERT INTO counters(name, value) VALUES ('ticket', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", [n])
+        return "T-\(n)"
+    }
+
+    /// Records one event through the state machine, in one transaction. In strict mode a completed or skipped
+    /// last step closes the ticket by itself (a `closed` event of its own) when the service says so.
+    public func record(_ event: Event, mode: StateMachine.Mode = .strict) throws {
+        try db.transaction {
+            var ticket: TicketState
+            let service: ServiceVersion
+            let isNew: Bool
+            if event.kind == .opened {
+                if let existing = try loadTicket(event.ticketID) {
+                    throw ActionRefused("\(event.ticketID) already exists (opened \(Instant.iso(existing.openedAt ?? 0)))")
+                }
+                guard let key = event.service, let s = try self.service(key, version: event.serviceVersion) else {
+                    throw ActionRefused("\(event.ticketID): no service '\(event.service ?? "")'")
+                }
+                ticket = TicketState(id: event.ticketID)
+                service = s
+                isNew = true
+            } else {
+                guard let t = try loadTicket(event.ticketID) else {
+                    throw ActionRefused("no ticket '\(event.ticketID)'\(Suggest.didYouMean(event.ticketID, in: try recentTicketIDs()))")
+                }
+                ticket = t
+                guard let s = try self.service(t.service, version: t.serviceVersion) else {
+                    throw ActionRefused("\(t.id): its service '\(t.service)' version \(t.serviceVersion) is missing from the store")
+                }
+                service = s
+                isNew = false
+            }
+            let machine = StateMachine(mode: mode)
+            try machine.apply(event, to: &ticket, service: service)
+            guard try insertEvent(event) else {
+                throw ActionRefused("\(event.ticketID): an identical '\(event.kind.rawValue)' event at \(Instant.iso(event.at)) is already recorded")
+            }
+            if mode == .strict, event.kind == .completed || event.kind == .skipped, service.autoClose,
+               ticket.state == .open, StateMachine.allStepsFinished(ticket, service: service) {
+                let close = Event(ticketID: ticket.id, kind: .closed, at: event.at, actor: event.actor, source: event.source,
+                                  note: "closed by itself: every step is done")
+                try machine.apply(close, to: &ticket, service: service)
+                try insertEvent(close)
+            }
+            try saveTicket(ticket, isNew: isNew)
+        }
+    }
+
+    private func recentTicketIDs() throws -> [String] {
+        try db.rows("SELECT id FROM tickets ORDER BY opened_at DESC LIMIT 2000").compactMap { $0.string("id") }
+    }
+
+    /// Appends an event; false when an identical one (same ticket, step, kind, instant and task) is already stored.
+    @discardableResult
+    public func insertEvent(_ e: Event) throws -> Bool {
+        var payload: String? = nil
+        if e.kind == .opened {
+            var object: [String: Any] = [:]
+            if let title = e.title { object["title"] = title }
+            if let requester = e.requester { object["requester"] = requester }
+            if let intake = e.intake, !intake.isEmpty { object["intake"] = intake }
+            payload = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+        try db.run("""
+            INSERT OR IGNORE INTO events(ticket_id, step, kind, at, actor, source, team, task, note, service, service_version, payload)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+            """, [e.ticketID, e.step, e.kind.rawValue, e.at, e.actor, e.source, e.team, e.task, e.note, e.service, e.serviceVersion, payload])
+        return db.changes == 1
+    }
+
+    /// The stored events of one ticket, in the order they apply (time, then arrival).
+    public func events(ofTicket id: String) throws -> [Event] {
+        try db.rows("SELECT * FROM events WHERE ticket_id = ? ORDER BY at, id", [id]).map(Self.event(from:))
+    }
+
+    static func event(from row: Row) -> Event {
+        var e = Event(ticketID: row.string("ticket_id") ?? "", step: row.string("step") ?? "",
+                      kind: EventKind(rawValue: row.string("kind") ?? "") ?? .opened, at: row.int("at") ?? 0,
+                      actor: row.string("actor"), source: row.string("source") ?? "", team: row.string("team"),
+                      task: row.string("task") ?? "", note: row.string("note"), service: row.string("service"),
+                      serviceVersion: row.int("service_version").map { Int($0) })
+        if let payload = row.string("payload"),
+           let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] {
+            e.title = object["title"] as? String
+            e.requester = object["requester"] as? String
+            e.intake = object["intake"] as? [String: String]
+        }
+        return e
+    }
+
+    // MARK: projections
+
+    /// Reads one ticket's projection.
+    public func loadTicket(_ id: String) throws -> TicketState? {
+        guard let row = try db.rows("SELECT * FROM tickets WHERE id = ?", [id]).first else { return nil }
+        var t = TicketState(id: id)
+        t.service = row.string("service") ?? ""
+        t.serviceVersion = Int(row.int("service_version") ?? 0)
+        t.requester = row.string("requester")
+        t.title = row.string("title")
+        if let json = row.string("intake"), let obj = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) {
+            t.intake = obj
+        }
+        t.state = TicketState.State(rawValue: row.string("state") ?? "open") ?? .open
+        t.openedAt = row.int("opened_at")
+        t.closedAt = row.int("closed_at")
+        t.cancelledAt = row.int("cancelled_at")
+        t.lastEventAt = row.int("last_event_at") ?? .min
+        var runIDs: [Int64] = []
+        for r in try db.rows("SELECT * FROM step_runs WHERE ticket_id = ? ORDER BY id", [id]) {
+            runIDs.append(r.int("id") ?? 0)
+            t.runs.append(.init(step: r.string("step") ?? "", team: r.string("team"), position: r.int("position").map { Int($0) },
+                                attempt: Int(r.int("attempt") ?? 1),
+                                state: TicketState.RunState(rawValue: r.string("state") ?? "waiting") ?? .waiting,
+                                readyAt: r.int("ready_at"), startedAt: r.int("started_at"), doneAt: r.int("done_at"),
+                                pausedSeconds: r.int("paused_seconds") ?? 0, actor: r.string("actor")))
+        }
+        for (k, runID) in runIDs.enumerated() {
+            t.runs[k].pauses = try db.rows("SELECT paused_at, resumed_at FROM step_pauses WHERE run_id = ? ORDER BY paused_at", [runID])
+                .map { .init(pausedAt: $0.int("paused_at") ?? 0, resumedAt: $0.int("resumed_at")) }
+        }
+        t.tasks = try db.rows("SELECT * FROM ticket_tasks WHERE ticket_id = ? ORDER BY done_at", [id]).map {
+            .init(step: $0.string("step") ?? "", task: $0.string("task") ?? "", at: $0.int("done_at") ?? 0, actor: $0.string("actor"))
+        }
+        return t
+    }
+
+    /// Writes one ticket's projection, replacing what was stored for it.
+    public func saveTicket(_ t: TicketState, isNew: Bool) throws {
+        guard let openedAt = t.openedAt else { throw ActionRefused("\(t.id) has no opened event") }
+        if !isNew {
+            try db.run("DELETE FROM step_pauses WHERE run_id IN (SELECT id FROM step_runs WHERE ticket_id = ?)", [t.id])
+            try db.run("DELETE FROM step_runs WHERE ticket_id = ?", [t.id])
+            try db.run("DELETE FROM ticket_tasks WHERE ticket_id = ?", [t.id])
+        }
+        let intake = t.intake.isEmpty ? "{}" : String(decoding: try JSONEncoder.sorted.encode(t.intake), as: UTF8.self)
+        try db.run("""
+            INSERT INTO tickets(id, service, service_version, requester, title, intake, state, opened_at, closed_at, cancelled_at, last_event_at)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            ON CONFLICT(id) DO UPDATE SET service = excluded.service, service_version = excluded.service_version,
+                requester = excluded.requester, title = excluded.title, intake = excluded.intake, state = excluded.state,
+                opened_at = excluded.opened_at, closed_at = excluded.closed_at, cancelled_at = excluded.cancelled_at,
+                last_event_at = excluded.last_event_at
+            """, [t.id, t.service, t.serviceVersion, t.requester, t.title, intake, t.state.rawValue, openedAt,
+                  t.closedAt, t.cancelledAt, t.lastEventAt])
+        let insertRun = try db.cached("""
+            INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        let insertPause = try db.cached("INSERT INTO step_pauses(run_id, paused_at, resumed_at) VALUES (?,?,?)")
+        for r in t.runs {
+            try insertRun.run([t.id, t.service, r.step, r.team, r.position, r.attempt, r.state.rawValue, r.readyAt, r.startedAt,
+                               r.doneAt, r.pausedSeconds, r.actor])
+            guard !r.pauses.isEmpty else { continue }
+            let runID = db.lastInsertRowID
+            for p in r.pauses { try insertPause.run([runID, p.pausedAt, p.resumedAt]) }
+        }
+        for task in t.tasks {
+            try db.run("INSERT INTO ticket_tasks(ticket_id, step, task, done_at, actor) VALUES (?,?,?,?,?)",
+                       [t.id, task.step, task.task, task.at, task.actor])
+        }
+    }
+
+    /// Replays a ticket's stored events into a fresh projection (history mode).
+    public func replay(_ events: [Event]) throws -> TicketState? {
+        guard let first = events.first else { return nil }
+        var ticket = TicketState(id: first.ticketID)
+        let machine = StateMachine(mode: .history)
+        var service: ServiceVersion?
+        for e in events {
+            if e.kind == .opened {
+                guard let key = e.service, let s = try self.service(key, version: e.serviceVersion) else {
+                    throw ActionRefused("\(e.ticketID): its service '\(e.service ?? "")' is missing from the store")
+                }
+                service = s
+            }
+            guard let service else { throw ActionRefused("\(e.ticketID): a '\(e.kind.rawValue)' event comes before the ticket was opened") }
+            try machine.apply(e, to: &ticket, service: service)
+        }
+        return ticket
+    }
+
+    /// Rebuilds every projection from the events table alone. Returns (tickets, events) replayed.
+    @discardableResult
+    public func rebuild() throws -> (tickets: Int, events: Int) {
+        try db.transaction {
+            try db.execute("DELETE FROM step_pauses; DELETE FROM step_runs; DELETE FROM ticket_tasks; DELETE FROM tickets;")
+            var tickets = 0, events = 0
+            var batch: [Event] = []
+            func flush() throws {
+                guard !batch.isEmpty else { return }
+                if let t = try replay(batch) { try saveTicket(t, isNew: true) }
+                tickets += 1
+                events += batch.count
+                batch.removeAll(keepingCapacity: true)
+            }
+            let statement = try db.prepare("SELECT * FROM events ORDER BY ticket_id, at, id")
+            try statement.forEach { s in
+                let e = Self.event(from: s.currentRow())
+                if let last = batch.last, last.ticketID != e.ticketID { try flush() }
+                batch.append(e)
+            }
+            try flush()
+            return (tickets, events)
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,250 @@
+import SQLite
+
+/// The one state machine that applies every event, live or imported.
+///
+/// `strict` is the live CLI: it enforces the service's order and refuses anything a person should not do.
+/// `history` records a log as it happened (imports, rebuilds): out-of-order steps are accepted and
+/// ready instants derived as DESIGN says; transitions that cannot have happened are still refused.
+public struct StateMachine: Sendable {
+    public enum Mode: Sendable { case strict, history }
+
+    public let mode: Mode
+    public init(mode: Mode) { self.mode = mode }
+
+    /// Applies `event` to `ticket` for a ticket of `service`. Throws `ActionRefused` and leaves
+    /// `ticket` unchanged when the event is not allowed.
+    public func apply(_ event: Event, to ticket: inout TicketState, service: ServiceVersion) throws {
+        var next = ticket
+        try applyUnchecked(event, to: &next, service: service)
+        next.lastEventAt = max(next.lastEventAt, event.at)
+        ticket = next
+    }
+
+    private func applyUnchecked(_ e: Event, to t: inout TicketState, service: ServiceVersion) throws {
+        if mode == .strict, t.isOpened, e.at < t.lastEventAt {
+            throw ActionRefused("\(t.id): \(Instant.iso(e.at)) is earlier than the ticket's latest event (\(Instant.iso(t.lastEventAt))); history is entered in order")
+        }
+        if e.kind != .opened && !t.isOpened {
+            throw ActionRefused("\(t.id): a '\(e.kind.rawValue)' event comes before the ticket was opened")
+        }
+        switch e.kind {
+        case .opened: try open(e, &t, service)
+        case .closed, .cancelled: try end(e, &t)
+        default: try stepEvent(e, &t, service)
+        }
+    }
+
+    // MARK: ticket events
+
+    private func open(_ e: Event, _ t: inout TicketState, _ service: ServiceVersion) throws {
+        guard !t.isOpened else { throw ActionRefused("\(t.id) was already opened at \(Instant.iso(t.openedAt!))") }
+        t.service = service.key
+        t.serviceVersion = service.version
+        t.title = e.title
+        t.requester = e.requester ?? e.actor
+        t.intake = e.intake ?? [:]
+        t.state = .open
+        t.openedAt = e.at
+        // A defined service declares its runs up front; a service created from a log has only the runs the log shows.
+        guard service.isDefined else { return }
+        for (i, step) in service.definition.steps.enumerated() {
+            let ready = !service.enforceOrder || i == 0
+            t.runs.append(.init(step: step.key, team: step.team, position: i, attempt: 1,
+                                state: ready ? .ready : .waiting, readyAt: ready ? e.at : nil))
+        }
+    }
+
+    private func end(_ e: Event, _ t: inout TicketState) throws {
+        guard t.state == .open else {
+            throw ActionRefused("\(t.id) is already \(t.state.rawValue); it cannot be \(e.kind.rawValue)")
+        }
+        if mode == .strict && e.kind == .closed {
+            let open = t.runs.indices.filter { t.runs[$0].isOpen || t.runs[$0].state == .waiting }
+                .filter { i in t.currentRunIndex(t.runs[i].step) == i }
+            if !open.isEmpty {
+                let names = open.map { t.runs[$0].step }.joined(separator: ", ")
+                throw ActionRefused("\(t.id) has steps not done: \(names). Complete or skip them, or cancel the ticket")
+            }
+        }
+        for i in t.runs.indices where t.runs[i].isOpen || t.runs[i].state == .waiting {
+            closePause(&t.runs[i], at: e.at)
+            if t.runs[i].state != .waiting { t.runs[i].doneAt = e.at }
+            t.runs[i].state = .cancelled
+        }
+        if e.kind == .closed {
+            t.state = .closed
+            t.closedAt = e.at
+        } else {
+            t.state = .cancelled
+            t.cancelledAt = e.at
+        }
+    }
+
+    // MARK: step events
+
+    private func stepEvent(_ e: Event, _ t: inout TicketState, _ service: ServiceVersion) throws {
+        guard !e.step.isEmpty else { throw ActionRefused("\(t.id): a '\(e.kind.rawValue)' event needs a step") }
+        let definition = service.definition.step(e.step)
+        if definition == nil && (mode == .strict || service.isDefined) {
+            let known = service.definition.steps.map(\.key).joined(separator: ", ")
+            throw ActionRefused("\(t.id): '\(e.step)' is not a step of service '\(service.key)' (steps: \(known))")
+        }
+        if t.state != .open && mode == .strict {
+            throw ActionRefused("\(t.id) is \(t.state.rawValue); its steps can no longer change")
+        }
+        var index = t.currentRunIndex(e.step)
+        if index == nil {
+            t.runs.append(.init(step: e.step, team: definition?.team ?? e.team, position: service.definition.position(of: e.step),
+                                attempt: 1, state: .waiting))
+            index = t.runs.count - 1
+        }
+        let i = index!
+        let label = "\(t.id) step '\(e.step)'"
+
+        switch e.kind {
+        case .ready:
+            switch t.runs[i].state {
+            case .waiting: makeReady(&t.runs[i], at: e.at)
+            case .done, .skipped: newAttempt(&t, after: i, readyAt: e.at)
+            case .ready where mode == .history: t.runs[i].readyAt = e.at  // an explicit ready event wins over a derived one
+            default: throw ActionRefused("\(label) is \(t.runs[i].state.rawValue); it cannot become ready")
+            }
+        case .started:
+            switch t.runs[i].state {
+            case .waiting:
+                try readyWaiting(&t, i, e, service)
+                start(&t.runs[i], e)
+            case .ready: start(&t.runs[i], e)
+            case .active: throw ActionRefused("\(label) is already active (started \(Instant.iso(t.runs[i].startedAt ?? 0)))")
+            case .paused:
+                if mode == .strict { throw ActionRefused("\(label) is paused; resume it instead") }
+                resume(&t.runs[i], at: e.at)
+                if t.runs[i].startedAt == nil { start(&t.runs[i], e) }
+            case .done, .skipped:
+                if mode == .strict { throw ActionRefused("\(label) is already \(t.runs[i].state.rawValue); reopen it first") }
+                let j = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service))
+                start(&t.runs[j], e)
+            case .cancelled: throw ActionRefused("\(label) was cancelled with its ticket")
+            }
+        case .paused:
+            switch t.runs[i].state {
+            case .active: pause(&t.runs[i], at: e.at)
+            case .ready where mode == .history: pause(&t.runs[i], at: e.at)
+            case .waiting where mode == .history:
+                try readyWaiting(&t, i, e, service)
+                pause(&t.runs[i], at: e.at)
+            case .paused: throw ActionRefused("\(label) is already paused")
+            default: throw ActionRefused("\(label) is \(t.runs[i].state.rawValue); only an active step can be paused")
+            }
+        case .resumed:
+            guard t.runs[i].state == .paused else {
+                throw ActionRefused("\(label) is \(t.runs[i].state.rawValue), not paused; there is nothing to resume")
+            }
+            resume(&t.runs[i], at: e.at)
+        case .completed, .skipped:
+            switch t.runs[i].state {
+            case .waiting:
+                try readyWaiting(&t, i, e, service)
+            case .ready, .active, .paused: break
+            case .done, .skipped:
+                throw ActionRefused("\(label) is already \(t.runs[i].state.rawValue) (at \(Instant.iso(t.runs[i].doneAt ?? 0))); reopen it for another attempt")
+            case .cancelled: throw ActionRefused("\(label) was cancelled with its ticket")
+            }
+            closePause(&t.runs[i], at: e.at)
+            t.runs[i].state = e.kind == .completed ? .done : .skipped
+            t.runs[i].doneAt = e.at
+            if e.actor != nil { t.runs[i].actor = e.actor }
+            if service.isDefined && service.enforceOrder { readyNextStep(&t, at: e.at, service) }
+        case .reopened:
+            guard t.runs[i].isFinished else {
+                throw ActionRefused("\(label) is \(t.runs[i].state.rawValue); only a done or skipped step can be reopened")
+            }
+            newAttempt(&t, after: i, readyAt: e.at)
+        case .taskDone:
+            guard !e.task.isEmpty else { throw ActionRefused("\(label): a task_done event needs a task") }
+            if let tasks = definition?.tasks ?? (mode == .strict ? [] : nil), !tasks.contains(e.task) {
+                throw ActionRefused("\(label) has no task '\(e.task)' (tasks: \(tasks.isEmpty ? "none" : tasks.joined(separator: ", ")))")
+            }
+            if t.tasks.contains(where: { $0.step == e.step && $0.task == e.task }) {
+                throw ActionRefused("\(label): task '\(e.task)' is already done")
+            }
+            t.tasks.append(.init(step: e.step, task: e.task, at: e.at, actor: e.actor))
+        case .opened, .closed, .cancelled:
+            break
+        }
+    }
+
+    /// A step event reached a run that is still waiting.
+    private func readyWaiting(_ t: inout TicketState, _ i: Int, _ e: Event, _ service: ServiceVersion) throws {
+        if mode == .strict && service.enforceOrder && e.kind != .skipped {
+            let blocking = service.definition.steps.prefix(t.runs[i].position ?? 0).first { step in
+                guard let j = t.currentRunIndex(step.key) else { return true }
+                return !t.runs[j].isFinished
+            }
+            let name = blocking.map { "'\($0.key)' (\($0.name))" } ?? "the previous step"
+            throw ActionRefused("\(t.id) step '\(t.runs[i].step)' is not ready: \(name) must be done first")
+        }
+        let readyAt = service.enforceOrder || !service.isDefined ? derivedReadyAt(t, before: e.at, service) : (t.openedAt ?? e.at)
+        makeReady(&t.runs[i], at: min(readyAt, e.at))
+    }
+
+    /// DESIGN's rule for a run with no ready event: the latest completed or skipped run before `at`, else the opening.
+    private func derivedReadyAt(_ t: TicketState, before at: Int64, _ service: ServiceVersion) -> Int64 {
+        if service.isDefined && !service.enforceOrder { return t.openedAt ?? at }
+        var latest = t.openedAt ?? at
+        for r in t.runs where r.isFinished { if let d = r.doneAt, d <= at, d > latest { latest = d } }
+        return latest
+    }
+
+    private func makeReady(_ run: inout TicketState.Run, at: Int64) {
+        run.state = .ready
+        run.readyAt = at
+    }
+
+    private func start(_ run: inout TicketState.Run, _ e: Event) {
+        run.state = .active
+        if run.startedAt == nil { run.startedAt = e.at }
+        if e.actor != nil { run.actor = e.actor }
+    }
+
+    private func pause(_ run: inout TicketState.Run, at: Int64) {
+        run.state = .paused
+        run.pauses.append(.init(pausedAt: at, resumedAt: nil))
+    }
+
+    private func resume(_ run: inout TicketState.Run, at: Int64) {
+        closePause(&run, at: at)
+        run.state = run.startedAt == nil ? .ready : .active
+    }
+
+    private func closePause(_ run: inout TicketState.Run, at: Int64) {
+        guard let last = run.pauses.indices.last, run.pauses[last].resumedAt == nil else { return }
+        run.pauses[last].resumedAt = at
+        run.pausedSeconds += max(0, at - run.pauses[last].pausedAt)
+    }
+
+    @discardableResult
+    private func newAttempt(_ t: inout TicketState, after i: Int, readyAt: Int64) -> Int {
+        let old = t.runs[i]
+        t.runs.append(.init(step: old.step, team: old.team, position: old.position, attempt: old.attempt + 1,
+                            state: .ready, readyAt: readyAt))
+        return t.runs.count - 1
+    }
+
+    /// Enforced order: the step after the furthest one done becomes ready at once.
+    private func readyNextStep(_ t: inout TicketState, at: Int64, _ service: ServiceVersion) {
+        let furthest = t.runs.filter(\.isFinished).compactMap(\.position).max() ?? -1
+        let steps = service.definition.steps
+        guard furthest + 1 < steps.count, let j = t.currentRunIndex(steps[furthest + 1].key),
+              t.runs[j].state == .waiting else { return }
+        makeReady(&t.runs[j], at: at)
+    }
+
+    /// True when every step of the definition has its latest run done or skipped.
+    public static func allStepsFinished(_ t: TicketState, service: ServiceVersion) -> Bool {
+        service.definition.steps.allSatisfy { step in
+            guard let j = t.currentRunIndex(step.key) else { return false }
+            return t.runs[j].isFinished
+        }
+    }
+}

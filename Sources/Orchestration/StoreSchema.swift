@@ -1,0 +1,105 @@
+import SQLite
+
+/// The store's tables. Instants are INTEGER Unix seconds, UTC, everywhere (`iso(x)` formats one).
+/// `events` is append-only; `tickets`, `step_runs`, `step_pauses` and `ticket_tasks` are projections
+/// rebuilt from it by `baton rebuild`.
+enum StoreSchema {
+    static let migrator = Migrator(application: "baton", migrations: [
+        .init(version: 1, name: "orchestration core", sql: """
+        CREATE TABLE teams(
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            defined INTEGER NOT NULL DEFAULT 1  -- 0: seen only in an imported log
+        );
+        CREATE TABLE services(
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            enforce_order INTEGER NOT NULL,
+            auto_close INTEGER NOT NULL DEFAULT 1,
+            origin TEXT NOT NULL,               -- 'definition' (a JSON file) or 'log' (created by an import)
+            definition TEXT NOT NULL,           -- canonical JSON of the definition
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY(key, version)
+        );
+        CREATE TABLE service_steps(
+            service TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            team TEXT,
+            kind TEXT NOT NULL,
+            target_seconds INTEGER,
+            PRIMARY KEY(service, version, key),
+            FOREIGN KEY(service, version) REFERENCES services(key, version)
+        );
+        CREATE TABLE events(
+            id INTEGER PRIMARY KEY,
+            ticket_id TEXT NOT NULL,
+            step TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            actor TEXT,
+            source TEXT NOT NULL,
+            team TEXT,
+            task TEXT NOT NULL DEFAULT '',
+            note TEXT,
+            service TEXT,
+            service_version INTEGER,
+            payload TEXT                         -- JSON: title, requester, intake (opened events)
+        );
+        CREATE UNIQUE INDEX events_identity ON events(ticket_id, step, kind, at, task);
+        CREATE TABLE tickets(
+            id TEXT PRIMARY KEY,
+            service TEXT NOT NULL,
+            service_version INTEGER NOT NULL,
+            requester TEXT,
+            title TEXT,
+            intake TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL,                 -- open | closed | cancelled
+            opened_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            cancelled_at INTEGER,
+            last_event_at INTEGER NOT NULL
+        );
+        CREATE INDEX tickets_closed ON tickets(closed_at);
+        CREATE INDEX tickets_opened ON tickets(opened_at);
+        CREATE INDEX tickets_open ON tickets(state) WHERE state = 'open';
+        CREATE TABLE step_runs(
+            id INTEGER PRIMARY KEY,
+            ticket_id TEXT NOT NULL REFERENCES tickets(id),
+            service TEXT NOT NULL,
+            step TEXT NOT NULL,
+            team TEXT,
+            position INTEGER,                    -- the step's place in the definition
+            attempt INTEGER NOT NULL,
+            state TEXT NOT NULL,                 -- waiting | ready | active | paused | done | skipped | cancelled
+            ready_at INTEGER,
+            started_at INTEGER,
+            done_at INTEGER,                     -- when the run ended: completed, skipped or cancelled
+            paused_seconds INTEGER NOT NULL DEFAULT 0,
+            actor TEXT,
+            UNIQUE(ticket_id, step, attempt)
+        );
+        CREATE INDEX step_runs_done ON step_runs(done_at) WHERE done_at IS NOT NULL;
+        CREATE INDEX step_runs_ready ON step_runs(ready_at);
+        CREATE INDEX step_runs_open ON step_runs(team, ready_at) WHERE state IN ('ready', 'active', 'paused');
+        CREATE TABLE step_pauses(
+            run_id INTEGER NOT NULL REFERENCES step_runs(id) ON DELETE CASCADE,
+            paused_at INTEGER NOT NULL,
+            resumed_at INTEGER
+        );
+        CREATE INDEX step_pauses_run ON step_pauses(run_id);
+        CREATE TABLE ticket_tasks(
+            ticket_id TEXT NOT NULL REFERENCES tickets(id),
+            step TEXT NOT NULL,
+            task TEXT NOT NULL,
+            done_at INTEGER NOT NULL,
+            actor TEXT,
+            PRIMARY KEY(ticket_id, step, task)
+        );
+        CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        """),
+    ])
+}
