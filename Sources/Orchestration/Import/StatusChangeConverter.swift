@@ -1,6 +1,7 @@
 /// Turns one ticket's status-change rows (in time order) into canonical events for the state machine.
 ///
 /// The rules (README "Importing status-change histories"):
+/// - rows at the same instant collapse into the last of them;
 /// - the ticket opens at its first row (or, when the profile lists `opens`, must start with one of those statuses);
 /// - each change of step (the team, unless the profile names a step attribute) ends the current run —
 ///   `completed` when it had started, `skipped` when it was handed on before anyone worked on it — and
@@ -17,8 +18,15 @@ struct StatusChangeConverter {
 
     struct Failure: Error { let line: Int; let field: String; let message: String }
 
-    func events(ticket: String, rows: [StagedRow]) throws -> [(Event, Int)] {
-        guard let first = rows.first else { return [] }
+    func events(ticket: String, rows allRows: [StagedRow]) throws -> [(Event, Int)] {
+        guard let first = allRows.first else { return [] }
+        // Rows at the same instant collapse into the last of them: a state that lasted no time changes no timing,
+        // and two events of one kind on one step at one instant would be the same event.
+        var rows: [StagedRow] = []
+        rows.reserveCapacity(allRows.count)
+        for r in allRows {
+            if let last = rows.last, last.at == r.at { rows[rows.count - 1] = r } else { rows.append(r) }
+        }
         if let opens, !opens.contains(first.status) {
             throw Failure(line: first.line, field: "status",
                           message: "\(ticket): its first row has status '\(first.status)', not one that opens a ticket (\(opens.sorted().joined(separator: ", "))); a step event before its ticket was opened")
@@ -41,7 +49,7 @@ struct StatusChangeConverter {
             emit(completed || run.started ? .completed : .skipped, row, step: run.step, team: run.team)
         }
 
-        emit(.opened, first)
+        emit(.opened, rows[0])
         for i in 0..<finalStart {
             let row = rows[i], c = classes[i]
             if c.ends {
