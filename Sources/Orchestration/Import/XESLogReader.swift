@@ -38,8 +38,8 @@ final class XESLogReader: NSObject, XMLParserDelegate {
         self.body = nil
         if let failure { throw failure }
         if !ok {
-            let reason = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "unknown error"
-            throw InputError(file: source.name, line: parser.lineNumber, "is not well-formed XML: \(reason)")
+            let code = parser.parserError.map { ($0 as NSError).code }.map { " (XML parser error \($0))" } ?? ""
+            throw InputError(file: source.name, line: parser.lineNumber, "is not well-formed XML\(code)")
         }
         try source.finish()
         if logDepth < 0 && events == 0 { throw InputError(file: source.name, field: "log", "is not an XES log (no <log> element)") }
