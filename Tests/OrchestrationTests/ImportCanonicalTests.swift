@@ -232,4 +232,26 @@ import SQLite
         let file = try f.write("bad.csv", "ticket_id,service,step,team,event,at,actor\nT-1,hiring,offer,hr,started,2026-03-04T10:00:00Z,bo\n")
         #expect(throws: InputError.self) { try f.importFile(file) }
     }
+
+    /// A grouped file is applied while it is read; a shuffled one is staged and sorted. Both give the same store.
+    @Test func groupedAndShuffledFilesGiveTheSameProjections() throws {
+        var text = ""
+        var options = LogGenerator.Options(tickets: 300)
+        options.seed = 11
+        try LogGenerator(options: options).generate { text += $0 }
+        var lines = text.split(separator: "\n").map(String.init)
+        let header = lines.removeFirst()
+        let grouped = try ImportFixture(), shuffled = try ImportFixture(), timeOrdered = try ImportFixture()
+        let a = try grouped.importFile(try grouped.write("g.csv", text))
+        // A fixed permutation (no randomness in tests): every 7th row first, and so on.
+        let permuted = (0..<7).flatMap { k in stride(from: k, to: lines.count, by: 7).map { lines[$0] } }
+        let b = try shuffled.importFile(try shuffled.write("s.csv", ([header] + permuted).joined(separator: "\n") + "\n"))
+        let at = { (line: String) in line.split(separator: ",", omittingEmptySubsequences: false)[5] }
+        let byTime = lines.sorted { at($0) < at($1) }
+        let c = try timeOrdered.importFile(try timeOrdered.write("t.csv", ([header] + byTime).joined(separator: "\n") + "\n"))
+        #expect(a.eventsAdded == lines.count && b.eventsAdded == lines.count && c.eventsAdded == lines.count)
+        #expect(a.rejected == 0 && b.rejected == 0 && c.rejected == 0)
+        #expect(try shuffled.projections() == grouped.projections())
+        #expect(try timeOrdered.projections() == grouped.projections())
+    }
 }

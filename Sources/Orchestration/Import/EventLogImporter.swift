@@ -43,9 +43,12 @@ public struct ImportSummary: Sendable, Equatable {
     }
 }
 
-/// Imports an event log into the store in one transaction: rows are staged in a temporary table (on disk, so
-/// memory stays flat however large the file), read back ordered by ticket, time and file line, turned into events
-/// (directly, or through a status-change profile) and applied by the state machine in history mode.
+/// Imports an event log into the store in one transaction. A file grouped by ticket (each ticket's rows together,
+/// as exports and generated logs are) is applied while it is read, one ticket at a time; as soon as a ticket comes
+/// back after others, the rest of the file is staged in a temporary table (on disk, so memory stays flat however
+/// large the file) and read back ordered by ticket, time and file line. Either way each ticket's rows are put in
+/// time order (file order breaks ties), turned into events (directly, or through a status-change profile) and
+/// applied by the state machine in history mode; tickets already in the store are replayed from all their events.
 public final class EventLogImporter {
     public struct Options {
         public var format: ImportFormat
@@ -78,12 +81,25 @@ public final class EventLogImporter {
         let started = Date()
         let run = Run(importer: self, source: source, options: options)
         try db.execute("PRAGMA temp_store=FILE")
-        defer { try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY") }
+        defer {
+            try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY")
+            store.forgetCachedServices()
+        }
         do {
             try db.transaction {
-                try run.stage()
-                try run.prepareServices()
-                try run.apply()
+                let timing = ProcessInfo.processInfo.environment["BATON_IMPORT_TIMING"] != nil
+                var mark = Date()
+                func phase(_ name: String) {
+                    guard timing else { return }
+                    FileHandle.standardError.write(Data(String(format: "%@: %.2f s\n", name, Date().timeIntervalSince(mark)).utf8))
+                    mark = Date()
+                }
+                try run.prepare()
+                try run.read()
+                phase("read (and apply grouped tickets)")
+                try run.storeServices()
+                try run.applyStaged()
+                phase("apply staged rows (\(run.stagedRows))")
                 run.summary.seconds = Date().timeIntervalSince(started)
                 try run.finishRejects()
                 if options.dryRun { throw DryRunDone(summary: run.summary) }
@@ -93,7 +109,6 @@ public final class EventLogImporter {
             summary.dryRun = true
             return summary
         }
-        store.forgetCachedServices()
         return run.summary
     }
 
@@ -106,16 +121,31 @@ public final class EventLogImporter {
         let sourceLabel: String
         var summary = ImportSummary()
         var rejects: FileHandle?
-        var rejectsPath: String?
-        /// Steps seen per service, in order of first appearance: (step, team key, team name).
-        var stepsSeen: [String: [(step: String, team: String, teamName: String)]] = [:]
-        var stepKeysSeen: [String: Set<String>] = [:]
-        var serviceOrder: [String] = []
         var insertStage: Statement!
-        var insertEvent: Statement!
         var lastProgress = Date()
         let startedAt = Date()
-        var services: [String: ServiceVersion] = [:]
+
+        /// What the import knows of each service the file names.
+        enum ServiceState {
+            /// Defined (from a JSON file): used as it is, never changed by an import.
+            case stored(ServiceVersion)
+            /// Made from logs: `provisional` is the version this import stores at the end (steps in order of first
+            /// appearance); `base` the latest stored version (0: none); `changed` whether the file added steps.
+            case log(provisional: ServiceVersion, base: Int, changed: Bool, steps: Set<String>)
+            case invalid
+        }
+        var serviceStates: [String: ServiceState] = [:]
+        var serviceOrder: [String] = []
+
+        // Streaming (grouped files) and staging (the rest).
+        var streaming = true
+        var group: [StagedRow] = []
+        var flushed = Set<Int>()
+        var storeHadTickets = true
+        var stagedRows = 0
+        var writer: ProjectionWriter!
+        var exists: Statement!
+        var converter: StatusChangeConverter?
 
         init(importer: EventLogImporter, source: ByteSource, options: Options) {
             self.importer = importer; self.source = source; self.options = options
@@ -126,9 +156,7 @@ public final class EventLogImporter {
         var db: Database { importer.db }
         var store: OrchestrationStore { importer.store }
 
-        // MARK: staging
-
-        func stage() throws {
+        func prepare() throws {
             try db.execute("""
                 DROP TABLE IF EXISTS temp.import_stage;
                 CREATE TEMP TABLE import_stage(seq INTEGER PRIMARY KEY, ticket TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL,
@@ -136,13 +164,23 @@ public final class EventLogImporter {
                     status TEXT NOT NULL, line INTEGER NOT NULL);
                 """)
             insertStage = try db.prepare("INSERT INTO temp.import_stage(ticket, at, kind, service, step, team, actor, task, status, line) VALUES (?,?,?,?,?,?,?,?,?,?)")
+            writer = try ProjectionWriter(db: db)
+            exists = try db.prepare("SELECT 1 FROM tickets WHERE id = ?")
+            storeHadTickets = try db.scalar("SELECT 1 FROM tickets LIMIT 1") != nil
+            if let profile = options.profile {
+                converter = StatusChangeConverter(service: profile.service, serviceVersion: 0, source: sourceLabel, opens: profile.opens.map(Set.init))
+            }
             if let path = options.skipBadPath {
-                FileManager.default.createFile(atPath: path, contents: Data("line,field,reason,record\n".utf8))
-                guard let h = FileHandle(forWritingAtPath: path) else { throw InputError(file: path, "cannot write the file for rejected rows") }
+                guard FileManager.default.createFile(atPath: path, contents: Data("line,field,reason,record\n".utf8)),
+                      let h = FileHandle(forWritingAtPath: path) else { throw InputError(file: path, "cannot write the file for rejected rows") }
                 h.seekToEndOfFile()
                 rejects = h
-                rejectsPath = path
             }
+        }
+
+        // MARK: reading
+
+        func read() throws {
             let reader = CanonicalLogReader(source: source)
             if let profile = options.profile {
                 let times = try profile.timeParser(file: file, timezoneOverride: options.timezone)
@@ -187,6 +225,8 @@ public final class EventLogImporter {
                     try xes.forEachEvent { record, line in try self.xesRow(record, line: line) }
                 }
             }
+            if streaming, !group.isEmpty { try flush(group, streamed: true) }
+            group.removeAll()
             progress(rows: summary.rowsRead, force: true)
         }
 
@@ -248,14 +288,22 @@ public final class EventLogImporter {
 
         func row(_ row: StagedRow, teamName: String?) throws {
             summary.rowsRead += 1
-            if !row.step.isEmpty, !row.service.isEmpty {
-                if stepKeysSeen[row.service] == nil { serviceOrder.append(row.service); stepKeysSeen[row.service] = []; stepsSeen[row.service] = [] }
-                if stepKeysSeen[row.service]!.insert(row.step).inserted {
-                    stepsSeen[row.service]!.append((row.step, row.team, teamName ?? row.team))
+            if !row.service.isEmpty { try note(row, teamName: teamName) }
+            if streaming {
+                if let last = group.last, last.ticket != row.ticket {
+                    try flush(group, streamed: true)
+                    group.removeAll(keepingCapacity: true)
                 }
-            } else if !row.service.isEmpty, stepKeysSeen[row.service] == nil {
-                serviceOrder.append(row.service); stepKeysSeen[row.service] = []; stepsSeen[row.service] = []
+                if !group.isEmpty || !flushed.contains(row.ticket.hashValue) {
+                    group.append(row)
+                    if summary.rowsRead & 0x3FFF == 0 { progress(rows: summary.rowsRead) }
+                    return
+                }
+                // A ticket seen earlier comes back: the file is not grouped by ticket. The rest is staged and
+                // sorted; tickets already applied take their later rows as a replay.
+                streaming = false
             }
+            stagedRows += 1
             try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.line])
             if summary.rowsRead & 0x3FFF == 0 { progress(rows: summary.rowsRead) }
         }
@@ -295,102 +343,128 @@ public final class EventLogImporter {
 
         // MARK: services
 
-        /// Creates services the log names but the store lacks (origin `log`, steps in order of first appearance,
-        /// enforced order), and adds a version to a log-made service when the file shows new steps.
-        func prepareServices() throws {
-            for key in serviceOrder {
-                let seen = stepsSeen[key] ?? []
+        /// Records the service and step a row names. A service the store lacks is made from the log (origin `log`,
+        /// steps in order of first appearance, enforced order); a log-made service that shows new steps gets a new
+        /// version. Both are kept in memory while the file is read and stored once at the end.
+        private func note(_ row: StagedRow, teamName: String?) throws {
+            let key = row.service
+            if serviceStates[key] == nil {
+                serviceOrder.append(key)
                 if let existing = try store.service(key) {
-                    guard !existing.isDefined else { continue }   // a defined service is never changed by an import
-                    let known = Set(existing.definition.steps.map(\.key))
-                    let added = seen.filter { !known.contains($0.step) }
-                    guard !added.isEmpty else { continue }
-                    var definition = existing.definition
-                    var names = definition.teams ?? [:]
-                    for s in added {
-                        definition.steps.append(.init(key: s.step, name: s.step, team: s.team.isEmpty ? nil : s.team))
-                        if !s.team.isEmpty { names[s.team] = s.teamName }
-                    }
-                    definition.teams = names.isEmpty ? nil : names
-                    try store.apply(definition, origin: "log")
-                    summary.servicesUpdated.append(key)
-                } else {
-                    guard ServiceDefinition.isValidKey(key) else { continue }
-                    var names: [String: String] = [:]
-                    for s in seen where !s.team.isEmpty { names[s.team] = s.teamName }
-                    let name = key == options.profile?.service ? (options.profile?.serviceName ?? key) : key
-                    let definition = ServiceDefinition(key: key, name: name, enforceOrder: true, autoClose: false,
-                                                       steps: seen.map { .init(key: $0.step, name: $0.step, team: $0.team.isEmpty ? nil : $0.team) },
-                                                       teams: names.isEmpty ? nil : names)
-                    if definition.steps.isEmpty {
-                        // A service seen only in ticket events: it still needs a definition to open tickets against.
-                        var d = definition
-                        d.steps = []
-                        try applyStepless(d)
+                    if existing.isDefined {
+                        serviceStates[key] = .stored(existing)
                     } else {
-                        try store.apply(definition, origin: "log")
+                        var next = existing
+                        next.version = existing.version + 1
+                        serviceStates[key] = .log(provisional: next, base: existing.version, changed: false,
+                                                  steps: Set(existing.definition.steps.map(\.key)))
                     }
-                    summary.servicesCreated.append(key)
+                } else if ServiceDefinition.isValidKey(key) {
+                    let name = key == options.profile?.service ? (options.profile?.serviceName ?? key) : key
+                    let definition = ServiceDefinition(key: key, name: name, enforceOrder: true, autoClose: false, steps: [])
+                    serviceStates[key] = .log(provisional: ServiceVersion(key: key, version: 1, enforceOrder: true, autoClose: false,
+                                                                          origin: "log", definition: definition),
+                                              base: 0, changed: true, steps: [])
+                } else {
+                    serviceStates[key] = .invalid
                 }
+            }
+            guard !row.step.isEmpty, case .log(var provisional, let base, _, var steps) = serviceStates[key]!,
+                  !steps.contains(row.step) else { return }
+            steps.insert(row.step)
+            provisional.definition.steps.append(.init(key: row.step, name: row.step, team: row.team.isEmpty ? nil : row.team))
+            if !row.team.isEmpty, provisional.definition.teams?[row.team] == nil {
+                provisional.definition.teams = (provisional.definition.teams ?? [:]).merging([row.team: teamName ?? row.team]) { a, _ in a }
+            }
+            serviceStates[key] = .log(provisional: provisional, base: base, changed: true, steps: steps)
+        }
+
+        /// The service version an event refers to: this import's provisional version, or a stored one.
+        func service(_ key: String, version: Int? = nil) throws -> ServiceVersion? {
+            switch serviceStates[key] {
+            case .stored(let s)? where version == nil || version == s.version: return s
+            case .log(let p, _, _, _)? where version == nil || version == p.version: return p
+            default: return try store.service(key, version: version)
             }
         }
 
-        private func applyStepless(_ d: ServiceDefinition) throws {
-            try store.apply(d, origin: "log")
-        }
-
-        func service(_ key: String, version: Int? = nil) throws -> ServiceVersion? {
-            if version == nil, let s = services[key] { return s }
-            let s = try store.service(key, version: version)
-            if version == nil { services[key] = s }
-            return s
+        /// Stores the services made or extended from the log, and points this import's tickets at the version stored.
+        func storeServices() throws {
+            for key in serviceOrder {
+                guard case .log(let provisional, let base, let changed, _)? = serviceStates[key] else { continue }
+                var final = base
+                if changed {
+                    switch try store.apply(provisional.definition, origin: "log") {
+                    case .created(let v), .updated(let v), .unchanged(let v): final = v
+                    }
+                    if base == 0 { summary.servicesCreated.append(key) } else { summary.servicesUpdated.append(key) }
+                }
+                if final != provisional.version {
+                    try db.run("UPDATE tickets SET service_version = ? WHERE service = ? AND service_version = ?", [final, key, provisional.version])
+                    try db.run("UPDATE events SET service_version = ? WHERE kind = 'opened' AND service = ? AND service_version = ?", [final, key, provisional.version])
+                }
+                if let stored = try store.service(key, version: final) { serviceStates[key] = .stored(stored) }
+            }
         }
 
         // MARK: applying
 
-        func apply() throws {
-            insertEvent = try db.prepare("""
-                INSERT OR IGNORE INTO events(ticket_id, step, kind, at, actor, source, team, task, note, service, service_version, payload)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL)
-                """)
-            let exists = try db.prepare("SELECT 1 FROM tickets WHERE id = ?")
+        /// Applies the staged rows (a file not grouped by ticket), ticket by ticket in time order.
+        func applyStaged() throws {
+            guard stagedRows > 0 else { return }
             let read = try db.prepare("SELECT ticket, at, kind, service, step, team, actor, task, status, line FROM temp.import_stage ORDER BY ticket, at, seq")
-            let converter: StatusChangeConverter? = try options.profile.map { profile in
-                guard let s = try service(profile.service) else { throw InputError(file: file, field: "service", "the profile's service '\(profile.service)' could not be created") }
-                return StatusChangeConverter(service: s.key, serviceVersion: s.version, source: sourceLabel, opens: profile.opens.map(Set.init))
-            }
-            var group: [StagedRow] = []
+            var rows: [StagedRow] = []
             var processed = 0
-            func flush() throws {
-                guard let first = group.first else { return }
-                var known = false
-                try exists.forEach([first.ticket]) { _ in known = true }
-                let events: [(Event, Int)]
-                if let converter {
-                    do { events = try converter.events(ticket: first.ticket, rows: group) } catch let f as StatusChangeConverter.Failure {
-                        for r in group { try rejectRow(r, field: f.field, f.message, only: r.line == f.line) }
-                        group.removeAll(keepingCapacity: true)
-                        return
-                    }
-                } else {
-                    events = try canonicalEvents(group, known: known)
-                }
-                if known { try applyToExisting(first.ticket, events) } else { try applyNew(first.ticket, events) }
-                processed += group.count
-                if let report = options.progress, Date().timeIntervalSince(lastProgress) >= 0.5 {
-                    lastProgress = Date()
-                    report(String(format: "applying: %d of %d rows (%.0f%%)", processed, summary.rowsRead, Double(processed) * 100 / Double(max(summary.rowsRead, 1))))
-                }
-                group.removeAll(keepingCapacity: true)
-            }
             try read.forEach { s in
                 let row = StagedRow(ticket: s.string(at: 0) ?? "", at: s.int(at: 1) ?? 0, kind: s.string(at: 2) ?? "", service: s.string(at: 3) ?? "",
                                     step: s.string(at: 4) ?? "", team: s.string(at: 5) ?? "", actor: s.string(at: 6) ?? "",
                                     task: s.string(at: 7) ?? "", status: s.string(at: 8) ?? "", line: Int(s.int(at: 9) ?? 0))
-                if let last = group.last, last.ticket != row.ticket { try flush() }
-                group.append(row)
+                if let last = rows.last, last.ticket != row.ticket {
+                    try flush(rows, streamed: false)
+                    processed += rows.count
+                    rows.removeAll(keepingCapacity: true)
+                    if let report = options.progress, Date().timeIntervalSince(lastProgress) >= 0.5 {
+                        lastProgress = Date()
+                        report(String(format: "applying: %d of %d staged rows (%.0f%%)", processed, stagedRows, Double(processed) * 100 / Double(max(stagedRows, 1))))
+                    }
+                }
+                rows.append(row)
             }
-            try flush()
+            try flush(rows, streamed: false)
+        }
+
+        /// One ticket's rows → events → the state machine → the store.
+        private func flush(_ rows: [StagedRow], streamed: Bool) throws {
+            guard let first = rows.first else { return }
+            var group = rows
+            if streamed {
+                // Staged rows come back sorted; a streamed group is put in time order here (file order breaks ties).
+                var sorted = true
+                for i in 1..<max(group.count, 1) where group[i].at < group[i - 1].at { sorted = false; break }
+                if !sorted {
+                    group = group.enumerated().sorted { $0.element.at != $1.element.at ? $0.element.at < $1.element.at : $0.offset < $1.offset }.map(\.element)
+                }
+                flushed.insert(first.ticket.hashValue)
+            }
+            var known = false
+            if !streamed || storeHadTickets {
+                try exists.forEach([first.ticket]) { _ in known = true }
+            }
+            let events: [(Event, Int)]
+            if var converter, let profile = options.profile {
+                guard let s = try service(profile.service) else { return }
+                converter.serviceVersion = s.version
+                do { events = try converter.events(ticket: first.ticket, rows: group) } catch let f as StatusChangeConverter.Failure {
+                    if streamed { try stage(group); return }
+                    for r in group where r.line == f.line || rejects != nil { try rejectRow(r, field: f.field, f.message) }
+                    return
+                }
+            } else {
+                events = try canonicalEvents(group, known: known)
+            }
+            let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed)
+                                : try applyNew(first.ticket, events, streamed: streamed)
+            if !settled { try stage(group) }
         }
 
         /// Canonical rows → events; the `opened` event names the service's current version. XES traces without an
@@ -420,27 +494,50 @@ public final class EventLogImporter {
             return out
         }
 
-        private func rejectRow(_ r: StagedRow, field: String, _ message: String, only: Bool = true) throws {
-            guard only || rejects != nil else { return }
+        private func rejectRow(_ r: StagedRow, field: String, _ message: String) throws {
             let record = [r.ticket, r.service, r.step, r.team, r.kind, Instant.iso(r.at), r.actor].map(CanonicalLogReader.csvField).joined(separator: ",")
             try reject(InputError(file: file, line: r.line, field: field, message), record: record)
         }
 
+        /// Rejections of the ticket being applied, issued only once the ticket is settled (see `settle`).
+        private var pendingRejections: [(Event, Int, String)] = []
+
         private func rejectEvent(_ e: Event, line: Int, _ message: String) throws {
+            pendingRejections.append((e, line, message))
+        }
+
+        /// A streamed ticket with a rejected event may only lack rows that come later in an ungrouped file, so its
+        /// rows are staged and judged after the whole file is read. Otherwise the rejections are final.
+        private func settle(streamed: Bool) throws -> Bool {
+            defer { pendingRejections.removeAll() }
+            if streamed && !pendingRejections.isEmpty { return false }
+            for (e, line, message) in pendingRejections { try issueRejection(e, line: line, message) }
+            return true
+        }
+
+        private func issueRejection(_ e: Event, line: Int, _ message: String) throws {
             let field = message.contains("is not a step of") ? "step" : (message.contains("has no task") ? "task" : "event")
             let record = [e.ticketID, e.service ?? "", e.step, e.team ?? "", e.kind.rawValue, Instant.iso(e.at), e.actor ?? ""]
                 .map(CanonicalLogReader.csvField).joined(separator: ",")
             try reject(InputError(file: file, line: line, field: field, message), record: record)
         }
 
-        private func applyNew(_ id: String, _ events: [(Event, Int)]) throws {
+        private func stage(_ rows: [StagedRow]) throws {
+            for row in rows {
+                stagedRows += 1
+                try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.line])
+            }
+        }
+
+        private func applyNew(_ id: String, _ events: [(Event, Int)], streamed: Bool) throws -> Bool {
             var ticket = TicketState(id: id)
             var serviceVersion: ServiceVersion?
             var seen = Set<Event.Identity>()
             var added: [Event] = []
+            var duplicates = 0
             let machine = StateMachine(mode: .history)
             for (e, line) in events {
-                guard seen.insert(e.identity).inserted else { summary.duplicates += 1; continue }
+                guard seen.insert(e.identity).inserted else { duplicates += 1; continue }
                 if e.kind == .opened, serviceVersion == nil, let key = e.service {
                     serviceVersion = try service(key, version: e.serviceVersion)
                 }
@@ -455,25 +552,30 @@ public final class EventLogImporter {
                     try rejectEvent(e, line: line, refused.message)
                 }
             }
-            guard !added.isEmpty, ticket.isOpened else { return }
-            for e in added { try write(e) }
-            try store.saveTicket(ticket, isNew: true)
+            guard try settle(streamed: streamed) else { return false }
+            summary.duplicates += duplicates
+            guard !added.isEmpty, ticket.isOpened else { return true }
+            for e in added { try writer.insert(e) }
+            try writer.insertNew(ticket)
             summary.ticketsNew += 1
             summary.eventsAdded += added.count
+            return true
         }
 
         /// A ticket already in the store: events it already has are duplicates; new ones are placed among the
         /// stored ones by time and the projection is rebuilt from all of them (a replay).
-        private func applyToExisting(_ id: String, _ events: [(Event, Int)]) throws {
+        private func applyToExisting(_ id: String, _ events: [(Event, Int)], streamed: Bool) throws -> Bool {
             let stored = try store.events(ofTicket: id)
             var seen = Set(stored.map(\.identity))
             var fresh: [(Event, Int)] = []
+            var duplicates = 0
+            defer { if pendingRejections.isEmpty { summary.duplicates += duplicates } }
             for (e, line) in events {
-                if seen.insert(e.identity).inserted { fresh.append((e, line)) } else { summary.duplicates += 1 }
+                if seen.insert(e.identity).inserted { fresh.append((e, line)) } else { duplicates += 1 }
             }
-            guard !fresh.isEmpty else { return }
+            guard !fresh.isEmpty else { return true }
             let latest = stored.map(\.at).max() ?? .min
-            if fresh.contains(where: { $0.0.at < latest }) { summary.ticketsReplayed += 1 }
+            let replayed = fresh.contains(where: { $0.0.at < latest })
             // Stored events first on equal instants (they came from an earlier file), then file order.
             var merged: [(event: Event, line: Int?, order: Int)] = stored.enumerated().map { ($0.element, nil, $0.offset) }
             merged += fresh.enumerated().map { ($0.element.0, $0.element.1, stored.count + $0.offset) }
@@ -497,21 +599,22 @@ public final class EventLogImporter {
                         // for this ticket are refused together, and the ticket keeps what it had.
                         let first = fresh.first!
                         let message = "\(id): placing this file's events among the stored ones makes the stored '\(e.kind.rawValue)' event at \(Instant.iso(e.at)) invalid: \(refused.message)"
+                        pendingRejections.removeAll()
                         for (ev, line) in fresh { try rejectEvent(ev, line: line, message) }
                         _ = first
-                        return
+                        return try settle(streamed: streamed)
                     }
                 }
             }
-            guard !added.isEmpty else { return }
-            for e in added { try write(e) }
+            guard try settle(streamed: streamed) else { duplicates = 0; return false }
+            if replayed { summary.ticketsReplayed += 1 }
+            guard !added.isEmpty else { return true }
+            for e in added { try writer.insert(e) }
             try store.saveTicket(ticket, isNew: false)
             summary.ticketsUpdated += 1
             summary.eventsAdded += added.count
+            return true
         }
 
-        private func write(_ e: Event) throws {
-            try insertEvent.run([e.ticketID, e.step, e.kind.rawValue, e.at, e.actor, e.source, e.team, e.task, e.note, e.service, e.serviceVersion])
-        }
     }
 }

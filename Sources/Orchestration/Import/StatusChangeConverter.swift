@@ -12,7 +12,7 @@
 /// - the final streak of closing rows completes the run and closes (or cancels) the ticket at its first row.
 struct StatusChangeConverter {
     let service: String
-    let serviceVersion: Int
+    var serviceVersion: Int
     let source: String
     let opens: Set<String>?
 
