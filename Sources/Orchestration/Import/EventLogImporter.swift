@@ -80,9 +80,12 @@ public final class EventLogImporter {
     public func run(_ source: ByteSource, options: Options) throws -> ImportSummary {
         let started = Date()
         let run = Run(importer: self, source: source, options: options)
-        try db.execute("PRAGMA temp_store=FILE")
+        // Staging goes to disk, and a larger page cache keeps the indexes being written from spilling
+        // mid-transaction (memory stays bounded: 64 MiB).
+        let cacheSize = try db.scalar("PRAGMA cache_size")?.int ?? -2000
+        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-65536")
         defer {
-            try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY")
+            try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY; PRAGMA cache_size=\(cacheSize)")
             store.forgetCachedServices()
         }
         do {
