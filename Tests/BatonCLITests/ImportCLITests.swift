@@ -106,4 +106,17 @@ import Testing
         let r = h.run(["import", "log.csv.gz"])
         #expect(r.code == 0 && r.out.contains("3 duplicates skipped"))
     }
+
+    @Test func progressGoesToStandardErrorOnlyOnATerminal() throws {
+        let h = try CLIHarness()
+        _ = try h.write("log.csv", Self.log)
+        let out = Output(), err = Output()
+        let code = BatonCLI.run(["import", "log.csv"], context: CLIContext(out: out, err: err, environment: ["BATON_DB": h.dbPath],
+                                                                            stderrIsTerminal: true, workingDirectory: h.directory.path))
+        #expect(code == 0)
+        #expect(err.captured.contains("reading log.csv: 3 rows") && err.captured.contains("100%"))
+        #expect(!out.captured.contains("reading"))
+        _ = try h.write("log2.csv", Self.log.replacingOccurrences(of: "T-1", with: "T-2"))
+        #expect(h.run(["import", "log2.csv"]).err.isEmpty)   // not a terminal: no progress
+    }
 }
