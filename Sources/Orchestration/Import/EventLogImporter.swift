@@ -81,9 +81,9 @@ public final class EventLogImporter {
         let started = Date()
         let run = Run(importer: self, source: source, options: options)
         // Staging goes to disk, and a larger page cache keeps the indexes being written from spilling
-        // mid-transaction (memory stays bounded: 64 MiB).
+        // mid-transaction (memory stays bounded: 128 MiB).
         let cacheSize = try db.scalar("PRAGMA cache_size")?.int ?? -2000
-        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-65536")
+        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-131072")
         defer {
             try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY; PRAGMA cache_size=\(cacheSize)")
             store.forgetCachedServices()
@@ -139,6 +139,7 @@ public final class EventLogImporter {
         }
         var serviceStates: [String: ServiceState] = [:]
         var serviceOrder: [String] = []
+        var stepsNoted: [String: Set<String>] = [:]
 
         // Streaming (grouped files) and staging (the rest).
         var streaming = true
@@ -172,6 +173,7 @@ public final class EventLogImporter {
             storeHadTickets = try db.scalar("SELECT 1 FROM tickets LIMIT 1") != nil
             if let profile = options.profile {
                 converter = StatusChangeConverter(service: profile.service, serviceVersion: 0, source: sourceLabel, opens: profile.opens.map(Set.init))
+                converter?.statusField = profile.status.joined(separator: "+")
             }
             if let path = options.skipBadPath {
                 guard FileManager.default.createFile(atPath: path, contents: Data("line,field,reason,record\n".utf8)),
@@ -372,8 +374,10 @@ public final class EventLogImporter {
                     serviceStates[key] = .invalid
                 }
             }
-            guard !row.step.isEmpty, case .log(var provisional, let base, _, var steps) = serviceStates[key]!,
-                  !steps.contains(row.step) else { return }
+            // Most rows name a step already seen: answer those without copying the service's state.
+            guard !row.step.isEmpty, stepsNoted[key]?.contains(row.step) != true else { return }
+            stepsNoted[key, default: []].insert(row.step)
+            guard case .log(var provisional, let base, _, var steps) = serviceStates[key]!, !steps.contains(row.step) else { return }
             steps.insert(row.step)
             provisional.definition.steps.append(.init(key: row.step, name: row.step, team: row.team.isEmpty ? nil : row.team))
             if !row.team.isEmpty, provisional.definition.teams?[row.team] == nil {

@@ -9,12 +9,15 @@
 /// - `active` starts (or resumes) the run; `paused` pauses it; `waiting` after work pauses it;
 /// - a closing status followed by more rows is a resolution that did not hold: the run completes, and the
 ///   next row reopens that step (same team: `reopened`, a second attempt) or readies another;
-/// - the final streak of closing rows completes the run and closes (or cancels) the ticket at its first row.
+/// - the final streak of closing rows completes the run and closes the ticket at its first row (a cancelling
+///   status cancels the ticket, which ends the open run as cancelled).
 struct StatusChangeConverter {
     let service: String
     var serviceVersion: Int
     let source: String
     let opens: Set<String>?
+    /// The profile's status attribute(s), for messages.
+    var statusField = "status"
 
     struct Failure: Error { let line: Int; let field: String; let message: String }
 
@@ -28,7 +31,7 @@ struct StatusChangeConverter {
             if let last = rows.last, last.at == r.at { rows[rows.count - 1] = r } else { rows.append(r) }
         }
         if let opens, !opens.contains(first.status) {
-            throw Failure(line: first.line, field: "status",
+            throw Failure(line: first.line, field: statusField,
                           message: "\(ticket): its first row has status '\(first.status)', not one that opens a ticket (\(opens.sorted().joined(separator: ", "))); a step event before its ticket was opened")
         }
         let classes = rows.map { ImportProfile.StatusClass(rawValue: $0.kind) ?? .active }
@@ -91,7 +94,9 @@ struct StatusChangeConverter {
         }
         if finalStart < rows.count {
             let row = rows[finalStart]
-            if let run = current { end(run, row, completed: true) }
+            // Closing completes the run that held the ticket; cancelling leaves it to the `cancelled` event,
+            // which ends open runs as cancelled.
+            if let run = current, classes[finalStart] == .closed { end(run, row, completed: true) }
             emit(classes[finalStart] == .cancelled ? .cancelled : .closed, row)
         }
         return out
