@@ -101,5 +101,11 @@ enum StoreSchema {
         );
         CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         """),
+        // Reporting (issue 4): as_of queries find the work open at as_of from the runs and tickets that are
+        // still open now or ended after as_of, so their cost follows open work, not the length of history.
+        .init(version: 2, name: "reporting indexes", sql: """
+        CREATE INDEX step_runs_unended ON step_runs(ready_at) WHERE done_at IS NULL AND ready_at IS NOT NULL;
+        CREATE INDEX tickets_cancelled ON tickets(cancelled_at) WHERE cancelled_at IS NOT NULL;
+        """),
     ])
 }
