@@ -13,39 +13,31 @@
 -- param :ready_cv = 0.5
 -- param :ready_rework = 0.05
 -- param :ready_skip = 0.10
-WITH measured AS (
-    SELECT service, step, coalesce(team, '') AS team, attempt,
-           (done_at - coalesce(started_at, ready_at)) / 3600.0 AS hours
+WITH ended AS (
+    -- One pass over the runs that ended in the window: completed runs with their measure, and skipped runs.
+    SELECT service, step, coalesce(team, '') AS team, state, attempt,
+           CASE WHEN state = 'done' THEN (done_at - coalesce(started_at, ready_at)) / 3600.0 END AS hours
     FROM step_runs
-    WHERE state = 'done' AND done_at >= :from AND done_at < :to AND done_at <= :as_of AND ready_at IS NOT NULL
-),
-completed AS (
-    SELECT service, step, team, count(*) AS runs, median(hours) AS median_work_hours,
-           stdev(hours) / nullif(avg(hours), 0) AS cv,
-           sum(attempt > 1) * 1.0 / count(*) AS rework_rate,
-           sum(hours) AS work_hours
-    FROM measured GROUP BY service, step, team
-),
-skipped AS (
-    SELECT service, step, coalesce(team, '') AS team, count(*) AS skipped FROM step_runs
-    WHERE state = 'skipped' AND done_at >= :from AND done_at < :to AND done_at <= :as_of
-    GROUP BY 1, 2, 3
+    WHERE state IN ('done', 'skipped') AND done_at >= :from AND done_at < :to AND done_at <= :as_of
+      AND ready_at IS NOT NULL
 ),
 steps AS (
-    SELECT service, step, team FROM completed UNION SELECT service, step, team FROM skipped
+    SELECT service, step, team, sum(state = 'done') AS runs, median(hours) AS median_work_hours,
+           stdev(hours) / nullif(avg(hours), 0) AS cv,
+           sum(state = 'done' AND attempt > 1) * 1.0 / nullif(sum(state = 'done'), 0) AS rework_rate,
+           sum(hours) AS work_hours, sum(state = 'skipped') AS skipped
+    FROM ended GROUP BY service, step, team
 ),
 rated AS (
     SELECT s.service, s.step, s.team,
            coalesce((SELECT kind FROM service_steps ss WHERE ss.service = s.service AND ss.key = s.step
                      ORDER BY ss.version DESC LIMIT 1), 'task') AS kind,
-           coalesce(c.runs, 0) AS runs, c.median_work_hours, c.cv,
-           coalesce(c.rework_rate, 0.0) AS rework_rate,
-           coalesce(k.skipped, 0) * 1.0 / (coalesce(c.runs, 0) + coalesce(k.skipped, 0)) AS skip_rate,
-           coalesce(c.work_hours, 0.0) / ((:to - :from) / 604800.0) AS work_hours_per_week,
-           coalesce(k.skipped, 0) AS skipped
+           s.runs, s.median_work_hours, s.cv,
+           coalesce(s.rework_rate, 0.0) AS rework_rate,
+           s.skipped * 1.0 / (s.runs + s.skipped) AS skip_rate,
+           coalesce(s.work_hours, 0.0) / ((:to - :from) / 604800.0) AS work_hours_per_week,
+           s.skipped
     FROM steps s
-    LEFT JOIN completed c ON c.service = s.service AND c.step = s.step AND c.team = s.team
-    LEFT JOIN skipped k ON k.service = s.service AND k.step = s.step AND k.team = s.team
 ),
 reasoned AS (
     SELECT r.*,
