@@ -67,6 +67,22 @@ public struct ReportDefinition: Sendable {
                                            workingDirectory: workingDirectory, environment: environment))
     }
 
+    /// Every definition in the first reports folder found (e.g. for `baton schedule`), by name. A file that does
+    /// not validate is returned as its error, so one bad file does not hide the others.
+    public static func available(workingDirectory: String = FileManager.default.currentDirectoryPath,
+                                 environment: [String: String] = ProcessInfo.processInfo.environment) -> [(name: String, definition: Result<ReportDefinition, ReportingError>)] {
+        guard let folder = ResourceDirectory.find(.reports, workingDirectory: workingDirectory, environment: environment) else { return [] }
+        return ResourceDirectory.names(in: folder, fileExtension: "json").map { name in
+            do {
+                return (name, .success(try load(folder.appendingPathComponent(name + ".json"))))
+            } catch let error as ReportingError {
+                return (name, .failure(error))
+            } catch {
+                return (name, .failure(ReportingError("\(folder.path)/\(name).json: \(error)")))
+            }
+        }
+    }
+
     public static func load(_ url: URL) throws -> ReportDefinition {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ReportingError("\(url.path): cannot read the file")

@@ -46,7 +46,10 @@ public struct ReportEngine {
         // One read transaction: every section sees the same snapshot of the store.
         let ownTransaction = !db.isInTransaction
         if ownTransaction { try db.execute("BEGIN DEFERRED") }
-        defer { if ownTransaction { try? db.execute("COMMIT") } }
+        defer {
+            // A read transaction has nothing to lose: if COMMIT fails, roll back so the connection is free again.
+            if ownTransaction, (try? db.execute("COMMIT")) == nil { try? db.execute("ROLLBACK") }
+        }
 
         let fixed: [String: SQLValue] = ["from": .integer(from), "to": .integer(to), "as_of": .integer(asOf)]
         var inForce: [String: SQLValue] = [:]  // every parameter a query used (for the definitions section)
