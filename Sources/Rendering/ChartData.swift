@@ -37,6 +37,8 @@ public struct ChartData: Sendable {
     /// Rows drawn and rows in the section (a scatter with very many rows is thinned evenly).
     public var drawnRows: Int
     public var totalRows: Int
+    /// Bar/line: the categories are the rows' x values in row order (so a chart can use the rows' cells).
+    public var rowOrderCategories = false
 
     /// True when x is a number or instant placed on a continuous axis (scatter only); false for categories.
     public var numericX: Bool
@@ -119,6 +121,9 @@ public struct ChartData: Sendable {
             }
             if catKeys.count > ChartData.maxCategories { catKeys = Array(catKeys.suffix(ChartData.maxCategories)) }
             cats = catKeys.map(\.label)
+            let xu = cols[xi].unit
+            rowOrderCategories = cats.count == rows.count
+                && zip(cats, rows).allSatisfy { $0 == ValueText.display($1[xi], unit: xu) }
             catIndex = [:]
             for (i, c) in cats.enumerated() { catIndex[c] = i }
             for i in seriesList.indices { seriesList[i].values = Array(repeating: nil, count: cats.count) }

@@ -160,17 +160,7 @@ public struct HTMLReportRenderer: Sendable {
 
     func definitions(_ r: ReportResult) -> String {
         let esc = HTMLEscape.text
-        var terms = r.definitions
-        if !terms.contains(where: { $0.0.lowercased().contains("percentile") }) {
-            terms.insert(("Percentile method", "Linear interpolation between closest ranks (Hyndman–Fan type 7, as Excel PERCENTILE.INC and numpy's default)."), at: 0)
-        }
-        terms += [
-            ("Window", "\(Instant.iso(r.from)) to \(Instant.iso(r.to)), end excluded; counts and percentiles cover items completed in it."),
-            ("As of", "\(Instant.iso(r.asOf)): only events at or before this instant are counted; stalled steps and load are as of it."),
-            ("Generated at", Instant.iso(r.generatedAt)),
-            ("Store", r.store),
-            ("Numbers", "Durations in hours with one decimal (h), ratios as percentages with one decimal, instants in UTC. Each cell's exact value, as in the CSV, is in its tooltip."),
-        ]
+        let terms = ReportDefinitions.terms(r, numbersRule: "Durations in hours with one decimal (h), ratios as percentages with one decimal, instants in UTC. Each cell's exact value, as in the CSV, is in its tooltip (title) and data-value attribute.")
         var h = "<section class=\"definitions\" id=\"definitions\" aria-labelledby=\"h-definitions\">\n<h2 id=\"h-definitions\">Definitions</h2>\n<dl>\n"
         for (term, text) in terms { h += "<dt>\(esc(term))</dt><dd>\(esc(text))</dd>\n" }
         return h + "</dl>\n</section>\n"
