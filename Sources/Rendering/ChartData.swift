@@ -1,3 +1,4 @@
+import Foundation
 import Reporting
 import SQLite
 
@@ -28,6 +29,8 @@ public struct ChartData: Sendable {
     public var spec: ChartSpec
     /// Category labels of the x axis (bar, line, and scatter over a text column); empty for a numeric x.
     public var categories: [String]
+    /// Shorter labels for the axis ticks (instants: the date alone when every category is a midnight).
+    public var categoryTicks: [String] = []
     public var series: [Series]
     public var references: [Reference]
     public var xUnit: ColumnUnit
@@ -121,6 +124,16 @@ public struct ChartData: Sendable {
             }
             if catKeys.count > ChartData.maxCategories { catKeys = Array(catKeys.suffix(ChartData.maxCategories)) }
             cats = catKeys.map(\.label)
+            if xUnit == .instant {
+                let times = catKeys.map { Int64(($0.key ?? 0).rounded(.down)) }
+                let midnights = times.allSatisfy { $0 % 86_400 == 0 }
+                categoryTicks = times.map { t in
+                    let (y, m, d, hh, mm, _) = Instant.civil(t)
+                    return midnights ? String(format: "%04d-%02d-%02d", y, m, d) : String(format: "%02d-%02d %02d:%02d", m, d, hh, mm)
+                }
+            } else {
+                categoryTicks = cats
+            }
             let xu = cols[xi].unit
             rowOrderCategories = cats.count == rows.count
                 && zip(cats, rows).allSatisfy { $0 == ValueText.display($1[xi], unit: xu) }

@@ -138,13 +138,15 @@ public struct HTMLReportRenderer: Sendable {
                 let shownText = ValueText.display(v, unit: c.unit)
                 switch c.unit {
                 case .instant where !v.isNull:
-                    h += "<td data-value=\"\(esc(exact))\"><time datetime=\"\(esc(exact))\">\(esc(shownText))</time></td>"
+                    h += "<td class=\"nw\" data-value=\"\(esc(exact))\"><time datetime=\"\(esc(exact))\">\(esc(shownText))</time></td>"
                 case .count, .number, .hours, .ratio:
                     var title = exact
                     if c.unit == .hours, let d = v.double { title += " hours (\(ValueText.humanDuration(hours: d)))" }
                     h += "<td class=\"num\" data-value=\"\(esc(exact))\" title=\"\(esc(title))\">\(esc(shownText))</td>"
                 default:
-                    h += "<td data-value=\"\(esc(exact))\">\(esc(shownText))</td>"
+                    // Short text (ids, weeks, states) stays on one line; long text wraps.
+                    let nowrap = shownText.count <= 16 ? " class=\"nw\"" : ""
+                    h += "<td\(nowrap) data-value=\"\(esc(exact))\">\(esc(shownText))</td>"
                 }
             }
             h += "</tr>\n"
@@ -201,10 +203,10 @@ public struct HTMLReportRenderer: Sendable {
     table.data caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
     table.data th,table.data td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
     table.data th{background:var(--panel);position:sticky;top:0}
-    table.data .num{text-align:right;white-space:nowrap}
+    table.data .num{text-align:right;white-space:nowrap}table.data .nw{white-space:nowrap}
     tr.alert td{background:var(--alert-bg)}tr.alert td:first-child{box-shadow:inset 4px 0 0 var(--alert-line)}
     dl{display:grid;grid-template-columns:minmax(120px,max-content) 1fr;gap:4px 16px}dt{font-weight:600}dd{margin:0}
-    @media (max-width:600px){body{padding:10px;font-size:14px}dl{grid-template-columns:1fr}dd{margin-bottom:6px}.kpi-value{font-size:1.3em}}
+    @media (max-width:600px){body{padding:10px;font-size:14px}figure{overflow-x:auto}svg.chart{min-width:560px}dl{grid-template-columns:1fr}dd{margin-bottom:6px}.kpi-value{font-size:1.3em}}
     @media print{:root{color-scheme:light}body{max-width:none;background:#fff;color:#000;font-size:11pt}
     .toc{display:none}.report-section,.definitions{break-before:page;page-break-before:always;margin:0}
     figure,.kpi,tr{break-inside:avoid;page-break-inside:avoid}table.data th{position:static}

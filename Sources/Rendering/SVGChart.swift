@@ -32,8 +32,9 @@ public enum SVGChart {
         let legendLines = legend.isEmpty ? 0 : line + 1
         let top = 34.0 + Double(legendLines) * 18 + 8
         let plotW = width - plotLeft - plotRight
-        let xLabelsRotated = !data.numericX && data.categories.contains { $0.count > 8 } && data.categories.count > 4
-        let bottom = xLabelsRotated ? 96.0 : 58.0
+        let xLabelsRotated = !data.numericX && data.categoryTicks.contains { $0.count > 8 } && data.categories.count > 4
+        let longest = Double(data.categoryTicks.map(\.count).max() ?? 0)
+        let bottom = xLabelsRotated ? 40 + min(longest, 24) * 6.6 * 0.65 : 58.0
         let height = top + plotHeight + bottom
 
         var svg = """
@@ -90,9 +91,9 @@ public enum SVGChart {
             px = { plotLeft + ($0 - x0) / span * plotW }
             xTicks = ticks.filter { $0.0 >= x0 && $0.0 <= x1 }.map { (px($0.0), $0.1) }
         } else {
-            let maxLabels = xLabelsRotated ? Int(plotW / 16) : max(1, Int(plotW / (Double(data.categories.map(\.count).max() ?? 4) * 6.6 + 10)))
+            let maxLabels = xLabelsRotated ? Int(plotW / 16) : max(1, Int(plotW / (Double(data.categoryTicks.map(\.count).max() ?? 4) * 6.6 + 10)))
             let every = max(1, (data.categories.count + maxLabels - 1) / maxLabels)
-            for (c, label) in data.categories.enumerated() where c % every == 0 { xTicks.append((bandCenter(c), label)) }
+            for (c, label) in data.categoryTicks.enumerated() where c % every == 0 { xTicks.append((bandCenter(c), label)) }
         }
 
         // Grid and axes.
