@@ -63,7 +63,8 @@ public struct XLSXReportRenderer: Sendable {
             for (c, col) in columns.enumerated() { try s.string(0, c, col.label, header) }
         }
         func finish(_ s: XLSXSheet, lastRow: Int) {
-            s.autofilter(lastRow: lastRow, lastCol: max(columns.count - 1, 0))
+            // An empty table's filter still covers its "no data" line, as Excel needs two rows for one.
+            s.autofilter(lastRow: max(lastRow, 1), lastCol: max(columns.count - 1, 0))
         }
         try start(sheet)
         if let layout { try layout.writeHeader(sheet, header) }
