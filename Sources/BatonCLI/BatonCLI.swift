@@ -10,7 +10,7 @@ public enum BatonCLI {
     /// Runs `baton` with `arguments` (without the program name), writing to the process's stdout and stderr.
     public static func main(_ arguments: [String]) -> Int32 {
         let out = Output(handle: FileHandle.standardOutput)
-        let err = Output(handle: FileHandle.standardError)
+        let err = Output(handle: FileHandle.standardError, autoFlush: true)
         defer { out.flush(); err.flush() }
         let context = CLIContext(out: out, err: err, stderrIsTerminal: isatty(2) == 1)
         return run(arguments, context: context)

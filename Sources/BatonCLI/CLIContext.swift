@@ -6,13 +6,22 @@ public final class Output: @unchecked Sendable {
     public private(set) var captured = ""
     private var pending = Data()
 
-    public init(handle: FileHandle) { self.handle = handle }
-    public init() { self.handle = nil }
+    private let autoFlush: Bool
+
+    /// `autoFlush`: write through at once (standard error: messages and progress must not wait).
+    public init(handle: FileHandle, autoFlush: Bool = false) {
+        self.handle = handle
+        self.autoFlush = autoFlush
+    }
+    public init() {
+        self.handle = nil
+        self.autoFlush = false
+    }
 
     public func write(_ text: String) {
         if handle != nil {
             pending.append(contentsOf: text.utf8)
-            if pending.count >= 1 << 16 { flush() }
+            if autoFlush || pending.count >= 1 << 16 { flush() }
         } else {
             captured += text
         }

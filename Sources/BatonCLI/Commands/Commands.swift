@@ -40,6 +40,16 @@ enum CommandSupport {
         return t
     }
 
+    /// An instant for recording what happened: parsed like `instant`, and not in the future (a day of clock skew allowed).
+    static func eventInstant(_ inv: Invocation, _ name: String = "at") throws -> Int64 {
+        let now = Instant.now()
+        guard let t = try instant(inv, name) else { return now }
+        if t > now + 86_400 {
+            throw inv.usageError("--\(name) \(Instant.iso(t)) is in the future; record events when they happen")
+        }
+        return t
+    }
+
     /// `key=value` pairs from a repeatable option.
     static func pairs(_ inv: Invocation, _ name: String) throws -> [String: String] {
         var result: [String: String] = [:]

@@ -26,7 +26,7 @@ enum TicketCommands {
             let requester = inv.value("requester") ?? CommandSupport.actor(inv)
             let id = try store.openTicket(service: inv.arguments[0], title: title, requester: requester,
                                           fields: try CommandSupport.pairs(inv, "field"),
-                                          at: try CommandSupport.instant(inv, "at") ?? Instant.now(), id: inv.value("id"))
+                                          at: try CommandSupport.eventInstant(inv), id: inv.value("id"))
             inv.out.line(id)
             return 0
         })
@@ -80,7 +80,7 @@ enum TicketCommands {
             run: { inv in
                 let store = try CommandSupport.store(inv)
                 let id = inv.arguments[0]
-                try store.record(Event(ticketID: id, kind: kind, at: try CommandSupport.instant(inv, "at") ?? Instant.now(),
+                try store.record(Event(ticketID: id, kind: kind, at: try CommandSupport.eventInstant(inv),
                                        actor: CommandSupport.actor(inv), source: "cli", note: inv.value("note")))
                 inv.out.line("\(id) \(kind.rawValue)")
                 return 0
@@ -117,7 +117,7 @@ enum StepCommands {
                         let store = try CommandSupport.store(inv)
                         let (ticket, step) = (inv.arguments[0], inv.arguments[1])
                         try store.record(Event(ticketID: ticket, step: step, kind: kind,
-                                               at: try CommandSupport.instant(inv, "at") ?? Instant.now(),
+                                               at: try CommandSupport.eventInstant(inv),
                                                actor: CommandSupport.actor(inv), source: "cli", note: inv.value("note")))
                         let state = try store.loadTicket(ticket)
                         var message = "\(ticket) \(step): \(kind.rawValue)"
@@ -139,7 +139,7 @@ enum StepCommands {
             run: { inv in
                 let store = try CommandSupport.store(inv)
                 try store.record(Event(ticketID: inv.arguments[0], step: inv.arguments[1], kind: .taskDone,
-                                       at: try CommandSupport.instant(inv, "at") ?? Instant.now(),
+                                       at: try CommandSupport.eventInstant(inv),
                                        actor: CommandSupport.actor(inv), source: "cli", task: inv.arguments[2]))
                 inv.out.line("\(inv.arguments[0]) \(inv.arguments[1]): task '\(inv.arguments[2])' done")
                 return 0

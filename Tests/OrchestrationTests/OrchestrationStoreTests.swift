@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import Orchestration
+import SQLite
+
+@Suite struct OrchestrationStoreTests {
+    @Test func applyingAChangedDefinitionCreatesAVersionAndOpenTicketsKeepTheirs() throws {
+        let f = try StoreFixture()
+        let id = try f.open()
+        var def = try #require(try f.store.service("seq")).definition
+        #expect(try f.store.apply(def) == .unchanged(version: 1))
+        def.steps.append(.init(key: "d", name: "Step D", team: "td"))
+        #expect(try f.store.apply(def) == .updated(version: 2))
+        let newer = try f.open(at: 1)
+        #expect(try f.store.loadTicket(id)?.serviceVersion == 1)
+        #expect(try f.store.loadTicket(id)?.runs.count == 3)
+        #expect(try f.store.loadTicket(newer)?.runs.count == 4)
+        #expect(try f.store.db.scalar("SELECT count(*) FROM teams WHERE key = 'td'")?.int == 1)
+    }
+
+    @Test func hostileTextRoundTripsUnchanged() throws {
+        let f = try StoreFixture()
+        let hostile = "Robert'); DROP TABLE tickets;-- \"quoted\" <script>alert(1)</script>\nline two\t😀 \u{202E}txet LTR\u{202C} =SUM(A1)"
+        let long = String(repeating: "x<y>&\"'", count: 10_000 / 7 + 1)
+        let id = try f.store.openTicket(service: "seq", title: hostile + long, requester: hostile, fields: ["who": hostile], at: StoreFixture.t0)
+        let t = try #require(try f.store.loadTicket(id))
+        #expect(t.title == hostile + long)
+        #expect(t.requester == hostile)
+        #expect(t.intake["who"] == hostile)
+        // The event log keeps it too, so a rebuild gives it back.
+        try f.store.rebuild()
+        #expect(try f.store.loadTicket(id)?.title == hostile + long)
+    }
+
+    /// A few hundred generated actions, then `rebuild()` from the events alone must give identical projections.
+    @Test func rebuildEqualsTheLiveProjections() throws {
+        let f = try StoreFixture()
+        var rng = SplitMix(seed: 42)
+        var clock = 0.0
+        var ids: [String] = []
+        var actions = 0
+        for _ in 0..<80 {
+            clock += Double(rng.next() % 5) + 0.5
+            let service = rng.next() % 3 == 0 ? "flex" : "seq"
+            ids.append(try f.open(service, at: clock))
+        }
+        let kinds: [EventKind] = [.started, .paused, .resumed, .completed, .skipped, .reopened, .taskDone]
+        for _ in 0..<2500 {
+            let id = ids[Int(rng.next() % UInt64(ids.count))]
+            guard let t = try f.store.loadTicket(id), t.state == .open else { continue }
+            let run = t.runs[Int(rng.next() % UInt64(t.runs.count))]
+            let kind = kinds[Int(rng.next() % UInt64(kinds.count))]
+            clock += 0.25
+            do {
+                try f.act(id, run.step, kind, at: clock, task: kind == .taskDone ? (rng.next() % 2 == 0 ? "one" : "two") : "")
+                actions += 1
+            } catch is ActionRefused {
+                continue
+            }
+            if rng.next() % 40 == 0 { try? f.store.record(Event(ticketID: id, kind: .cancelled, at: StoreFixture.at(clock))) }
+        }
+        #expect(actions > 300)
+        let live = try projections(f.store)
+        #expect(live.contains("closed"))
+        #expect(live.contains("|2|"))  // some rework attempts
+        try f.store.rebuild()
+        #expect(try projections(f.store) == live)
+    }
+
+    func projections(_ store: OrchestrationStore) throws -> String {
+        var text = ""
+        text += try store.db.rows("SELECT * FROM tickets ORDER BY id").map { $0.values.map(\.description).joined(separator: "|") }.joined(separator: "\n")
+        text += try store.db.rows("""
+            SELECT ticket_id, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor,
+                   (SELECT group_concat(paused_at || '-' || coalesce(resumed_at, ''), ',') FROM step_pauses p WHERE p.run_id = r.id)
+            FROM step_runs r ORDER BY ticket_id, step, attempt
+            """).map { $0.values.map(\.description).joined(separator: "|") }.joined(separator: "\n")
+        text += try store.db.rows("SELECT * FROM ticket_tasks ORDER BY ticket_id, step, task").map { $0.values.map(\.description).joined(separator: "|") }.joined(separator: "\n")
+        return text
+    }
+
+    @Test func viewsShowQueueAndOpenWork() throws {
+        let f = try StoreFixture()
+        let a = try f.open(at: 0)
+        let b = try f.open(at: 1)
+        try f.act(a, "a", .completed, at: 2)
+        let queueA = try f.store.queue(team: "ta", now: StoreFixture.at(10))
+        #expect(queueA.map { $0.string("ticket_id") } == [b])
+        #expect(queueA.first?.double("age_hours") == 9)
+        let queueB = try f.store.queue(team: "tb", now: StoreFixture.at(10))
+        #expect(queueB.map { $0.string("ticket_id") } == [a])
+        #expect(throws: ActionRefused.self) { try f.store.queue(team: "tz") }
+        let open = try f.store.openWork(now: StoreFixture.at(10))
+        #expect(open.map { "\($0.string("current_step")!):\($0.int("tickets")!)" }.sorted() == ["a:1", "b:1"])
+    }
+}
+
+@Suite struct ServiceDefinitionTests {
+    func parse(_ json: String) throws -> ServiceDefinition {
+        try ServiceDefinition.parse(Data(json.utf8), file: "svc.json")
+    }
+
+    @Test(arguments: [
+        (#"{"key": "s", "steps": [{"key": "a", "team": "t"}, {"key": "a", "team": "t"}]}"#, "svc.json: field 'steps[1].key': duplicate step key 'a'"),
+        (#"{"key": "s", "steps": [{"key": "a", "target": "soon"}]}"#, "svc.json: field 'steps[0].target': 'soon' is not a duration; write e.g. 30m, 4h, 2d, 1w or 1d12h"),
+        (#"{"key": "s", "steps": [{"key": "a", "kind": "magic"}]}"#, "svc.json: field 'steps[0].kind': must be one of: task, review, approval, automated"),
+        (#"{"key": "s", "steps": []}"#, "svc.json: field 'steps': a service needs at least one step"),
+        (#"{"steps": [{"key": "a"}]}"#, "svc.json: field 'key': is required"),
+        (#"{"key": "s", "steps": [{"key": "a"}], "intake": [{"key": "f", "type": "choice"}]}"#, "svc.json: field 'intake[0].options': a choice field needs options"),
+        (#"{"key": "has space", "steps": [{"key": "a"}]}"#, "svc.json: field 'key': 'has space' must be letters, digits, '-', '_' or '.' (no spaces)"),
+        (#"{"key": "s", "enforce_order": "yes", "steps": [{"key": "a"}]}"#, "svc.json: field 'enforce_order': must be true or false"),
+        (#"{"key": "s", "steps": [{"key": "a"}]"#, "svc.json: is not valid JSON"),
+    ])
+    func invalidDefinitionsNameTheFileAndField(json: String, message: String) {
+        do {
+            _ = try parse(json)
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".hasPrefix(message), "\(error)")
+        }
+    }
+
+    @Test func durations() {
+        #expect(DurationText.seconds("4h") == 14_400)
+        #expect(DurationText.seconds("2d") == 172_800)
+        #expect(DurationText.seconds("1d12h") == 129_600)
+        #expect(DurationText.seconds("30m") == 1800)
+        #expect(DurationText.seconds("1w") == 604_800)
+        #expect(DurationText.seconds("h") == nil)
+        #expect(DurationText.seconds("4") == nil)
+        #expect(DurationText.seconds("0h") == nil)
+    }
+
+    @Test func canonicalJSONIgnoresKeyOrder() throws {
+        let a = try parse(#"{"key": "s", "name": "S", "steps": [{"key": "a", "team": "t"}]}"#)
+        let b = try parse(#"{"steps": [{"team": "t", "key": "a"}], "name": "S", "key": "s"}"#)
+        #expect(a.canonicalJSON() == b.canonicalJSON())
+    }
+}
+
+/// A tiny deterministic generator for tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

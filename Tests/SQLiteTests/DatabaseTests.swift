@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import SQLite
+
+@Suite struct DatabaseTests {
+    let directory: URL
+    let db: Database
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        db = try Database(path: directory.appendingPathComponent("t.db").path)
+        try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL, data BLOB)")
+    }
+
+    @Test func opensInWALModeWithForeignKeys() throws {
+        #expect(try db.scalar("PRAGMA journal_mode")?.string == "wal")
+        #expect(try db.scalar("PRAGMA foreign_keys")?.int == 1)
+        #expect(try db.scalar("PRAGMA synchronous")?.int == 1)  // NORMAL
+    }
+
+    @Test func bindsAndReadsEveryType() throws {
+        let hostile = "'; DROP TABLE t; -- \"<script>\" 😀 \u{202E}rtl\n"
+        try db.run("INSERT INTO t(name, score, data) VALUES (?, ?, ?)", [hostile, 2.5, SQLValue.blob([0, 1, 255])])
+        let row = try #require(try db.rows("SELECT * FROM t").first)
+        #expect(row.string("name") == hostile)
+        #expect(row.double("score") == 2.5)
+        #expect(row["data"] == .blob([0, 1, 255]))
+        #expect(row["missing"] == .null)
+    }
+
+    @Test func namedParameters() throws {
+        let s = try db.prepare("SELECT :a + :b")
+        try s.bind(named: ["a": .integer(2), ":b": .integer(3)])
+        #expect(try s.step())
+        #expect(s.value(at: 0) == .integer(5))
+        #expect(s.parameterNames == [":a", ":b"])
+    }
+
+    @Test func missingNamedParameterIsAnError() throws {
+        let s = try db.prepare("SELECT :a + :b")
+        #expect(throws: SQLiteError.self) { try s.bind(named: ["a": .integer(2)]) }
+    }
+
+    @Test func cachedStatementsAreReused() throws {
+        let a = try db.cached("SELECT 1")
+        let b = try db.cached("SELECT 1")
+        #expect(a === b)
+    }
+
+    @Test func transactionRollsBackOnThrow() throws {
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try db.transaction {
+                try db.run("INSERT INTO t(name) VALUES ('a')")
+                throw Boom()
+            }
+        }
+        #expect(try db.scalar("SELECT count(*) FROM t")?.int == 0)
+        #expect(!db.isInTransaction)
+    }
+
+    @Test func nestedTransactionUsesASavepoint() throws {
+        struct Boom: Error {}
+        try db.transaction {
+            try db.run("INSERT INTO t(name) VALUES ('outer')")
+            try? db.transaction {
+                try db.run("INSERT INTO t(name) VALUES ('inner')")
+                throw Boom()
+            }
+        }
+        #expect(try db.rows("SELECT name FROM t").map { $0.string("name") } == ["outer"])
+    }
+
+    @Test func errorsCarryExtendedCodeMessageAndSQL() throws {
+        try db.run("INSERT INTO t(name) VALUES ('x')")
+        do {
+            try db.run("INSERT INTO t(name) VALUES ('x')")
+            Issue.record("expected a constraint error")
+        } catch let error as SQLiteError {
+            #expect(error.extendedCode == 2067)  // SQLITE_CONSTRAINT_UNIQUE
+            #expect(error.isConstraint)
+            #expect(error.message.contains("UNIQUE"))
+            #expect(error.sql == "INSERT INTO t(name) VALUES ('x')")
+        }
+        #expect(throws: SQLiteError.self) { try db.execute("SELEC 1") }
+    }
+
+    @Test func migratorAppliesOnceAndRefusesNewerStores() throws {
+        let v1 = Migrator(application: "app", migrations: [.init(version: 1, name: "one", sql: "CREATE TABLE m1(x)")])
+        #expect(try v1.migrate(db) == [1])
+        #expect(try v1.migrate(db) == [])
+        let v2 = Migrator(application: "app", migrations: v1.migrations + [.init(version: 2, name: "two", sql: "CREATE TABLE m2(x)")])
+        #expect(try v2.migrate(db) == [2])
+        #expect(try db.scalar("SELECT count(*) FROM schema_migrations")?.int == 2)
+        do {
+            try v1.migrate(db)
+            Issue.record("an older migrator must refuse a newer store")
+        } catch let error as SQLiteError {
+            #expect(error.message.contains("newer version"))
+        }
+    }
+
+    @Test func failedMigrationLeavesTheVersion() throws {
+        let bad = Migrator(application: "app", migrations: [.init(version: 1, name: "bad", sql: "CREATE TABLE ok(x); CREATE TABLE ok(x);")])
+        #expect(throws: SQLiteError.self) { try bad.migrate(db) }
+        #expect(try bad.currentVersion(of: db) == 0)
+        #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ok'")?.int == 0)
+    }
+}
