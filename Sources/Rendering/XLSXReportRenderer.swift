@@ -43,6 +43,23 @@ public struct XLSXReportRenderer: Sendable {
         }
     }
 
+    /// Writes one table as a one-sheet workbook, atomically: the header is bold and frozen, rows are typed as
+    /// in a report. `rows` is read once in order (plus its first 200 rows for column widths), so a lazy
+    /// collection streams through without ever being held in memory.
+    public static func writeTable<Rows: Collection>(columns: [ColumnSpec], rows: Rows, sheetName: String, toFile file: URL) throws
+        where Rows.Element == [SQLValue] {
+        let tmp = AtomicFile.temporaryURL(for: file)
+        do {
+            let book = try XLSXWorkbook(path: tmp.path, tmpdir: file.deletingLastPathComponent().path)
+            try writeTable(book: book, sheetName: sheetName, columns: columns, rows: rows)
+            try book.close()
+            try AtomicFile.commit(tmp, to: file)
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw error
+        }
+    }
+
     /// Writes a generic table (header + rows, streamed in order) to a new sheet of `book`; rows beyond
     /// Excel's limit continue on sheets named `name (2)`, … Used for sections and by the XLSX benchmark.
     static func writeTable<Rows: Collection>(book: XLSXWorkbook, sheetName: String, columns: [ColumnSpec], rows: Rows,
