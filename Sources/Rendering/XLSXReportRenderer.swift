@@ -68,6 +68,8 @@ public struct XLSXReportRenderer: Sendable {
         let header = book.format(.init(bold: true, bottomBorder: true))
         let alertFill: UInt32? = highlight ? 0xFFE4D6 : nil
         let formats = columns.map { book.format(.init(numFormat: numFormat($0.unit), background: alertFill)) }
+        // Plain arrays for the row loop: a million rows × columns must not copy ColumnSpecs (and retain their strings).
+        let units = columns.map(\.unit)
         let layout = chart.map { ChartLayout($0, columns: columns) }
         let widths = columnWidths(columns, rows: rows)
 
@@ -95,9 +97,8 @@ public struct XLSXReportRenderer: Sendable {
                 sheetRow = 0
             }
             sheetRow += 1
-            for (c, col) in columns.enumerated() {
-                let v = c < row.count ? row[c] : .null
-                try cell(sheet, sheetRow, c, v, col.unit, formats[c])
+            for c in 0..<min(row.count, units.count) {
+                try cell(sheet, sheetRow, c, row[c], units[c], formats[c])
             }
             if let layout, dataRows == sheetRow - 1 { try layout.writeRow(sheet, dataIndex: dataRows, row: row) }
             dataRows += 1
@@ -110,7 +111,7 @@ public struct XLSXReportRenderer: Sendable {
     }
 
     /// One typed cell: numbers as numbers, instants as Excel date-times, text as strings.
-    static func cell(_ sheet: XLSXSheet, _ r: Int, _ c: Int, _ v: SQLValue, _ unit: ColumnUnit, _ format: OpaquePointer) throws {
+    static func cell(_ sheet: XLSXSheet, _ r: Int, _ c: Int, _ v: SQLValue, _ unit: ColumnUnit, _ format: OpaquePointer?) throws {
         switch v {
         case .null: return
         case .integer(let i):
@@ -253,7 +254,7 @@ struct ChartLayout {
 
     var helperWidth: Int { categoryTable ? 1 + data.series.count : splitColumns }
 
-    func writeHeader(_ sheet: XLSXSheet, _ header: OpaquePointer) throws {
+    func writeHeader(_ sheet: XLSXSheet, _ header: OpaquePointer?) throws {
         if categoryTable {
             try sheet.string(0, helperStart, data.xLabel, header)
             for (i, s) in data.series.enumerated() { try sheet.string(0, helperStart + 1 + i, s.name, header) }

@@ -56,8 +56,11 @@ final class XLSXWorkbook {
         var bottomBorder = false
     }
 
-    /// A cell format, created once per distinct spec (Excel's format table is small).
-    func format(_ spec: FormatSpec) -> OpaquePointer {
+    /// A cell format, created once per distinct spec (Excel's format table is small). The default spec is
+    /// nil (no format): libxlsxwriter would otherwise hash an empty format again on every cell it is used
+    /// for, as it matches the built-in default and never gets its own index (a fifth of the writer's time).
+    func format(_ spec: FormatSpec) -> OpaquePointer? {
+        if spec == FormatSpec() { return nil }
         let key = "\(spec.numFormat ?? "")|\(spec.bold)|\(spec.background ?? 0)|\(spec.wrap)|\(spec.bottomBorder)"
         if let f = formatCache[key] { return OpaquePointer(f) }
         let f = workbook_add_format(workbook)!
