@@ -64,7 +64,8 @@ public struct XLSXReportRenderer: Sendable {
     /// Excel's limit continue on sheets named `name (2)`, … Used for sections and by the XLSX benchmark.
     static func writeTable<Rows: Collection>(book: XLSXWorkbook, sheetName: String, columns: [ColumnSpec], rows: Rows,
                                            highlight: Bool = false, chart: ChartData? = nil,
-                                           chartOmittedNote: String? = nil) throws where Rows.Element == [SQLValue] {
+                                           chartOmittedNote: String? = nil,
+                                           maxRowsPerSheet: Int = XLSXWorkbook.maxDataRows) throws where Rows.Element == [SQLValue] {
         let header = book.format(.init(bold: true, bottomBorder: true))
         let alertFill: UInt32? = highlight ? 0xFFE4D6 : nil
         let formats = columns.map { book.format(.init(numFormat: numFormat($0.unit), background: alertFill)) }
@@ -90,9 +91,9 @@ public struct XLSXReportRenderer: Sendable {
         if let note = chartOmittedNote { try sheet.string(0, columns.count + 1, note, nil) }
 
         for row in rows {
-            if sheetRow == XLSXWorkbook.maxDataRows {
+            if sheetRow == maxRowsPerSheet {
                 finish(sheet, lastRow: sheetRow)
-                sheet = try book.addSheet("\(sheetName) (\(dataRows / XLSXWorkbook.maxDataRows + 1))")
+                sheet = try book.addSheet("\(sheetName) (\(dataRows / maxRowsPerSheet + 1))")
                 try start(sheet)
                 sheetRow = 0
             }
