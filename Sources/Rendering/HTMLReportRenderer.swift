@@ -208,7 +208,8 @@ public struct HTMLReportRenderer: Sendable {
     dl{display:grid;grid-template-columns:minmax(120px,max-content) 1fr;gap:4px 16px}dt{font-weight:600}dd{margin:0}
     @media (max-width:600px){body{padding:10px;font-size:14px}figure{overflow-x:auto}svg.chart{min-width:560px}dl{grid-template-columns:1fr}dd{margin-bottom:6px}.kpi-value{font-size:1.3em}}
     @media print{:root{color-scheme:light}body{max-width:none;background:#fff;color:#000;font-size:11pt}
-    .toc{display:none}.report-section,.definitions{break-before:page;page-break-before:always;margin:0}
+    .toc{display:none}.report-section,.definitions{margin:0 0 16px}
+    .report-section+.report-section,.definitions{break-before:page;page-break-before:always}
     figure,.kpi,tr{break-inside:avoid;page-break-inside:avoid}table.data th{position:static}
     .table-wrap{overflow:visible}a{color:inherit;text-decoration:none}}
 

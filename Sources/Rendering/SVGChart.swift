@@ -86,7 +86,9 @@ public enum SVGChart {
             let xs = data.series.flatMap { $0.points.map(\.x) }
             let lo = xs.min() ?? 0, hi = xs.max() ?? 1
             let ticks = data.xUnit == .instant ? Axis.timeTicks(lo, hi) : Axis.niceTicks(lo, hi).map { ($0, Axis.tickLabel($0, unit: data.xUnit)) }
-            let x0 = min(ticks.first?.0 ?? lo, lo), x1 = max(ticks.last?.0 ?? hi, hi)
+            // A little room either side so the outermost points are not cut by the plot's edge.
+            let pad = max(hi - lo, 1) * 0.03
+            let x0 = min(ticks.first?.0 ?? lo, lo - pad), x1 = max(ticks.last?.0 ?? hi, hi + pad)
             let span = x1 > x0 ? x1 - x0 : 1
             px = { plotLeft + ($0 - x0) / span * plotW }
             xTicks = ticks.filter { $0.0 >= x0 && $0.0 <= x1 }.map { (px($0.0), $0.1) }

@@ -21,7 +21,7 @@ import Testing
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
             "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0", "--log-net-log=\(netLog.path)",
-        ] + extra + (extra.contains { $0.hasPrefix("--screenshot") } ? [] : ["--dump-dom"]) + [file.absoluteString])
+        ] + extra + (extra.contains { $0.hasPrefix("--screenshot") || $0.hasPrefix("--print-to-pdf") } ? [] : ["--dump-dom"]) + [file.absoluteString])
         let log = (try? String(contentsOf: netLog, encoding: .utf8)) ?? ""
         var urls = Set<String>()
         for m in log.matches(of: try Regex(#""url":"([^"]*)""#)) {
@@ -75,6 +75,32 @@ import Testing
         try stripped.replacingOccurrences(of: "<main>", with: reaching).write(to: withoutCSP, atomically: true, encoding: .utf8)
         let leaked = try load(withoutCSP)
         #expect(leaked.requestedURLs.contains("http://baton-control.invalid/pixel.png"), "net log: \(leaked.requestedURLs)")
+    }
+
+    /// Printed, each section after the first and the definitions start a new page; without the print rule
+    /// (the negative control) the same page prints on fewer pages.
+    @Test(.enabled(if: chromium != nil, "chromium not found: install the Debian chromium package to print the page"))
+    func printingPutsEachSectionOnItsOwnPage() throws {
+        let report = ReportFixtures.report()
+        let folder = try ReportFixtures.tempFolder("print")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try HTMLReportRenderer().write(report, to: folder)
+        let page = folder.appendingPathComponent("report.html")
+        func pages(_ html: URL) throws -> Int {
+            let pdf = folder.appendingPathComponent(html.lastPathComponent + ".pdf")
+            _ = try load(html, extra: ["--print-to-pdf=\(pdf.path)", "--no-pdf-header-footer"])
+            let text = String(decoding: try Data(contentsOf: pdf), as: Unicode.ASCII.self)
+            return text.matches(of: try Regex(#"/Type\s*/Page[^s]"#)).count
+        }
+        let printed = try pages(page)
+        // The first section shares the headlines' page; every other section and the definitions begin one.
+        #expect(printed >= report.sections.count + 1, "pages: \(printed)")
+        let rule = ".report-section+.report-section,.definitions{break-before:page;page-break-before:always}"
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.contains(rule))
+        let control = folder.appendingPathComponent("no-breaks.html")
+        try html.replacingOccurrences(of: rule, with: "").write(to: control, atomically: true, encoding: .utf8)
+        #expect(try pages(control) < printed)
     }
 
     @Test(.enabled(if: chromium != nil, "chromium not found: install the Debian chromium package to take screenshots"))
