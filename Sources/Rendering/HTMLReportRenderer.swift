@@ -122,7 +122,9 @@ public struct HTMLReportRenderer: Sendable {
 
     func table(_ s: SectionResult, id: String) -> String {
         let esc = HTMLEscape.text
-        var h = "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"caption-\(id)\" tabindex=\"0\">\n<table class=\"data\" id=\"table-\(id)\">\n"
+        // Long tables scroll in a box of their own on screen (the header stays put); print shows every row.
+        let long = min(s.rows.count, maxTableRows) > 25 ? " long" : ""
+        var h = "<div class=\"table-wrap\(long)\" role=\"region\" aria-labelledby=\"caption-\(id)\" tabindex=\"0\">\n<table class=\"data\" id=\"table-\(id)\">\n"
         h += "<caption id=\"caption-\(id)\">\(esc(s.title))</caption>\n<thead><tr>"
         for c in s.columns {
             let numeric = Self.isNumeric(c.unit)
@@ -198,7 +200,7 @@ public struct HTMLReportRenderer: Sendable {
     .c0{fill:var(--c0);stroke:var(--c0)}.c1{fill:var(--c1);stroke:var(--c1)}.c2{fill:var(--c2);stroke:var(--c2)}.c3{fill:var(--c3);stroke:var(--c3)}
     .c4{fill:var(--c4);stroke:var(--c4)}.c5{fill:var(--c5);stroke:var(--c5)}.c6{fill:var(--c6);stroke:var(--c6)}.c7{fill:var(--c7);stroke:var(--c7)}
     svg.chart rect.bar{stroke:none}svg.chart .line.c0,svg.chart .line.c1,svg.chart .line.c2,svg.chart .line.c3,svg.chart .line.c4,svg.chart .line.c5,svg.chart .line.c6,svg.chart .line.c7{fill:none}
-    .table-wrap{overflow-x:auto;max-width:100%}
+    .table-wrap{overflow-x:auto;max-width:100%}.table-wrap.long{max-height:36em;overflow-y:auto;border-bottom:1px solid var(--line)}
     table.data{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92em;min-width:50%}
     table.data caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
     table.data th,table.data td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
@@ -211,7 +213,7 @@ public struct HTMLReportRenderer: Sendable {
     .toc{display:none}.report-section,.definitions{margin:0 0 16px}
     .report-section+.report-section,.definitions{break-before:page;page-break-before:always}
     figure,.kpi,tr{break-inside:avoid;page-break-inside:avoid}table.data th{position:static}
-    .table-wrap{overflow:visible}a{color:inherit;text-decoration:none}}
+    .table-wrap,.table-wrap.long{overflow:visible;max-height:none}table.data{font-size:8.5pt}a{color:inherit;text-decoration:none}}
 
     """
 }
