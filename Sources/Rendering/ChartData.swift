@@ -74,6 +74,8 @@ public struct ChartData: Sendable {
         totalRows = section.rows.count
 
         let rows = section.rows
+        // A short row (fewer values than columns) reads as empty cells rather than trapping.
+        func at(_ row: [SQLValue], _ i: Int) -> SQLValue { i < row.count ? row[i] : .null }
         let numericX = spec.kind == .scatter && xUnit != .text && xUnit != .week
         self.numericX = numericX
 
@@ -82,7 +84,7 @@ public struct ChartData: Sendable {
         var splitIndex: [String: Int] = [:]
         if let s = split {
             for row in rows {
-                let name = ValueText.display(row[s], unit: cols[s].unit)
+                let name = ValueText.display(at(row, s), unit: cols[s].unit)
                 if splitIndex[name] == nil { splitIndex[name] = splitNames.count; splitNames.append(name) }
             }
         }
@@ -95,7 +97,7 @@ public struct ChartData: Sendable {
         for g in groups { for p in yis.indices { seriesList.append(Series(name: seriesName(g, p), values: [], points: [])) } }
         func seriesIndex(_ row: [SQLValue], _ yPos: Int) -> Int {
             guard let s = split else { return yPos }
-            return splitIndex[ValueText.display(row[s], unit: cols[s].unit)]! * yis.count + yPos
+            return splitIndex[ValueText.display(at(row, s), unit: cols[s].unit)]! * yis.count + yPos
         }
 
         var cats: [String] = []
@@ -104,10 +106,10 @@ public struct ChartData: Sendable {
             let step = max(1, (rows.count + ChartData.maxScatterPoints - 1) / ChartData.maxScatterPoints)
             var drawn = 0
             for (r, row) in rows.enumerated() where r % step == 0 {
-                guard let x = row[xi].double else { continue }
+                guard let x = at(row, xi).double else { continue }
                 drawn += 1
                 for (p, yi) in yis.enumerated() {
-                    if let y = row[yi].double { seriesList[seriesIndex(row, p)].points.append(Point(x: x, y: y, row: r)) }
+                    if let y = at(row, yi).double { seriesList[seriesIndex(row, p)].points.append(Point(x: x, y: y, row: r)) }
                 }
             }
             drawnRows = drawn
@@ -116,8 +118,8 @@ public struct ChartData: Sendable {
             var catIndex: [String: Int] = [:]
             var catKeys: [(label: String, key: Double?)] = []
             for row in rows {
-                let label = ValueText.display(row[xi], unit: xUnit)
-                if catIndex[label] == nil { catIndex[label] = catKeys.count; catKeys.append((label, row[xi].double)) }
+                let label = ValueText.display(at(row, xi), unit: xUnit)
+                if catIndex[label] == nil { catIndex[label] = catKeys.count; catKeys.append((label, at(row, xi).double)) }
             }
             if xUnit != .text, xUnit != .week, catKeys.allSatisfy({ $0.key != nil }) {
                 catKeys.sort { $0.key! < $1.key! }
@@ -136,7 +138,7 @@ public struct ChartData: Sendable {
             }
             let xu = cols[xi].unit
             rowOrderCategories = cats.count == rows.count
-                && zip(cats, rows).allSatisfy { $0 == ValueText.display($1[xi], unit: xu) }
+                && zip(cats, rows).allSatisfy { $0 == ValueText.display(at($1, xi), unit: xu) }
             catIndex = [:]
             for (i, c) in cats.enumerated() { catIndex[c] = i }
             for i in seriesList.indices { seriesList[i].values = Array(repeating: nil, count: cats.count) }
@@ -144,19 +146,19 @@ public struct ChartData: Sendable {
             var drawn = 0
             let step = spec.kind == .scatter ? max(1, (rows.count + ChartData.maxScatterPoints - 1) / ChartData.maxScatterPoints) : 1
             for (r, row) in rows.enumerated() {
-                guard let c = catIndex[ValueText.display(row[xi], unit: xUnit)] else { continue }
-                for (k, ri) in refs.enumerated() where refsOut[k].perCategory[c] == nil { refsOut[k].perCategory[c] = row[ri].double }
+                guard let c = catIndex[ValueText.display(at(row, xi), unit: xUnit)] else { continue }
+                for (k, ri) in refs.enumerated() where refsOut[k].perCategory[c] == nil { refsOut[k].perCategory[c] = at(row, ri).double }
                 if spec.kind == .scatter {
                     guard r % step == 0 else { continue }
                     drawn += 1
                     for (p, yi) in yis.enumerated() {
-                        if let y = row[yi].double { seriesList[seriesIndex(row, p)].points.append(Point(x: Double(c), y: y, row: r)) }
+                        if let y = at(row, yi).double { seriesList[seriesIndex(row, p)].points.append(Point(x: Double(c), y: y, row: r)) }
                     }
                 } else {
                     drawn += 1
                     // Rows sharing a category and series add up (e.g. several rows for one week).
                     for (p, yi) in yis.enumerated() {
-                        guard let y = row[yi].double else { continue }
+                        guard let y = at(row, yi).double else { continue }
                         let s = seriesIndex(row, p)
                         seriesList[s].values[c] = (seriesList[s].values[c] ?? 0) + y
                     }
@@ -166,7 +168,7 @@ public struct ChartData: Sendable {
         }
         // A reference column with one value over all rows is one line across the chart.
         for (k, ri) in refs.enumerated() {
-            let values = Set(rows.compactMap { $0[ri].double })
+            let values = Set(rows.compactMap { at($0, ri).double })
             if values.count == 1 { refsOut[k].constant = values.first }
         }
         categories = cats

@@ -44,6 +44,18 @@ import Testing
         #expect(a.series[0].points.map(\.x) == [0, 0, 1, 2, 1])
     }
 
+    @Test func shortRowsReadAsEmptyCells() throws {
+        var s = Self.fruit
+        s.rows.append([.text("Thu")])
+        let d = try ChartData(section: s, spec: s.chart!)
+        #expect(d.categories == ["Mon", "Tue", "Wed", "Thu"])
+        #expect(d.series.map(\.name) == ["apple", "pear", "–"])
+        #expect(d.series.allSatisfy { $0.values[3] == nil })
+        let html = try HTMLReportRenderer().html(ReportResult(name: "f", title: "f", description: "", from: 0, to: 1, asOf: 1, generatedAt: 1, store: "",
+                                                              headlines: [], sections: [s], definitions: []))
+        #expect(html.contains("<td class=\"nw\" data-value=\"Thu\">Thu</td><td class=\"nw\" data-value=\"\">–</td><td class=\"num\" data-value=\"\" title=\"\">–</td>"))
+    }
+
     @Test func instantCategoriesAreSortedAndLabelledByDate() throws {
         let s = SectionResult(key: "k", title: "", description: "",
                               columns: [ColumnSpec(name: "t", label: "Day", unit: .instant), ColumnSpec(name: "v", label: "V", unit: .count)],
