@@ -93,7 +93,7 @@ public enum SVGChart {
             px = { plotLeft + ($0 - x0) / span * plotW }
             xTicks = ticks.filter { $0.0 >= x0 && $0.0 <= x1 }.map { (px($0.0), $0.1) }
         } else {
-            let maxLabels = xLabelsRotated ? Int(plotW / 16) : max(1, Int(plotW / (Double(data.categoryTicks.map(\.count).max() ?? 4) * 6.6 + 10)))
+            let maxLabels = xLabelsRotated ? Int(plotW / 20) : max(1, Int(plotW / (Double(data.categoryTicks.map(\.count).max() ?? 4) * 6.6 + 10)))
             let every = max(1, (data.categories.count + maxLabels - 1) / maxLabels)
             for (c, label) in data.categoryTicks.enumerated() where c % every == 0 { xTicks.append((bandCenter(c), label)) }
         }

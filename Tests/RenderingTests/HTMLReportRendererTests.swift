@@ -146,6 +146,21 @@ import Testing
         #expect(html.contains("<div class=\"kpi-value\" data-value=\"0.05\" title=\"0.05\">5.0 %</div>"))
     }
 
+    @Test func definitionsEndThePageWithTheStandardTermsOnce() throws {
+        var r = report
+        r.definitions = [("Window", "the engine's own words"), ("Percentile", "type 7")]
+        let terms = ReportDefinitions.terms(r, numbersRule: "rule")
+        #expect(terms.map(\.0) == ["Window", "Percentile", "As of", "Generated at", "Store", "Numbers"])
+        #expect(terms[0].1 == "the engine's own words")
+        #expect(terms[2].1.hasPrefix("2026-03-30T00:00:00Z"))
+        #expect(terms[3].1 == "2026-03-30T00:02:00Z")
+        let html = try HTMLReportRenderer().html(report)
+        let defs = try #require(html.range(of: "<section class=\"definitions\""))
+        #expect(html[defs.lowerBound...].contains("<dt>Percentile method</dt>"))
+        #expect(html[defs.lowerBound...].contains("<dt>Store</dt><dd>/tmp/&lt;script&gt;alert(1)&lt;/script&gt;.db</dd>"))
+        #expect(!html[defs.upperBound...].contains("class=\"report-section"))
+    }
+
     @Test func writesOneFileAtomicallyIntoTheFolder() throws {
         let folder = try ReportFixtures.tempFolder("html")
         defer { try? FileManager.default.removeItem(at: folder) }
