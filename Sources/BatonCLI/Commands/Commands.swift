@@ -21,7 +21,7 @@ enum Commands {
     }
 
     /// Command groups added by the import, reporting and scheduling layers.
-    static var extensions: [CommandSpec] { [ReportCommands.query, ReportCommands.report] }
+    static var extensions: [CommandSpec] { [ReportCommands.query, ReportCommands.report, RenderBenchCommand.spec] }
 }
 
 /// Helpers shared by commands.
