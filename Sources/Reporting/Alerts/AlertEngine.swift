@@ -1,0 +1,99 @@
+import Foundation
+import SQLite
+
+/// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
+///
+/// Queries: `stalled.sql` (the report engine's, when present) or `alerts_stalled.sql`, `alerts_unowned.sql`,
+/// `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the settings' named parameters.
+public struct AlertEngine {
+    public let db: Database
+    public let queryFolder: String
+
+    public init(db: Database, queryFolder: String) {
+        self.db = db
+        self.queryFolder = queryFolder
+    }
+
+    /// A query file's text, or an error naming the file.
+    func sql(_ name: String) throws -> String {
+        let path = queryFolder + "/" + name
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw AlertError("cannot read the query \(path) (pass --queries DIR or set BATON_QUERIES)")
+        }
+        return text
+    }
+
+    func run(_ file: String, _ parameters: [String: SQLValue]) throws -> [Row] {
+        let statement = try db.cached(try sql(file))
+        statement.reset()
+        defer { statement.reset() }
+        try statement.bind(named: parameters)
+        var rows: [Row] = []
+        while try statement.step() { rows.append(statement.currentRow()) }
+        return rows
+    }
+
+    /// The alerts at `settings.asOf`, with `isNew` from the store's memory of earlier runs.
+    public func compute(_ settings: AlertSettings, generatedAt: Int64) throws -> AlertReport {
+        let parameters = settings.parameters
+        var alerts: [Alert] = []
+        for file in ["alerts_stalled.sql", "alerts_unowned.sql", "alerts_unwatched.sql"] {
+            for row in try run(file, parameters) {
+                alerts.append(Alert(
+                    kind: Alert.Kind(rawValue: row.string("kind") ?? "") ?? .stalled,
+                    ticketID: row.string("ticket_id") ?? "", service: row.string("service") ?? "",
+                    step: row.string("step") ?? "", team: row.string("team").flatMap { $0.isEmpty ? nil : $0 },
+                    attempt: Int(row.int("attempt") ?? 1), state: row.string("state") ?? "",
+                    readyAt: row.int("ready_at") ?? 0, ageHours: row.double("age_hours") ?? 0,
+                    activeAgeHours: row.double("active_age_hours") ?? 0, thresholdHours: row.double("threshold_hours"),
+                    source: row.string("source") ?? row.string("threshold_source") ?? "",
+                    lastStartedAt: row.int("last_started_at"), isNew: true))
+            }
+        }
+        if !settings.teams.isEmpty {
+            let wanted = Set(settings.teams)
+            alerts = alerts.filter { $0.team.map(wanted.contains) ?? false }
+        }
+        let kindOrder = Dictionary(uniqueKeysWithValues: Alert.Kind.allCases.enumerated().map { ($1, $0) })
+        alerts.sort {
+            ($0.team ?? "", kindOrder[$0.kind]!, $0.readyAt, $0.ticketID, $0.step, $0.attempt)
+                < ($1.team ?? "", kindOrder[$1.kind]!, $1.readyAt, $1.ticketID, $1.step, $1.attempt)
+        }
+        let seen = try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ?")
+        for i in alerts.indices {
+            alerts[i].isNew = try seen.rows([alerts[i].key, settings.asOf]).isEmpty
+        }
+        var openWork = try run("alerts_open_work.sql", parameters).map {
+            TeamOpenWork(team: $0.string("team") ?? "", openRuns: Int($0.int("open_runs") ?? 0), ready: Int($0.int("ready") ?? 0),
+                         active: Int($0.int("active") ?? 0), paused: Int($0.int("paused") ?? 0),
+                         oldestReadyAt: $0.int("oldest_ready_at"))
+        }
+        if !settings.teams.isEmpty {
+            let wanted = Set(settings.teams)
+            openWork = openWork.filter { wanted.contains($0.team) }
+        }
+        return AlertReport(settings: settings, generatedAt: generatedAt, alerts: alerts, openWork: openWork)
+    }
+
+    /// Remembers the report's alerts (call after the output is safely written), so later as_of values say `new: false`.
+    public func remember(_ report: AlertReport, reportedAt: Int64) throws {
+        try db.transaction {
+            let upsert = try db.cached("""
+                INSERT INTO reported_alerts(alert_key, kind, ticket_id, step, team, first_as_of, last_as_of, first_reported_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(alert_key) DO UPDATE SET first_as_of = min(first_as_of, excluded.first_as_of),
+                                                     last_as_of = max(last_as_of, excluded.last_as_of)
+                """)
+            for a in report.alerts {
+                try upsert.run([a.key, a.kind.rawValue, a.ticketID, a.step, a.team, report.settings.asOf, report.settings.asOf, reportedAt])
+            }
+        }
+    }
+}
+
+/// An alert run that cannot proceed (missing query, unwritable output), with a message for people.
+public struct AlertError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
