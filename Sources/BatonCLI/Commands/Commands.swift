@@ -21,7 +21,7 @@ enum Commands {
     }
 
     /// Command groups added by the import, reporting and scheduling layers.
-    static var extensions: [CommandSpec] { [] }
+    static var extensions: [CommandSpec] { [AlertsCommand.command, ScheduleCommands.group] }
 }
 
 /// Helpers shared by commands.

@@ -97,3 +97,42 @@ public struct AlertError: Error, CustomStringConvertible, Sendable {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension AlertEngine {
+    /// Computes the alerts, writes them to `path` atomically in `format` (or returns the text when `path` is nil),
+    /// then remembers them when `remember` is true. A failed write leaves the old file and the store untouched.
+    public func publish(_ settings: AlertSettings, generatedAt: Int64, format: AlertFormat, to path: String?,
+                        mode: mode_t = 0o640, remember: Bool = true) throws -> (report: AlertReport, text: String) {
+        let report = try compute(settings, generatedAt: generatedAt)
+        let text = format.render(report)
+        if let path {
+            do { try AtomicFile.write(text, to: path, mode: mode) } catch {
+                throw AlertError("cannot write the alert file: \(error); the previous file is unchanged")
+            }
+        }
+        if remember { try self.remember(report, reportedAt: Instant.now()) }
+        return (report, text)
+    }
+}
+
+/// Where the SQL files live: `--queries DIR`, else `$BATON_QUERIES`, else `./queries`, else a `queries` folder
+/// found walking up from the executable (the package root for a built binary), else `/usr/share/baton/queries`.
+public enum QueryFolder {
+    public static func locate(explicit: String?, environment: [String: String], workingDirectory: String,
+                              probe: String = "alerts_unowned.sql") -> String {
+        if let explicit { return explicit }
+        if let env = environment["BATON_QUERIES"], !env.isEmpty { return env }
+        let fm = FileManager.default
+        let local = workingDirectory + "/queries"
+        if fm.fileExists(atPath: local + "/" + probe) { return local }
+        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+            for _ in 0..<6 {
+                let candidate = url.appendingPathComponent("queries").path
+                if fm.fileExists(atPath: candidate + "/" + probe) { return candidate }
+                url.deleteLastPathComponent()
+            }
+        }
+        return "/usr/share/baton/queries"
+    }
+}

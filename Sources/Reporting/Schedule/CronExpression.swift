@@ -21,6 +21,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     let domRestricted: Bool
     let dowRestricted: Bool
     public let timeZone: TimeZone
+    /// The zone's IANA name as given (`UTC` when none was).
+    public let timeZoneName: String
 
     public var description: String { text }
 
@@ -40,6 +42,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String, timeZone identifier: String? = nil) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         self.text = trimmed
+        timeZoneName = identifier ?? "UTC"
         if let identifier {
             guard let zone = TimeZone(identifier: identifier) else {
                 throw ParseError(expression: trimmed, message: "unknown time zone '\(identifier)' (use an IANA name such as Europe/Berlin)")
