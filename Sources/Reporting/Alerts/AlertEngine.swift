@@ -106,6 +106,8 @@ extension AlertEngine {
         let report = try compute(settings, generatedAt: generatedAt)
         let text = format.render(report)
         if let path {
+            // Temporaries of runs killed mid-write (SIGKILL) would otherwise pile up next to the file.
+            AtomicFile.removeStaleTemporaries(in: URL(fileURLWithPath: path).deletingLastPathComponent().path)
             do { try AtomicFile.write(text, to: path, mode: mode) } catch {
                 throw AlertError("cannot write the alert file: \(error); the previous file is unchanged")
             }
