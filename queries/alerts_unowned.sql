@@ -5,7 +5,7 @@
 WITH candidates AS (
     SELECT id FROM step_runs WHERE state IN ('ready', 'active', 'paused') AND ready_at <= :as_of
     UNION
-    SELECT id FROM step_runs WHERE done_at > :as_of AND ready_at <= :as_of
+    SELECT id FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": use the done_at index, not ready_at (all history)
 ),
 open_runs AS (
     SELECT r.id, r.ticket_id, r.service, t.service_version, r.step, nullif(r.team, '') AS team, r.attempt, r.ready_at,
