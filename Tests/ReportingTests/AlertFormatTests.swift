@@ -12,9 +12,9 @@ import SQLite
         s.teams = []
         let hostile = "we\"ird\\team\nx"
         return AlertReport(settings: s, generatedAt: asOf, alerts: [
-            Alert(kind: .stalled, ticketID: "T-1", service: "onboarding", step: "it-access", team: "it", attempt: 1, state: "ready",
+            Alert(kind: .stalled, ticketID: "T-1", service: "onboarding", step: "it-access", team: "it", state: "ready",
                   readyAt: asOf - 51 * 3600, ageHours: 51, activeAgeHours: 51, thresholdHours: 8, source: "target", lastStartedAt: nil, isNew: true),
-            Alert(kind: .unwatched, ticketID: "T-2 b", service: "svc", step: "s", team: hostile, attempt: 2, state: "ready",
+            Alert(kind: .unwatched, ticketID: "T-2 b", service: "svc", step: "s", team: hostile, state: "ready",
                   readyAt: asOf - 100 * 3600, ageHours: 100, activeAgeHours: 100, thresholdHours: 72, source: "unwatched-days",
                   lastStartedAt: nil, isNew: false),
         ], openWork: [
@@ -45,7 +45,7 @@ import SQLite
         let lines = AlertFormat.text.render(Self.report).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 4)  // header, two alerts, final newline
         #expect(lines[0].hasPrefix("# baton alerts as_of=2026-03-10T12:00:00Z"))
-        #expect(lines[1] == "stalled new=yes team=it service=onboarding step=it-access ticket=T-1 attempt=1 state=ready ready_at=2026-03-08T09:00:00Z age_hours=51 active_age_hours=51 threshold_hours=8 source=target")
+        #expect(lines[1] == "stalled new=yes team=it service=onboarding step=it-access ticket=T-1 state=ready ready_at=2026-03-08T09:00:00Z age_hours=51 active_age_hours=51 threshold_hours=8 source=target")
         #expect(lines[2].hasPrefix("unwatched new=no team=\"we\\\"ird\\\\team\\nx\" service=svc step=s ticket=\"T-2 b\""))
         #expect(lines[2].hasSuffix("last_started_at=never"))
         #expect(lines[3].isEmpty)

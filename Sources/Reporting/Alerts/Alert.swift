@@ -13,7 +13,6 @@ public struct Alert: Sendable, Equatable {
     public var step: String
     /// nil when the step has no team.
     public var team: String?
-    public var attempt: Int
     /// The run's state at as_of: ready, active or paused.
     public var state: String
     public var readyAt: Int64
@@ -29,11 +28,11 @@ public struct Alert: Sendable, Equatable {
     /// True when no earlier as_of reported this alert.
     public var isNew: Bool
 
-    /// The alert's identity across runs. Unwatched alerts include the team's last start, so a queue that is picked
-    /// up and then abandoned again is a new alert.
+    /// The alert's identity across runs: the run (ticket, step and ready instant, which differs for each attempt).
+    /// Unwatched alerts include the team's last start, so a queue picked up and then abandoned again is a new alert.
     public var key: String {
         switch kind {
-        case .stalled, .unowned: return "\(kind.rawValue)/\(ticketID)/\(step)/\(attempt)"
+        case .stalled, .unowned: return "\(kind.rawValue)/\(ticketID)/\(step)/\(readyAt)"
         case .unwatched: return "unwatched/\(team ?? "")/\(lastStartedAt.map(String.init) ?? "never")"
         }
     }
@@ -54,8 +53,11 @@ public struct AlertSettings: Sendable, Equatable {
     public init(asOf: Int64) { self.asOf = asOf }
 
     var parameters: [String: SQLValue] {
+        // Both spellings: the report engine's stalled.sql names its parameters stall_*.
         ["as_of": .integer(asOf), "percentile": .real(percentile), "window_days": .integer(Int64(windowDays)),
          "min_runs": .integer(Int64(minimumRuns)), "default_hours": .real(defaultHours),
+         "stall_percentile": .real(percentile), "stall_window_days": .integer(Int64(windowDays)),
+         "stall_min_runs": .integer(Int64(minimumRuns)), "stall_default_hours": .real(defaultHours),
          "unwatched_days": .integer(Int64(unwatchedDays))]
     }
 }

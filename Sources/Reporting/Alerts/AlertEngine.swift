@@ -3,8 +3,9 @@ import SQLite
 
 /// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
 ///
-/// Queries: `stalled.sql` (the report engine's, when present) or `alerts_stalled.sql`, `alerts_unowned.sql`,
-/// `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the settings' named parameters.
+/// Queries: `stalled.sql` (the report engine's: the one definition of a stalled step; `alerts_stalled.sql` when it
+/// is absent), `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the
+/// settings' named parameters.
 public struct AlertEngine {
     public let db: Database
     public let queryFolder: String
@@ -37,13 +38,14 @@ public struct AlertEngine {
     public func compute(_ settings: AlertSettings, generatedAt: Int64) throws -> AlertReport {
         let parameters = settings.parameters
         var alerts: [Alert] = []
-        for file in ["alerts_stalled.sql", "alerts_unowned.sql", "alerts_unwatched.sql"] {
+        let stalled = FileManager.default.fileExists(atPath: queryFolder + "/stalled.sql") ? "stalled.sql" : "alerts_stalled.sql"
+        for (file, kind) in [(stalled, Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched)] {
             for row in try run(file, parameters) {
                 alerts.append(Alert(
-                    kind: Alert.Kind(rawValue: row.string("kind") ?? "") ?? .stalled,
+                    kind: kind,
                     ticketID: row.string("ticket_id") ?? "", service: row.string("service") ?? "",
                     step: row.string("step") ?? "", team: row.string("team").flatMap { $0.isEmpty ? nil : $0 },
-                    attempt: Int(row.int("attempt") ?? 1), state: row.string("state") ?? "",
+                    state: row.string("state") ?? "",
                     readyAt: row.int("ready_at") ?? 0, ageHours: row.double("age_hours") ?? 0,
                     activeAgeHours: row.double("active_age_hours") ?? 0, thresholdHours: row.double("threshold_hours"),
                     source: row.string("source") ?? row.string("threshold_source") ?? "",
@@ -56,8 +58,8 @@ public struct AlertEngine {
         }
         let kindOrder = Dictionary(uniqueKeysWithValues: Alert.Kind.allCases.enumerated().map { ($1, $0) })
         alerts.sort {
-            ($0.team ?? "", kindOrder[$0.kind]!, $0.readyAt, $0.ticketID, $0.step, $0.attempt)
-                < ($1.team ?? "", kindOrder[$1.kind]!, $1.readyAt, $1.ticketID, $1.step, $1.attempt)
+            ($0.team ?? "", kindOrder[$0.kind]!, $0.readyAt, $0.ticketID, $0.step)
+                < ($1.team ?? "", kindOrder[$1.kind]!, $1.readyAt, $1.ticketID, $1.step)
         }
         let seen = try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ?")
         for i in alerts.indices {

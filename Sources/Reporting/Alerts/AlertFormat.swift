@@ -73,7 +73,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
             var fields: [String] = [
                 "\"kind\": \(jsonString(a.kind.rawValue))", "\"new\": \(a.isNew)",
                 "\"ticket\": \(jsonString(a.ticketID))", "\"service\": \(jsonString(a.service))", "\"step\": \(jsonString(a.step))",
-                "\"team\": \(a.team.map(jsonString) ?? "null")", "\"attempt\": \(a.attempt)", "\"state\": \(jsonString(a.state))",
+                "\"team\": \(a.team.map(jsonString) ?? "null")", "\"state\": \(jsonString(a.state))",
                 "\"ready_at\": \(jsonString(Instant.iso(a.readyAt)))", "\"age_hours\": \(number(a.ageHours))",
                 "\"active_age_hours\": \(number(a.activeAgeHours))",
                 "\"threshold_hours\": \(a.thresholdHours.map(number) ?? "null")", "\"source\": \(jsonString(a.source))",
@@ -115,7 +115,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
             + " default_hours=\(number(s.defaultHours)) unwatched_days=\(s.unwatchedDays)\n"
         for a in r.alerts {
             var line = "\(a.kind.rawValue) new=\(a.isNew ? "yes" : "no") team=\(logfmt(a.team ?? "-")) service=\(logfmt(a.service))"
-                + " step=\(logfmt(a.step)) ticket=\(logfmt(a.ticketID)) attempt=\(a.attempt) state=\(a.state)"
+                + " step=\(logfmt(a.step)) ticket=\(logfmt(a.ticketID)) state=\(a.state)"
                 + " ready_at=\(Instant.iso(a.readyAt)) age_hours=\(number(a.ageHours)) active_age_hours=\(number(a.activeAgeHours))"
                 + " threshold_hours=\(a.thresholdHours.map(number) ?? "-") source=\(logfmt(a.source))"
             if a.kind == .unwatched { line += " last_started_at=\(a.lastStartedAt.map(Instant.iso) ?? "never")" }
