@@ -32,6 +32,9 @@ import SQLite
         // Weekday-heavy: with weights 1 and 0.15, about 94 % of arrivals fall on Monday–Friday.
         let weekday = try f.count("SELECT count(*) FROM tickets WHERE ((opened_at / 86400) + 3) % 7 < 5")
         #expect(Double(weekday) / 2000 > 0.88)
+        // Ticket numbers follow arrival time (the off-hours tail only swaps neighbours).
+        let inOrder = try f.count("SELECT count(*) FROM tickets a JOIN tickets b ON b.id = (SELECT min(id) FROM tickets WHERE id > a.id) WHERE b.opened_at >= a.opened_at")
+        #expect(Double(inOrder) / 1999 > 0.85)
         let events = Double(try f.count("SELECT count(*) FROM events")) / 2000
         #expect(events > 6 && events < 12)
     }

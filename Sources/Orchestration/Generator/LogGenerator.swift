@@ -2,7 +2,7 @@ import Foundation
 import SQLite
 
 /// A deterministic generator of realistic canonical event logs: services of 3–7 steps owned by a dozen teams,
-/// weekday-heavy arrivals, lognormal wait and work per step, rework (`reopened`), skipped steps, pauses,
+/// weekday-heavy arrivals numbered in time order, lognormal wait and work per step, rework (`reopened`), skipped steps, pauses,
 /// cancellations, and tickets still open at the end of the period. The same seed gives the same bytes.
 /// Every ticket's events are valid for the state machine in history mode, for the built-in catalogue
 /// (services created from the log) and for defined services alike.
@@ -66,10 +66,14 @@ public struct LogGenerator {
             var pick = rng.unit() * totalWeight
             var service = services[0].0
             for (s, w) in services { if pick < w { service = s; break }; pick -= w }
-            // Arrival: a weighted day, office hours mostly.
-            let u = rng.unit() * acc
-            let day = cumulative.firstIndex { u < $0 } ?? (dayWeights.count - 1)
-            let hour = 7.5 + rng.unit() * 10 + (rng.unit() < 0.1 ? rng.unit() * 6 : 0)
+            // Arrival: ticket numbers follow time, as in real systems (stratified over the weighted days: ticket n
+            // falls in the n-th slice of the period's weight), office hours mostly.
+            let u = (Double(n - 1) + rng.unit()) / Double(options.tickets) * acc
+            var lo = 0, hi = cumulative.count - 1
+            while lo < hi { let mid = (lo + hi) / 2; if u < cumulative[mid] { hi = mid } else { lo = mid + 1 } }
+            let day = lo
+            let within = min(1, max(0, (u - (cumulative[day] - dayWeights[day])) / dayWeights[day]))
+            let hour = 7.5 + within * 10 + (rng.unit() < 0.1 ? rng.unit() * 6 : 0)
             var t = options.start + Int64(day) * 86_400 + Int64(hour * 3600)
             guard t < end else { continue }
             row(id, service.key, "", "", "opened", t, "requester\(1 + Int(rng.next() % 400))")
