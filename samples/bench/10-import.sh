@@ -8,16 +8,18 @@ WORK="$2"
 SIZES="${BENCH_IMPORT_SIZES:-10000 100000 1000000}"
 mkdir -p "$WORK"
 
-# Runs a command, prints "seconds peak_kib" (peak resident memory from /usr/bin/time -v, else from /proc VmHWM).
+# Runs a command, prints "seconds peak_kib cpu_seconds" (peak resident memory from /usr/bin/time -v, else from
+# /proc VmHWM; CPU = user + system, the fairer figure on a shared machine).
 measure() {
     local log="$WORK/time.log"
     if [ -x /usr/bin/time ]; then
         /usr/bin/time -v -o "$log" "$@" >/dev/null
-        local wall rss
+        local wall rss cpu
         wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
         rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+        cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
         # wall clock is h:mm:ss or m:ss.cc
-        echo "$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }') $rss"
+        echo "$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }') $rss $cpu"
     else
         local start end peak=0 pid
         start=$(date +%s.%N)
@@ -30,11 +32,11 @@ measure() {
         done
         wait "$pid"
         end=$(date +%s.%N)
-        echo "$(echo "$end - $start" | bc) $peak"
+        echo "$(echo "$end - $start" | bc) $peak -"
     fi
 }
 
-printf '%-9s %10s %10s %12s %10s %12s %8s\n' tickets events import_s events_per_s peak_mb sqlite3_s ratio
+printf '%-9s %10s %10s %12s %10s %12s %8s %10s %12s %9s\n' tickets events import_s events_per_s peak_mb sqlite3_s ratio import_cpu sqlite3_cpu cpu_ratio
 for n in $SIZES; do
     csv="$WORK/import-$n.csv"
     [ -f "$csv" ] || "$BATON" generate --tickets "$n" --seed 1 --days 365 --out "$csv" 2>/dev/null
@@ -42,12 +44,13 @@ for n in $SIZES; do
     db="$WORK/import-$n.db"
     rm -f "$db" "$db-wal" "$db-shm"
     "$BATON" --db "$db" init >/dev/null
-    read -r secs rss < <(measure "$BATON" --db "$db" import "$csv")
+    read -r secs rss cpu < <(measure "$BATON" --db "$db" import "$csv")
     plain="$WORK/sqlite-$n.db"
     rm -f "$plain"
-    read -r ssecs _ < <(measure sqlite3 "$plain" ".import --csv $csv events")
-    awk -v n="$n" -v e="$events" -v s="$secs" -v r="$rss" -v q="$ssecs" 'BEGIN {
-        printf "%-9d %10d %10.2f %12.0f %10.1f %12.2f %7.2fx\n", n, e, s, e / (s > 0 ? s : 0.001), r / 1024, q, s / (q > 0 ? q : 0.001) }'
+    read -r ssecs _ scpu < <(measure sqlite3 "$plain" ".import --csv $csv events")
+    awk -v n="$n" -v e="$events" -v s="$secs" -v r="$rss" -v q="$ssecs" -v c="$cpu" -v d="$scpu" 'BEGIN {
+        printf "%-9d %10d %10.2f %12.0f %10.1f %12.2f %7.2fx %10s %12s %8s\n", n, e, s, e / (s > 0 ? s : 0.001), r / 1024, q,
+               s / (q > 0 ? q : 0.001), c, d, (c + 0 > 0 && d + 0 > 0) ? sprintf("%.2fx", c / d) : "-" }'
     rm -f "$plain" "$db" "$db-wal" "$db-shm"
 done
 echo "budget: import ≤ 2× sqlite3 .import, peak memory < 300 MB"
