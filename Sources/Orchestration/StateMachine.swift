@@ -98,7 +98,7 @@ public struct StateMachine: Sendable {
                                 attempt: 1, state: .waiting))
             index = t.runs.count - 1
         }
-        let i = index!
+        var i = index!
         let label = "\(t.id) step '\(e.step)'"
 
         switch e.kind {
@@ -147,7 +147,11 @@ public struct StateMachine: Sendable {
                 try readyWaiting(&t, i, e, service)
             case .ready, .active, .paused: break
             case .done, .skipped:
-                throw ActionRefused("\(label) is already \(t.runs[i].state.rawValue) (at \(Instant.iso(t.runs[i].doneAt ?? 0))); reopen it for another attempt")
+                if mode == .strict {
+                    throw ActionRefused("\(label) is already \(t.runs[i].state.rawValue) (at \(Instant.iso(t.runs[i].doneAt ?? 0))); reopen it for another attempt")
+                }
+                // History: a step done again is another attempt (process-mining logs repeat activities without a reopening).
+                i = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service))
             case .cancelled: throw ActionRefused("\(label) was cancelled with its ticket")
             }
             closePause(&t.runs[i], at: e.at)

@@ -135,6 +135,30 @@ import SQLite
         #expect(try f.count("SELECT count(*) FROM tickets WHERE state = 'cancelled'") == 0)
     }
 
+    // MARK: Receipt (CoSeLoG), plain XES with the standard mapping
+
+    @Test func receiptLogWithTheStandardMapping() throws {
+        guard let data = ImportFixture.sharedData else {
+            print("SKIPPED receiptLogWithTheStandardMapping: ../shared/data is absent (the real logs run in CI)")
+            return
+        }
+        let file = data.appendingPathComponent("receipt.xes.gz").path
+        let f = try ImportFixture()
+        let s = try f.importFile(file, format: .xes)
+        #expect(s.rowsRead == 8_577 && s.rejected == 0 && s.ticketsNew == 1_434)
+        // Every event is `complete`: one run per event, and an activity seen k times in a case has attempts 1…k.
+        let repeats = try Self.shell("""
+            gzip -dc '\(file)' | awk '
+              /<trace>/ { t = 1; delete seen; next }
+              t && /<event>/ { e = 1; next }
+              t && /<\\/event>/ { e = 0; if (seen[name]++) n++; next }
+              e && /key="concept:name"/ { name = $0 }
+              END { print n + 0 }'
+            """)
+        #expect(try f.count("SELECT count(*) FROM step_runs") == 8_577)
+        #expect(try f.count("SELECT count(*) FROM step_runs WHERE attempt > 1") == Int64(repeats.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
     // MARK: ServiceNow (UCI)
 
     /// A prefix of the file keeps the debug-build test to a few seconds (the full file imports in CI via the CLI test and by hand).

@@ -95,4 +95,24 @@ import SQLite
             #expect(error.file == broken && error.message.contains("not well-formed XML"), "\(error)")
         }
     }
+
+    @Test func aRepeatedActivityIsASecondAttempt() throws {
+        let f = try ImportFixture()
+        let file = try f.write("loop.xes", """
+        <log xes.version="1.0">
+          <trace>
+            <string key="concept:name" value="c1"/>
+            <event><string key="concept:name" value="check"/><date key="time:timestamp" value="2026-03-02T10:00:00Z"/></event>
+            <event><string key="concept:name" value="fix"/><date key="time:timestamp" value="2026-03-02T12:00:00Z"/></event>
+            <event><string key="concept:name" value="check"/><date key="time:timestamp" value="2026-03-02T15:00:00Z"/></event>
+          </trace>
+        </log>
+        """)
+        let s = try f.importFile(file, format: .xes)
+        #expect(s.rejected == 0 && s.eventsAdded == 4)
+        // Opened at the first event (10:00); check #1 done then; fix ready 10:00, done 12:00; check #2 ready 12:00, done 15:00.
+        let second = try #require(try f.run("c1", "check", attempt: 2))
+        #expect(second.int("ready_at") == ImportFixture.t("2026-03-02T12:00:00Z") && second.int("done_at") == ImportFixture.t("2026-03-02T15:00:00Z"))
+        #expect(try f.run("c1", "check")?.int("done_at") == ImportFixture.t("2026-03-02T10:00:00Z"))
+    }
 }

@@ -266,7 +266,7 @@ public final class EventLogImporter {
                     let transition = (r["lifecycle:transition"] ?? "complete").lowercased()
                     guard let mapped = Self.lifecycle[transition] else {
                         throw InputError(file: file, line: line, field: "lifecycle:transition",
-                                         "unknown transition '\(transition)' (read: \(Self.lifecycle.keys.sorted().joined(separator: ", ")))")
+                                         "unknown transition '\(transition)' (read: \(Self.lifecycle.keys.sorted().joined(separator: ", "))); a status-change log needs --profile (see samples/profiles/)")
                     }
                     kind = mapped
                 }
