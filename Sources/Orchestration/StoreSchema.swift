@@ -101,6 +101,12 @@ enum StoreSchema {
         );
         CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         """),
+        // Reporting (issue 4): as_of queries find the work open at as_of from the runs and tickets that are
+        // still open now or ended after as_of, so their cost follows open work, not the length of history.
+        .init(version: 2, name: "reporting indexes", sql: """
+        CREATE INDEX step_runs_unended ON step_runs(ready_at) WHERE done_at IS NULL AND ready_at IS NOT NULL;
+        CREATE INDEX tickets_cancelled ON tickets(cancelled_at) WHERE cancelled_at IS NOT NULL;
+        """),
         .init(version: 3, name: "schedule run history and reported alerts", sql: """
         -- One row per (definition, period): the claim that makes each scheduled period run exactly once.
         -- state 'running' with a dead pid (or older than the stale timeout) is retried by the next run.
@@ -123,7 +129,7 @@ enum StoreSchema {
         -- Every alert ever reported, so an alert says `new` only the first time.
         -- first_as_of is the earliest as_of that reported it, so re-running an as_of gives the same answer.
         CREATE TABLE reported_alerts(
-            alert_key TEXT PRIMARY KEY,          -- kind/ticket/step/attempt, or unwatched/team/last-start
+            alert_key TEXT PRIMARY KEY,          -- kind/ticket/step/ready_at, or unwatched/team/last-start
             kind TEXT NOT NULL,                  -- stalled | unowned | unwatched
             ticket_id TEXT,
             step TEXT,

@@ -21,7 +21,7 @@ enum Commands {
     }
 
     /// Command groups added by the import, reporting and scheduling layers.
-    static var extensions: [CommandSpec] { [AlertsCommand.command, ScheduleCommands.group] }
+    static var extensions: [CommandSpec] { [ReportCommands.query, ReportCommands.report, RenderBenchCommand.spec, AlertsCommand.command, ScheduleCommands.group] }
 }
 
 /// Helpers shared by commands.

@@ -1,0 +1,252 @@
+import Foundation
+import Reporting
+import SQLite
+
+/// Draws a `ChartData` as inline SVG: axes with ticks and unit labels, a legend, a title, and a `<title>` on
+/// every mark. Colours come from CSS classes (`c0`…`c7`) so the page's light and dark palettes apply.
+public enum SVGChart {
+    static let width = 760.0
+    static let plotLeft = 72.0
+    static let plotRight = 24.0
+    static let plotHeight = 260.0
+    static let palette = 8
+
+    /// The `<svg>` element for a chart; `id` must be unique in the page (it prefixes the element ids).
+    public static func render(_ data: ChartData, id: String) -> String {
+        let esc = HTMLEscape.text
+        let title = data.spec.title
+        // Legend entries: series, then reference lines.
+        var legend: [(name: String, cls: String, mark: String)] = []
+        let seriesMark = data.spec.kind == .line ? "line" : (data.spec.kind == .scatter ? "dot" : "box")
+        for (i, s) in data.series.enumerated() { legend.append((s.name, "c\(i % palette)", seriesMark)) }
+        for r in data.references { legend.append((r.name, "ref", "ref")) }
+        // Lay the legend out in lines that fit the width.
+        var legendItems: [(x: Double, line: Int, item: (name: String, cls: String, mark: String))] = []
+        var lx = plotLeft, line = 0
+        for item in legend {
+            let w = 26 + Double(item.name.count) * 6.6 + 14
+            if lx + w > width - plotRight, lx > plotLeft { line += 1; lx = plotLeft }
+            legendItems.append((lx, line, item))
+            lx += w
+        }
+        let legendLines = legend.isEmpty ? 0 : line + 1
+        let top = 34.0 + Double(legendLines) * 18 + 8
+        let plotW = width - plotLeft - plotRight
+        let xLabelsRotated = !data.numericX && data.categoryTicks.contains { $0.count > 8 } && data.categories.count > 4
+        let longest = Double(data.categoryTicks.map(\.count).max() ?? 0)
+        let bottom = xLabelsRotated ? 40 + min(longest, 24) * 6.6 * 0.65 : 58.0
+        let height = top + plotHeight + bottom
+
+        var svg = """
+        <svg class="chart" id="\(id)" role="img" aria-label="\(esc(title))" aria-describedby="\(id)-desc" \
+        viewBox="0 0 \(f(width)) \(f(height))" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">
+        <title>\(esc(title))</title>
+        <desc id="\(id)-desc">\(esc(description(data)))</desc>
+        <text class="chart-title" x="\(f(plotLeft))" y="20">\(esc(title))</text>
+
+        """
+        for (x, ln, item) in legendItems {
+            let y = 34.0 + Double(ln) * 18
+            svg += "<g class=\"legend-item\">"
+            switch item.mark {
+            case "line": svg += "<line class=\"line \(item.cls)\" x1=\"\(f(x))\" y1=\"\(f(y - 4))\" x2=\"\(f(x + 18))\" y2=\"\(f(y - 4))\"/>"
+            case "dot": svg += "<circle class=\"dot \(item.cls)\" cx=\"\(f(x + 9))\" cy=\"\(f(y - 4))\" r=\"4\"/>"
+            case "ref": svg += "<line class=\"refline\" x1=\"\(f(x))\" y1=\"\(f(y - 4))\" x2=\"\(f(x + 18))\" y2=\"\(f(y - 4))\"/>"
+            default: svg += "<rect class=\"bar \(item.cls)\" x=\"\(f(x))\" y=\"\(f(y - 10))\" width=\"14\" height=\"12\"/>"
+            }
+            svg += "<text x=\"\(f(x + 24))\" y=\"\(f(y))\">\(esc(item.name))</text></g>\n"
+        }
+
+        // Y domain over everything drawn.
+        var ys: [Double] = [0]
+        switch data.spec.kind {
+        case .stackedBar:
+            for c in data.categories.indices {
+                var pos = 0.0, neg = 0.0
+                for s in data.series { if let v = s.values[c] { if v >= 0 { pos += v } else { neg += v } } }
+                ys.append(pos); ys.append(neg)
+            }
+        case .bar, .line:
+            for s in data.series { ys += s.values.compactMap { $0 } }
+        case .scatter:
+            for s in data.series { ys += s.points.map(\.y) }
+        }
+        for r in data.references { ys += ([r.constant] + r.perCategory).compactMap { $0 } }
+        let yTicks = Axis.niceTicks(ys.min()!, ys.max()!)
+        let y0 = yTicks.first!, y1 = yTicks.last!
+        func py(_ v: Double) -> Double { top + plotHeight - (v - y0) / (y1 - y0) * plotHeight }
+
+        // X mapping.
+        let n = max(data.categories.count, 1)
+        let band = plotW / Double(n)
+        func bandCenter(_ c: Int) -> Double { plotLeft + band * (Double(c) + 0.5) }
+        var xTicks: [(Double, String)] = []
+        var px: (Double) -> Double = { bandCenter(Int($0)) }
+        if data.numericX {
+            let xs = data.series.flatMap { $0.points.map(\.x) }
+            let lo = xs.min() ?? 0, hi = xs.max() ?? 1
+            let ticks = data.xUnit == .instant ? Axis.timeTicks(lo, hi) : Axis.niceTicks(lo, hi).map { ($0, Axis.tickLabel($0, unit: data.xUnit)) }
+            // A little room either side so the outermost points are not cut by the plot's edge.
+            let pad = max(hi - lo, 1) * 0.03
+            let x0 = min(ticks.first?.0 ?? lo, lo - pad), x1 = max(ticks.last?.0 ?? hi, hi + pad)
+            let span = x1 > x0 ? x1 - x0 : 1
+            px = { plotLeft + ($0 - x0) / span * plotW }
+            xTicks = ticks.filter { $0.0 >= x0 && $0.0 <= x1 }.map { (px($0.0), $0.1) }
+        } else {
+            let maxLabels = xLabelsRotated ? Int(plotW / 20) : max(1, Int(plotW / (Double(data.categoryTicks.map(\.count).max() ?? 4) * 6.6 + 10)))
+            let every = max(1, (data.categories.count + maxLabels - 1) / maxLabels)
+            for (c, label) in data.categoryTicks.enumerated() where c % every == 0 { xTicks.append((bandCenter(c), label)) }
+        }
+
+        // Grid and axes.
+        svg += "<g class=\"axis y-axis\">\n"
+        for t in yTicks {
+            svg += "<line class=\"grid\" x1=\"\(f(plotLeft))\" y1=\"\(f(py(t)))\" x2=\"\(f(width - plotRight))\" y2=\"\(f(py(t)))\"/>"
+            svg += "<text class=\"tick\" x=\"\(f(plotLeft - 6))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(esc(Axis.tickLabel(t, unit: data.yUnit)))</text>\n"
+        }
+        svg += "<text class=\"axis-label\" transform=\"translate(16 \(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(data.yLabel))</text>\n</g>\n"
+        svg += "<g class=\"axis x-axis\">\n<line class=\"axis-line\" x1=\"\(f(plotLeft))\" y1=\"\(f(py(max(y0, min(0, y1)))))\" x2=\"\(f(width - plotRight))\" y2=\"\(f(py(max(y0, min(0, y1)))))\"/>\n"
+        let baseY = top + plotHeight
+        for (x, label) in xTicks {
+            svg += "<line class=\"tick-mark\" x1=\"\(f(x))\" y1=\"\(f(baseY))\" x2=\"\(f(x))\" y2=\"\(f(baseY + 5))\"/>"
+            if xLabelsRotated {
+                svg += "<text class=\"tick\" transform=\"translate(\(f(x + 3)) \(f(baseY + 14))) rotate(-40)\" text-anchor=\"end\">\(esc(label))</text>\n"
+            } else {
+                svg += "<text class=\"tick\" x=\"\(f(x))\" y=\"\(f(baseY + 18))\" text-anchor=\"middle\">\(esc(label))</text>\n"
+            }
+        }
+        svg += "<text class=\"axis-label\" x=\"\(f(plotLeft + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">\(esc(data.xLabel))</text>\n</g>\n"
+
+        // Marks.
+        svg += "<g class=\"marks\">\n"
+        let yu = data.yUnit
+        switch data.spec.kind {
+        case .bar:
+            let k = Double(max(data.series.count, 1))
+            let w = band * 0.8 / k
+            for (i, s) in data.series.enumerated() {
+                for (c, v) in s.values.enumerated() {
+                    guard let v else { continue }
+                    let x = plotLeft + band * Double(c) + band * 0.1 + w * Double(i)
+                    let (ya, yb) = (py(max(v, 0)), py(min(v, 0)))
+                    svg += "<rect class=\"bar c\(i % palette)\" x=\"\(f(x))\" y=\"\(f(ya))\" width=\"\(f(max(w - 1, 0.5)))\" height=\"\(f(max(yb - ya, 0)))\"><title>\(esc("\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: yu))"))</title></rect>\n"
+                }
+            }
+        case .stackedBar:
+            let w = band * 0.7
+            for c in data.categories.indices {
+                var pos = 0.0, neg = 0.0
+                for (i, s) in data.series.enumerated() {
+                    guard let v = s.values[c], v != 0 else { continue }
+                    let (a, b): (Double, Double)
+                    if v >= 0 { (a, b) = (pos, pos + v); pos += v } else { (a, b) = (neg + v, neg); neg += v }
+                    let x = plotLeft + band * Double(c) + band * 0.15
+                    svg += "<rect class=\"bar c\(i % palette)\" x=\"\(f(x))\" y=\"\(f(py(b)))\" width=\"\(f(max(w, 0.5)))\" height=\"\(f(max(py(a) - py(b), 0)))\"><title>\(esc("\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: yu))"))</title></rect>\n"
+                }
+            }
+        case .line:
+            for (i, s) in data.series.enumerated() {
+                var d = "", pen = false
+                for (c, v) in s.values.enumerated() {
+                    guard let v else { pen = false; continue }
+                    d += (pen ? " L" : " M") + "\(f(bandCenter(c))) \(f(py(v)))"
+                    pen = true
+                }
+                svg += "<path class=\"line c\(i % palette)\" d=\"\(d.trimmingCharacters(in: .whitespaces))\"/>\n"
+                if data.categories.count <= 60 {
+                    for (c, v) in s.values.enumerated() {
+                        guard let v else { continue }
+                        svg += "<circle class=\"dot c\(i % palette)\" cx=\"\(f(bandCenter(c)))\" cy=\"\(f(py(v)))\" r=\"3\"><title>\(esc("\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: yu))"))</title></circle>\n"
+                    }
+                }
+            }
+        case .scatter:
+            for (i, s) in data.series.enumerated() {
+                for p in s.points {
+                    var x = px(p.x)
+                    if !data.numericX { x += Axis.jitter(p.row) * band * 0.6 }
+                    let xText = data.numericX ? ValueText.display(data.xUnit == .instant ? .integer(Int64(p.x)) : .real(p.x), unit: data.xUnit)
+                                              : data.categories[Int(p.x)]
+                    svg += "<circle class=\"dot c\(i % palette)\" cx=\"\(f(x))\" cy=\"\(f(py(p.y)))\" r=\"3.5\"><title>\(esc("\(s.name): \(xText), \(ValueText.number(p.y, unit: yu))"))</title></circle>\n"
+                }
+            }
+        }
+        // Reference lines: across the chart when constant, else a segment per category.
+        for r in data.references {
+            if let v = r.constant {
+                svg += "<line class=\"refline\" x1=\"\(f(plotLeft))\" y1=\"\(f(py(v)))\" x2=\"\(f(width - plotRight))\" y2=\"\(f(py(v)))\"><title>\(esc("\(r.name): \(ValueText.number(v, unit: yu))"))</title></line>"
+                svg += "<text class=\"ref-label\" x=\"\(f(width - plotRight - 4))\" y=\"\(f(py(v) - 4))\" text-anchor=\"end\">\(esc("\(r.name) \(ValueText.number(v, unit: yu))"))</text>\n"
+            } else if !data.numericX {
+                for (c, v) in r.perCategory.enumerated() {
+                    guard let v else { continue }
+                    let x = plotLeft + band * Double(c)
+                    svg += "<line class=\"refline\" x1=\"\(f(x + band * 0.1))\" y1=\"\(f(py(v)))\" x2=\"\(f(x + band * 0.9))\" y2=\"\(f(py(v)))\"><title>\(esc("\(data.categories[c]) · \(r.name): \(ValueText.number(v, unit: yu))"))</title></line>\n"
+                }
+            }
+        }
+        svg += "</g>\n</svg>"
+        return svg
+    }
+
+    /// A sentence for screen readers: what is plotted against what, and how many points.
+    static func description(_ data: ChartData) -> String {
+        var s = "\(data.yLabel) by \(data.xLabel)"
+        if !data.series.isEmpty { s += "; series: " + data.series.map(\.name).joined(separator: ", ") }
+        if !data.references.isEmpty { s += "; reference lines: " + data.references.map(\.name).joined(separator: ", ") }
+        s += "; \(data.drawnRows) of \(data.totalRows) rows drawn. The table below holds the exact values."
+        return s
+    }
+
+    static func f(_ v: Double) -> String {
+        guard v.isFinite else { return "0" }
+        let r = (v * 10).rounded() / 10
+        return r == r.rounded() ? String(Int64(r)) : String(format: "%.1f", r)
+    }
+}
+
+/// Tick placement for chart axes.
+enum Axis {
+    /// About five "nice" ticks (1, 2, 2.5, 5 × 10ᵏ apart) covering [lo, hi].
+    static func niceTicks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
+        var lo = lo, hi = hi
+        if !(lo.isFinite && hi.isFinite) { return [0, 1] }
+        if hi == lo { if hi == 0 { hi = 1 } else if hi > 0 { lo = 0 } else { hi = 0 } }
+        let raw = (hi - lo) / Double(count)
+        let mag = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
+        let start = floor(lo / step) * step, end = ceil(hi / step) * step
+        var ticks: [Double] = []
+        var t = start
+        while t <= end + step * 1e-9 { ticks.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        return ticks.count >= 2 ? ticks : [start, start + step]
+    }
+
+    /// Ticks on an instant axis at whole hours, days, weeks or months, UTC.
+    static func timeTicks(_ lo: Double, _ hi: Double) -> [(Double, String)] {
+        let span = max(hi - lo, 3600)
+        let steps: [Double] = [3600, 6 * 3600, 86_400, 2 * 86_400, 7 * 86_400, 14 * 86_400, 28 * 86_400, 91 * 86_400, 364 * 86_400]
+        let step = steps.first { span / $0 <= 7 } ?? steps.last!
+        // Weekly steps start on Monday (1970-01-05 was one); others on UTC midnight or the hour.
+        let origin: Double = step >= 7 * 86_400 ? 4 * 86_400 : 0
+        var t = floor((lo - origin) / step) * step + origin
+        var ticks: [(Double, String)] = []
+        while t <= hi + 1 {
+            let (y, m, d, hh, _, _) = Instant.civil(Int64(t))
+            let label = step < 86_400 ? String(format: "%02d-%02d %02d:00", m, d, hh) : String(format: "%04d-%02d-%02d", y, m, d)
+            if t >= lo - step { ticks.append((t, label)) }
+            t += step
+        }
+        return ticks
+    }
+
+    static func tickLabel(_ v: Double, unit: ColumnUnit) -> String {
+        if unit == .ratio { return ValueText.fixed(v * 100, abs(v * 100 - (v * 100).rounded()) < 1e-9 ? 0 : 1) + "%" }
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return abs(v) >= 10 ? ValueText.fixed(v, 1) : ValueText.fixed(v, 2)
+    }
+
+    /// A deterministic offset in [-0.5, 0.5) so points of one category do not hide each other.
+    static func jitter(_ row: Int) -> Double {
+        Double((UInt64(row) &* 2_654_435_761) % 1000) / 1000 - 0.5
+    }
+}

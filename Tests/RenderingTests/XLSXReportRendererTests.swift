@@ -1,0 +1,211 @@
+import Foundation
+import Reporting
+@testable import Rendering
+import SQLite
+import Testing
+
+/// The workbook read back by a real reader (openpyxl) and compared with the CSV of the same result.
+@Suite struct XLSXReportRendererTests {
+    static let python = ExternalTool.find("python3")
+    static let openpyxlAvailable: Bool = {
+        guard let python else { return false }
+        return (try? ExternalTool.run(python, ["-c", "import openpyxl"]).status) == 0
+    }()
+
+    /// Dumps every sheet: name, frozen pane, autofilter, chart count, bold header, and each cell as
+    /// [type, text] where type is n (number), d (date-time, rounded to the second), s (string) or null.
+    static let dumpScript = #"""
+    import json, sys, datetime, openpyxl
+    wb = openpyxl.load_workbook(sys.argv[1])
+    out = []
+    for ws in wb.worksheets:
+        rows = []
+        for row in ws.iter_rows():
+            cells = []
+            for c in row:
+                v = c.value
+                if v is None: cells.append(None)
+                elif isinstance(v, datetime.datetime):
+                    v = (v + datetime.timedelta(microseconds=500000)).replace(microsecond=0)
+                    cells.append(["d", v.strftime("%Y-%m-%dT%H:%M:%SZ"), c.number_format])
+                elif isinstance(v, bool): cells.append(["b", str(v), c.number_format])
+                elif isinstance(v, (int, float)): cells.append(["n", repr(v), c.number_format])
+                else: cells.append(["s", v, c.number_format, c.data_type])
+            rows.append(cells)
+        out.append({"name": ws.title, "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref,
+                    "charts": len(ws._charts), "chart_types": [type(ch).__name__ for ch in ws._charts],
+                    "header_bold": bool(ws.cell(1, 1).font.b), "rows": rows})
+    json.dump(out, sys.stdout)
+    """#
+
+    struct Sheet {
+        var name: String, freeze: String?, filter: String?, charts: Int, chartTypes: [String], headerBold: Bool
+        var rows: [[[String]?]]
+    }
+
+    static func read(_ file: URL) throws -> [Sheet] {
+        let r = try ExternalTool.run(try #require(python), ["-c", dumpScript, file.path])
+        #expect(r.status == 0, "openpyxl failed: \(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        return json.map { s in
+            Sheet(name: s["name"] as! String, freeze: s["freeze"] as? String, filter: s["filter"] as? String,
+                  charts: s["charts"] as! Int, chartTypes: s["chart_types"] as! [String], headerBold: s["header_bold"] as! Bool,
+                  rows: (s["rows"] as! [[Any]]).map { $0.map { ($0 as? [Any])?.map { "\($0)" } } })
+        }
+    }
+
+    /// libxlsxwriter writes numbers with 16 significant digits (`%.16G`; Excel shows 15), so a double whose
+    /// shortest text needs 17 digits reads back within half a unit of the 16th digit; any other is exact.
+    static func sameNumber(_ xlsx: String, _ csv: String) -> Bool {
+        guard let a = Double(xlsx), let b = Double(csv) else { return false }
+        if a == b { return true }
+        return a == Double(String(format: "%.16G", b))
+    }
+
+    @Test func sixteenDigitRuleIsNotLoose() {
+        #expect(Self.sameNumber("14.16666666666667", "14.166666666666666"))
+        #expect(!Self.sameNumber("14.16666666666666", "14.166666666666666"))
+        #expect(Self.sameNumber("0.3", "0.30000000000000004"))
+        #expect(!Self.sameNumber("53.93", "53.925"))
+    }
+
+    static func columnLetter(_ i: Int) -> String {
+        var n = i + 1, s = ""
+        while n > 0 { let r = (n - 1) % 26; s = String(UnicodeScalar(65 + r)!) + s; n = (n - 1) / 26 }
+        return s
+    }
+
+    @Test(.enabled(if: openpyxlAvailable, "python3 with openpyxl not found: pip install openpyxl to read the workbook back"))
+    func everyCellAgreesWithTheCSV() throws {
+        let report = ReportFixtures.report()
+        let folder = try ReportFixtures.tempFolder("xlsx")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try XLSXReportRenderer().write(report, to: folder)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["report.xlsx"])
+        let sheets = try Self.read(folder.appendingPathComponent("report.xlsx"))
+
+        #expect(sheets.map(\.name) == ["Summary"] + report.sections.map(\.key) + ["Definitions"])
+        var checked = 0
+        for (s, sheet) in zip(report.sections, sheets.dropFirst()) {
+            let csv = ReportFixtures.parseCSV(ReportFixtures.csv(s))
+            #expect(sheet.freeze == "A2", "\(s.key) frozen header")
+            #expect(sheet.headerBold, "\(s.key) bold header")
+            let lastRow = max(s.rows.count, 1) + 1
+            #expect(sheet.filter == "A1:\(Self.columnLetter(s.columns.count - 1))\(lastRow)", "\(s.key) autofilter")
+            #expect(sheet.charts == (s.chart != nil && !s.rows.isEmpty ? 1 : 0), "\(s.key) charts")
+            // Header: the column labels.
+            #expect(sheet.rows[0].prefix(s.columns.count).map { $0?[1] } == s.columns.map(\.label))
+            if s.rows.isEmpty {
+                #expect(sheet.rows[1][0]?[1] == "No data for this period.")
+                continue
+            }
+            for r in 0..<s.rows.count {
+                for (c, column) in s.columns.enumerated() {
+                    let field = csv[r + 1][c]
+                    let cell = r + 1 < sheet.rows.count && c < sheet.rows[r + 1].count ? sheet.rows[r + 1][c] : nil
+                    let place = "\(s.key)!\(Self.columnLetter(c))\(r + 2)"
+                    guard let cell else { #expect(field.isEmpty, "\(place) empty in the workbook, '\(field)' in the CSV"); continue }
+                    switch column.unit {
+                    case .count, .number, .hours, .ratio:
+                        #expect(cell[0] == "n", "\(place) is a number")
+                        #expect(Self.sameNumber(cell[1], field), "\(place): \(cell[1]) vs \(field)")
+                        let format = cell[2]
+                        switch column.unit {
+                        case .ratio: #expect(format.hasSuffix("%"), "\(place) format \(format)")
+                        case .hours: #expect(format == "0.00", "\(place) format \(format)")
+                        default: break
+                        }
+                    case .instant:
+                        #expect(cell[0] == "d", "\(place) is a date-time")
+                        #expect(cell[1] == field, "\(place): \(cell[1]) vs \(field)")
+                    case .text, .week:
+                        #expect(cell[0] == "s" && cell[3] == "s", "\(place) is a string, not a formula: \(cell)")
+                        // The CSV guards formula-like text with a leading '; the workbook holds the text itself as a string.
+                        #expect(CSVWriter.guardFormula(cell[1]) == field, "\(place): \(cell[1]) vs \(field)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 150)
+        // The hostile formula is a string cell holding the text.
+        let readiness = try #require(sheets.first { $0.name == "automation_readiness" })
+        #expect(readiness.rows[4][1] == ["s", "@SUM(A1)", "General", "s"])
+        // Scatter charts are scatter charts; the categorical aging chart is a line chart with markers only.
+        #expect(sheets.first { $0.name == "lead_times" }?.chartTypes == ["ScatterChart"])
+        #expect(sheets.first { $0.name == "team_load" }?.chartTypes == ["BarChart"])
+        #expect(sheets.first { $0.name == "cumulative_flow" }?.chartTypes == ["LineChart"])
+
+        // Summary: headlines as numbers; Definitions last with the percentile method.
+        let summary = sheets[0]
+        let headline = try #require(summary.rows.first { $0.first??[1] == "Lead time p85" })
+        #expect(headline[1]?[0] == "n" && Double(headline[1]![1]) == 53.925)
+        #expect(headline[2]?[1] == "40")
+        let definitions = try #require(sheets.last)
+        #expect(definitions.freeze == "A2")
+        #expect(definitions.rows.contains { $0.first??[1] == "Percentile method" })
+    }
+
+    /// HTML, XLSX and CSV of one result show the same numbers: both renderers are compared with the one CSV above
+    /// and the HTML test; here the three are read side by side for the numeric cells of every section.
+    @Test(.enabled(if: openpyxlAvailable, "python3 with openpyxl not found"))
+    func htmlXlsxAndCsvAgreeNumberForNumber() throws {
+        let report = ReportFixtures.report(hostile: false)
+        let folder = try ReportFixtures.tempFolder("agree")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try XLSXReportRenderer().write(report, to: folder)
+        try HTMLReportRenderer().write(report, to: folder)
+        let sheets = try Self.read(folder.appendingPathComponent("report.xlsx"))
+        let tables = try HTMLTableReader.tables(String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8))
+        var compared = 0
+        for s in report.sections where !s.rows.isEmpty {
+            let csv = ReportFixtures.parseCSV(ReportFixtures.csv(s))
+            let sheet = try #require(sheets.first { $0.name == s.key })
+            let table = try #require(tables[s.key])
+            for r in 0..<s.rows.count {
+                for (c, column) in s.columns.enumerated() where HTMLReportRenderer.isNumeric(column.unit) && !csv[r + 1][c].isEmpty {
+                    let csvNumber = Double(csv[r + 1][c])
+                    #expect(Double(table.rows[r][c].value) == csvNumber)
+                    #expect(Self.sameNumber(sheet.rows[r + 1][c]?[1] ?? "", csv[r + 1][c]))
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared > 80)
+    }
+
+    @Test(arguments: [
+        (["Summary", "summary", "a[b]:c*d?e/f\\g", String(repeating: "x", count: 40), String(repeating: "x", count: 40), "History", "'quoted'", "", "Definitions"],
+         ["Summary", "summary (2)", "abcdefg", String(repeating: "x", count: 31), String(repeating: "x", count: 27) + " (2)", "Sheet History", "quoted", "Sheet", "Definitions"]),
+    ])
+    func sheetNamesAreValidAndUnique(wanted: [String], expected: [String]) {
+        var names = SheetNames()
+        let got = wanted.map { names.unique($0) }
+        #expect(got == expected)
+        #expect(got.allSatisfy { $0.utf16.count <= 31 && !$0.contains(where: { "[]:*?/\\".contains($0) }) })
+    }
+
+    @Test func textLosesCharactersXMLForbidsAndIsCutToExcelsLimit() {
+        #expect(XLSXText.clean("a\u{0001}b\u{0008}c\td\ne") == "abc\td\ne")
+        #expect(XLSXText.clean("x\u{FFFE}y\u{FFFF}") == "xy")
+        #expect(XLSXText.clean("ünïcødé 🚀") == "ünïcødé 🚀")
+        #expect(XLSXText.clean(String(repeating: "é", count: 40_000)).unicodeScalars.count == 32_767)
+    }
+
+    @Test func excelDatesAreDaysSince1899_12_30() {
+        #expect(XLSXReportRenderer.excelDate(0) == 25_569)                          // 1970-01-01
+        #expect(XLSXReportRenderer.excelDate(Instant.parse("2026-03-02T12:00:00Z")!) == 46_083.5)
+    }
+
+    @Test func chartNamingAMissingColumnIsAClearError() throws {
+        var report = ReportFixtures.report(hostile: false)
+        report.sections[0].chart = ChartSpec(kind: .bar, title: "t", x: "week", y: ["closd"])
+        let folder = try ReportFixtures.tempFolder("badchart")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(throws: RenderError.self) { try XLSXReportRenderer().write(report, to: folder) }
+        #expect(throws: RenderError("section 'throughput': chart 't' names column 'closd', which is not one of: week, service, opened, closed, cancelled")) {
+            try HTMLReportRenderer().html(report)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty, "no partial workbook left behind")
+    }
+}
