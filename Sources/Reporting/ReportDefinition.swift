@@ -117,7 +117,8 @@ public struct ReportDefinition: Sendable {
         let timezone = try r.optionalString(object, "timezone", at: "")
         if let schedule {
             do { _ = try CronExpression(schedule, timeZone: timezone) } catch let e as CronExpression.ParseError {
-                throw r.error(e.message.contains("time zone") ? "timezone" : "schedule", e.message + " (e.g. \"0 6 * * MON\")")
+                if e.message.contains("time zone") { throw r.error("timezone", e.message) }
+                throw r.error("schedule", "'\(schedule)' must be a cron expression (minute hour day-of-month month day-of-week, e.g. \"0 6 * * MON\"): \(e.message)")
             }
         } else if timezone != nil {
             throw r.error("timezone", "is only meaningful with a schedule")
