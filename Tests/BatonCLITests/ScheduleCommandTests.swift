@@ -32,6 +32,20 @@ import SQLite
         #expect(h.run(["schedule", "crontab", "--every", "0"]).code == 64)
     }
 
+    @Test func aRunThatCannotGetTheLockExits75WithOneLine() throws {
+        let h = try CLIHarness().alertStore(stalled: 1)
+        try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json"}"#)
+        let held = try #require(try ScheduleLock.acquire(path: h.dbPath + ".schedule-lock", waitSeconds: 0))
+        let r = h.run(["schedule", "run", "--wait", "0.2", "--now", "2026-03-10T12:05:00Z"])
+        #expect(r.code == 75)
+        #expect(r.err == "baton schedule run: another run holds \(h.dbPath).schedule-lock; nothing done (exit 75)\n")
+        #expect(!FileManager.default.fileExists(atPath: h.directory.path + "/out/alerts.json"))
+        withExtendedLifetime(held) {}
+        _ = consume held
+        #expect(h.run(["schedule", "run", "--wait", "0.2", "--now", "2026-03-10T12:05:00Z"]).code == 0)
+    }
+
     @Test func anUnwritableOutputFolderFailsAndLeavesTheStore() throws {
         let h = try CLIHarness().alertStore(stalled: 1)
         try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
