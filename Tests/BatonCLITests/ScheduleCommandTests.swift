@@ -65,6 +65,10 @@ import SQLite
         let h = try CLIHarness().alertStore(stalled: 3)
         try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
         _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json"}"#)
+        _ = try h.write("reports/stalled.json", """
+            {"title": "Stalled", "period": {"period": "days", "count": 1}, "formats": ["csv"], "schedule": "*/10 * * * *",
+             "sections": [{"key": "stalled", "title": "Stalled", "query": "stalled", "columns": [{"name": "ticket_id", "label": "Ticket", "unit": "text"}]}]}
+            """)
         let log = h.directory.path + "/generated.log"
         let start = Instant.parse("2026-03-10T12:05:00Z")!
         var codes: [Int32] = []
@@ -83,11 +87,14 @@ import SQLite
             for p in processes { p.waitUntilExit(); codes.append(p.terminationStatus) }
         }
         #expect(codes.allSatisfy { $0 == 0 || $0 == ScheduleCommands.busyExitCode })
-        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { String($0.split(separator: " ")[1]) }
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         let expected = (0..<20).map { Instant.iso(start - 300 + Int64($0) * 600) }
-        #expect(lines == expected)  // one generation per period, in order
+        for name in ["alerts", "stalled"] {   // one generation per period, in order
+            #expect(lines.filter { $0.hasPrefix(name + " ") }.map { String($0.split(separator: " ")[1]) } == expected, "\(name)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory.path + "/out/stalled").count == 21)  // 20 + latest
         let db = try Database(path: h.dbPath)
-        #expect(try db.scalar("SELECT count(*) FROM schedule_runs WHERE state = 'done' AND attempts = 1")?.int == 20)
+        #expect(try db.scalar("SELECT count(*) FROM schedule_runs WHERE state = 'done' AND attempts = 1")?.int == 40)
     }
 
     /// The weekly report from reports/weekly.json through the binary: off for three Mondays, one run makes exactly
