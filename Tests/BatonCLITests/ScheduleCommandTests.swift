@@ -59,6 +59,17 @@ import SQLite
         #expect(h.run(["schedule", "run", "--now", "2026-03-10T12:05:00Z"]).code == 0)  // retried once the folder is fine
     }
 
+    @Test func aBadDefinitionDoesNotStopTheOthers() throws {
+        let h = try CLIHarness().alertStore(stalled: 1)
+        try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json"}"#)
+        let bad = try h.write("reports/broken.json", #"{"kind": "alerts", "schedule": "*/10 * * MONDAY", "out": "b.json"}"#)
+        let r = h.run(["schedule", "run", "--now", "2026-03-10T12:05:00Z"])
+        #expect(r.code == 1)
+        #expect(r.err.hasPrefix("Error: \(bad): field 'schedule':"), "\(r.err)")
+        #expect(FileManager.default.fileExists(atPath: h.directory.path + "/out/alerts.json"))
+    }
+
     /// 10 `baton schedule run` processes at once, 20 times: each period is generated exactly once.
     @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
     func overlappingRunsGenerateEachPeriodOnce() throws {

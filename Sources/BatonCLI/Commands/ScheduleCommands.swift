@@ -43,8 +43,8 @@ enum ScheduleCommands {
                   .value("log", "FILE", "Append one line per generated period (definition, period end, pid) to FILE."),
                   .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary).")],
         sections: [("EXIT STATUS", """
-        0 every due period was generated (or nothing was due); 1 a period failed (its outputs and the store are as
-        before; it is retried next run; other definitions still ran); \(busyExitCode) another 'baton schedule run' held
+        0 every due period was generated (or nothing was due); 1 a period failed or a definition is invalid (its
+        outputs and the store are as before; it is retried next run; other definitions still ran); \(busyExitCode) another 'baton schedule run' held
         the lock for longer than --wait (one line on standard error; nothing was done); 64 usage error.
         """)],
         run: runSchedule)
@@ -54,7 +54,8 @@ enum ScheduleCommands {
         abstract: "List scheduled definitions with their next fire time and last run.",
         options: [reportsOption, nowOption, RowFormat.option],
         run: { inv in
-            let definitions = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+            let (definitions, errors) = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+            for e in errors { inv.err.line("Error: \(e)") }
             let now = try CommandSupport.instant(inv, "now") ?? Instant.now()
             let store = try CommandSupport.store(inv)
             let runner = ScheduleRunner(db: store.db, outputFolder: "", generateReport: { _, _, _ in "" }, generateAlerts: { _, _, _ in [] })
@@ -70,7 +71,7 @@ enum ScheduleCommands {
             }
             RowPrinter.print(columns: ["definition", "kind", "schedule", "timezone", "next_fire", "last_period", "last_state", "last_finished", "due"],
                              rows: rows, format: try RowFormat.from(inv), to: inv.out)
-            return 0
+            return errors.isEmpty ? 0 : 1
         })
 
     static let crontab = CommandSpec(
@@ -119,7 +120,9 @@ enum ScheduleCommands {
             guard let v = Int64(text), v > 0 else { throw inv.usageError("--stale-after must be a positive number of seconds, not '\(text)'") }
             return v
         } ?? 3600
-        let definitions = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+        let (definitions, errors) = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+        // A bad definition is reported (exit 1) but does not stop the others.
+        for e in errors { inv.err.line("Error: \(e)") }
         let outFolder = folder(inv, "out", "out")
         let dbPath = absolute(inv.databasePath, inv)
         let store = try CommandSupport.store(inv)
@@ -144,7 +147,7 @@ enum ScheduleCommands {
         runner.onGenerated = { outcome in
             if let log { appendLine("\(outcome.definition) \(Instant.iso(outcome.period.end)) \(getpid())\n", to: log) }
         }
-        var failed = false
+        var failed = !errors.isEmpty
         for outcome in try runner.run(definitions, now: now) {
             switch outcome.status {
             case .generated:
