@@ -81,9 +81,9 @@ public final class EventLogImporter {
         let started = Date()
         let run = Run(importer: self, source: source, options: options)
         // Staging goes to disk, and a larger page cache keeps the indexes being written from spilling
-        // mid-transaction (memory stays bounded: 128 MiB).
+        // mid-transaction (64 MiB; the sorter of staged rows may use as much again before it spills to disk).
         let cacheSize = try db.scalar("PRAGMA cache_size")?.int ?? -2000
-        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-131072")
+        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-65536")
         defer {
             try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY; PRAGMA cache_size=\(cacheSize)")
             store.forgetCachedServices()
