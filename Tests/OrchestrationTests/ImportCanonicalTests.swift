@@ -251,6 +251,7 @@ import SQLite
         let c = try timeOrdered.importFile(try timeOrdered.write("t.csv", ([header] + byTime).joined(separator: "\n") + "\n"))
         #expect(a.eventsAdded == lines.count && b.eventsAdded == lines.count && c.eventsAdded == lines.count)
         #expect(a.rejected == 0 && b.rejected == 0 && c.rejected == 0)
+        #expect(a.tickets == 300 && b.tickets == 300 && c.tickets == 300 && c.ticketsUpdated == 0)
         #expect(try shuffled.projections() == grouped.projections())
         #expect(try timeOrdered.projections() == grouped.projections())
     }

@@ -618,7 +618,8 @@ public final class EventLogImporter {
             guard !added.isEmpty else { return true }
             for e in added { try writer.insert(e) }
             try store.saveTicket(ticket, isNew: false)
-            summary.ticketsUpdated += 1
+            // A ticket this import created while streaming is counted once, as new.
+            if streamed || !flushed.contains(id.hashValue) { summary.ticketsUpdated += 1 }
             summary.eventsAdded += added.count
             return true
         }
