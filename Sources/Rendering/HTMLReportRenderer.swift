@@ -146,8 +146,8 @@ public struct HTMLReportRenderer: Sendable {
                     if c.unit == .hours, let d = v.double { title += " hours (\(ValueText.humanDuration(hours: d)))" }
                     h += "<td class=\"num\" data-value=\"\(esc(exact))\" title=\"\(esc(title))\">\(esc(shownText))</td>"
                 default:
-                    // Short text (ids, weeks, states) stays on one line; long text wraps.
-                    let nowrap = shownText.count <= 16 ? " class=\"nw\"" : (shownText.count > 40 ? " class=\"long-text\"" : "")
+                    // Short text (ids, weeks, states) stays on one line; longer text wraps in a column wide enough to read.
+                    let nowrap = shownText.count <= 20 ? " class=\"nw\"" : " class=\"long-text\""
                     h += "<td\(nowrap) data-value=\"\(esc(exact))\">\(esc(shownText))</td>"
                 }
             }
@@ -205,7 +205,7 @@ public struct HTMLReportRenderer: Sendable {
     table.data caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
     table.data th,table.data td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
     table.data th{background:var(--panel);position:sticky;top:0}
-    table.data .num{text-align:right;white-space:nowrap}table.data .nw{white-space:nowrap}table.data .long-text{min-width:18em}
+    table.data .num{text-align:right;white-space:nowrap}table.data .nw{white-space:nowrap}table.data .long-text{min-width:16em}
     tr.alert td{background:var(--alert-bg)}tr.alert td:first-child{box-shadow:inset 4px 0 0 var(--alert-line)}
     dl{display:grid;grid-template-columns:minmax(120px,max-content) 1fr;gap:4px 16px}dt{font-weight:600}dd{margin:0}
     @media (max-width:600px){body{padding:10px;font-size:14px}figure{overflow-x:auto}svg.chart{min-width:560px}dl{grid-template-columns:1fr}dd{margin-bottom:6px}.kpi-value{font-size:1.3em}}
