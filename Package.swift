@@ -23,7 +23,7 @@ let package = Package(
 
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "SQLite"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Orchestration", "SQLite"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Rendering", "Orchestration", "SQLite"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Reporting", "Orchestration", "SQLite"]),
         .testTarget(name: "BatonCLITests", dependencies: ["BatonCLI", "Orchestration", "SQLite"]),
     ],

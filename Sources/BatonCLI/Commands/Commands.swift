@@ -21,7 +21,10 @@ enum Commands {
     }
 
     /// Command groups added by the import, reporting and scheduling layers.
-    static var extensions: [CommandSpec] { [RenderBenchCommand.spec] }
+    static var extensions: [CommandSpec] {
+        ImportCommands.all + [ReportCommands.query, ReportCommands.report, AlertsCommand.command, ScheduleCommands.group,
+                              RenderBenchCommand.spec]
+    }
 }
 
 /// Helpers shared by commands.

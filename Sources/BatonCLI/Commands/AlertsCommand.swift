@@ -1,0 +1,105 @@
+import Foundation
+import Orchestration
+import Reporting
+import SQLite
+
+/// `baton alerts`: the stalled-steps alert file (plus unowned work and unwatched queues), for cron.
+enum AlertsCommand {
+    /// Exit status when `--fail-on-alert` is given and the file has alerts not reported before.
+    static let newAlertsExitCode: Int32 = 3
+
+    static let options: [CommandSpec.Option] = [
+        .value("out", short: "o", "FILE", "Write the alert file here, replacing it atomically (default: standard output)."),
+        .value("format", "FORMAT", "json, text or prom (default: from the --out extension .json/.txt/.prom, else text)."),
+        .value("as-of", "INSTANT", "Compute the alerts as of this instant (default: now). Also used as generated_at, so the file is reproducible."),
+        .value("team", "KEY", "Only this team's alerts and gauges (repeatable).", repeating: true),
+        .flag("fail-on-alert", "Exit \(newAlertsExitCode) when the file has alerts not reported before (so cron mails)."),
+        .value("unwatched-days", "N", "A team with ready work and no step started for N days is unwatched (default 3)."),
+        .value("percentile", "P", "Percentile of time in step used as a threshold, 0-1 (default 0.85)."),
+        .value("window-days", "N", "Days of completed runs before as_of the percentile is taken over (default 90)."),
+        .value("min-runs", "N", "Completed runs needed for a percentile threshold (default 20)."),
+        .value("default-hours", "H", "Threshold when a step has neither a target nor enough runs (default 72)."),
+        .value("mode", "OCTAL", "Permission bits of the alert file (default 0640)."),
+        .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary)."),
+        .flag("no-record", "Do not remember these alerts as reported (a dry run: the next run still calls them new)."),
+    ]
+
+    static let command = CommandSpec(
+        name: "alerts",
+        abstract: "Write the alert file: stalled steps, unowned work and unwatched queues.",
+        discussion: """
+        Stalled: an open, unpaused step run whose active age exceeds its threshold (the step's target, else the p85 of
+        time in step over the last 90 days when there are 20 runs, else 72 hours); every row names its threshold and
+        source. Unowned: an open step run with no team, or whose team has no definition. Unwatched: a team whose oldest
+        ready run has waited --unwatched-days and which started no step in that time.
+
+        Each alert says "new": true the first time it is reported (the store remembers alerts by ticket, step and
+        attempt; re-running the same --as-of gives the same answer). The file is written to a temporary file in the
+        same folder, fsynced and renamed over FILE, so readers never see a partial file. Output is byte-identical for
+        the same store and --as-of in any time zone: generated_at equals --as-of when it is given.
+
+        Example (cron, every 10 minutes; a Prometheus node exporter reads the .prom file):
+          */10 * * * *  baton --db /srv/baton.db alerts --out /var/lib/node_exporter/baton.prom
+        """,
+        options: options,
+        sections: [("EXIT STATUS", """
+        0 the alert file was written; 1 failure (the previous file and the store are unchanged);
+        \(newAlertsExitCode) written, and --fail-on-alert was given and there are new alerts; 64 usage error.
+        """)],
+        run: run)
+
+    static func settings(_ inv: Invocation, asOf: Int64) throws -> AlertSettings {
+        var s = AlertSettings(asOf: asOf)
+        func number(_ name: String, _ range: ClosedRange<Double>) throws -> Double? {
+            guard let text = inv.value(name) else { return nil }
+            guard let v = Double(text), range.contains(v) else {
+                throw inv.usageError("--\(name) must be a number in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
+            }
+            return v
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let text = inv.value(name) else { return nil }
+            guard let v = Int(text), range.contains(v) else {
+                throw inv.usageError("--\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
+            }
+            return v
+        }
+        if let v = try integer("unwatched-days", 1...3650) { s.unwatchedDays = v }
+        if let v = try number("percentile", 0...1) { s.percentile = v }
+        if let v = try integer("window-days", 1...36500) { s.windowDays = v }
+        if let v = try integer("min-runs", 1...1_000_000) { s.minimumRuns = v }
+        if let v = try number("default-hours", 0...1_000_000) { s.defaultHours = v }
+        s.teams = inv.all("team")
+        return s
+    }
+
+    static func run(_ inv: Invocation) throws -> Int32 {
+        let out = inv.value("out").map { path in
+            path.hasPrefix("/") ? path : inv.context.workingDirectory + "/" + path
+        }
+        let format: AlertFormat
+        if let text = inv.value("format") {
+            guard let f = AlertFormat(rawValue: text) else { throw inv.usageError("--format must be json, text or prom, not '\(text)'") }
+            format = f
+        } else {
+            format = out.flatMap(AlertFormat.forPath) ?? .text
+        }
+        var mode: mode_t = 0o640
+        if let text = inv.value("mode") {
+            guard let m = mode_t(text, radix: 8), m <= 0o777 else { throw inv.usageError("--mode must be octal permission bits such as 0640, not '\(text)'") }
+            mode = m
+        }
+        let given = try CommandSupport.instant(inv, "as-of")
+        let asOf = given ?? Instant.now()
+        let settings = try settings(inv, asOf: asOf)
+        let store = try CommandSupport.store(inv)
+        let folder = QueryFolder.locate(explicit: inv.value("queries"), environment: inv.context.environment,
+                                        workingDirectory: inv.context.workingDirectory)
+        let engine = AlertEngine(db: store.db, queryFolder: folder)
+        let (report, text) = try engine.publish(settings, generatedAt: given ?? Instant.now(), format: format, to: out,
+                                                mode: mode, remember: !inv.flag("no-record"))
+        // Quiet on success with --out: cron mails any output.
+        if out == nil { inv.out.write(text) }
+        return inv.flag("fail-on-alert") && report.newCount > 0 ? newAlertsExitCode : 0
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Orchestration
+import Rendering
+import Reporting
+import SQLite
+
+/// `baton query` (run any `queries/*.sql`, the user's own included) and `baton report` (run a
+/// `reports/*.json` definition and write one folder per run).
+enum ReportCommands {
+    /// Renderers by format name. The HTML and XLSX renderers register here when they land.
+    static let renderers: [String: @Sendable () -> any ReportRenderer] = [
+        "csv": { ReportCSV() },
+    ]
+
+    static let lookupHelp = """
+    Queries are looked up in ./queries, then $BATON_QUERIES, then the queries/ folder next to the baton executable; \
+    reports likewise in ./reports, $BATON_REPORTS, then next to the executable. A path (with '/' or the extension) is read as given.
+    """
+
+    static let query = CommandSpec(
+        name: "query",
+        abstract: "Run a query (queries/NAME.sql or a .sql file of your own) and print its rows.",
+        discussion: """
+        Queries are plain SQLite with :named parameters and the aggregates percentile(x, p), median(x) and stdev(x).
+        Parameters, last wins: the file's '-- param :name = value' defaults, then --param, --from, --to and --as-of.
+        Values read as integers, reals, ISO 8601 instants (bound as Unix seconds) or text.
+        :as_of defaults to now. Columns named *_at holding Unix seconds print as ISO 8601 UTC.
+        With no NAME, lists the queries found.
+        Example: baton query stalled --param stall_default_hours=48 --as-of 2026-11-23T00:00:00Z
+        """,
+        arguments: [.arg("query", "A query name (e.g. stalled) or a path to a .sql file.", optional: true)],
+        options: [
+            .value("param", "KEY=VALUE", "A parameter value.", repeating: true),
+            .value("from", "TIME", "Sets :from (ISO 8601)."),
+            .value("to", "TIME", "Sets :to (ISO 8601)."),
+            .value("as-of", "TIME", "Sets :as_of: the query sees only events at or before it (default: now)."),
+            RowFormat.option,
+        ],
+        sections: [("LOOKUP", lookupHelp)],
+        run: { inv in
+            let format = try RowFormat.from(inv)
+            let cwd = inv.context.workingDirectory, env = inv.context.environment
+            guard let name = inv.arguments.first else {
+                guard let folder = ResourceDirectory.find(.queries, workingDirectory: cwd, environment: env) else {
+                    throw ReportingError("no queries/ folder found (looked in ./queries, $BATON_QUERIES and next to the baton executable)")
+                }
+                let rows: [[SQLValue]] = try ResourceDirectory.names(in: folder, fileExtension: "sql").map { n in
+                    let q = try QueryFile.load(folder.appendingPathComponent(n + ".sql"))
+                    return [.text(n), .text(q.description.split(separator: "\n").first.map(String.init) ?? "")]
+                }
+                RowPrinter.print(columns: ["query", "description"], rows: rows, format: format, to: inv.out)
+                return 0
+            }
+            let queryFile = try QueryFile.named(name, workingDirectory: cwd, environment: env)
+            var parameters = try CommandSupport.pairs(inv, "param").mapValues(ParameterValue.parse)
+            parameters["as_of"] = .integer(try CommandSupport.instant(inv, "as-of") ?? parameters["as_of"]?.int ?? Instant.now())
+            if let from = try CommandSupport.instant(inv, "from") { parameters["from"] = .integer(from) }
+            if let to = try CommandSupport.instant(inv, "to") { parameters["to"] = .integer(to) }
+            let store = try CommandSupport.store(inv)
+            let output = try QueryRunner.run(queryFile, on: store.db, parameters: parameters)
+            let instantColumns = Set(output.columns.indices.filter { output.columns[$0].hasSuffix("_at") || output.columns[$0] == "at" })
+            let rows = output.rows.map { row in
+                row.enumerated().map { i, v -> SQLValue in
+                    if instantColumns.contains(i), case .integer(let t) = v { return .text(Instant.iso(t)) }
+                    return v
+                }
+            }
+            RowPrinter.print(columns: output.columns, rows: rows, format: format, to: inv.out)
+            return 0
+        })
+
+    static let report = CommandSpec(
+        name: "report",
+        abstract: "Run a report (reports/NAME.json or a file) and write its folder: a CSV per section, HTML, XLSX.",
+        discussion: """
+        Writes OUT/NAME-LABEL/ (e.g. out/weekly-2026-W47/) through a temporary folder renamed when complete; \
+        an existing report is never overwritten (the new one gets a -2, -3, … suffix). Prints the folder.
+        With no --from/--to the report's period rule applies (e.g. the previous 12 complete ISO weeks before \
+        --as-of, else before now); with one of them, the rule's length. --as-of defaults to --to.
+        Counts and percentiles cover items completed in [from, to); stalled steps and load are as of --as-of.
+        Example: baton report weekly --from 2026-09-07 --to 2026-11-30 --format csv --out out
+        """,
+        arguments: [.arg("report", "A report name (weekly, team-load, automation-readiness) or a path to a .json file.")],
+        options: [
+            .value("from", "TIME", "Start of the window (inclusive), ISO 8601."),
+            .value("to", "TIME", "End of the window (exclusive), ISO 8601."),
+            .value("as-of", "TIME", "Only events at or before this instant count (default: --to)."),
+            .value("format", "FORMATS", "Comma-separated: csv, html, xlsx (default: the report's formats)."),
+            .value("out", "DIR", "Where the report folder goes (default: ./out)."),
+            .value("param", "KEY=VALUE", "Override a parameter, e.g. stall_default_hours=48.", repeating: true),
+        ],
+        sections: [("LOOKUP", lookupHelp)],
+        run: { inv in
+            let cwd = inv.context.workingDirectory, env = inv.context.environment
+            let from = try CommandSupport.instant(inv, "from")
+            let to = try CommandSupport.instant(inv, "to")
+            let asOf = try CommandSupport.instant(inv, "as-of")
+            let parameters = try CommandSupport.pairs(inv, "param").mapValues(ParameterValue.parse)
+            let definition = try ReportDefinition.named(inv.arguments[0], workingDirectory: cwd, environment: env)
+
+            var chosen: [any ReportRenderer] = []
+            if let list = inv.value("format") {
+                for f in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !f.isEmpty {
+                    guard ReportDefinition.knownFormats.contains(f) else {
+                        throw inv.usageError("--format '\(f)' is not a format; use csv, html, xlsx (comma-separated)")
+                    }
+                    guard let make = renderers[f] else {
+                        throw ReportingError("the \(f) format is not available yet in this build (available: \(renderers.keys.sorted().joined(separator: ", ")))")
+                    }
+                    chosen.append(make())
+                }
+                if chosen.isEmpty { throw inv.usageError("--format needs at least one of csv, html, xlsx") }
+            } else {
+                for f in definition.formats {
+                    if let make = renderers[f] { chosen.append(make()) }
+                    else { inv.err.line("Warning: the \(f) format is not available yet in this build; skipped") }
+                }
+                if chosen.isEmpty { chosen.append(ReportCSV()) }
+            }
+
+            let window = try ReportEngine.window(for: definition, from: from, to: to, asOf: asOf)
+            let store = try CommandSupport.store(inv)
+            let engine = ReportEngine(store: store, workingDirectory: cwd, environment: env)
+            let result = try engine.run(definition: definition, from: window.from, to: window.to, asOf: window.asOf,
+                                        parameters: parameters)
+            let out = URL(fileURLWithPath: inv.value("out") ?? "out", relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL
+            let folder = try ReportWriter.write(result, renderers: chosen, outputDirectory: out)
+            inv.out.line(folder.path)
+            return 0
+        })
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Orchestration
+import Reporting
+import SQLite
+
+/// `baton schedule run|list|crontab`: run report and alert definitions on their cron schedules.
+enum ScheduleCommands {
+    /// Exit status when another `schedule run` holds the lock for longer than --wait.
+    static let busyExitCode: Int32 = 75
+
+    static let reportsOption = CommandSpec.Option.value("reports", "DIR", "The definitions folder (default ./reports).")
+    static let outOption = CommandSpec.Option.value("out", "DIR", "The output folder (default ./out).")
+    static let nowOption = CommandSpec.Option.value("now", "INSTANT", "Act as if it were this instant (default: now).")
+
+    static let group = CommandSpec(
+        name: "schedule",
+        abstract: "Run report and alert definitions on their cron schedules.",
+        discussion: """
+        A definition in reports/*.json with a "schedule" (5-field cron: minute hour day-of-month month day-of-week,
+        e.g. "0 6 * * MON"; optional "timezone", an IANA name, default UTC) is run by 'baton schedule run', which cron
+        calls every few minutes. Alert definitions have "kind": "alerts" and an "out" file name.
+        """,
+        subcommands: [run, list, crontab])
+
+    static let run = CommandSpec(
+        name: "run",
+        abstract: "Generate every report and alert that is due, catching up missed periods; meant for cron.",
+        discussion: """
+        Each report definition runs once for every fire time since its last recorded period (a machine that was off
+        for three weeks gets the three missing weekly reports, each for its own period [previous fire, fire) and as of
+        its fire time). A definition with no history runs only its latest due period; an alert definition only ever
+        runs its latest. Reports are published as OUT/NAME/PERIOD/ (complete folders only; OUT/NAME/latest links to
+        the newest); alert files are replaced atomically. The history is in the store's schedule_runs table.
+
+        Overlapping runs are safe: a run holds a lock file next to the store (STORE.schedule-lock) and claims each
+        period in a transaction, so each period is generated exactly once. A run killed mid-way leaves no partial
+        output; the next run removes its temporaries and generates the period again.
+        """,
+        options: [nowOption, outOption, reportsOption,
+                  .value("wait", "SECONDS", "How long to wait for another run's lock before giving up (default 10)."),
+                  .value("stale-after", "SECONDS", "Take over a claim older than this even if its process seems alive (default 3600)."),
+                  .value("log", "FILE", "Append one line per generated period (definition, period end, pid) to FILE."),
+                  .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary).")],
+        sections: [("EXIT STATUS", """
+        0 every due period was generated (or nothing was due); 1 a period failed (its outputs and the store are as
+        before; it is retried next run; other definitions still ran); \(busyExitCode) another 'baton schedule run' held
+        the lock for longer than --wait (one line on standard error; nothing was done); 64 usage error.
+        """)],
+        run: runSchedule)
+
+    static let list = CommandSpec(
+        name: "list",
+        abstract: "List scheduled definitions with their next fire time and last run.",
+        options: [reportsOption, nowOption, RowFormat.option],
+        run: { inv in
+            let definitions = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+            let now = try CommandSupport.instant(inv, "now") ?? Instant.now()
+            let store = try CommandSupport.store(inv)
+            let runner = ScheduleRunner(db: store.db, outputFolder: "", generateReport: { _, _, _ in }, generateAlerts: { _, _, _ in [] })
+            var rows: [[SQLValue]] = []
+            for d in definitions {
+                let last = try store.db.rows("SELECT period_end, state, finished_at FROM schedule_runs WHERE definition = ? ORDER BY period_end DESC LIMIT 1", [d.name]).first
+                let due = try runner.duePeriods(d, now: now).count
+                rows.append([.text(d.name), .text(d.kind.rawValue), .text(d.cron.text), .text(d.cron.timeZoneName),
+                             d.cron.next(after: now).map { .text(Instant.iso($0)) } ?? .null,
+                             last?.int("period_end").map { .text(Instant.iso($0)) } ?? .null,
+                             last?["state"] ?? .null, last?.int("finished_at").map { .text(Instant.iso($0)) } ?? .null,
+                             .integer(Int64(due))])
+            }
+            RowPrinter.print(columns: ["definition", "kind", "schedule", "timezone", "next_fire", "last_period", "last_state", "last_finished", "due"],
+                             rows: rows, format: try RowFormat.from(inv), to: inv.out)
+            return 0
+        })
+
+    static let crontab = CommandSpec(
+        name: "crontab",
+        abstract: "Print a crontab line that runs 'baton schedule run' every few minutes.",
+        discussion: "Install it with 'crontab -e' (paste) or: (crontab -l; baton schedule crontab) | crontab -",
+        options: [reportsOption, outOption,
+                  .value("every", "MINUTES", "How often cron calls it (default 5).")],
+        run: { inv in
+            let every = inv.value("every") ?? "5"
+            guard let n = Int(every), (1...59).contains(n) else { throw inv.usageError("--every must be 1 to 59 minutes, not '\(every)'") }
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "baton"
+            let binary = exe.hasSuffix("/baton") ? exe : "baton"
+            let db = absolute(inv.databasePath, inv)
+            let line = "\(n == 1 ? "*" : "*/\(n)") * * * * \(quote(binary)) --db \(quote(db)) schedule run --reports \(quote(folder(inv, "reports", "reports"))) --out \(quote(folder(inv, "out", "out")))"
+            inv.out.line("# Baton: generate due reports and alert files (cron mails any output: failures and new reports).")
+            inv.out.line(line)
+            return 0
+        })
+
+    static func absolute(_ path: String, _ inv: Invocation) -> String {
+        path.hasPrefix("/") ? path : inv.context.workingDirectory + "/" + path
+    }
+
+    static func folder(_ inv: Invocation, _ option: String, _ fallback: String) -> String {
+        absolute(inv.value(option) ?? fallback, inv)
+    }
+
+    /// Single-quotes a word for sh when it has anything but safe characters.
+    static func quote(_ s: String) -> String {
+        if s.allSatisfy({ $0.isLetter || $0.isNumber || "/._-+:@".contains($0) }) { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    static func runSchedule(_ inv: Invocation) throws -> Int32 {
+        let now = try CommandSupport.instant(inv, "now") ?? Instant.now()
+        let wait = try inv.value("wait").map { text -> Double in
+            guard let v = Double(text), v >= 0 else { throw inv.usageError("--wait must be a number of seconds, not '\(text)'") }
+            return v
+        } ?? 10
+        let staleAfter = try inv.value("stale-after").map { text -> Int64 in
+            guard let v = Int64(text), v > 0 else { throw inv.usageError("--stale-after must be a positive number of seconds, not '\(text)'") }
+            return v
+        } ?? 3600
+        let definitions = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+        let outFolder = folder(inv, "out", "out")
+        let dbPath = absolute(inv.databasePath, inv)
+        let store = try CommandSupport.store(inv)
+        let lockPath = dbPath + ".schedule-lock"
+        guard let lock = try ScheduleLock.acquire(path: lockPath, waitSeconds: wait) else {
+            inv.err.line("baton schedule run: another run holds \(lockPath); nothing done (exit \(busyExitCode))")
+            return busyExitCode
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let queries = QueryFolder.locate(explicit: inv.value("queries"), environment: inv.context.environment,
+                                         workingDirectory: inv.context.workingDirectory)
+        let runner = ScheduleRunner(
+            db: store.db, outputFolder: outFolder,
+            generateReport: { definition, period, folder in
+                try generateReport(definition, period, folder, store: store, inv: inv)
+            },
+            generateAlerts: { definition, period, folder in
+                try generateAlerts(definition, period, folder, store: store, queries: queries)
+            })
+        runner.staleAfter = staleAfter
+        let log = inv.value("log").map { absolute($0, inv) }
+        runner.onGenerated = { outcome in
+            if let log { appendLine("\(outcome.definition) \(Instant.iso(outcome.period.end)) \(getpid())\n", to: log) }
+        }
+        var failed = false
+        for outcome in try runner.run(definitions, now: now) {
+            switch outcome.status {
+            case .generated:
+                inv.out.line("\(outcome.definition) \(outcome.period.label): \(outcome.message) -> \(outcome.outputs.joined(separator: ", "))")
+            case .failed:
+                failed = true
+                inv.err.line("Error: \(outcome.definition) \(outcome.period.label): \(outcome.message)")
+            case .busy:
+                break
+            }
+        }
+        return failed ? 1 : 0
+    }
+
+    /// One report into `folder`. The report engine is wired here.
+    static func generateReport(_ d: ScheduleDefinition, _ p: SchedulePeriod, _ folder: String,
+                               store: OrchestrationStore, inv: Invocation) throws {
+        throw ScheduleError("\(d.path): this build has no report engine to generate '\(d.name)'")
+    }
+
+    /// One alert file for as_of = the fire time, with the definition's options.
+    static func generateAlerts(_ d: ScheduleDefinition, _ p: SchedulePeriod, _ folder: String,
+                               store: OrchestrationStore, queries: String) throws -> [String] {
+        var settings = AlertSettings(asOf: p.end)
+        if let v = d.json["unwatched_days"]?.number { settings.unwatchedDays = Int(v) }
+        if let v = d.json["percentile"]?.number { settings.percentile = v }
+        if let v = d.json["window_days"]?.number { settings.windowDays = Int(v) }
+        if let v = d.json["min_runs"]?.number { settings.minimumRuns = Int(v) }
+        if let v = d.json["default_hours"]?.number { settings.defaultHours = v }
+        settings.teams = d.json["teams"]?.array?.compactMap(\.string) ?? []
+        let path = folder + "/" + d.alertOutput
+        let format: AlertFormat
+        if let text = d.json["format"]?.string {
+            guard let f = AlertFormat(rawValue: text) else { throw ScheduleError("\(d.path): field 'format' must be json, text or prom, not '\(text)'") }
+            format = f
+        } else {
+            format = AlertFormat.forPath(path) ?? .json
+        }
+        _ = try AlertEngine(db: store.db, queryFolder: queries).publish(settings, generatedAt: p.end, format: format, to: path)
+        return [path]
+    }
+
+    static func appendLine(_ line: String, to path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return }
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+    }
+}

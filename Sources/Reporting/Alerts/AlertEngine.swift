@@ -1,0 +1,140 @@
+import Foundation
+import SQLite
+
+/// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
+///
+/// Queries: `stalled.sql` (the report engine's: the one definition of a stalled step), `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the
+/// settings' named parameters.
+public struct AlertEngine {
+    public let db: Database
+    public let queryFolder: String
+
+    public init(db: Database, queryFolder: String) {
+        self.db = db
+        self.queryFolder = queryFolder
+    }
+
+    /// A query file's text, or an error naming the file.
+    func sql(_ name: String) throws -> String {
+        let path = queryFolder + "/" + name
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw AlertError("cannot read the query \(path) (pass --queries DIR or set BATON_QUERIES)")
+        }
+        return text
+    }
+
+    func run(_ file: String, _ parameters: [String: SQLValue]) throws -> [Row] {
+        let statement = try db.cached(try sql(file))
+        statement.reset()
+        defer { statement.reset() }
+        try statement.bind(named: parameters)
+        var rows: [Row] = []
+        while try statement.step() { rows.append(statement.currentRow()) }
+        return rows
+    }
+
+    /// The alerts at `settings.asOf`, with `isNew` from the store's memory of earlier runs.
+    public func compute(_ settings: AlertSettings, generatedAt: Int64) throws -> AlertReport {
+        let parameters = settings.parameters
+        var alerts: [Alert] = []
+        for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched)] {
+            for row in try run(file, parameters) {
+                alerts.append(Alert(
+                    kind: kind,
+                    ticketID: row.string("ticket_id") ?? "", service: row.string("service") ?? "",
+                    step: row.string("step") ?? "", team: row.string("team").flatMap { $0.isEmpty ? nil : $0 },
+                    state: row.string("state") ?? "",
+                    readyAt: row.int("ready_at") ?? 0, ageHours: row.double("age_hours") ?? 0,
+                    activeAgeHours: row.double("active_age_hours") ?? 0, thresholdHours: row.double("threshold_hours"),
+                    source: row.string("source") ?? row.string("threshold_source") ?? "",
+                    lastStartedAt: row.int("last_started_at"), isNew: true))
+            }
+        }
+        if !settings.teams.isEmpty {
+            let wanted = Set(settings.teams)
+            alerts = alerts.filter { $0.team.map(wanted.contains) ?? false }
+        }
+        let kindOrder = Dictionary(uniqueKeysWithValues: Alert.Kind.allCases.enumerated().map { ($1, $0) })
+        alerts.sort {
+            ($0.team ?? "", kindOrder[$0.kind]!, $0.readyAt, $0.ticketID, $0.step)
+                < ($1.team ?? "", kindOrder[$1.kind]!, $1.readyAt, $1.ticketID, $1.step)
+        }
+        let seen = try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ?")
+        for i in alerts.indices {
+            alerts[i].isNew = try seen.rows([alerts[i].key, settings.asOf]).isEmpty
+        }
+        var openWork = try run("alerts_open_work.sql", parameters).map {
+            TeamOpenWork(team: $0.string("team") ?? "", openRuns: Int($0.int("open_runs") ?? 0), ready: Int($0.int("ready") ?? 0),
+                         active: Int($0.int("active") ?? 0), paused: Int($0.int("paused") ?? 0),
+                         oldestReadyAt: $0.int("oldest_ready_at"))
+        }
+        if !settings.teams.isEmpty {
+            let wanted = Set(settings.teams)
+            openWork = openWork.filter { wanted.contains($0.team) }
+        }
+        return AlertReport(settings: settings, generatedAt: generatedAt, alerts: alerts, openWork: openWork)
+    }
+
+    /// Remembers the report's alerts (call after the output is safely written), so later as_of values say `new: false`.
+    public func remember(_ report: AlertReport, reportedAt: Int64) throws {
+        try db.transaction {
+            let upsert = try db.cached("""
+                INSERT INTO reported_alerts(alert_key, kind, ticket_id, step, team, first_as_of, last_as_of, first_reported_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(alert_key) DO UPDATE SET first_as_of = min(first_as_of, excluded.first_as_of),
+                                                     last_as_of = max(last_as_of, excluded.last_as_of)
+                """)
+            for a in report.alerts {
+                try upsert.run([a.key, a.kind.rawValue, a.ticketID, a.step, a.team, report.settings.asOf, report.settings.asOf, reportedAt])
+            }
+        }
+    }
+}
+
+/// An alert run that cannot proceed (missing query, unwritable output), with a message for people.
+public struct AlertError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension AlertEngine {
+    /// Computes the alerts, writes them to `path` atomically in `format` (or returns the text when `path` is nil),
+    /// then remembers them when `remember` is true. A failed write leaves the old file and the store untouched.
+    public func publish(_ settings: AlertSettings, generatedAt: Int64, format: AlertFormat, to path: String?,
+                        mode: mode_t = 0o640, remember: Bool = true) throws -> (report: AlertReport, text: String) {
+        let report = try compute(settings, generatedAt: generatedAt)
+        let text = format.render(report)
+        if let path {
+            // Temporaries of runs killed mid-write (SIGKILL) would otherwise pile up next to the file.
+            AtomicFile.removeStaleTemporaries(in: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            do { try AtomicFile.write(text, to: path, mode: mode) } catch {
+                throw AlertError("cannot write the alert file: \(error); the previous file is unchanged")
+            }
+        }
+        if remember { try self.remember(report, reportedAt: Instant.now()) }
+        return (report, text)
+    }
+}
+
+/// Where the SQL files live: `--queries DIR`, else `$BATON_QUERIES`, else `./queries`, else a `queries` folder
+/// found walking up from the executable (the package root for a built binary), else `/usr/share/baton/queries`.
+public enum QueryFolder {
+    public static func locate(explicit: String?, environment: [String: String], workingDirectory: String,
+                              probe: String = "alerts_unowned.sql") -> String {
+        if let explicit { return explicit }
+        if let env = environment["BATON_QUERIES"], !env.isEmpty { return env }
+        let fm = FileManager.default
+        let local = workingDirectory + "/queries"
+        if fm.fileExists(atPath: local + "/" + probe) { return local }
+        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+            for _ in 0..<6 {
+                let candidate = url.appendingPathComponent("queries").path
+                if fm.fileExists(atPath: candidate + "/" + probe) { return candidate }
+                url.deleteLastPathComponent()
+            }
+        }
+        return "/usr/share/baton/queries"
+    }
+}

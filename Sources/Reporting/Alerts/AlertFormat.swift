@@ -1,0 +1,184 @@
+import Foundation
+import SQLite
+
+/// The alert file's formats. Every one is a pure function of the `AlertReport`, formatted with integer UTC
+/// arithmetic and the POSIX locale, so the bytes do not depend on the process time zone or locale.
+public enum AlertFormat: String, Sendable, CaseIterable {
+    case json, text, prom
+
+    /// The format a file name implies: `.json`, `.txt`/`.text`/`.log`, `.prom`; nil for anything else.
+    public static func forPath(_ path: String) -> AlertFormat? {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "json": return .json
+        case "txt", "text", "log": return .text
+        case "prom": return .prom
+        default: return nil
+        }
+    }
+
+    public func render(_ report: AlertReport) -> String {
+        switch self {
+        case .json: return Self.json(report)
+        case .text: return Self.text(report)
+        case .prom: return Self.prometheus(report)
+        }
+    }
+
+    /// Hours with at most 3 decimals, no exponent, no trailing zeros: `50.5`, `72`, `0.017`.
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }
+        var s = String(format: "%.3f", (value * 1000).rounded() / 1000)
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s == "-0" ? "0" : s
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    static let definitions: [(String, String)] = [
+        ("stalled", "an open, unpaused step run whose active age (age minus paused time) exceeds its threshold: the step's target, else the percentile of time in step of the same service and step over runs completed in the window before as_of when there are at least minimum_runs, else default_hours"),
+        ("unowned", "an open step run whose step has no team, or whose team has no definition (seen only in an imported log)"),
+        ("unwatched", "a team whose oldest ready step run has waited at least unwatched_days and which started no step in the unwatched_days before as_of"),
+    ]
+
+    // MARK: JSON
+
+    static func json(_ r: AlertReport) -> String {
+        let s = r.settings
+        var out = "{\n"
+        out += "  \"as_of\": \(jsonString(Instant.iso(s.asOf))),\n"
+        out += "  \"generated_at\": \(jsonString(Instant.iso(r.generatedAt))),\n"
+        out += "  \"thresholds\": {\"percentile\": \(number(s.percentile)), \"window_days\": \(s.windowDays), \"minimum_runs\": \(s.minimumRuns), \"default_hours\": \(number(s.defaultHours)), \"unwatched_days\": \(s.unwatchedDays)},\n"
+        out += "  \"teams\": [\(s.teams.sorted().map(jsonString).joined(separator: ", "))],\n"
+        out += "  \"definitions\": {" + definitions.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ") + "},\n"
+        let counts = Alert.Kind.allCases.map { k in "\(jsonString(k.rawValue)): \(r.alerts.filter { $0.kind == k }.count)" }
+        out += "  \"counts\": {" + counts.joined(separator: ", ") + ", \"new\": \(r.newCount)},\n"
+        out += "  \"alerts\": ["
+        for (i, a) in r.alerts.enumerated() {
+            out += i == 0 ? "\n" : ",\n"
+            var fields: [String] = [
+                "\"kind\": \(jsonString(a.kind.rawValue))", "\"new\": \(a.isNew)",
+                "\"ticket\": \(jsonString(a.ticketID))", "\"service\": \(jsonString(a.service))", "\"step\": \(jsonString(a.step))",
+                "\"team\": \(a.team.map(jsonString) ?? "null")", "\"state\": \(jsonString(a.state))",
+                "\"ready_at\": \(jsonString(Instant.iso(a.readyAt)))", "\"age_hours\": \(number(a.ageHours))",
+                "\"active_age_hours\": \(number(a.activeAgeHours))",
+                "\"threshold_hours\": \(a.thresholdHours.map(number) ?? "null")", "\"source\": \(jsonString(a.source))",
+            ]
+            if a.kind == .unwatched {
+                fields.append("\"last_started_at\": \(a.lastStartedAt.map { jsonString(Instant.iso($0)) } ?? "null")")
+            }
+            out += "    {" + fields.joined(separator: ", ") + "}"
+        }
+        out += r.alerts.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
+        return out
+    }
+
+    // MARK: text
+
+    /// A logfmt value: bare when safe, else quoted with `\"` and `\\` escaped.
+    static func logfmt(_ s: String) -> String {
+        let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7f }
+        if safe { return s }
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A header comment, then one logfmt line per alert (grep for `^stalled`, `team=hr`, `new=yes`).
+    static func text(_ r: AlertReport) -> String {
+        let s = r.settings
+        var out = "# baton alerts as_of=\(Instant.iso(s.asOf)) generated_at=\(Instant.iso(r.generatedAt)) alerts=\(r.alerts.count) new=\(r.newCount)"
+            + " percentile=\(number(s.percentile)) window_days=\(s.windowDays) minimum_runs=\(s.minimumRuns)"
+            + " default_hours=\(number(s.defaultHours)) unwatched_days=\(s.unwatchedDays)\n"
+        for a in r.alerts {
+            var line = "\(a.kind.rawValue) new=\(a.isNew ? "yes" : "no") team=\(logfmt(a.team ?? "-")) service=\(logfmt(a.service))"
+                + " step=\(logfmt(a.step)) ticket=\(logfmt(a.ticketID)) state=\(a.state)"
+                + " ready_at=\(Instant.iso(a.readyAt)) age_hours=\(number(a.ageHours)) active_age_hours=\(number(a.activeAgeHours))"
+                + " threshold_hours=\(a.thresholdHours.map(number) ?? "-") source=\(logfmt(a.source))"
+            if a.kind == .unwatched { line += " last_started_at=\(a.lastStartedAt.map(Instant.iso) ?? "never")" }
+            out += line + "\n"
+        }
+        return out
+    }
+
+    // MARK: Prometheus
+
+    /// A label value escaped as the text exposition format requires: `\\`, `\"` and `\n`.
+    static func labelValue(_ s: String) -> String {
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return "\"" + out + "\""
+    }
+
+    static func labels(_ pairs: [(String, String)]) -> String {
+        pairs.isEmpty ? "" : "{" + pairs.map { "\($0.0)=\(labelValue($0.1))" }.joined(separator: ",") + "}"
+    }
+
+    /// Node exporter textfile-collector format: `# HELP`/`# TYPE` once per metric, gauges only, no timestamps.
+    static func prometheus(_ r: AlertReport) -> String {
+        var out = ""
+        func family(_ name: String, _ help: String, _ samples: [([(String, String)], String)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+            for (l, v) in samples { out += "\(name)\(labels(l)) \(v)\n" }
+        }
+        let asOf = r.settings.asOf
+        family("baton_alerts_as_of_timestamp_seconds", "The as_of instant the alerts were computed for (Unix seconds).", [([], "\(asOf)")])
+        family("baton_last_success_timestamp_seconds", "When the alert file was last written successfully (Unix seconds; equals as_of when --as-of was given).",
+               [([], "\(r.generatedAt)")])
+        family("baton_alerts", "Alerts in this file by kind (stalled, unowned, unwatched).",
+               Alert.Kind.allCases.map { k in ([("kind", k.rawValue)], "\(r.alerts.filter { $0.kind == k }.count)") })
+        family("baton_new_alerts", "Alerts reported for the first time by kind.",
+               Alert.Kind.allCases.map { k in ([("kind", k.rawValue)], "\(r.alerts.filter { $0.kind == k && $0.isNew }.count)") })
+        func grouped(_ kind: Alert.Kind) -> [([(String, String)], String)] {
+            var counts: [String: (team: String, service: String, step: String, n: Int)] = [:]
+            for a in r.alerts where a.kind == kind {
+                let key = "\(a.team ?? "")\u{0}\(a.service)\u{0}\(a.step)"
+                counts[key, default: (a.team ?? "", a.service, a.step, 0)].n += 1
+            }
+            return counts.keys.sorted().map { k in
+                let c = counts[k]!
+                return ([("team", c.team), ("service", c.service), ("step", c.step)], "\(c.n)")
+            }
+        }
+        family("baton_stalled_steps", "Stalled step runs (open, unpaused, active age over threshold) by team, service and step.", grouped(.stalled))
+        family("baton_unowned_steps", "Open step runs whose step has no team or whose team has no definition, by team, service and step.", grouped(.unowned))
+        family("baton_unwatched_queue", "1 for a team whose ready work has waited the unwatched period with no step started.",
+               r.alerts.filter { $0.kind == .unwatched }.map { ([("team", $0.team ?? "")], "1") })
+        let work = r.openWork.sorted { $0.team < $1.team }
+        family("baton_open_steps", "Open step runs at as_of by team and state.",
+               work.flatMap { w in [("ready", w.ready), ("active", w.active), ("paused", w.paused)].map { ([("team", w.team), ("state", $0.0)], "\($0.1)") } })
+        family("baton_oldest_open_step_age_seconds", "Age (as_of minus ready_at) of the team's oldest open step run.",
+               work.compactMap { w in w.oldestReadyAt.map { ([("team", w.team)], "\(asOf - $0)") } })
+        return out
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Orchestration
+import SQLite
+
+/// Runs a report definition against a store: every section's query with the window, `as_of` and the
+/// parameters in force, the headline numbers for this and the previous period, and the definitions.
+/// The result is what every renderer draws from.
+public struct ReportEngine {
+    public let db: Database
+    public let workingDirectory: String
+    public let environment: [String: String]
+
+    public init(db: Database, workingDirectory: String = FileManager.default.currentDirectoryPath,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.db = db
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+    }
+
+    public init(store: OrchestrationStore, workingDirectory: String = FileManager.default.currentDirectoryPath,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.init(db: store.db, workingDirectory: workingDirectory, environment: environment)
+    }
+
+    /// The window and as_of of a run: explicit `from`/`to` win; a missing one follows the period rule
+    /// (the previous complete units before `asOf`, else before `now`); `as_of` defaults to `to`.
+    public static func window(for definition: ReportDefinition, from: Int64?, to: Int64?, asOf: Int64?,
+                              now: Int64 = Instant.now()) throws -> (from: Int64, to: Int64, asOf: Int64) {
+        let rule = definition.period
+        let window: (from: Int64, to: Int64)
+        switch (from, to) {
+        case let (f?, t?): window = (f, t)
+        case let (f?, nil): window = rule.window(startingAt: f)
+        case let (nil, t?): window = rule.window(endingAt: t)
+        case (nil, nil): window = rule.window(before: asOf ?? now)
+        }
+        guard window.from < window.to else {
+            throw ReportingError("the window is empty: --from \(Instant.iso(window.from)) is not before --to \(Instant.iso(window.to))")
+        }
+        return (window.from, window.to, asOf ?? window.to)
+    }
+
+    /// Runs `definition` for [from, to) as of `asOf`. `parameters` override the definition's values.
+    public func run(definition: ReportDefinition, from: Int64, to: Int64, asOf: Int64,
+                    parameters overrides: [String: SQLValue] = [:], generatedAt: Int64 = Instant.now()) throws -> ReportResult {
+        // One read transaction: every section sees the same snapshot of the store.
+        let ownTransaction = !db.isInTransaction
+        if ownTransaction { try db.execute("BEGIN DEFERRED") }
+        defer {
+            // A read transaction has nothing to lose: if COMMIT fails, roll back so the connection is free again.
+            if ownTransaction, (try? db.execute("COMMIT")) == nil { try? db.execute("ROLLBACK") }
+        }
+
+        let fixed: [String: SQLValue] = ["from": .integer(from), "to": .integer(to), "as_of": .integer(asOf)]
+        var inForce: [String: SQLValue] = [:]  // every parameter a query used (for the definitions section)
+
+        func parameters(for query: QueryFile, _ section: [String: SQLValue], _ window: [String: SQLValue]) -> [String: SQLValue] {
+            var values = query.defaults
+            values.merge(definition.parameters) { $1 }
+            values.merge(section) { $1 }
+            values.merge(overrides) { $1 }
+            values.merge(window) { $1 }
+            return values
+        }
+
+        var sections: [SectionResult] = []
+        for (i, section) in definition.sections.enumerated() {
+            let query = try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")
+            let values = parameters(for: query, section.parameters, fixed)
+            let output = try QueryRunner.run(query, on: db, parameters: values)
+            for name in try QueryRunner.prepare(query, on: db).parameterNames {
+                let key = String(name.dropFirst())
+                if fixed[key] == nil, let v = values[key] { inForce[key] = v }
+            }
+            var indexes: [Int] = []
+            for (j, column) in section.columns.enumerated() {
+                guard let k = output.columns.firstIndex(of: column.name) else {
+                    throw ReportingError("\(definition.path): field 'sections[\(i)].columns[\(j)]': '\(column.name)' is not a column of \(query.path)\(Suggest.didYouMean(column.name, in: output.columns)) (columns: \(output.columns.joined(separator: ", ")))")
+                }
+                indexes.append(k)
+            }
+            let rows = output.rows.map { row in indexes.map { row[$0] } }
+            sections.append(SectionResult(key: section.key, title: section.title, description: section.description,
+                                          columns: section.columns, rows: rows, chart: section.chart, highlight: section.highlight))
+        }
+
+        var headlines: [Headline] = []
+        if let spec = definition.headlines {
+            let query = try loadQuery(spec.query, definition: definition, field: "headlines.query")
+            let current: (from: Int64, to: Int64)
+            let previous: (from: Int64, to: Int64)
+            if let rule = spec.period {
+                current = rule.window(endingAt: to)
+                previous = rule.window(endingAt: current.from)
+            } else {
+                current = (from, to)
+                previous = (from - (to - from), from)
+            }
+            func row(_ w: (from: Int64, to: Int64), asOf: Int64) throws -> QueryOutput {
+                let window: [String: SQLValue] = ["from": .integer(w.from), "to": .integer(w.to), "as_of": .integer(asOf)]
+                return try QueryRunner.run(query, on: db, parameters: parameters(for: query, spec.parameters, window))
+            }
+            // The previous period as it stood at its own end (or at as_of, when that is earlier).
+            let now = try row(current, asOf: asOf)
+            let before = try row(previous, asOf: min(asOf, previous.to))
+            for (j, item) in spec.items.enumerated() {
+                guard let k = now.columns.firstIndex(of: item.column) else {
+                    throw ReportingError("\(definition.path): field 'headlines.items[\(j)].column': '\(item.column)' is not a column of \(query.path) (columns: \(now.columns.joined(separator: ", ")))")
+                }
+                headlines.append(Headline(key: item.column, label: item.label, unit: item.unit,
+                                          value: now.rows.first?[k].double, previous: before.rows.first?[k].double,
+                                          higherIsBetter: item.higherIsBetter))
+            }
+        }
+
+        var definitions: [(String, String)] = [
+            ("Window", "Counts and percentiles cover items completed in [\(Instant.iso(from)), \(Instant.iso(to))); stalled steps and load are as of \(Instant.iso(asOf)). The report sees only events at or before as_of."),
+        ]
+        for d in definition.definitions { definitions.append((d.term, Self.substitute(d.text, inForce.merging(fixed) { $1 }))) }
+        if !inForce.isEmpty {
+            definitions.append(("Parameters", inForce.keys.sorted().map { "\($0) = \(Self.text(inForce[$0]!))" }.joined(separator: "; ")))
+        }
+        return ReportResult(name: definition.name, title: definition.title, description: definition.description,
+                            from: from, to: to, asOf: asOf, generatedAt: generatedAt, store: db.path,
+                            headlines: headlines, sections: sections, definitions: definitions)
+    }
+
+    /// Runs a report definition on `db` (the convenience the scheduler and tests use).
+    public static func run(definition: ReportDefinition, db: Database, from: Int64, to: Int64, asOf: Int64,
+                           parameters: [String: SQLValue] = [:]) throws -> ReportResult {
+        try ReportEngine(db: db).run(definition: definition, from: from, to: to, asOf: asOf, parameters: parameters)
+    }
+
+    public static func run(definition: ReportDefinition, store: OrchestrationStore, from: Int64, to: Int64, asOf: Int64,
+                           parameters: [String: SQLValue] = [:]) throws -> ReportResult {
+        try run(definition: definition, db: store.db, from: from, to: to, asOf: asOf, parameters: parameters)
+    }
+
+    /// A section's query: a path relative to the definition file, else a name in the queries folders
+    /// (with the `queries/` folder next to the definition's folder last).
+    func loadQuery(_ reference: String, definition: ReportDefinition, field: String) throws -> QueryFile {
+        let definitionFolder = URL(fileURLWithPath: definition.path).deletingLastPathComponent()
+        if reference.contains("/") || reference.hasSuffix(".sql") {
+            let url = URL(fileURLWithPath: reference, relativeTo: definitionFolder).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw ReportingError("\(definition.path): field '\(field)': no such file \(url.path)")
+            }
+            return try QueryFile.load(url)
+        }
+        do {
+            return try QueryFile.named(reference, workingDirectory: workingDirectory, environment: environment)
+        } catch let error as ReportingError {
+            let sibling = definitionFolder.deletingLastPathComponent().appendingPathComponent("queries/\(reference).sql")
+            if FileManager.default.fileExists(atPath: sibling.path) { return try QueryFile.load(sibling) }
+            throw ReportingError("\(definition.path): field '\(field)': \(error.message)")
+        }
+    }
+
+    /// Replaces `{name}` with the parameter's value.
+    static func substitute(_ text: String, _ values: [String: SQLValue]) -> String {
+        var result = text
+        for (k, v) in values {
+            let shown = k == "from" || k == "to" || k == "as_of" ? (v.int.map(Instant.iso) ?? Self.text(v)) : Self.text(v)
+            result = result.replacingOccurrences(of: "{\(k)}", with: shown)
+        }
+        return result
+    }
+
+    static func text(_ v: SQLValue) -> String {
+        switch v {
+        case .real(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
+        default: return v.string ?? "null"
+        }
+    }
+}

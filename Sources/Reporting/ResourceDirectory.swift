@@ -1,0 +1,77 @@
+import Foundation
+import Orchestration
+
+/// Finds the folders that hold `queries/*.sql` and `reports/*.json`.
+///
+/// Lookup, first that exists: `<working directory>/<name>`, then the environment variable (`$BATON_QUERIES`,
+/// `$BATON_REPORTS`), then the folder next to the executable or one of its parents (an installed or
+/// `.build/debug` binary), then the folder of this source checkout (tests).
+public enum ResourceDirectory {
+    public enum Kind: String, Sendable {
+        case queries, reports
+        var environmentVariable: String { self == .queries ? "BATON_QUERIES" : "BATON_REPORTS" }
+    }
+
+    /// The candidate folders, in lookup order (existing or not).
+    public static func candidates(_ kind: Kind, workingDirectory: String, environment: [String: String]) -> [URL] {
+        var result: [URL] = [URL(fileURLWithPath: workingDirectory).appendingPathComponent(kind.rawValue)]
+        if let env = environment[kind.environmentVariable], !env.isEmpty {
+            result.append(URL(fileURLWithPath: env, relativeTo: URL(fileURLWithPath: workingDirectory)).standardizedFileURL)
+        }
+        // The executable: <repo>/.build/<config>/baton or <prefix>/bin/baton (with <prefix>/share/baton/<kind>).
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            result.append(dir.appendingPathComponent(kind.rawValue))
+            result.append(dir.appendingPathComponent("share/baton").appendingPathComponent(kind.rawValue))
+            dir = dir.deletingLastPathComponent()
+        }
+        // This source file: <repo>/Sources/Reporting/ResourceDirectory.swift.
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        result.append(source.appendingPathComponent(kind.rawValue))
+        return result
+    }
+
+    /// The first candidate folder that exists.
+    public static func find(_ kind: Kind, workingDirectory: String = FileManager.default.currentDirectoryPath,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        candidates(kind, workingDirectory: workingDirectory, environment: environment).first { url in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
+
+    /// Resolves `nameOrPath`: a path to an existing file (anything with a `/` or the extension), else
+    /// `<name>.<ext>` in the first folder that has it.
+    public static func resolve(_ nameOrPath: String, kind: Kind, fileExtension: String,
+                               workingDirectory: String = FileManager.default.currentDirectoryPath,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        let base = URL(fileURLWithPath: workingDirectory)
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix("." + fileExtension) {
+            let url = URL(fileURLWithPath: nameOrPath, relativeTo: base).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw ReportingError("no such file: \(nameOrPath)")
+            }
+            return url
+        }
+        let folders = candidates(kind, workingDirectory: workingDirectory, environment: environment)
+        for folder in folders {
+            let url = folder.appendingPathComponent(nameOrPath + "." + fileExtension)
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        let known = find(kind, workingDirectory: workingDirectory, environment: environment).map { names(in: $0, fileExtension: fileExtension) } ?? []
+        var message = "no \(kind == .queries ? "query" : "report") named '\(nameOrPath)'"
+        message += Suggest.didYouMean(nameOrPath, in: known)
+        if known.isEmpty {
+            message += " (no \(kind.rawValue)/ folder found: looked in ./\(kind.rawValue), $\(kind.environmentVariable) and next to the baton executable)"
+        } else {
+            message += " (known: \(known.joined(separator: ", ")))"
+        }
+        throw ReportingError(message)
+    }
+
+    /// File stems with the extension in `folder`, sorted.
+    public static func names(in folder: URL, fileExtension: String) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return files.filter { $0.hasSuffix("." + fileExtension) }.map { String($0.dropLast(fileExtension.count + 1)) }.sorted()
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+@testable import BatonCLI
+import SQLite
+
+extension CLIHarness {
+    static let alertsAsOf = "2026-03-10T12:00:00Z"
+
+    /// The onboarding store with `count` tickets whose HR review (target 2 days) has been ready 1…count hours
+    /// beyond 48 h at `alertsAsOf`, written straight into the projections so big fixtures are quick.
+    func alertStore(stalled count: Int) throws -> CLIHarness {
+        _ = try prepared()
+        let db = try Database(path: dbPath)
+        let asOf = Instant.parse(Self.alertsAsOf)!
+        try db.transaction {
+            try db.run("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                INSERT INTO tickets(id, service, service_version, title, state, opened_at, last_event_at)
+                SELECT printf('S-%04d', i), 'onboarding', 1, 'Stalled "' || i || '"', 'open', ? - (48 + i) * 3600, ? - (48 + i) * 3600 FROM n
+                """, [count, asOf, asOf])
+            try db.run("""
+                INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at)
+                SELECT id, 'onboarding', 'hr-review', 'hr', 0, 1, 'ready', opened_at FROM tickets WHERE id LIKE 'S-%'
+                """)
+        }
+        return self
+    }
+
+    func fingerprint(_ tables: [String] = ["reported_alerts", "schedule_runs", "events", "step_runs"]) throws -> String {
+        let db = try Database(path: dbPath)
+        return try tables.map { t in try db.rows("SELECT * FROM \(t) ORDER BY rowid").map { $0.values.map(\.description).joined(separator: "|") }.joined(separator: "\n") }
+            .joined(separator: "\n--\n")
+    }
+
+    /// Runs the built binary with output captured.
+    static func runBinaryCapturing(_ args: [String], env: [String: String]) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = batonBinary
+        p.arguments = args
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+}
+
+@Suite struct AlertsCommandTests {
+    static var binaryAvailable: Bool { FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path) }
+    let asOf = ["--as-of", CLIHarness.alertsAsOf]
+
+    @Test func formatFollowsTheOptionThenTheExtensionThenText() throws {
+        let h = try CLIHarness().alertStore(stalled: 2)
+        let stdout = h.run(["alerts", "--no-record"] + asOf)
+        #expect(stdout.code == 0)
+        #expect(stdout.out.hasPrefix("# baton alerts as_of=2026-03-10T12:00:00Z"))
+        #expect(stdout.out.contains("stalled new=yes team=hr service=onboarding step=hr-review ticket=S-0002 state=ready ready_at=2026-03-08T10:00:00Z age_hours=50 active_age_hours=50 threshold_hours=48 source=target"))
+        #expect(h.run(["alerts", "--out", "a.json"] + asOf).code == 0)
+        #expect(try String(contentsOfFile: h.directory.path + "/a.json", encoding: .utf8).hasPrefix("{\n  \"as_of\": \"2026-03-10T12:00:00Z\""))
+        #expect(h.run(["alerts", "--out", "a.prom"] + asOf).code == 0)
+        #expect(try String(contentsOfFile: h.directory.path + "/a.prom", encoding: .utf8).contains("baton_stalled_steps{team=\"hr\",service=\"onboarding\",step=\"hr-review\"} 2\n"))
+        #expect(h.run(["alerts", "--out", "a.prom", "--format", "json"] + asOf).code == 0)
+        #expect(try String(contentsOfFile: h.directory.path + "/a.prom", encoding: .utf8).hasPrefix("{"))
+        let mode = (try FileManager.default.attributesOfItem(atPath: h.directory.path + "/a.json")[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o640)
+        #expect(h.run(["alerts", "--format", "yaml"]).code == 64)
+        #expect(h.run(["alerts", "--as-of", "yesterday"]).code == 64)
+        #expect(h.run(["alerts", "--percentile", "85"]).code == 64)
+        #expect(h.run(["alerts", "--help"]).out.contains("3 written, and --fail-on-alert"))
+    }
+
+    @Test func failOnAlertExitsThreeOnlyForNewAlerts() throws {
+        let h = try CLIHarness().alertStore(stalled: 2)
+        #expect(h.run(["alerts", "--out", "a.json", "--fail-on-alert"] + asOf).code == 3)
+        #expect(h.run(["alerts", "--out", "a.json", "--fail-on-alert", "--as-of", "2026-03-10T12:30:00Z"]).code == 0)
+        // At 13:00 a third ticket… none: the same two alerts, still not new.
+        #expect(h.run(["alerts", "--out", "a.json", "--fail-on-alert", "--as-of", "2026-03-10T13:00:00Z"]).code == 0)
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: h.directory.appendingPathComponent("a.json"))) as? [String: Any]
+        #expect((doc?["alerts"] as? [[String: Any]])?.map { ($0["new"] as? NSNumber)?.boolValue } == [false, false])
+    }
+
+    /// Root ignores permissions, so the unwritable folder is a path under a regular file (ENOTDIR); a full disk is a
+    /// tiny tmpfs when this machine lets us mount one.
+    @Test func anUnwritableOutputFailsAndChangesNothing() throws {
+        let h = try CLIHarness().alertStore(stalled: 2)
+        _ = try h.write("plain", "not a folder")
+        let before = try h.fingerprint()
+        let r = h.run(["alerts", "--out", "plain/alerts.json"] + asOf)
+        #expect(r.code == 1)
+        #expect(r.err.hasPrefix("Error: cannot write the alert file: cannot write a file in \(h.directory.path)/plain: Not a directory"), "\(r.err)")
+        #expect(try h.fingerprint() == before)
+        #expect(h.run(["alerts", "--out", "/proc/baton-alerts.json"] + asOf).code == 1)
+        #expect(try h.fingerprint() == before)
+
+        let tiny = h.directory.path + "/tiny"
+        try FileManager.default.createDirectory(atPath: tiny, withIntermediateDirectories: false)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=32k", "tmpfs", tiny]
+        mount.standardError = FileHandle.nullDevice
+        guard (try? mount.run()) != nil else { print("skipped the full-disk case: no mount"); return }
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else { print("skipped the full-disk case: cannot mount a tmpfs here"); return }
+        defer {
+            let u = Process(); u.executableURL = URL(fileURLWithPath: "/bin/umount"); u.arguments = [tiny]
+            try? u.run(); u.waitUntilExit()
+        }
+        var fs = statvfs()
+        guard statvfs(tiny, &fs) == 0, UInt64(fs.f_blocks) * UInt64(fs.f_frsize) <= 1 << 20 else { Issue.record("tmpfs not mounted"); return }
+        #expect(h.run(["alerts", "--out", "tiny/alerts.json", "--no-record"] + asOf).code == 0)
+        let old = try Data(contentsOf: URL(fileURLWithPath: tiny + "/alerts.json"))
+        // 200 stalled tickets make a file far bigger than the 32 KiB disk.
+        let big = try CLIHarness().alertStore(stalled: 200)
+        let bigBefore = try big.fingerprint()
+        let full = big.run(["alerts", "--out", tiny + "/alerts.json"] + asOf)
+        #expect(full.code == 1)
+        #expect(full.err.contains("No space left on device"), "\(full.err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: tiny + "/alerts.json")) == old)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tiny) == ["alerts.json"])
+        #expect(try big.fingerprint() == bigBefore)
+    }
+
+    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    func identicalBytesInEveryTimeZone() throws {
+        let h = try CLIHarness().alertStore(stalled: 5)
+        for ext in ["json", "txt", "prom"] {
+            var files: [Data] = []
+            for tz in ["UTC", "Europe/Berlin", "America/Sao_Paulo"] {
+                let path = h.directory.path + "/\(tz.replacingOccurrences(of: "/", with: "-")).\(ext)"
+                // The same instant written in a local offset must not matter either.
+                let code = try CLIHarness.runBinary(["alerts", "--out", path, "--as-of", "2026-03-10T09:00:00-03:00"],
+                                                    env: ["BATON_DB": h.dbPath, "TZ": tz, "PATH": "/usr/bin:/bin"])
+                #expect(code == 0)
+                files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+            }
+            #expect(files[0].count > 200)
+            #expect(files[1] == files[0] && files[2] == files[0], "\(ext) differs between time zones")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+@testable import Reporting
+import SQLite
+
+@Suite struct AlertEngineTests {
+    /// Worked out by hand from the fixture at as_of (ticket/step: kind, threshold hours, source, active age hours).
+    static let expected: Set<String> = [
+        "stalled X-1/a 4 target 5",        // ready 5 h, target 4 h
+        "stalled X-2/b 17.15 p85 18",      // no target; p85 of 1…20 h = 17 + 0.15·(18 − 17)
+        "stalled X-3/b 17.15 p85 80",
+        "stalled X-3/n 72 default 80",     // no history (its runs were skipped): default
+        "stalled X-4/z 72 default 73",
+        "stalled X-4/g 72 default 73",
+        "stalled X-6/z 72 default 100",    // completed after as_of: open at as_of
+        "stalled X-6/g 72 default 100",
+        "unowned X-1/n - no-team 5", "unowned X-2/n - no-team 18", "unowned X-3/n - no-team 80",
+        "unowned X-4/g - undefined-team 73", "unowned X-5/g - undefined-team 71", "unowned X-6/g - undefined-team 100",
+        "unwatched X-3/b 72 unwatched-days 80",   // tb: oldest ready 80 h, last start 26 days ago
+        "unwatched X-6/g 72 unwatched-days 100",  // ghost: never started
+        "unwatched X-6/z 72 unwatched-days 100",  // tz: its only start is after as_of
+    ]
+    // Not alerts: X-1/b (5 h < 17.15), X-2/a (active age 18 − 14 paused = 4 h, not over 4), X-3/a (paused),
+    // X-5/z (71 h), team ta (oldest ready run 5 h).
+
+    static func summary(_ a: Alert) -> String {
+        "\(a.kind.rawValue) \(a.ticketID)/\(a.step) \(a.thresholdHours.map(AlertFormat.number) ?? "-") \(a.source) \(AlertFormat.number(a.activeAgeHours))"
+    }
+
+    @Test func alertsMatchTheHandWorkedFixture() throws {
+        let f = try AlertFixture()
+        let report = try f.engine().compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: AlertFixture.asOf)
+        #expect(Set(report.alerts.map(Self.summary)) == Self.expected)
+        #expect(report.alerts.count == Self.expected.count)
+        let paused = try #require(report.alerts.first { $0.ticketID == "X-2" && $0.step == "b" })
+        #expect(paused.state == "ready" && paused.ageHours == 18)
+        let tz = try #require(report.alerts.first { $0.kind == .unwatched && $0.team == "tz" })
+        #expect(tz.lastStartedAt == nil)
+        let tb = try #require(report.alerts.first { $0.kind == .unwatched && $0.team == "tb" })
+        #expect(tb.lastStartedAt == AlertFixture.at(-30 * 24 + 20))  // H-20 started b at its opening
+    }
+
+    @Test func activeAgeExcludesPausedTime() throws {
+        let f = try AlertFixture()
+        // At as_of + 1 h, X-2/a has active age 5 h > 4 h: stalled, while its age is 19 h.
+        let report = try f.engine().compute(AlertSettings(asOf: AlertFixture.at(1)), generatedAt: 0)
+        let a = try #require(report.alerts.first { $0.kind == .stalled && $0.ticketID == "X-2" && $0.step == "a" })
+        #expect(a.activeAgeHours == 5 && a.ageHours == 19 && a.state == "active")
+    }
+
+    @Test func asOfSeesOnlyEarlierEvents() throws {
+        let f = try AlertFixture()
+        let later = try f.engine().compute(AlertSettings(asOf: AlertFixture.at(2)), generatedAt: 0)
+        #expect(!later.alerts.contains { $0.ticketID == "X-6" && $0.step == "z" })  // completed at +1 h
+        #expect(!later.alerts.contains { $0.kind == .unwatched && $0.team == "tz" })  // started at +0.5 h
+        // Before X-1 opened, it has no alerts at all.
+        let earlier = try f.engine().compute(AlertSettings(asOf: AlertFixture.at(-6)), generatedAt: 0)
+        #expect(!earlier.alerts.contains { $0.ticketID == "X-1" })
+    }
+
+    @Test func settingsChangeThresholds() throws {
+        let f = try AlertFixture()
+        var s = AlertSettings(asOf: AlertFixture.asOf)
+        s.minimumRuns = 21          // too few runs for a percentile: b falls back to the default
+        s.defaultHours = 100        // …of 100 h, so only X-1/a (target) stays stalled
+        s.unwatchedDays = 5         // 120 h: no queue has waited that long
+        let report = try f.engine().compute(s, generatedAt: 0)
+        #expect(report.alerts.filter { $0.kind == .stalled }.map(Self.summary) == ["stalled X-1/a 4 target 5"])
+        #expect(!report.alerts.contains { $0.kind == .unwatched })
+        s.minimumRuns = 20; s.percentile = 0.5   // median of 1…20 = 10.5 h
+        let median = try f.engine().compute(s, generatedAt: 0)
+        #expect(median.alerts.contains { Self.summary($0) == "stalled X-1/b 10.5 p50 5" } == false)  // 5 h < 10.5
+        #expect(median.alerts.contains { Self.summary($0) == "stalled X-2/b 10.5 p50 18" })
+    }
+
+    @Test func teamFilterKeepsOnlyThatTeam() throws {
+        let f = try AlertFixture()
+        var s = AlertSettings(asOf: AlertFixture.asOf)
+        s.teams = ["tb"]
+        let report = try f.engine().compute(s, generatedAt: 0)
+        #expect(Set(report.alerts.map(Self.summary)) == ["stalled X-2/b 17.15 p85 18", "stalled X-3/b 17.15 p85 80", "unwatched X-3/b 72 unwatched-days 80"])
+        #expect(report.openWork.map(\.team) == ["tb"])
+        #expect(report.openWork.first.map { [$0.ready, $0.active, $0.paused] } == [3, 0, 0])
+    }
+
+    @Test func newOnlyTheFirstTimeAndReproducible() throws {
+        let f = try AlertFixture()
+        let engine = f.engine()
+        let first = try engine.compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: 0)
+        #expect(first.newCount == Self.expected.count)
+        try engine.remember(first, reportedAt: 0)
+        // The same as_of again: the same answer (reproducible).
+        #expect(try engine.compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: 0).newCount == Self.expected.count)
+        // An hour later, everything already reported is old; nothing else appeared.
+        let later = try engine.compute(AlertSettings(asOf: AlertFixture.at(1)), generatedAt: 0)
+        let fresh = later.alerts.filter(\.isNew).map(Self.summary)
+        #expect(fresh == ["stalled X-2/a 4 target 5"])  // crossed its threshold in that hour
+    }
+}

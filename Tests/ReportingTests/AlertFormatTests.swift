@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import Reporting
+import SQLite
+
+@Suite struct AlertFormatTests {
+    static let asOf: Int64 = Instant.parse("2026-03-10T12:00:00Z")!
+
+    /// Two alerts, one with text that needs escaping in every format.
+    static var report: AlertReport {
+        var s = AlertSettings(asOf: asOf)
+        s.teams = []
+        let hostile = "we\"ird\\team\nx"
+        return AlertReport(settings: s, generatedAt: asOf, alerts: [
+            Alert(kind: .stalled, ticketID: "T-1", service: "onboarding", step: "it-access", team: "it", state: "ready",
+                  readyAt: asOf - 51 * 3600, ageHours: 51, activeAgeHours: 51, thresholdHours: 8, source: "target", lastStartedAt: nil, isNew: true),
+            Alert(kind: .unwatched, ticketID: "T-2 b", service: "svc", step: "s", team: hostile, state: "ready",
+                  readyAt: asOf - 100 * 3600, ageHours: 100, activeAgeHours: 100, thresholdHours: 72, source: "unwatched-days",
+                  lastStartedAt: nil, isNew: false),
+        ], openWork: [
+            TeamOpenWork(team: "it", openRuns: 2, ready: 1, active: 1, paused: 0, oldestReadyAt: asOf - 51 * 3600),
+            TeamOpenWork(team: hostile, openRuns: 1, ready: 1, active: 0, paused: 0, oldestReadyAt: asOf - 100 * 3600),
+        ])
+    }
+
+    @Test func jsonHasEveryFieldAndParses() throws {
+        let text = AlertFormat.json.render(Self.report)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(doc["as_of"] as? String == "2026-03-10T12:00:00Z")
+        #expect(doc["generated_at"] as? String == "2026-03-10T12:00:00Z")
+        let thresholds = try #require(doc["thresholds"] as? [String: Any])
+        #expect((thresholds["percentile"] as? NSNumber)?.doubleValue == 0.85 && (thresholds["default_hours"] as? NSNumber)?.intValue == 72)
+        let alerts = try #require(doc["alerts"] as? [[String: Any]])
+        #expect(alerts.count == 2)
+        let first = alerts[0]
+        #expect(first["kind"] as? String == "stalled" && first["ticket"] as? String == "T-1" && first["team"] as? String == "it")
+        #expect(first["ready_at"] as? String == "2026-03-08T09:00:00Z" && (first["age_hours"] as? NSNumber)?.doubleValue == 51)
+        #expect((first["threshold_hours"] as? NSNumber)?.doubleValue == 8 && first["source"] as? String == "target")
+        #expect((first["new"] as? NSNumber)?.boolValue == true && (alerts[1]["new"] as? NSNumber)?.boolValue == false)
+        #expect(alerts[1]["team"] as? String == "we\"ird\\team\nx")
+        #expect(alerts[1]["last_started_at"] is NSNull)
+    }
+
+    @Test func textIsOneGrepFriendlyLinePerAlert() {
+        let lines = AlertFormat.text.render(Self.report).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4)  // header, two alerts, final newline
+        #expect(lines[0].hasPrefix("# baton alerts as_of=2026-03-10T12:00:00Z"))
+        #expect(lines[1] == "stalled new=yes team=it service=onboarding step=it-access ticket=T-1 state=ready ready_at=2026-03-08T09:00:00Z age_hours=51 active_age_hours=51 threshold_hours=8 source=target")
+        #expect(lines[2].hasPrefix("unwatched new=no team=\"we\\\"ird\\\\team\\nx\" service=svc step=s ticket=\"T-2 b\""))
+        #expect(lines[2].hasSuffix("last_started_at=never"))
+        #expect(lines[3].isEmpty)
+    }
+
+    @Test func numbersAreShortAndLocaleFree() {
+        #expect(AlertFormat.number(17.15) == "17.15")
+        #expect(AlertFormat.number(72) == "72")
+        #expect(AlertFormat.number(1.0 / 60) == "0.017")
+        #expect(AlertFormat.number(-0.0001) == "0")
+    }
+
+    @Test func prometheusLabelsAreEscaped() {
+        let text = AlertFormat.prom.render(Self.report)
+        #expect(text.contains("baton_unwatched_queue{team=\"we\\\"ird\\\\team\\nx\"} 1\n"))
+        #expect(text.contains("baton_stalled_steps{team=\"it\",service=\"onboarding\",step=\"it-access\"} 1\n"))
+        #expect(text.contains("baton_oldest_open_step_age_seconds{team=\"it\"} 183600\n"))
+        #expect(text.contains("baton_last_success_timestamp_seconds 1773144000\n"))
+        // HELP and TYPE once per metric.
+        let help = text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] }
+        #expect(help.count == Set(help).count && help.count >= 8)
+    }
+
+    static var promtool: String? {
+        ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// `promtool check metrics` (the real one) accepts the file, with escaped labels and with no alerts at all.
+    @Test(arguments: [true, false])
+    func promtoolAcceptsTheFile(withAlerts: Bool) throws {
+        guard let promtool = Self.promtool else {
+            print("skipped: promtool is not installed (Debian package 'prometheus')")
+            return
+        }
+        var report = Self.report
+        if !withAlerts { report.alerts = []; report.openWork = [] }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: promtool)
+        p.arguments = ["check", "metrics"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = output
+        try p.run()
+        try input.fileHandleForWriting.write(contentsOf: Data(AlertFormat.prom.render(report).utf8))
+        try input.fileHandleForWriting.close()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "promtool: \(said)")
+        #expect(said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint: \(said)")
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import Orchestration
+@testable import Reporting
+import SQLite
+
+@Suite struct QueryRunnerTests {
+    func db() throws -> Database { try OrchestrationStore(path: try temporaryFolder().appendingPathComponent("q.db").path).db }
+
+    func file(_ sql: String) throws -> QueryFile {
+        let url = try temporaryFolder().appendingPathComponent("mine.sql")
+        try Data(sql.utf8).write(to: url)
+        return try QueryFile.load(url)
+    }
+
+    @Test func defaultsComeFromParamCommentsAndValuesOverrideThem() throws {
+        let q = try file("-- My query.\n-- param :n = 3\n-- param :since = 2026-03-02\nSELECT :n AS n, :since AS since, :word AS word")
+        #expect(q.description == "My query.")
+        #expect(q.defaults == ["n": .integer(3), "since": .integer(Instant.parse("2026-03-02T00:00:00Z")!)])
+        let out = try QueryRunner.run(q, on: try db(), parameters: ["word": .text("hi"), "n": .real(2.5)])
+        #expect(out.columns == ["n", "since", "word"])
+        #expect(out.rows == [[.real(2.5), .integer(1_772_409_600), .text("hi")]])
+    }
+
+    @Test func aMissingParameterNamesTheFileAndHowToPassIt() throws {
+        let q = try file("SELECT :a, :b, :a")
+        let error = #expect(throws: ReportingError.self) { try QueryRunner.run(q, on: try db(), parameters: ["b": .integer(1)]) }
+        #expect(error?.message == "\(q.path) needs a value for :a; pass --param a=VALUE")
+    }
+
+    @Test func sqlErrorsNameTheFile() throws {
+        for sql in ["SELEC 1", "SELECT * FROM no_such_table", "SELECT percentile(x, 2) FROM (SELECT 1 AS x)", "-- only a comment\n"] {
+            let q = try file(sql)
+            let error = #expect(throws: ReportingError.self) { try QueryRunner.run(q, on: try db(), parameters: [:]) }
+            #expect(error?.message.hasPrefix(q.path) == true, "\(error?.message ?? "")")
+        }
+    }
+
+    @Test func unknownQueriesSuggestTheClosestName() throws {
+        let error = #expect(throws: ReportingError.self) { try QueryFile.named("staled") }
+        #expect(error?.message.contains("no query named 'staled'; did you mean 'stalled'?") == true)
+    }
+
+    @Test func everyShippedQueryRunsOnAnEmptyStoreWithItsDefaults() throws {
+        let db = try db()
+        let folder = try #require(ResourceDirectory.find(.queries))
+        let names = ResourceDirectory.names(in: folder, fileExtension: "sql")
+        #expect(names.count >= 11)
+        for name in names {
+            let q = try QueryFile.named(name)
+            _ = try QueryRunner.run(q, on: db, parameters: ["from": .integer(0), "to": .integer(604_800), "as_of": .integer(604_800)])
+        }
+    }
+
+    @Test func parameterTextIsTyped() {
+        #expect(ParameterValue.parse("42") == .integer(42))
+        #expect(ParameterValue.parse("0.85") == .real(0.85))
+        #expect(ParameterValue.parse("2026-03-02T10:00:00+01:00") == .integer(Instant.parse("2026-03-02T09:00:00Z")!))
+        #expect(ParameterValue.parse("it") == .text("it"))
+        #expect(ParameterValue.parse("'42'") == .text("42"))
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import Orchestration
+import Rendering
+@testable import Reporting
+import SQLite
+
+@Suite struct ReportWriterTests {
+    static let monday = Instant.parse("2026-11-16T00:00:00Z")!
+
+    func result(name: String = "weekly", from: Int64 = monday, to: Int64 = monday + 604_800) -> ReportResult {
+        ReportResult(name: name, title: "T", description: "", from: from, to: to, asOf: to, generatedAt: to, store: "x.db",
+                     headlines: [], sections: [
+                        SectionResult(key: "s", title: "S", description: "", columns: [
+                            ColumnSpec(name: "who", label: "Who", unit: .text),
+                            ColumnSpec(name: "at", label: "At", unit: .instant),
+                            ColumnSpec(name: "hours", label: "Hours", unit: .hours),
+                        ], rows: [
+                            [.text("=cmd|' /C calc'!A0"), .integer(Self.monday + 3600), .real(1.0 / 3.0)],
+                            [.text("Ana, \"the\" boss\nline 2"), .null, .integer(2)],
+                            [.text("Zoë ✓"), .integer(0), .real(1e-7)],
+                        ])
+                     ], definitions: [("Percentile", "type 7")])
+    }
+
+    @Test func csvIsRFC4180WithISOInstantsFullPrecisionAndGuardedText() throws {
+        let out = try temporaryFolder()
+        let folder = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
+        let bytes = try Data(contentsOf: folder.appendingPathComponent("s.csv"))
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("who,at,hours\r\n'=cmd|' /C calc'!A0,2026-11-16T01:00:00Z,0.3333333333333333\r\n\"Ana, \"\"the\"\" boss\nline 2\",,2\r\n"))
+        let last = try CSVTable(url: folder.appendingPathComponent("s.csv")).rows[2]
+        #expect(last[0] == "Zoë ✓")
+        #expect(Double(last[2]) == 1e-7)
+        #expect(try CSVTable(url: folder.appendingPathComponent("definitions.csv")).rows == [["Percentile", "type 7"]])
+    }
+
+    @Test func aFinishedReportIsNeverOverwritten() throws {
+        let out = try temporaryFolder()
+        let first = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
+        let second = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
+        let third = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
+        #expect(first.lastPathComponent == "weekly-2026-W47")
+        #expect(second.lastPathComponent == "weekly-2026-W47-2")
+        #expect(third.lastPathComponent == "weekly-2026-W47-3")
+        // Only finished folders remain: no temporary folder is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["weekly-2026-W47", "weekly-2026-W47-2", "weekly-2026-W47-3"])
+    }
+
+    struct Failing: ReportRenderer {
+        let format = "html"
+        func write(_ r: ReportResult, to folder: URL) throws {
+            try Data("half".utf8).write(to: folder.appendingPathComponent("report.html"))
+            throw ReportingError("renderer failed")
+        }
+    }
+
+    @Test func aFailedRunLeavesNothingBehind() throws {
+        let out = try temporaryFolder()
+        #expect(throws: ReportingError.self) { try ReportWriter.write(result(), renderers: [ReportCSV(), Failing()], outputDirectory: out) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+    }
+
+    @Test func folderNamesSayThePeriod() {
+        #expect(ReportWriter.folderName(for: result(from: Self.monday - 11 * 604_800)) == "weekly-2026-W47")
+        let nov = Instant.parse("2026-11-01T00:00:00Z")!, dec = Instant.parse("2026-12-01T00:00:00Z")!
+        #expect(ReportWriter.folderName(for: result(name: "team-load", from: nov, to: dec)) == "team-load-2026-11-01_2026-11-30")
+        #expect(ReportWriter.folderName(for: result(from: nov, to: nov + 86_400)) == "weekly-2026-11-01")
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+@testable import Reporting
+import Orchestration
+import SQLite
+
+/// The runner with a fake report generator that writes real files (the period it was asked for).
+final class ScheduleFixture {
+    let directory: String
+    let store: OrchestrationStore
+    var out: String { directory + "/out" }
+    var calls: [(String, SchedulePeriod)] = []
+    var failOn: Set<Int64> = []
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-schedule-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/reports", withIntermediateDirectories: true)
+        store = try OrchestrationStore(path: directory + "/baton.db")
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func definition(_ name: String, _ json: String) throws -> ScheduleDefinition {
+        let path = directory + "/reports/\(name).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return try #require(try ScheduleDefinition.load(path: path))
+    }
+
+    func runner() -> ScheduleRunner {
+        ScheduleRunner(db: store.db, outputFolder: out,
+            generateReport: { [unowned self] d, p, folder in
+                calls.append((d.name, p))
+                if failOn.contains(p.end) { throw ScheduleError("disk full (simulated)") }
+                try "period,\(Instant.iso(p.start)),\(Instant.iso(p.end))\n".write(toFile: folder + "/report.csv", atomically: false, encoding: .utf8)
+            },
+            generateAlerts: { [unowned self] d, p, folder in
+                calls.append((d.name, p))
+                try AtomicFile.write("as_of \(Instant.iso(p.end))\n", to: folder + "/" + d.alertOutput)
+                return [folder + "/" + d.alertOutput]
+            })
+    }
+
+    func reports(_ name: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: out + "/" + name)) ?? []).sorted()
+    }
+
+    func snapshot() throws -> String {
+        try store.db.rows("SELECT * FROM schedule_runs ORDER BY id").map { $0.values.map(\.description).joined(separator: "|") }.joined(separator: "\n")
+    }
+}
+
+@Suite struct ScheduleRunnerTests {
+    static func t(_ s: String) -> Int64 { Instant.parse(s)! }
+    static let weekly = #"{"title": "Weekly", "schedule": "0 6 * * MON"}"#
+
+    @Test func missedPeriodsAreCaughtUpExactlyOnce() throws {
+        let f = try ScheduleFixture()
+        let d = try f.definition("weekly", Self.weekly)
+        let runner = f.runner()
+        // First run: only the latest due period (Monday 2026-11-02 06:00).
+        let first = try runner.run([d], now: Self.t("2026-11-04T12:00:00Z"))
+        #expect(first.map(\.status) == [.generated])
+        #expect(f.reports("weekly") == ["2026-11-02T0600Z", "latest"])
+        // The machine is off for three Mondays.
+        let caughtUp = try runner.run([d], now: Self.t("2026-11-23T06:05:00Z"))
+        #expect(caughtUp.map(\.status) == [.generated, .generated, .generated])
+        #expect(f.reports("weekly") == ["2026-11-02T0600Z", "2026-11-09T0600Z", "2026-11-16T0600Z", "2026-11-23T0600Z", "latest"])
+        // Each for its own period [previous Monday 06:00, this Monday 06:00).
+        let csv = try String(contentsOfFile: f.out + "/weekly/2026-11-16T0600Z/report.csv", encoding: .utf8)
+        #expect(csv == "period,2026-11-09T06:00:00Z,2026-11-16T06:00:00Z\n")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: f.out + "/weekly/latest") == "2026-11-23T0600Z")
+        // Run again: nothing is due.
+        #expect(try runner.run([d], now: Self.t("2026-11-23T06:10:00Z")).isEmpty)
+        #expect(f.calls.count == 4)
+        let history = try f.store.db.rows("SELECT state, attempts, outputs FROM schedule_runs ORDER BY period_end")
+        #expect(history.count == 4 && history.allSatisfy { $0.string("state") == "done" && $0.int("attempts") == 1 })
+        #expect(history.last?.string("outputs") == "[\"\(f.out)/weekly/2026-11-23T0600Z\"]")
+    }
+
+    @Test func aFailedPeriodLeavesTheStoreUnchangedAndIsRetried() throws {
+        let f = try ScheduleFixture()
+        let d = try f.definition("weekly", Self.weekly)
+        let runner = f.runner()
+        _ = try runner.run([d], now: Self.t("2026-11-02T07:00:00Z"))
+        let before = try f.snapshot()
+        f.failOn = [Self.t("2026-11-09T06:00:00Z")]
+        let failed = try runner.run([d], now: Self.t("2026-11-16T07:00:00Z"))
+        #expect(failed.map(\.status) == [.failed])          // 11-16 waits behind the failed 11-09
+        #expect(failed.first?.message.contains("disk full") == true)
+        #expect(try f.snapshot() == before)
+        #expect(f.reports("weekly") == ["2026-11-02T0600Z", "latest"])   // no partial folder, no temporary
+        f.failOn = []
+        let retried = try runner.run([d], now: Self.t("2026-11-16T07:05:00Z"))
+        #expect(retried.map(\.period.label) == ["2026-11-09T0600Z", "2026-11-16T0600Z"])
+    }
+
+    @Test func anAbandonedClaimIsRetriedButALiveOneIsNot() throws {
+        let f = try ScheduleFixture()
+        let d = try f.definition("weekly", Self.weekly)
+        let runner = f.runner()
+        let host = ProcessInfo.processInfo.hostName
+        let end = Self.t("2026-11-09T06:00:00Z"), start = Self.t("2026-11-02T06:00:00Z")
+        // A run killed with SIGKILL: its pid is gone.
+        try f.store.db.run("INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host) VALUES ('weekly','report',?,?,'running',?,99999999,?)",
+                           [start, end, Instant.now(), host])
+        let outcome = try runner.run([d], now: Self.t("2026-11-09T07:00:00Z"))
+        #expect(outcome.map(\.status) == [.generated])
+        #expect(try f.store.db.scalar("SELECT attempts FROM schedule_runs WHERE period_end = ?", [end])?.int == 2)
+        // A live claim (pid 1 is always running) started a minute ago is left alone…
+        let next = Self.t("2026-11-16T06:00:00Z")
+        try f.store.db.run("INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host) VALUES ('weekly','report',?,?,'running',?,1,?)",
+                           [end, next, Instant.now() - 60, host])
+        #expect(try runner.run([d], now: Self.t("2026-11-16T07:00:00Z")).isEmpty)
+        // …until it is older than the stale timeout.
+        runner.staleAfter = 30
+        #expect(try runner.run([d], now: Self.t("2026-11-16T07:00:00Z")).map(\.status) == [.generated])
+    }
+
+    @Test func aFolderPublishedBeforeACrashCountsAsDone() throws {
+        let f = try ScheduleFixture()
+        let d = try f.definition("weekly", Self.weekly)
+        // The previous attempt renamed its folder into place and was killed before recording it.
+        try FileManager.default.createDirectory(atPath: f.out + "/weekly/2026-11-09T0600Z", withIntermediateDirectories: true)
+        try "finished".write(toFile: f.out + "/weekly/2026-11-09T0600Z/report.csv", atomically: false, encoding: .utf8)
+        // And left a temporary folder behind (pid gone).
+        try FileManager.default.createDirectory(atPath: f.out + "/weekly/.2026-11-16T0600Z.tmp-99999999-1", withIntermediateDirectories: true)
+        let outcome = try f.runner().run([d], now: Self.t("2026-11-09T07:00:00Z"))
+        #expect(outcome.map(\.status) == [.generated])
+        #expect(f.calls.isEmpty)
+        #expect(try String(contentsOfFile: f.out + "/weekly/2026-11-09T0600Z/report.csv", encoding: .utf8) == "finished")
+        #expect(f.reports("weekly") == ["2026-11-09T0600Z", "latest"])
+    }
+
+    @Test func alertDefinitionsRunOnlyTheirLatestPeriod() throws {
+        let f = try ScheduleFixture()
+        let d = try f.definition("stalled", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "stalled.json"}"#)
+        #expect(d.kind == .alerts)
+        let runner = f.runner()
+        _ = try runner.run([d], now: Self.t("2026-11-09T07:00:00Z"))
+        let later = try runner.run([d], now: Self.t("2026-11-09T09:05:00Z"))   // 12 fire times later
+        #expect(later.map(\.period.label) == ["2026-11-09T0900Z"])
+        #expect(try String(contentsOfFile: f.out + "/stalled.json", encoding: .utf8) == "as_of 2026-11-09T09:00:00Z\n")
+        #expect(try runner.run([d], now: Self.t("2026-11-09T09:06:00Z")).isEmpty)
+    }
+
+    @Test func definitionsAreReadWithClearErrors() throws {
+        let f = try ScheduleFixture()
+        #expect(try ScheduleDefinition.load(path: { try! "{\"title\": \"x\"}".write(toFile: f.directory + "/reports/adhoc.json", atomically: true, encoding: .utf8); return f.directory + "/reports/adhoc.json" }()) == nil)
+        for (json, needle) in [(#"{"schedule": "0 6 * * FUN"}"#, "field 'schedule'"), (#"{"schedule": 5}"#, "field 'schedule' must be a string"),
+                               (#"{"schedule": "0 6 * * *", "timezone": "Nowhere/City"}"#, "field 'timezone'"),
+                               (#"{"schedule": "0 6 * * *", "kind": "alarm"}"#, "field 'kind'"), (#"{"schedule": "#, "not valid JSON")] {
+            let path = f.directory + "/reports/bad.json"
+            try json.write(toFile: path, atomically: true, encoding: .utf8)
+            do {
+                _ = try ScheduleDefinition.load(path: path)
+                Issue.record("accepted \(json)")
+            } catch {
+                #expect("\(error)".contains(path) && "\(error)".contains(needle), "\(error)")
+            }
+        }
+        let zoned = try f.definition("berlin", #"{"schedule": "0 6 * * *", "timezone": "Europe/Berlin"}"#)
+        #expect(zoned.cron.next(after: Self.t("2026-07-01T00:00:00Z")) == Self.t("2026-07-01T04:00:00Z"))
+    }
+}

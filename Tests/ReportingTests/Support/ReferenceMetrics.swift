@@ -1,0 +1,264 @@
+import Foundation
+import SQLite
+@testable import Orchestration
+
+/// An expected CSV cell.
+enum Cell: Equatable, CustomStringConvertible {
+    case number(Double?)
+    case text(String)
+
+    var description: String {
+        switch self {
+        case .number(let d): return d.map { "\($0)" } ?? "(empty)"
+        case .text(let s): return "\"\(s)\""
+        }
+    }
+}
+
+/// The weekly report's numbers computed a second way: straight from DESIGN's definitions over the
+/// generator's ground truth (never the store, never the queries).
+struct ReferenceMetrics {
+    let tickets: [TruthTicket]
+    let services: [ServiceDefinition]
+    let from: Int64, to: Int64, asOf: Int64
+    var stallPercentile = 0.85, stallWindowDays: Int64 = 90, stallMinRuns = 20, stallDefaultHours = 72.0
+    var minRuns = 30, readyCV = 0.5, readyRework = 0.05, readySkip = 0.10
+
+    init(tickets: [TruthTicket], services: [ServiceDefinition], from: Int64, to: Int64, asOf: Int64) {
+        self.tickets = tickets; self.services = services; self.from = from; self.to = to; self.asOf = asOf
+    }
+
+    // MARK: definitions, written out
+
+    /// Type 7: h = (n−1)p, x⌊h⌋ + (h−⌊h⌋)(x⌊h⌋₊₁ − x⌊h⌋).
+    static func percentile(_ xs: [Double], _ p: Double) -> Double? {
+        guard !xs.isEmpty else { return nil }
+        let s = xs.sorted()
+        let h = Double(s.count - 1) * p
+        let lo = Int(floor(h))
+        guard lo + 1 < s.count else { return s[lo] }
+        return s[lo] + (h - Double(lo)) * (s[lo + 1] - s[lo])
+    }
+
+    static func sampleSD(_ xs: [Double]) -> Double? {
+        guard xs.count > 1 else { return nil }
+        let m = xs.reduce(0, +) / Double(xs.count)
+        return (xs.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(xs.count - 1)).squareRoot()
+    }
+
+    static func hours(_ s: Int64) -> Double { Double(s) / 3600 }
+    func inWindow(_ t: Int64?) -> Bool { guard let t else { return false }; return t >= from && t < to && t <= asOf }
+    var allRuns: [(TruthTicket, TruthRun)] { tickets.flatMap { t in t.runs.map { (t, $0) } } }
+    var serviceKeys: [String] { services.map(\.key).sorted() }
+
+    func completed(_ r: TruthRun) -> Bool { r.endKind == .done && inWindow(r.end) }
+    func isOpen(_ r: TruthRun, at t: Int64) -> Bool { r.ready <= t && !(r.end.map { $0 <= t } ?? false) }
+    func state(_ r: TruthRun, at t: Int64) -> String {
+        if r.pauses.contains(where: { $0.start <= t && ($0.end.map { $0 > t } ?? true) }) { return "paused" }
+        if let s = r.started, s <= t { return "active" }
+        return "ready"
+    }
+    func activeSeconds(_ r: TruthRun, at t: Int64) -> Int64 {
+        var paused: Int64 = 0
+        for p in r.pauses where p.start <= t {
+            let a = max(p.start, r.ready), b = min(p.end ?? t, t)
+            if b > a { paused += b - a }
+        }
+        return t - r.ready - paused
+    }
+
+    // MARK: sections, keyed by their leading key columns
+
+    func throughput() -> [String: [String: Cell]] {
+        var rows: [String: [String: Cell]] = [:]
+        var w = Instant.weekStart(from)
+        while w < to {
+            for s in serviceKeys {
+                let mine = tickets.filter { $0.service == s }
+                func count(_ pick: (TruthTicket) -> Int64?) -> Cell {
+                    .number(Double(mine.filter { inWindow(pick($0)) && Instant.weekStart(pick($0)!) == w }.count))
+                }
+                rows["\(Instant.isoWeekLabel(w))|\(s)"] = ["opened": count { $0.opened }, "closed": count { $0.closed },
+                                                           "cancelled": count { $0.cancelled }]
+            }
+            w += 7 * 86_400
+        }
+        return rows
+    }
+
+    func leadTimes() -> [String: [String: Cell]] {
+        var rows: [String: [String: Cell]] = [:]
+        for s in serviceKeys {
+            let h = tickets.filter { $0.service == s && inWindow($0.closed) }.map { Self.hours($0.closed! - $0.opened) }
+            rows[s] = ["closed": .number(Double(h.count)), "p50_hours": .number(Self.percentile(h, 0.5)),
+                       "p85_hours": .number(Self.percentile(h, 0.85)), "p95_hours": .number(Self.percentile(h, 0.95)),
+                       "mean_hours": .number(h.isEmpty ? nil : h.reduce(0, +) / Double(h.count)), "max_hours": .number(h.max())]
+        }
+        return rows
+    }
+
+    func stepTimes() -> [String: [String: Cell]] {
+        let groups = Dictionary(grouping: allRuns.map(\.1).filter(completed)) { "\($0.service)|\($0.step)|\($0.team)" }
+        return groups.mapValues { runs in
+            let sojourn = runs.map { Self.hours($0.end! - $0.ready) }
+            let started = runs.filter { $0.started != nil }
+            let wait = started.map { Self.hours($0.started! - $0.ready) }
+            let work = started.map { Self.hours($0.end! - $0.started!) }
+            let startedSojourn = started.map { Self.hours($0.end! - $0.ready) }.reduce(0, +)
+            return ["runs": .number(Double(runs.count)), "p50_hours": .number(Self.percentile(sojourn, 0.5)),
+                    "p85_hours": .number(Self.percentile(sojourn, 0.85)), "p95_hours": .number(Self.percentile(sojourn, 0.95)),
+                    "wait_p50_hours": .number(Self.percentile(wait, 0.5)), "work_p50_hours": .number(Self.percentile(work, 0.5)),
+                    "flow_efficiency": .number(startedSojourn > 0 ? work.reduce(0, +) / startedSojourn : nil),
+                    "mean_hours": .number(sojourn.reduce(0, +) / Double(sojourn.count)),
+                    "rework_runs": .number(Double(runs.filter { $0.attempt > 1 }.count))]
+        }
+    }
+
+    /// Stalled rows; also says which threshold sources occurred.
+    func stalled() -> [String: [String: Cell]] {
+        var rows: [String: [String: Cell]] = [:]
+        for (t, r) in allRuns where t.opened <= asOf && isOpen(r, at: asOf) && state(r, at: asOf) != "paused" {
+            let threshold: Double, source: String
+            let history = allRuns.map(\.1).filter { $0.service == r.service && $0.step == r.step && $0.endKind == .done
+                && $0.end! > asOf - stallWindowDays * 86_400 && $0.end! <= asOf }
+            if let target = r.targetSeconds {
+                threshold = Self.hours(target); source = "target"
+            } else if history.count >= stallMinRuns {
+                threshold = Self.percentile(history.map { Self.hours($0.end! - $0.ready) }, stallPercentile)!
+                source = "p85"
+            } else {
+                threshold = stallDefaultHours; source = "default"
+            }
+            let active = Self.hours(activeSeconds(r, at: asOf))
+            guard active > threshold else { continue }
+            rows["\(t.id)|\(r.step)"] = ["service": .text(r.service), "team": .text(r.team), "state": .text(state(r, at: asOf)),
+                                         "ready_at": .text(Instant.iso(r.ready)), "age_hours": .number(Self.hours(asOf - r.ready)),
+                                         "threshold_hours": .number(threshold), "threshold_source": .text(source),
+                                         "active_age_hours": .number(active), "over_by_hours": .number(active - threshold),
+                                         "title": .text(t.title.hasPrefix("=") ? "'" + t.title : t.title)]
+        }
+        return rows
+    }
+
+    func teamLoad() -> [String: [String: Cell]] {
+        var teams = Set<String>()
+        let open = allRuns.filter { $0.0.opened <= asOf && isOpen($0.1, at: asOf) }.map(\.1)
+        let arrivals = allRuns.map(\.1).filter { inWindow($0.ready) && !($0.endKind == .skipped && $0.end! <= asOf) }
+        let completions = allRuns.map(\.1).filter(completed)
+        for r in open + arrivals + completions { teams.insert(r.team) }
+        var rows: [String: [String: Cell]] = [:]
+        for team in teams {
+            let mine = open.filter { $0.team == team }
+            let a = arrivals.filter { $0.team == team }.count, c = completions.filter { $0.team == team }.count
+            rows[team] = ["ready": .number(Double(mine.filter { state($0, at: asOf) == "ready" }.count)),
+                          "active": .number(Double(mine.filter { state($0, at: asOf) == "active" }.count)),
+                          "paused": .number(Double(mine.filter { state($0, at: asOf) == "paused" }.count)),
+                          "oldest_age_hours": .number(mine.map { Self.hours(asOf - $0.ready) }.max()),
+                          "arrivals": .number(Double(a)), "completions": .number(Double(c)), "net_flow": .number(Double(a - c))]
+        }
+        return rows
+    }
+
+    func automationReadiness() -> [String: [String: Cell]] {
+        let done = Dictionary(grouping: allRuns.map(\.1).filter(completed)) { "\($0.service)|\($0.step)|\($0.team)" }
+        let skipped = Dictionary(grouping: allRuns.map(\.1).filter { $0.endKind == .skipped && inWindow($0.end) }) {
+            "\($0.service)|\($0.step)|\($0.team)"
+        }
+        var rows: [String: [String: Cell]] = [:]
+        let weeks = Double(to - from) / 604_800
+        for key in Set(done.keys).union(skipped.keys) {
+            let runs = done[key] ?? [], skips = skipped[key]?.count ?? 0
+            let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            let kind = services.first { $0.key == parts[0] }?.step(parts[1])?.kind.rawValue ?? "task"
+            let measure = runs.map { Self.hours($0.end! - ($0.started ?? $0.ready)) }
+            let n = runs.count
+            let mean = n > 0 ? measure.reduce(0, +) / Double(n) : nil
+            let cv: Double? = Self.sampleSD(measure).flatMap { sd in mean.flatMap { $0 == 0 ? nil : sd / $0 } }
+            let rework = n > 0 ? Double(runs.filter { $0.attempt > 1 }.count) / Double(n) : 0
+            let skipRate = Double(skips) / Double(n + skips)
+            let verdict: String
+            if kind == "approval" { verdict = "keep-human" }
+            else if n < minRuns { verdict = "too-few-runs" }
+            else if let cv, cv <= readyCV, rework <= readyRework, skipRate <= readySkip { verdict = "ready" }
+            else { verdict = "stabilise-first" }
+            rows[key] = ["kind": .text(kind), "runs": .number(Double(n)), "median_work_hours": .number(Self.percentile(measure, 0.5)),
+                         "cv": .number(cv), "rework_rate": .number(rework), "skip_rate": .number(skipRate),
+                         "work_hours_per_week": .number(measure.reduce(0, +) / weeks), "verdict": .text(verdict)]
+        }
+        return rows
+    }
+
+    /// Headlines for [f, t) at `at`.
+    func headline(from f: Int64, to t: Int64, asOf at: Int64) -> [String: Double?] {
+        func inside(_ x: Int64?) -> Bool { guard let x else { return false }; return x >= f && x < t && x <= at }
+        let lead = tickets.filter { inside($0.closed) }.map { Self.hours($0.closed! - $0.opened) }
+        let open = tickets.filter { $0.opened <= at && !($0.closed.map { $0 <= at } ?? false) && !($0.cancelled.map { $0 <= at } ?? false) }
+        return ["opened": Double(tickets.filter { inside($0.opened) }.count), "closed": Double(lead.count),
+                "cancelled": Double(tickets.filter { inside($0.cancelled) }.count),
+                "lead_time_p50_hours": Self.percentile(lead, 0.5), "lead_time_p85_hours": Self.percentile(lead, 0.85),
+                "open_tickets": Double(open.count)]
+    }
+
+    func openTickets(service: String?, at t: Int64) -> Int {
+        tickets.filter { (service == nil || $0.service == service) && $0.opened <= t
+            && !($0.closed.map { $0 <= t } ?? false) && !($0.cancelled.map { $0 <= t } ?? false) }.count
+    }
+
+    func cumulativeFlow() -> [String: [String: Cell]] {
+        var rows: [String: [String: Cell]] = [:]
+        var d = from - ((from % 86_400) + 86_400) % 86_400
+        let atStart = tickets.filter { $0.opened < from && !($0.closed.map { $0 < from } ?? false) && !($0.cancelled.map { $0 < from } ?? false) }.count
+        var cumulativeArrivals = atStart, cumulativeDepartures = 0
+        while d < to && d <= asOf {
+            func sameDay(_ x: Int64?) -> Bool { inWindow(x) && x! >= d && x! < d + 86_400 }
+            let a = tickets.filter { sameDay($0.opened) }.count
+            let x = tickets.filter { sameDay($0.closed) }.count + tickets.filter { sameDay($0.cancelled) }.count
+            cumulativeArrivals += a; cumulativeDepartures += x
+            rows[String(Instant.iso(d).prefix(10))] = [
+                "arrivals": .number(Double(a)), "departures": .number(Double(x)),
+                "cumulative_arrivals": .number(Double(cumulativeArrivals)), "cumulative_departures": .number(Double(cumulativeDepartures)),
+                // WIP at the end of the day by the definition itself, not by the difference of sums.
+                "wip": .number(Double(openTickets(service: nil, at: min(d + 86_399, asOf))))]
+            d += 86_400
+        }
+        return rows
+    }
+
+    func wip() -> [String: [String: Cell]] {
+        var rows: [String: [String: Cell]] = [:]
+        var d = from - ((from % 86_400) + 86_400) % 86_400
+        while d < to && d <= asOf {
+            let t = min(d + 86_399, asOf)
+            for s in serviceKeys {
+                rows["\(Instant.iso(d).prefix(10))|\(s)"] = ["wip": .number(Double(openTickets(service: s, at: t))),
+                                                             "at": .text(Instant.iso(t))]
+            }
+            d += 86_400
+        }
+        return rows
+    }
+
+    func leadTimeScatter() -> [String: [String: Cell]] {
+        let closed = tickets.filter { inWindow($0.closed) }
+        let h = closed.map { Self.hours($0.closed! - $0.opened) }
+        var rows: [String: [String: Cell]] = [:]
+        for t in closed {
+            rows[t.id] = ["service": .text(t.service), "closed_at": .text(Instant.iso(t.closed!)),
+                          "lead_time_hours": .number(Self.hours(t.closed! - t.opened)), "p50_hours": .number(Self.percentile(h, 0.5)),
+                          "p85_hours": .number(Self.percentile(h, 0.85)), "p95_hours": .number(Self.percentile(h, 0.95))]
+        }
+        return rows
+    }
+
+    func aging() -> [String: [String: Cell]] {
+        var rows: [String: [String: Cell]] = [:]
+        for (t, r) in allRuns where t.opened <= asOf && isOpen(r, at: asOf) {
+            let done = allRuns.map(\.1).filter { $0.service == r.service && $0.step == r.step && completed($0) }
+            rows["\(t.id)|\(r.step)"] = ["service": .text(r.service), "team": .text(r.team), "state": .text(state(r, at: asOf)),
+                                         "ready_at": .text(Instant.iso(r.ready)), "age_hours": .number(Self.hours(asOf - r.ready)),
+                                         "active_age_hours": .number(Self.hours(activeSeconds(r, at: asOf))),
+                                         "step_p85_hours": .number(Self.percentile(done.map { Self.hours($0.end! - $0.ready) }, 0.85))]
+        }
+        return rows
+    }
+}

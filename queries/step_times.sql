@@ -1,0 +1,27 @@
+-- Time in step (done_at - ready_at), wait (started_at - ready_at) and work (done_at - started_at), in hours, of
+-- step runs completed in [:from, :to) and at or before :as_of, by service, step and team. Skipped runs are
+-- excluded. Wait and work are over the runs with a started event; flow efficiency = sum of work / sum of time
+-- in step over those same runs (a ratio of sums). Rework attempts count as runs of their own.
+-- Percentiles: linear interpolation between closest ranks (Hyndman-Fan type 7, Excel PERCENTILE.INC).
+WITH runs AS (
+    SELECT service, step, coalesce(team, '') AS team, position, attempt,
+           (done_at - ready_at) / 3600.0 AS sojourn_hours,
+           CASE WHEN started_at IS NOT NULL THEN (started_at - ready_at) / 3600.0 END AS wait_hours,
+           CASE WHEN started_at IS NOT NULL THEN (done_at - started_at) / 3600.0 END AS work_hours,
+           CASE WHEN started_at IS NOT NULL THEN (done_at - ready_at) / 3600.0 END AS started_sojourn_hours
+    FROM step_runs
+    WHERE state = 'done' AND done_at >= :from AND done_at < :to AND done_at <= :as_of AND ready_at IS NOT NULL
+)
+SELECT service, step, team, count(*) AS runs,
+       percentile(sojourn_hours, 0.5) AS p50_hours,
+       percentile(sojourn_hours, 0.85) AS p85_hours,
+       percentile(sojourn_hours, 0.95) AS p95_hours,
+       percentile(wait_hours, 0.5) AS wait_p50_hours,
+       percentile(work_hours, 0.5) AS work_p50_hours,
+       sum(work_hours) / nullif(sum(started_sojourn_hours), 0) AS flow_efficiency,
+       avg(sojourn_hours) AS mean_hours,
+       sum(attempt > 1) AS rework_runs,
+       min(position) AS position
+FROM runs
+GROUP BY service, step, team
+ORDER BY service, min(position), step, team

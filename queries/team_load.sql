@@ -1,0 +1,45 @@
+-- Team load: step runs ready, active and paused at :as_of per team, the age (as_of - ready_at, hours) of the
+-- oldest, and the flow over [:from, :to): arrivals (runs whose ready_at falls in it, runs skipped by :as_of
+-- excluded), completions (runs completed in it) and net flow = arrivals - completions. Events after :as_of are
+-- not seen. Runs with no team are reported under the team ''.
+WITH open_runs AS (
+    SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at IS NULL AND ready_at <= :as_of
+    UNION ALL
+    SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at > :as_of AND ready_at <= :as_of
+),
+load AS (
+    SELECT coalesce(o.team, '') AS team,
+           sum(state = 'ready') AS ready, sum(state = 'active') AS active, sum(state = 'paused') AS paused,
+           max(:as_of - o.ready_at) / 3600.0 AS oldest_age_hours
+    FROM (
+        SELECT o.*, CASE
+                   WHEN EXISTS (SELECT 1 FROM step_pauses p WHERE p.run_id = o.id AND p.paused_at <= :as_of
+                                AND (p.resumed_at IS NULL OR p.resumed_at > :as_of)) THEN 'paused'
+                   WHEN o.started_at <= :as_of THEN 'active'
+                   ELSE 'ready' END AS state
+        FROM open_runs o JOIN tickets t ON t.id = o.ticket_id
+        WHERE t.opened_at <= :as_of
+    ) o
+    GROUP BY 1
+),
+arrivals AS (
+    SELECT coalesce(team, '') AS team, count(*) AS n FROM step_runs
+    WHERE ready_at >= :from AND ready_at < :to AND ready_at <= :as_of
+      AND NOT (state = 'skipped' AND done_at <= :as_of)
+    GROUP BY 1
+),
+completions AS (
+    SELECT coalesce(team, '') AS team, count(*) AS n FROM step_runs
+    WHERE state = 'done' AND done_at >= :from AND done_at < :to AND done_at <= :as_of
+    GROUP BY 1
+),
+teams AS (SELECT team FROM load UNION SELECT team FROM arrivals UNION SELECT team FROM completions)
+SELECT t.team, coalesce(l.ready, 0) AS ready, coalesce(l.active, 0) AS active, coalesce(l.paused, 0) AS paused,
+       l.oldest_age_hours, coalesce(a.n, 0) AS arrivals, coalesce(c.n, 0) AS completions,
+       coalesce(a.n, 0) - coalesce(c.n, 0) AS net_flow,
+       coalesce(l.ready, 0) + coalesce(l.active, 0) + coalesce(l.paused, 0) AS open_runs
+FROM teams t
+LEFT JOIN load l ON l.team = t.team
+LEFT JOIN arrivals a ON a.team = t.team
+LEFT JOIN completions c ON c.team = t.team
+ORDER BY open_runs DESC, t.team
