@@ -22,7 +22,7 @@ public struct HTMLReportRenderer: Sendable {
     }
 
     public func write(_ result: ReportResult, toFile file: URL) throws {
-        try AtomicFile.write(Data(html(result).utf8), to: file)
+        try AtomicFile.write(Data(html(result).utf8), to: file.path)
     }
 
     /// The page as a string.
