@@ -13,7 +13,7 @@ public struct XLSXReportRenderer: Sendable {
     public let format = "xlsx"
     public var fileName = "report.xlsx"
     /// Sections with more rows than this get no chart (a note says so).
-    public var maxChartRows = 50_000
+    public var maxChartRows = 100_000
 
     public init() {}
 
