@@ -42,7 +42,7 @@ for rows in "$SMALL" "$ROWS"; do
 done
 awk -v b="${RATE[baton-$ROWS]}" -v c="${RATE[c-$ROWS]}" 'BEGIN {
     r = c / b
-    printf "C / Baton time ratio at %s rows: %.2fx (budget 1.5x): %s\n", "'"$ROWS"'", r, (r <= 1.5 ? "within budget" : "OVER BUDGET")
+    printf "Baton / C time at %s rows: %.2fx (budget 1.5x): %s\n", "'"$ROWS"'", r, (r <= 1.5 ? "within budget" : "OVER BUDGET")
 }'
 
 # The weekly report for 1M tickets in each format, on the store samples/bench/20-report.sh builds (make bench
