@@ -129,7 +129,7 @@ enum StoreSchema {
         -- Every alert ever reported, so an alert says `new` only the first time.
         -- first_as_of is the earliest as_of that reported it, so re-running an as_of gives the same answer.
         CREATE TABLE reported_alerts(
-            alert_key TEXT PRIMARY KEY,          -- kind/ticket/step/attempt, or unwatched/team/last-start
+            alert_key TEXT PRIMARY KEY,          -- kind/ticket/step/ready_at, or unwatched/team/last-start
             kind TEXT NOT NULL,                  -- stalled | unowned | unwatched
             ticket_id TEXT,
             step TEXT,
