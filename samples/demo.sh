@@ -19,7 +19,7 @@ step "Store and services"
 "$BATON" service apply samples/services/*.json
 
 step "History: six months of generated tickets for the sample services"
-"$BATON" generate --tickets 3000 --seed 7 --start 2026-05-25 --days 180 --services samples/services --out "$DEMO/history.csv"
+"$BATON" generate --tickets 3000 --seed 7 --start 2026-06-01 --days 180 --services samples/services --out "$DEMO/history.csv"
 "$BATON" import "$DEMO/history.csv"
 
 step "The walkthrough's hand-written log"
@@ -52,7 +52,7 @@ ls "$DEMO"/alerts/* | sed 's/^/alerts:  /'
 weekly=$(find "$DEMO/reports" -maxdepth 1 -type d -name 'weekly-*' | sort | head -1)
 echo
 echo "Headlines of the last week ($(basename "$weekly")):"
-tail -n +2 "$weekly/headlines.csv" | tr -d '\r' | awk -F, '{ printf "  %-22s %10.1f  (previous week %.1f)\n", $2, $4, $5 }'
+tail -n +2 "$weekly/headlines.csv" | tr -d '\r' | awk -F, '{ f = ($3 == "count") ? "%.0f" : "%.1f h"; printf "  %-22s " f "  (previous week " f ")\n", $2, $4, $5 }'
 echo "  Stalled steps now:     $(grep -c '^stalled' "$DEMO/alerts/alerts.txt" || true)"
 echo
 echo "Open $weekly/report.html in a browser. Demo built in $((SECONDS - started)) s."

@@ -7,9 +7,11 @@ import SQLite
 /// `baton query` (run any `queries/*.sql`, the user's own included) and `baton report` (run a
 /// `reports/*.json` definition and write one folder per run).
 enum ReportCommands {
-    /// Renderers by format name. The HTML and XLSX renderers register here when they land.
+    /// Renderers by format name.
     static let renderers: [String: @Sendable () -> any ReportRenderer] = [
         "csv": { ReportCSV() },
+        "html": { HTMLReportRenderer() },
+        "xlsx": { XLSXReportRenderer() },
     ]
 
     static let lookupHelp = """
