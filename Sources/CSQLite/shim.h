@@ -6,4 +6,9 @@
 static inline sqlite3_destructor_type baton_sqlite_transient(void) {
     return SQLITE_TRANSIENT;
 }
+
+// SQLITE_STATIC: SQLite uses the bytes in place (the caller keeps them alive until the statement is reset).
+static inline sqlite3_destructor_type baton_sqlite_static(void) {
+    return SQLITE_STATIC;
+}
 #endif

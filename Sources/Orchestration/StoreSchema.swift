@@ -4,6 +4,19 @@ import SQLite
 /// `events` is append-only; `tickets`, `step_runs`, `step_pauses` and `ticket_tasks` are projections
 /// rebuilt from it by `baton rebuild`.
 enum StoreSchema {
+    /// Tables an import writes in bulk: their secondary indexes may be dropped for a large load and built again
+    /// at its end (one sort instead of millions of random B-tree inserts).
+    static let bulkLoadTables = ["events", "tickets", "step_runs", "step_pauses"]
+
+    /// The secondary indexes of `bulkLoadTables` as the store itself defines them (name and `CREATE INDEX` text),
+    /// read from `sqlite_master` so they match whatever migrations created and cannot drift from them. Indexes
+    /// SQLite makes for PRIMARY KEY and UNIQUE table constraints (no SQL text) stay in place.
+    static func secondaryIndexes(_ db: Database) throws -> [(name: String, sql: String)] {
+        let tables = bulkLoadTables.map { "'\($0)'" }.joined(separator: ",")
+        return try db.rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(tables)) ORDER BY name")
+            .compactMap { row in row.string("name").flatMap { name in row.string("sql").map { (name, $0) } } }
+    }
+
     static let migrator = Migrator(application: "baton", migrations: [
         .init(version: 1, name: "orchestration core", sql: """
         CREATE TABLE teams(

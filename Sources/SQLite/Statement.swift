@@ -21,7 +21,65 @@ public final class Statement {
         self.columnNames = (0..<count).map { String(cString: sqlite3_column_name(stmt, Int32($0))) }
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        sqlite3_finalize(handle)
+        for chunk in textChunks { chunk.deallocate() }
+    }
+
+    // MARK: binding in hot loops
+
+    /// Text bound by `bindText`: copied into chunks the statement owns and bound with SQLITE_STATIC, so a bulk
+    /// insert allocates nothing per value (SQLITE_TRANSIENT would make SQLite allocate and copy each one).
+    /// The bytes stay put until `execute()` has stepped and reset the statement.
+    private var textChunks: [UnsafeMutableRawBufferPointer] = []
+    private var textChunk = 0
+    private var textChunkUsed = 0
+    private static let textChunkSize = 1 << 16
+
+    private func textStorage(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {
+        let n = bytes.count
+        if textChunk < textChunks.count, textChunkUsed + n > textChunks[textChunk].count {
+            textChunk += 1
+            textChunkUsed = 0
+        }
+        while textChunk < textChunks.count, n > textChunks[textChunk].count { textChunk += 1 }
+        if textChunk == textChunks.count {
+            textChunks.append(.allocate(byteCount: max(n, Self.textChunkSize), alignment: 8))
+            textChunkUsed = 0
+        }
+        let start = textChunks[textChunk].baseAddress! + textChunkUsed
+        if n > 0 { start.copyMemory(from: bytes.baseAddress!, byteCount: n) }
+        textChunkUsed += n
+        return UnsafeRawPointer(start)
+    }
+
+    /// Binds an integer, or NULL for nil, without building an `SQLValue`.
+    public func bindInteger(_ value: Int64?, at index: Int32) throws {
+        let code = value.map { sqlite3_bind_int64(handle, index, $0) } ?? sqlite3_bind_null(handle, index)
+        guard code == SQLITE_OK else { throw SQLiteError.from(database.handle, code: code, sql: sql) }
+    }
+
+    /// Binds text, or NULL for nil, without an allocation per value. Use with `execute()`, which keeps the bytes
+    /// alive until the statement has run.
+    public func bindText(_ value: String?, at index: Int32) throws {
+        guard var value else { return try bindInteger(nil, at: index) }
+        let code = value.withUTF8 { utf8 -> Int32 in
+            let p = textStorage(UnsafeRawBufferPointer(utf8))
+            return sqlite3_bind_text(handle, index, p.assumingMemoryBound(to: CChar.self), Int32(utf8.count), baton_sqlite_static())
+        }
+        guard code == SQLITE_OK else { throw SQLiteError.from(database.handle, code: code, sql: sql) }
+    }
+
+    /// Runs a statement whose parameters were all bound with `bindInteger`/`bindText` (a statement that returns
+    /// no rows), then resets it for the next row. Bindings are not cleared: the next row binds every parameter.
+    public func execute() throws {
+        defer {
+            sqlite3_reset(handle)
+            textChunk = 0
+            textChunkUsed = 0
+        }
+        while try step() {}
+    }
 
     /// Names of the parameters as written in the SQL (`:from`, `?1`, …), in index order.
     public var parameterNames: [String] {

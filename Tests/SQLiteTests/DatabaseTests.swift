@@ -107,4 +107,35 @@ import Testing
         #expect(try bad.currentVersion(of: db) == 0)
         #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'ok'")?.int == 0)
     }
+
+    /// The hot-loop binding API: text copied into the statement's own chunks (bound without SQLite copying it),
+    /// across chunk boundaries and for values larger than a chunk, NULLs, and rows run one after another.
+    @Test func bulkBindingKeepsEveryValueUntilTheRowRuns() throws {
+        try db.execute("CREATE TABLE b(id INTEGER PRIMARY KEY, a TEXT, n INTEGER, c TEXT)")
+        let insert = try db.prepare("INSERT INTO b(id, a, n, c) VALUES (?, ?, ?, ?)")
+        let big = String(repeating: "é😀x", count: 40_000)   // 280,000 bytes: more than one chunk
+        var expected: [(Int64, String?, Int64?, String?)] = []
+        for i in 0..<3000 {
+            let a: String? = i % 7 == 0 ? nil : (i == 1234 ? big : String(repeating: "ab", count: i % 300) + "#\(i)")
+            let n: Int64? = i % 5 == 0 ? nil : Int64(i) * 1_000_000_007
+            let c: String? = i % 3 == 0 ? "" : "row \(i) 'quoted' \u{202E}"
+            try insert.bindInteger(Int64(i), at: 1)
+            try insert.bindText(a, at: 2)
+            try insert.bindInteger(n, at: 3)
+            try insert.bindText(c, at: 4)
+            try insert.execute()
+            expected.append((Int64(i), a, n, c))
+        }
+        let rows = try db.rows("SELECT id, a, n, c FROM b ORDER BY id")
+        #expect(rows.count == expected.count)
+        for (row, e) in zip(rows, expected) {
+            #expect(row.int("id") == e.0 && row.string("a") == e.1 && row.int("n") == e.2 && row.string("c") == e.3, "row \(e.0)")
+        }
+        // A constraint error surfaces from execute(), and the statement is usable afterwards.
+        try insert.bindInteger(1, at: 1); try insert.bindText("x", at: 2); try insert.bindInteger(nil, at: 3); try insert.bindText(nil, at: 4)
+        #expect(throws: SQLiteError.self) { try insert.execute() }
+        try insert.bindInteger(5000, at: 1); try insert.bindText("y", at: 2); try insert.bindInteger(1, at: 3); try insert.bindText("z", at: 4)
+        try insert.execute()
+        #expect(try db.scalar("SELECT a || c FROM b WHERE id = 5000")?.string == "yz")
+    }
 }

@@ -98,11 +98,17 @@ public final class EventLogImporter {
                     mark = Date()
                 }
                 try run.prepare()
+                try run.beginBulkLoadIfLarge()
                 try run.read()
                 phase("read (and apply grouped tickets)")
                 try run.storeServices()
                 try run.applyStaged()
                 phase("apply staged rows (\(run.stagedRows))")
+                // A dry run rolls back, which brings the dropped indexes back by itself.
+                if !options.dryRun {
+                    try run.restoreIndexes()
+                    phase("build indexes")
+                }
                 run.summary.seconds = Date().timeIntervalSince(started)
                 try run.finishRejects()
                 if options.dryRun { throw DryRunDone(summary: run.summary) }
@@ -181,6 +187,34 @@ public final class EventLogImporter {
                 h.seekToEndOfFile()
                 rejects = h
             }
+        }
+
+        // MARK: bulk load
+
+        /// Secondary indexes dropped for a bulk load; `restoreIndexes` builds them again before the transaction
+        /// ends, and before anything looks up stored events or runs by a dropped index.
+        var droppedIndexes: [(name: String, sql: String)] = []
+
+        /// A file that brings more events than the store holds (an empty store, a first load of history) is loaded
+        /// without the secondary indexes of the tables it fills: building an index once at the end sorts once,
+        /// where keeping it costs a random B-tree insert per row. Idempotence does not need the identity index
+        /// meanwhile: duplicates within a ticket's rows are removed in memory, and a ticket already in the store
+        /// goes through `applyToExisting`, which restores the indexes first. Building the UNIQUE identity index
+        /// again at the end also proves no duplicate got in. All of it happens inside the import's transaction,
+        /// so a failed import leaves the indexes as they were.
+        func beginBulkLoadIfLarge() throws {
+            let storedEvents = try db.scalar("SELECT max(id) FROM events")?.int ?? 0
+            // About 70–90 bytes per canonical row; a .gz file holds roughly ten times its size.
+            let estimatedRows = source.totalBytes.map { source.name.hasSuffix(".gz") ? $0 / 8 : $0 / 80 } ?? 0
+            guard storedEvents == 0 || estimatedRows > storedEvents else { return }
+            droppedIndexes = try StoreSchema.secondaryIndexes(db)
+            for index in droppedIndexes { try db.execute("DROP INDEX \(Database.quoteIdentifier(index.name))") }
+        }
+
+        func restoreIndexes() throws {
+            guard !droppedIndexes.isEmpty else { return }
+            for index in droppedIndexes { try db.execute(index.sql) }
+            droppedIndexes = []
         }
 
         // MARK: reading
@@ -469,6 +503,7 @@ public final class EventLogImporter {
             } else {
                 events = try canonicalEvents(group, known: known)
             }
+            if known { try restoreIndexes() }
             let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed)
                                 : try applyNew(first.ticket, events, streamed: streamed)
             if !settled { try stage(group) }

@@ -26,12 +26,9 @@ final class ProjectionWriter {
         task = try db.prepare("INSERT INTO ticket_tasks(ticket_id, step, task, done_at, actor) VALUES (?,?,?,?,?)")
     }
 
-    private func text(_ s: Statement, _ i: Int32, _ v: String?) throws { try s.bind(v.map { .text($0) } ?? .null, at: i) }
-    private func int(_ s: Statement, _ i: Int32, _ v: Int64?) throws { try s.bind(v.map { .integer($0) } ?? .null, at: i) }
-    private func finish(_ s: Statement) throws {
-        defer { s.reset() }
-        try s.step()
-    }
+    private func text(_ s: Statement, _ i: Int32, _ v: String?) throws { try s.bindText(v, at: i) }
+    private func int(_ s: Statement, _ i: Int32, _ v: Int64?) throws { try s.bindInteger(v, at: i) }
+    private func finish(_ s: Statement) throws { try s.execute() }
 
     /// Appends an event (imported events carry no title, requester or intake payload).
     func insert(_ e: Event) throws {
