@@ -8,6 +8,12 @@ enum StoreSchema {
     /// at its end (one sort instead of millions of random B-tree inserts).
     static let bulkLoadTables = ["events", "tickets", "step_runs", "step_pauses"]
 
+    /// Indexes a bulk load keeps: an import writes events ticket by ticket (a staged file is read back ordered by
+    /// ticket), so a ticket's keys in the identity index (ticket first) land together, at its right edge when tickets
+    /// come in id order as exports and generated logs do. Measured at 10 M events, keeping it costs next to nothing
+    /// while building it again took 10 s; and it keeps rejecting duplicates as rows arrive.
+    static let bulkLoadKeptIndexes: Set<String> = ["events_identity"]
+
     /// The secondary indexes of `bulkLoadTables` as the store itself defines them (name and `CREATE INDEX` text),
     /// read from `sqlite_master` so they match whatever migrations created and cannot drift from them. Indexes
     /// SQLite makes for PRIMARY KEY and UNIQUE table constraints (no SQL text) stay in place.

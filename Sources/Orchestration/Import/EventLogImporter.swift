@@ -100,9 +100,11 @@ public final class EventLogImporter {
                 try run.prepare()
                 try run.beginBulkLoadIfLarge()
                 try run.read()
+                try run.writer.flush()
                 phase("read (and apply grouped tickets)")
                 try run.storeServices()
                 try run.applyStaged()
+                try run.writer.flush()
                 phase("apply staged rows (\(run.stagedRows))")
                 // A dry run rolls back, which brings the dropped indexes back by itself.
                 if !options.dryRun {
@@ -146,6 +148,7 @@ public final class EventLogImporter {
         var serviceStates: [String: ServiceState] = [:]
         var serviceOrder: [String] = []
         var stepsNoted: [String: Set<String>] = [:]
+        var lastNoted = (service: "", step: "")
 
         // Streaming (grouped files) and staging (the rest).
         var streaming = true
@@ -196,23 +199,27 @@ public final class EventLogImporter {
         var droppedIndexes: [(name: String, sql: String)] = []
 
         /// A file that brings more events than the store holds (an empty store, a first load of history) is loaded
-        /// without the secondary indexes of the tables it fills: building an index once at the end sorts once,
-        /// where keeping it costs a random B-tree insert per row. Idempotence does not need the identity index
-        /// meanwhile: duplicates within a ticket's rows are removed in memory, and a ticket already in the store
-        /// goes through `applyToExisting`, which restores the indexes first. Building the UNIQUE identity index
-        /// again at the end also proves no duplicate got in. All of it happens inside the import's transaction,
-        /// so a failed import leaves the indexes as they were.
+        /// without the secondary indexes of the tables it fills (but those of `StoreSchema.bulkLoadKeptIndexes`):
+        /// building an index once at the end sorts once, where keeping it costs a random B-tree insert per row.
+        /// A ticket already in the store goes through `applyToExisting`, which restores the indexes first (its
+        /// lookups and deletes need them). All of it happens inside the import's transaction, so a failed import
+        /// leaves the indexes as they were.
         func beginBulkLoadIfLarge() throws {
             let storedEvents = try db.scalar("SELECT max(id) FROM events")?.int ?? 0
             // About 70–90 bytes per canonical row; a .gz file holds roughly ten times its size.
             let estimatedRows = source.totalBytes.map { source.name.hasSuffix(".gz") ? $0 / 8 : $0 / 80 } ?? 0
             guard storedEvents == 0 || estimatedRows > storedEvents else { return }
-            droppedIndexes = try StoreSchema.secondaryIndexes(db)
+            droppedIndexes = try StoreSchema.secondaryIndexes(db).filter { !StoreSchema.bulkLoadKeptIndexes.contains($0.name) }
             for index in droppedIndexes { try db.execute("DROP INDEX \(Database.quoteIdentifier(index.name))") }
         }
 
         func restoreIndexes() throws {
             guard !droppedIndexes.isEmpty else { return }
+            try writer.flush()
+            // The sorter behind CREATE INDEX can use helper threads (a large index is sorted in parallel runs).
+            let threads = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
+            try db.execute("PRAGMA threads=\(threads)")
+            defer { try? db.execute("PRAGMA threads=0") }
             for index in droppedIndexes { try db.execute(index.sql) }
             droppedIndexes = []
         }
@@ -387,6 +394,9 @@ public final class EventLogImporter {
         /// version. Both are kept in memory while the file is read and stored once at the end.
         private func note(_ row: StagedRow, teamName: String?) throws {
             let key = row.service
+            // Consecutive rows mostly name the service and step of the row before: nothing to look up.
+            if key == lastNoted.service && row.step == lastNoted.step { return }
+            defer { lastNoted = (key, row.step) }
             if serviceStates[key] == nil {
                 serviceOrder.append(key)
                 if let existing = try store.service(key) {
@@ -576,10 +586,26 @@ public final class EventLogImporter {
             var serviceVersion: ServiceVersion?
             var seen = Set<Event.Identity>()
             var added: [Event] = []
+            added.reserveCapacity(events.count)
             var duplicates = 0
             let machine = StateMachine(mode: .history)
-            for (e, line) in events {
-                guard seen.insert(e.identity).inserted else { duplicates += 1; continue }
+            // Identical events share their instant: in a list in time order (as groups are), an event can only
+            // repeat one of the events just before it at the same instant, found without hashing.
+            var inTimeOrder = true
+            for k in events.indices.dropFirst() where events[k].0.at < events[k - 1].0.at { inTimeOrder = false; break }
+            for (k, (e, line)) in events.enumerated() {
+                if inTimeOrder {
+                    var j = k - 1
+                    var repeated = false
+                    while j >= 0, events[j].0.at == e.at {
+                        let p = events[j].0
+                        if p.kind == e.kind, p.step == e.step, p.task == e.task, p.ticketID == e.ticketID { repeated = true; break }
+                        j -= 1
+                    }
+                    if repeated { duplicates += 1; continue }
+                } else {
+                    guard seen.insert(e.identity).inserted else { duplicates += 1; continue }
+                }
                 if e.kind == .opened, serviceVersion == nil, let key = e.service {
                     serviceVersion = try service(key, version: e.serviceVersion)
                 }
@@ -607,6 +633,7 @@ public final class EventLogImporter {
         /// A ticket already in the store: events it already has are duplicates; new ones are placed among the
         /// stored ones by time and the projection is rebuilt from all of them (a replay).
         private func applyToExisting(_ id: String, _ events: [(Event, Int)], streamed: Bool) throws -> Bool {
+            try writer.flush()   // the ticket's own rows may still be buffered
             let stored = try store.events(ofTicket: id)
             var seen = Set(stored.map(\.identity))
             var fresh: [(Event, Int)] = []

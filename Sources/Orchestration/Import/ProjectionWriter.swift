@@ -1,67 +1,122 @@
 import Foundation
 import SQLite
 
-/// Writes imported events and the projections of new tickets with statements prepared once and values bound
-/// one by one (no per-row arrays or SQL lookups): the hot path of a large import. Writes the same rows as
-/// `OrchestrationStore.insertEvent` and `saveTicket(_, isNew: true)`.
+/// Writes imported events and the projections of new tickets: the hot path of a large import. Events and step
+/// runs are buffered and written `batchSize` rows per INSERT (one statement prepared once per shape), values bound
+/// one by one without per-row arrays or SQL lookups. Writes the same rows as `OrchestrationStore.insertEvent` and
+/// `saveTicket(_, isNew: true)`. Call `flush()` before anything reads `events` or `step_runs` back.
 final class ProjectionWriter {
+    static let batchSize = 64
+    private static let eventColumns = "ticket_id, step, kind, at, actor, source, team, task, note, service, service_version"
+    private static let runColumns = "ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor"
+
     private let db: Database
-    private let event, ticket, run, pause, task: Statement
+    private let event, events, ticket, run, runs, pause, task: Statement
+    private var pendingEvents: [Event] = []
+    private var pendingRuns: [(ticket: String, service: String, run: TicketState.Run)] = []
 
     init(db: Database) throws {
         self.db = db
-        event = try db.prepare("""
-            INSERT OR IGNORE INTO events(ticket_id, step, kind, at, actor, source, team, task, note, service, service_version)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?)
-            """)
+        func values(_ columns: Int, rows: Int) -> String {
+            let row = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
+            return Array(repeating: row, count: rows).joined(separator: ",")
+        }
+        event = try db.prepare("INSERT OR IGNORE INTO events(\(Self.eventColumns)) VALUES \(values(11, rows: 1))")
+        events = try db.prepare("INSERT OR IGNORE INTO events(\(Self.eventColumns)) VALUES \(values(11, rows: Self.batchSize))")
         ticket = try db.prepare("""
             INSERT INTO tickets(id, service, service_version, requester, title, intake, state, opened_at, closed_at, cancelled_at, last_event_at)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
             """)
-        run = try db.prepare("""
-            INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-            """)
+        run = try db.prepare("INSERT INTO step_runs(\(Self.runColumns)) VALUES \(values(12, rows: 1))")
+        runs = try db.prepare("INSERT INTO step_runs(\(Self.runColumns)) VALUES \(values(12, rows: Self.batchSize))")
         pause = try db.prepare("INSERT INTO step_pauses(run_id, paused_at, resumed_at) VALUES (?,?,?)")
         task = try db.prepare("INSERT INTO ticket_tasks(ticket_id, step, task, done_at, actor) VALUES (?,?,?,?,?)")
+        pendingEvents.reserveCapacity(Self.batchSize)
+        pendingRuns.reserveCapacity(Self.batchSize)
     }
 
     private func text(_ s: Statement, _ i: Int32, _ v: String?) throws { try s.bindText(v, at: i) }
     private func int(_ s: Statement, _ i: Int32, _ v: Int64?) throws { try s.bindInteger(v, at: i) }
-    private func finish(_ s: Statement) throws { try s.execute() }
 
     /// Appends an event (imported events carry no title, requester or intake payload).
     func insert(_ e: Event) throws {
-        try text(event, 1, e.ticketID); try text(event, 2, e.step); try text(event, 3, e.kind.rawValue); try int(event, 4, e.at)
-        try text(event, 5, e.actor); try text(event, 6, e.source); try text(event, 7, e.team); try text(event, 8, e.task)
-        try text(event, 9, e.note); try text(event, 10, e.service); try int(event, 11, e.serviceVersion.map(Int64.init))
-        try finish(event)
+        pendingEvents.append(e)
+        if pendingEvents.count == Self.batchSize { try flushEvents() }
     }
 
-    /// Writes the projection of a ticket the store did not have.
+    /// Writes every buffered row.
+    func flush() throws {
+        try flushEvents()
+        try flushRuns()
+    }
+
+    private func flushEvents() throws {
+        let statement = pendingEvents.count == Self.batchSize ? events : event
+        if statement === event {
+            for e in pendingEvents {
+                try bindEvent(e, statement, 0)
+                try statement.execute()
+            }
+        } else {
+            for (k, e) in pendingEvents.enumerated() { try bindEvent(e, statement, Int32(k * 11)) }
+            try statement.execute()
+        }
+        pendingEvents.removeAll(keepingCapacity: true)
+    }
+
+    private func bindEvent(_ e: Event, _ s: Statement, _ o: Int32) throws {
+        try text(s, o + 1, e.ticketID); try text(s, o + 2, e.step); try text(s, o + 3, e.kind.rawValue); try int(s, o + 4, e.at)
+        try text(s, o + 5, e.actor); try text(s, o + 6, e.source); try text(s, o + 7, e.team); try text(s, o + 8, e.task)
+        try text(s, o + 9, e.note); try text(s, o + 10, e.service); try int(s, o + 11, e.serviceVersion.map(Int64.init))
+    }
+
+    private func flushRuns() throws {
+        if pendingRuns.count == Self.batchSize {
+            for (k, r) in pendingRuns.enumerated() { try bindRun(r.ticket, r.service, r.run, runs, Int32(k * 12)) }
+            try runs.execute()
+        } else {
+            for r in pendingRuns {
+                try bindRun(r.ticket, r.service, r.run, run, 0)
+                try run.execute()
+            }
+        }
+        pendingRuns.removeAll(keepingCapacity: true)
+    }
+
+    private func bindRun(_ ticket: String, _ service: String, _ r: TicketState.Run, _ s: Statement, _ o: Int32) throws {
+        try text(s, o + 1, ticket); try text(s, o + 2, service); try text(s, o + 3, r.step); try text(s, o + 4, r.team)
+        try int(s, o + 5, r.position.map(Int64.init)); try int(s, o + 6, Int64(r.attempt)); try text(s, o + 7, r.state.rawValue)
+        try int(s, o + 8, r.readyAt); try int(s, o + 9, r.startedAt); try int(s, o + 10, r.doneAt); try int(s, o + 11, r.pausedSeconds)
+        try text(s, o + 12, r.actor)
+    }
+
+    /// Writes the projection of a ticket the store did not have. Its runs are buffered (the ticket row they refer
+    /// to is written at once); a run with pauses is written at once, after the buffer, for its row id.
     func insertNew(_ t: TicketState) throws {
         guard let openedAt = t.openedAt else { throw ActionRefused("\(t.id) has no opened event") }
         let intake = t.intake.isEmpty ? "{}" : String(decoding: try JSONEncoder.sorted.encode(t.intake), as: UTF8.self)
         try text(ticket, 1, t.id); try text(ticket, 2, t.service); try int(ticket, 3, Int64(t.serviceVersion)); try text(ticket, 4, t.requester)
         try text(ticket, 5, t.title); try text(ticket, 6, intake); try text(ticket, 7, t.state.rawValue); try int(ticket, 8, openedAt)
         try int(ticket, 9, t.closedAt); try int(ticket, 10, t.cancelledAt); try int(ticket, 11, t.lastEventAt)
-        try finish(ticket)
+        try ticket.execute()
         for r in t.runs {
-            try text(run, 1, t.id); try text(run, 2, t.service); try text(run, 3, r.step); try text(run, 4, r.team)
-            try int(run, 5, r.position.map(Int64.init)); try int(run, 6, Int64(r.attempt)); try text(run, 7, r.state.rawValue)
-            try int(run, 8, r.readyAt); try int(run, 9, r.startedAt); try int(run, 10, r.doneAt); try int(run, 11, r.pausedSeconds)
-            try text(run, 12, r.actor)
-            try finish(run)
-            guard !r.pauses.isEmpty else { continue }
+            guard !r.pauses.isEmpty else {
+                pendingRuns.append((t.id, t.service, r))
+                if pendingRuns.count == Self.batchSize { try flushRuns() }
+                continue
+            }
+            try flushRuns()
+            try bindRun(t.id, t.service, r, run, 0)
+            try run.execute()
             let runID = db.lastInsertRowID
             for p in r.pauses {
                 try int(pause, 1, runID); try int(pause, 2, p.pausedAt); try int(pause, 3, p.resumedAt)
-                try finish(pause)
+                try pause.execute()
             }
         }
         for d in t.tasks {
             try text(task, 1, t.id); try text(task, 2, d.step); try text(task, 3, d.task); try int(task, 4, d.at); try text(task, 5, d.actor)
-            try finish(task)
+            try task.execute()
         }
     }
 }
