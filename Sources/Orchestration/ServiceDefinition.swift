@@ -173,8 +173,13 @@ extension ServiceDefinition {
     }
 
     static func isValidKey(_ s: String) -> Bool {
+        // ASCII answered without building a CharacterSet per scalar (this runs on every imported `opened` row).
         !s.isEmpty && s.count <= 200 && s.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+            switch $0.value {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x5F, 0x2E: return true
+            case 0..<0x80: return false
+            default: return CharacterSet.alphanumerics.contains($0)
+            }
         }
     }
 

@@ -83,7 +83,7 @@ public final class EventLogImporter {
         // Staging goes to disk, and a larger page cache keeps the indexes being written from spilling
         // mid-transaction (64 MiB; the sorter of staged rows may use as much again before it spills to disk).
         let cacheSize = try db.scalar("PRAGMA cache_size")?.int ?? -2000
-        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-65536")
+        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=\(Run.importCacheSize)")
         defer {
             try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY; PRAGMA cache_size=\(cacheSize)")
             store.forgetCachedServices()
@@ -194,6 +194,9 @@ public final class EventLogImporter {
 
         // MARK: bulk load
 
+        /// Page cache during an import (64 MiB), and while dropped indexes are built again (32 MiB).
+        static let importCacheSize = -65536, indexBuildCacheSize = -32768
+
         /// Secondary indexes dropped for a bulk load; `restoreIndexes` builds them again before the transaction
         /// ends, and before anything looks up stored events or runs by a dropped index.
         var droppedIndexes: [(name: String, sql: String)] = []
@@ -216,10 +219,11 @@ public final class EventLogImporter {
         func restoreIndexes() throws {
             guard !droppedIndexes.isEmpty else { return }
             try writer.flush()
-            // The sorter behind CREATE INDEX can use helper threads (a large index is sorted in parallel runs).
-            let threads = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
-            try db.execute("PRAGMA threads=\(threads)")
-            defer { try? db.execute("PRAGMA threads=0") }
+            // The sorter behind CREATE INDEX sorts runs of up to cache_size bytes, with helper threads in parallel;
+            // each holds a run in memory, so the cache is halved meanwhile to keep the peak where it was.
+            let threads = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 2)
+            try db.execute("PRAGMA threads=\(threads); PRAGMA cache_size=\(Self.indexBuildCacheSize)")
+            defer { try? db.execute("PRAGMA threads=0; PRAGMA cache_size=\(Self.importCacheSize)") }
             for index in droppedIndexes { try db.execute(index.sql) }
             droppedIndexes = []
         }
