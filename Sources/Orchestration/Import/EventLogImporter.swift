@@ -197,16 +197,14 @@ public final class EventLogImporter {
         /// Page cache during an import (64 MiB), and while dropped indexes are built again (32 MiB).
         static let importCacheSize = -65536, indexBuildCacheSize = -32768
 
-        /// Secondary indexes dropped for a bulk load; `restoreIndexes` builds them again before the transaction
-        /// ends, and before anything looks up stored events or runs by a dropped index.
+        /// Secondary indexes dropped for a bulk load; `restoreIndexes` builds them again before the transaction ends.
         var droppedIndexes: [(name: String, sql: String)] = []
 
         /// A file that brings more events than the store holds (an empty store, a first load of history) is loaded
-        /// without the secondary indexes of the tables it fills (but those of `StoreSchema.bulkLoadKeptIndexes`):
-        /// building an index once at the end sorts once, where keeping it costs a random B-tree insert per row.
-        /// A ticket already in the store goes through `applyToExisting`, which restores the indexes first (its
-        /// lookups and deletes need them). All of it happens inside the import's transaction, so a failed import
-        /// leaves the indexes as they were.
+        /// without the secondary indexes of the tables it fills (but those of `StoreSchema.bulkLoadKeptIndexes`,
+        /// which also keep the lookups of `applyToExisting` indexed): building an index once at the end sorts once,
+        /// where keeping it costs a random B-tree insert per row. All of it happens inside the import's
+        /// transaction, so a failed import leaves the indexes as they were.
         func beginBulkLoadIfLarge() throws {
             let storedEvents = try db.scalar("SELECT max(id) FROM events")?.int ?? 0
             // About 70–90 bytes per canonical row; a .gz file holds roughly ten times its size.
@@ -517,7 +515,6 @@ public final class EventLogImporter {
             } else {
                 events = try canonicalEvents(group, known: known)
             }
-            if known { try restoreIndexes() }
             let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed)
                                 : try applyNew(first.ticket, events, streamed: streamed)
             if !settled { try stage(group) }
