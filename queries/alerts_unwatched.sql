@@ -1,6 +1,8 @@
 -- Unwatched queues at :as_of: a team whose oldest ready step run has waited at least :unwatched_days days
 -- and which has started no step in the :unwatched_days days before :as_of. One row per team, naming its
 -- oldest ready run. Used by 'baton alerts'.
+--
+-- param :unwatched_days = 3
 -- Open step runs at :as_of (ready, active or paused then). Read from the open-work index and the runs that
 -- finished after :as_of only, so the cost follows the open work, not the length of the history.
 WITH candidates AS (

@@ -22,7 +22,8 @@ enum Commands {
 
     /// Command groups added by the import, reporting and scheduling layers.
     static var extensions: [CommandSpec] {
-        [ReportCommands.query, ReportCommands.report, AlertsCommand.command, ScheduleCommands.group, RenderBenchCommand.spec]
+        ImportCommands.all + [ReportCommands.query, ReportCommands.report, AlertsCommand.command, ScheduleCommands.group,
+                              RenderBenchCommand.spec]
     }
 }
 

@@ -3,8 +3,7 @@ import SQLite
 
 /// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
 ///
-/// Queries: `stalled.sql` (the report engine's: the one definition of a stalled step; `alerts_stalled.sql` when it
-/// is absent), `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the
+/// Queries: `stalled.sql` (the report engine's: the one definition of a stalled step), `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the
 /// settings' named parameters.
 public struct AlertEngine {
     public let db: Database
@@ -38,8 +37,7 @@ public struct AlertEngine {
     public func compute(_ settings: AlertSettings, generatedAt: Int64) throws -> AlertReport {
         let parameters = settings.parameters
         var alerts: [Alert] = []
-        let stalled = FileManager.default.fileExists(atPath: queryFolder + "/stalled.sql") ? "stalled.sql" : "alerts_stalled.sql"
-        for (file, kind) in [(stalled, Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched)] {
+        for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched)] {
             for row in try run(file, parameters) {
                 alerts.append(Alert(
                     kind: kind,

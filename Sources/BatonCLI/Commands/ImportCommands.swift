@@ -1,0 +1,168 @@
+import Foundation
+import Orchestration
+import SQLite
+
+/// `baton import`, `baton export` and `baton generate`: event logs in and out of the store.
+enum ImportCommands {
+    static var all: [CommandSpec] { [importLog, export, generate] }
+
+    static func path(_ inv: Invocation, _ p: String) -> String {
+        p == "-" || p.hasPrefix("/") ? p : (inv.context.workingDirectory as NSString).appendingPathComponent(p)
+    }
+
+    static let importLog = CommandSpec(
+        name: "import",
+        abstract: "Import an event log (canonical CSV or JSON Lines, XES, or a status-change history through a profile).",
+        discussion: """
+        The whole file is one transaction: a bad row (unknown event kind, unparseable time, missing column,
+        a step event before its ticket was opened, a transition that cannot have happened) names the file,
+        line and field and changes nothing — unless --skip-bad FILE is given, which writes rejected rows with
+        the reason to FILE and imports the rest. Rows may come in any order; each ticket's events are applied
+        in time order (file order breaks ties). Re-importing the same file adds nothing. Services the store
+        lacks are created from the log (steps in order of first appearance); apply definitions first to import
+        into defined services. FILE may be gzipped (.gz) or '-' for standard input.
+        Examples:
+          baton import history.csv
+          baton import bpic2013_incidents.xes.gz --profile samples/profiles/bpic2013-incidents.json
+          baton import incidents.csv.gz --profile samples/profiles/servicenow-incidents.json --timezone Europe/Lisbon
+        """,
+        arguments: [.arg("file", "The log file, optionally .gz; '-' reads standard input.")],
+        options: [
+            .value("format", "csv|jsonl|xes", "The file's format (default: from its extension, else the profile, else csv)."),
+            .value("profile", "PROFILE.json", "Read a status-change history with this profile (see samples/profiles/)."),
+            .value("timezone", "ZONE", "Zone of times written without one (overrides the profile): UTC, +01:00, Europe/Lisbon."),
+            .value("service", "KEY", "XES: the service of traces that name none (default: the log's name)."),
+            .value("skip-bad", "FILE", "Write rejected rows (with the reason) to FILE and import the rest."),
+            .flag("dry-run", "Read and check everything, report what would change, write nothing."),
+        ],
+        run: { inv in
+            let file = inv.arguments[0]
+            let profile = try inv.value("profile").map { try ImportProfile.load(path: path(inv, $0)) }
+            let format: ImportFormat
+            if let text = inv.value("format") {
+                guard let f = ImportFormat(rawValue: text) else { throw inv.usageError("--format must be csv, jsonl or xes") }
+                format = f
+            } else if let f = ImportFormat.from(path: file) {
+                format = f
+            } else if let f = profile?.format.flatMap(ImportFormat.init(rawValue:)) {
+                format = f
+            } else if file == "-" {
+                format = .csv
+            } else {
+                throw inv.usageError("cannot tell the format of '\(file)' from its name; pass --format csv|jsonl|xes")
+            }
+            let store = try OrchestrationStore(path: inv.databasePath)
+            let source = try ByteSource(path: file, workingDirectory: inv.context.workingDirectory)
+            var options = EventLogImporter.Options(format: format, profile: profile)
+            options.timezone = inv.value("timezone")
+            options.xesService = inv.value("service")
+            options.dryRun = inv.flag("dry-run")
+            options.skipBadPath = inv.value("skip-bad").map { path(inv, $0) }
+            let err = inv.err
+            options.warn = { err.line("Warning: \($0)") }
+            if inv.context.stderrIsTerminal {
+                options.progress = { line in err.write("\r\u{1B}[K" + line); err.flush() }
+            }
+            let summary = try EventLogImporter(store: store).run(source, options: options)
+            if inv.context.stderrIsTerminal { err.write("\r\u{1B}[K") }
+            for key in summary.servicesCreated { inv.out.line("Service '\(key)' created from the log.") }
+            for key in summary.servicesUpdated { inv.out.line("Service '\(key)': new steps seen, new version stored.") }
+            if summary.rejected > 0, let skip = inv.value("skip-bad") { inv.out.line("\(summary.rejected) rejected rows written to \(skip).") }
+            inv.out.line(summary.line)
+            return 0
+        })
+
+    static let export = CommandSpec(
+        name: "export",
+        abstract: "Export the event log as canonical CSV, JSON Lines or XES (for PM4Py, ProM).",
+        discussion: """
+        Exports whole tickets (every event of each ticket opened in [--from, --to)), ticket by ticket, each
+        ticket's events in time order. XES uses the concept, lifecycle, org and time extensions; the exact
+        Baton event kind travels as the 'baton:event' attribute so that a re-import is exact.
+        --out is written atomically (a temporary file in the same folder, then renamed); default standard output.
+        """,
+        options: [
+            .value("format", "csv|jsonl|xes", "Output format (default: from --out's extension, else csv)."),
+            .value("from", "T", "Only tickets opened at or after T (ISO 8601)."),
+            .value("to", "T", "Only tickets opened before T."),
+            .value("service", "KEY", "Only tickets of this service."),
+            .value("out", "FILE", "Write to FILE (atomically) instead of standard output."),
+        ],
+        run: { inv in
+            let out = inv.value("out")
+            let format: EventLogExporter.Format
+            if let text = inv.value("format") {
+                guard let f = EventLogExporter.Format(rawValue: text) else { throw inv.usageError("--format must be csv, jsonl or xes") }
+                format = f
+            } else {
+                format = out.flatMap { ImportFormat.from(path: $0) }.flatMap { EventLogExporter.Format(rawValue: $0.rawValue) } ?? .csv
+            }
+            let filter = EventLogExporter.Filter(from: try CommandSupport.instant(inv, "from"), to: try CommandSupport.instant(inv, "to"),
+                                                 service: inv.value("service"))
+            let store = try CommandSupport.store(inv)
+            if let service = filter.service, try store.service(service) == nil {
+                throw ActionRefused("no service '\(service)'\(Suggest.didYouMean(service, in: try store.serviceKeys()))")
+            }
+            let exporter = EventLogExporter(store: store)
+            if let out {
+                let counts = try exporter.export(format, filter: filter, toFile: path(inv, out))
+                inv.err.line("Exported \(counts.events) events of \(counts.tickets) tickets to \(out).")
+            } else {
+                try exporter.export(format, filter: filter) { inv.out.write($0) }
+            }
+            return 0
+        })
+
+    static let generate = CommandSpec(
+        name: "generate",
+        abstract: "Generate a realistic, deterministic canonical event log (CSV) for demos, tests and benchmarks.",
+        discussion: """
+        Services of 3–7 steps over a dozen teams (or the definitions in --services DIR: apply them with
+        'baton service apply' before importing), weekday-heavy arrivals, lognormal wait and work, rework,
+        skips, pauses, cancellations and tickets still open. The same --seed gives the same bytes.
+        """,
+        options: [
+            .value("tickets", "N", "Number of tickets."),
+            .value("seed", "S", "Random seed (default 1)."),
+            .value("start", "DATE", "First day (default 2026-01-05)."),
+            .value("days", "D", "Length of the period in days (default 90)."),
+            .value("services", "DIR", "Generate tickets for the service definitions in DIR (*.json)."),
+            .value("out", "FILE", "Write to FILE (atomically); '-' or absent: standard output."),
+        ],
+        run: { inv in
+            guard let n = Int(try inv.required("tickets")), n >= 0 else { throw inv.usageError("--tickets must be a whole number") }
+            var options = LogGenerator.Options(tickets: n)
+            if let s = inv.value("seed") {
+                guard let seed = UInt64(s) else { throw inv.usageError("--seed must be a whole number") }
+                options.seed = seed
+            }
+            if let d = inv.value("days") {
+                guard let days = Int(d), days > 0 else { throw inv.usageError("--days must be a positive whole number") }
+                options.days = days
+            }
+            if let s = try CommandSupport.instant(inv, "start") { options.start = s }
+            if let dir = inv.value("services") { options.services = try LogGenerator.loadServices(folder: path(inv, dir)) }
+            let generator = LogGenerator(options: options)
+            if let out = inv.value("out"), out != "-" {
+                let target = path(inv, out)
+                let temp = target + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+                guard FileManager.default.createFile(atPath: temp, contents: nil), let handle = FileHandle(forWritingAtPath: temp) else {
+                    throw ActionRefused("cannot write \(out)")
+                }
+                do {
+                    let events = try generator.generate { handle.write(Data($0.utf8)) }
+                    try handle.synchronize()
+                    try handle.close()
+                    guard rename(temp, target) == 0 else { throw ActionRefused("cannot replace \(out)") }
+                    inv.err.line("Generated \(events) events of \(n) tickets into \(out).")
+                } catch {
+                    try? handle.close()
+                    unlink(temp)
+                    throw error
+                }
+            } else {
+                try generator.generate { inv.out.write($0) }
+            }
+            return 0
+        })
+}

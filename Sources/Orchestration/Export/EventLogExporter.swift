@@ -1,0 +1,180 @@
+import Foundation
+import SQLite
+
+/// Writes the store's event log back out: the canonical CSV or JSON Lines of DESIGN, or XES (IEEE 1849)
+/// with the concept, lifecycle, org and time extensions for process-mining tools (PM4Py, ProM).
+/// Streams: one ticket at a time, in ticket order, each ticket's events in time order.
+public struct EventLogExporter {
+    public enum Format: String, Sendable, CaseIterable { case csv, jsonl, xes }
+
+    /// Which tickets to export: those opened in [from, to) and of `service`, when given. A ticket's events
+    /// are exported whole so that a re-import rebuilds the same ticket.
+    public struct Filter: Sendable {
+        public var from: Int64?
+        public var to: Int64?
+        public var service: String?
+        public init(from: Int64? = nil, to: Int64? = nil, service: String? = nil) { self.from = from; self.to = to; self.service = service }
+    }
+
+    public struct Counts: Sendable, Equatable { public var tickets = 0, events = 0 }
+
+    let store: OrchestrationStore
+    public init(store: OrchestrationStore) { self.store = store }
+
+    /// XES lifecycle transitions for Baton's event kinds (the exact kind also travels as `baton:event`).
+    static let lifecycle: [EventKind: String] = [
+        .opened: "complete", .closed: "complete", .cancelled: "complete", .ready: "schedule", .started: "start",
+        .paused: "suspend", .resumed: "resume", .completed: "complete", .reopened: "schedule", .skipped: "manualskip",
+        .taskDone: "unknown",
+    ]
+
+    /// Writes the log through `write` (called with chunks of text) and returns what it wrote.
+    @discardableResult
+    public func export(_ format: Format, filter: Filter = Filter(), write: (String) throws -> Void) throws -> Counts {
+        let db = store.db
+        let statement = try db.prepare("""
+            SELECT e.ticket_id, t.service, e.step,
+                   COALESCE(e.team, (SELECT r.team FROM step_runs r WHERE r.ticket_id = e.ticket_id AND r.step = e.step LIMIT 1), '') AS team,
+                   e.kind, e.at, COALESCE(e.actor, '') AS actor, e.task
+            FROM tickets t JOIN events e ON e.ticket_id = t.id
+            WHERE (?1 IS NULL OR t.service = ?1) AND (?2 IS NULL OR t.opened_at >= ?2) AND (?3 IS NULL OR t.opened_at < ?3)
+            ORDER BY t.id, e.at, e.id
+            """)
+        var counts = Counts()
+        var buffer = ""
+        buffer.reserveCapacity(1 << 17)
+        func emit(_ s: String) throws {
+            buffer += s
+            if buffer.utf8.count >= 1 << 16 { try write(buffer); buffer.removeAll(keepingCapacity: true) }
+        }
+        switch format {
+        case .csv: try emit("ticket_id,service,step,team,event,at,actor,task\n")
+        case .jsonl: break
+        case .xes: try emit(Self.xesHeader)
+        }
+        var currentTicket: String?
+        try statement.forEach([filter.service, filter.from, filter.to]) { s in
+            let ticket = s.string(at: 0) ?? "", service = s.string(at: 1) ?? "", step = s.string(at: 2) ?? ""
+            let team = s.string(at: 3) ?? "", kindText = s.string(at: 4) ?? "", at = s.int(at: 5) ?? 0
+            let actor = s.string(at: 6) ?? "", task = s.string(at: 7) ?? ""
+            if ticket != currentTicket {
+                if format == .xes {
+                    if currentTicket != nil { try emit("\t</trace>\n") }
+                    try emit("\t<trace>\n\t\t<string key=\"concept:name\" value=\"\(Self.xml(ticket))\"/>\n\t\t<string key=\"service\" value=\"\(Self.xml(service))\"/>\n")
+                }
+                currentTicket = ticket
+                counts.tickets += 1
+            }
+            counts.events += 1
+            let time = Instant.iso(at)
+            switch format {
+            case .csv:
+                try emit([ticket, service, step, team, kindText, time, actor, task].map(Self.csvField).joined(separator: ",") + "\n")
+            case .jsonl:
+                var object: [(String, String)] = [("ticket_id", ticket), ("service", service), ("step", step), ("team", team),
+                                                  ("event", kindText), ("at", time), ("actor", actor)]
+                if !task.isEmpty { object.append(("task", task)) }
+                try emit("{" + object.map { "\(Self.json($0.0)):\(Self.json($0.1))" }.joined(separator: ",") + "}\n")
+            case .xes:
+                let kind = EventKind(rawValue: kindText) ?? .completed
+                var e = "\t\t<event>\n"
+                e += "\t\t\t<string key=\"concept:name\" value=\"\(Self.xml(kind.isTicketEvent ? kindText : step))\"/>\n"
+                e += "\t\t\t<string key=\"lifecycle:transition\" value=\"\(Self.lifecycle[kind] ?? "unknown")\"/>\n"
+                if !team.isEmpty { e += "\t\t\t<string key=\"org:group\" value=\"\(Self.xml(team))\"/>\n" }
+                if !actor.isEmpty { e += "\t\t\t<string key=\"org:resource\" value=\"\(Self.xml(actor))\"/>\n" }
+                e += "\t\t\t<date key=\"time:timestamp\" value=\"\(time.dropLast()).000+00:00\"/>\n"
+                e += "\t\t\t<string key=\"baton:event\" value=\"\(kindText)\"/>\n"
+                if !task.isEmpty { e += "\t\t\t<string key=\"baton:task\" value=\"\(Self.xml(task))\"/>\n" }
+                try emit(e + "\t\t</event>\n")
+            }
+        }
+        if format == .xes {
+            if currentTicket != nil { try emit("\t</trace>\n") }
+            try emit("</log>\n")
+        }
+        if !buffer.isEmpty { try write(buffer) }
+        return counts
+    }
+
+    /// Writes the export to `path` atomically: a temporary file in the same folder, flushed, then renamed.
+    @discardableResult
+    public func export(_ format: Format, filter: Filter = Filter(), toFile path: String) throws -> Counts {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let temp = (folder as NSString).appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        guard FileManager.default.createFile(atPath: temp, contents: nil), let handle = FileHandle(forWritingAtPath: temp) else {
+            throw InputError(file: path, "cannot write in \(folder)")
+        }
+        do {
+            let counts = try export(format, filter: filter) { handle.write(Data($0.utf8)) }
+            try handle.synchronize()
+            try handle.close()
+            guard rename(temp, path) == 0 else { throw InputError(file: path, "cannot replace the file (\(String(cString: strerror(errno))))") }
+            return counts
+        } catch {
+            try? handle.close()
+            unlink(temp)
+            throw error
+        }
+    }
+
+    static let xesHeader = """
+        <?xml version="1.0" encoding="UTF-8" ?>
+        <log xes.version="1.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
+        \t<extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
+        \t<extension name="Lifecycle" prefix="lifecycle" uri="http://www.xes-standard.org/lifecycle.xesext"/>
+        \t<extension name="Organizational" prefix="org" uri="http://www.xes-standard.org/org.xesext"/>
+        \t<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>
+        \t<global scope="trace">
+        \t\t<string key="concept:name" value="__INVALID__"/>
+        \t</global>
+        \t<global scope="event">
+        \t\t<string key="concept:name" value="__INVALID__"/>
+        \t\t<string key="lifecycle:transition" value="complete"/>
+        \t</global>
+        \t<classifier name="Activity" keys="concept:name"/>
+        \t<classifier name="Activity with lifecycle" keys="concept:name lifecycle:transition"/>
+        \t<string key="concept:name" value="Baton event log"/>
+
+        """
+
+    static func xml(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            case "\t": out += "&#9;"
+            default:
+                if c.value < 0x20 { continue }  // not allowed in XML 1.0
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Canonical CSV is data for other programs: plain RFC 4180 quoting (no formula guard, which would change the values).
+    static func csvField(_ s: String) -> String { CanonicalLogReader.csvField(s) }
+
+    static func json(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import SQLite
+
+/// Reads the canonical event log of DESIGN (`ticket_id,service,step,team,event,at,actor`, plus an optional
+/// `task` for `task_done` events) as CSV with a header row or as JSON Lines with the same keys.
+struct CanonicalLogReader {
+    static let columns = ["ticket_id", "service", "step", "team", "event", "at", "actor", "task"]
+    static let required = ["ticket_id", "event", "at"]
+
+    let source: ByteSource
+
+    func readCSV(into sink: StagedRowSink) throws {
+        var index: [Int] = []   // position of each canonical column in the file, -1 when absent
+        var header = true
+        var rows = 0
+        try CSVRecordReader(source: source).forEachRecord { fields, line in
+            if header {
+                header = false
+                let names = fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                for name in Self.required where !names.contains(name) {
+                    throw InputError(file: source.name, line: line, field: name,
+                                     "missing required column (the header has: \(names.joined(separator: ", ")))")
+                }
+                index = Self.columns.map { names.firstIndex(of: $0) ?? -1 }
+                let extra = names.filter { !Self.columns.contains($0) }
+                if !extra.isEmpty { sink.warn("\(source.name): ignoring extra column\(extra.count == 1 ? "" : "s"): \(extra.joined(separator: ", "))") }
+                return
+            }
+            rows += 1
+            if rows & 0xFFFF == 0 { sink.progress(rows: rows) }
+            func value(_ k: Int) -> String { let i = index[k]; return i >= 0 && i < fields.count ? fields[i] : "" }
+            do {
+                try sink.row(try Self.makeRow(file: source.name, line: line, ticket: value(0), service: value(1), step: value(2), team: value(3),
+                                             event: value(4), at: value(5), actor: value(6), task: value(7)), teamName: nil)
+            } catch let error as InputError {
+                try sink.reject(error, record: fields.map(Self.csvField).joined(separator: ","))
+            }
+        }
+        if header { throw InputError(file: source.name, line: 1, field: "ticket_id", "the file is empty (no header row)") }
+        sink.progress(rows: rows)
+    }
+
+    func readJSONLines(into sink: StagedRowSink) throws {
+        var rows = 0
+        var warned = Set<String>()
+        try source.forEachLine { bytes, line in
+            if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { return }
+            rows += 1
+            if rows & 0xFFFF == 0 { sink.progress(rows: rows) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+                    throw InputError(file: source.name, line: line, "is not a JSON object")
+                }
+                for key in object.keys where !Self.columns.contains(key) && warned.insert(key).inserted {
+                    sink.warn("\(source.name): ignoring extra key '\(key)'")
+                }
+                func value(_ key: String) throws -> String {
+                    switch object[key] {
+                    case nil, is NSNull: return ""
+                    case let s as String: return s
+                    case let n as NSNumber: return n.stringValue
+                    default: throw InputError(file: source.name, line: line, field: key, "must be a string")
+                    }
+                }
+                for key in Self.required where object[key] == nil {
+                    throw InputError(file: source.name, line: line, field: key, "is required")
+                }
+                try sink.row(try Self.makeRow(file: source.name, line: line, ticket: value("ticket_id"), service: value("service"),
+                                             step: value("step"), team: value("team"), event: value("event"), at: value("at"),
+                                             actor: value("actor"), task: value("task")), teamName: nil)
+            } catch let error as InputError {
+                try sink.reject(error, record: text)
+            }
+        }
+        sink.progress(rows: rows)
+    }
+
+    /// Validates one canonical row: the event kind, the instant, and the fields the kind needs.
+    static func makeRow(file: String, line: Int, ticket: String, service: String, step: String, team: String,
+                        event: String, at: String, actor: String, task: String) throws -> StagedRow {
+        guard !ticket.isEmpty else { throw InputError(file: file, line: line, field: "ticket_id", "must not be empty") }
+        guard let kind = EventKind(rawValue: event) else {
+            throw InputError(file: file, line: line, field: "event",
+                             "unknown event kind '\(event)'\(Suggest.didYouMean(event, in: EventKind.allCases.map(\.rawValue))) (kinds: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let instant = Instant.parse(at) else {
+            throw InputError(file: file, line: line, field: "at", "'\(at)' is not an ISO 8601 date-time with Z or an offset (e.g. 2026-03-02T09:15:00Z)")
+        }
+        if kind.isTicketEvent {
+            if kind == .opened {
+                guard !service.isEmpty else { throw InputError(file: file, line: line, field: "service", "an 'opened' event needs the service") }
+                guard ServiceDefinition.isValidKey(service) else {
+                    throw InputError(file: file, line: line, field: "service", "'\(service)' must be letters, digits, '-', '_' or '.'")
+                }
+            }
+        } else {
+            guard !step.isEmpty else { throw InputError(file: file, line: line, field: "step", "a '\(event)' event needs a step") }
+            if kind == .taskDone && task.isEmpty { throw InputError(file: file, line: line, field: "task", "a 'task_done' event needs the task") }
+        }
+        return StagedRow(ticket: ticket, at: instant, kind: kind.rawValue, service: service, step: kind.isTicketEvent ? "" : step,
+                         team: team, actor: actor, task: task, line: line)
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,623 @@
+import Foundation
+import SQLite
+
+/// Formats the importer reads.
+public enum ImportFormat: String, Sendable, CaseIterable {
+    case csv, jsonl, xes
+
+    /// The format a file name implies (`.csv`, `.jsonl`/`.ndjson`, `.xes`, each optionally `.gz`).
+    public static func from(path: String) -> ImportFormat? {
+        var name = path.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        if name.hasSuffix(".csv") { return .csv }
+        if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") || name.hasSuffix(".json") { return .jsonl }
+        if name.hasSuffix(".xes") { return .xes }
+        return nil
+    }
+}
+
+/// What one import did (or, in a dry run, would do).
+public struct ImportSummary: Sendable, Equatable {
+    public var rowsRead = 0
+    public var ticketsNew = 0
+    public var ticketsUpdated = 0
+    /// Existing tickets whose projection was rebuilt from all their events because the file placed events among them.
+    public var ticketsReplayed = 0
+    public var eventsAdded = 0
+    public var duplicates = 0
+    public var rejected = 0
+    public var servicesCreated: [String] = []
+    public var servicesUpdated: [String] = []
+    public var warnings: [String] = []
+    public var seconds = 0.0
+    public var dryRun = false
+
+    public var tickets: Int { ticketsNew + ticketsUpdated }
+
+    /// The one-line summary printed at the end.
+    public var line: String {
+        let verb = dryRun ? "Dry run (nothing written): would import" : "Imported"
+        var text = "\(verb) \(rowsRead) rows: \(tickets) tickets (\(ticketsNew) new, \(ticketsUpdated) updated\(ticketsReplayed > 0 ? ", \(ticketsReplayed) replayed" : "")), \(eventsAdded) events added, \(duplicates) duplicates skipped, \(rejected) rejected, \(String(format: "%.1f", seconds)) s"
+        if eventsAdded == 0 && duplicates > 0 && rejected == 0 { text += " — nothing new: every event was already in the store" }
+        return text + "."
+    }
+}
+
+/// Imports an event log into the store in one transaction. A file grouped by ticket (each ticket's rows together,
+/// as exports and generated logs are) is applied while it is read, one ticket at a time; as soon as a ticket comes
+/// back after others, the rest of the file is staged in a temporary table (on disk, so memory stays flat however
+/// large the file) and read back ordered by ticket, time and file line. Either way each ticket's rows are put in
+/// time order (file order breaks ties), turned into events (directly, or through a status-change profile) and
+/// applied by the state machine in history mode; tickets already in the store are replayed from all their events.
+public final class EventLogImporter {
+    public struct Options {
+        public var format: ImportFormat
+        public var profile: ImportProfile?
+        /// Overrides the profile's time zone (`--timezone`).
+        public var timezone: String?
+        /// Service for XES traces that do not name one (a `service` trace attribute); default: the log's name.
+        public var xesService: String?
+        public var dryRun = false
+        /// Write rejected rows here (with the reason) and import the rest; nil: any bad row fails the whole file.
+        public var skipBadPath: String?
+        /// Called with a progress line now and then (only set it when standard error is a terminal).
+        public var progress: ((String) -> Void)?
+        /// Called once per warning (e.g. extra columns).
+        public var warn: ((String) -> Void)?
+
+        public init(format: ImportFormat, profile: ImportProfile? = nil) { self.format = format; self.profile = profile }
+    }
+
+    let store: OrchestrationStore
+    var db: Database { store.db }
+
+    public init(store: OrchestrationStore) { self.store = store }
+
+    private struct DryRunDone: Error { let summary: ImportSummary }
+
+    /// Imports `source`. Throws `InputError` (naming the file, line and field) and leaves the store unchanged
+    /// on the first bad row unless `skipBadPath` is set.
+    public func run(_ source: ByteSource, options: Options) throws -> ImportSummary {
+        let started = Date()
+        let run = Run(importer: self, source: source, options: options)
+        // Staging goes to disk, and a larger page cache keeps the indexes being written from spilling
+        // mid-transaction (memory stays bounded: 64 MiB).
+        let cacheSize = try db.scalar("PRAGMA cache_size")?.int ?? -2000
+        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=-65536")
+        defer {
+            try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY; PRAGMA cache_size=\(cacheSize)")
+            store.forgetCachedServices()
+        }
+        do {
+            try db.transaction {
+                let timing = ProcessInfo.processInfo.environment["BATON_IMPORT_TIMING"] != nil
+                var mark = Date()
+                func phase(_ name: String) {
+                    guard timing else { return }
+                    FileHandle.standardError.write(Data(String(format: "%@: %.2f s\n", name, Date().timeIntervalSince(mark)).utf8))
+                    mark = Date()
+                }
+                try run.prepare()
+                try run.read()
+                phase("read (and apply grouped tickets)")
+                try run.storeServices()
+                try run.applyStaged()
+                phase("apply staged rows (\(run.stagedRows))")
+                run.summary.seconds = Date().timeIntervalSince(started)
+                try run.finishRejects()
+                if options.dryRun { throw DryRunDone(summary: run.summary) }
+            }
+        } catch let done as DryRunDone {
+            var summary = done.summary
+            summary.dryRun = true
+            return summary
+        }
+        return run.summary
+    }
+
+    /// One import's state.
+    final class Run: StagedRowSink {
+        unowned let importer: EventLogImporter
+        let source: ByteSource
+        let options: Options
+        let file: String
+        let sourceLabel: String
+        var summary = ImportSummary()
+        var rejects: FileHandle?
+        var insertStage: Statement!
+        var lastProgress = Date()
+        let startedAt = Date()
+
+        /// What the import knows of each service the file names.
+        enum ServiceState {
+            /// Defined (from a JSON file): used as it is, never changed by an import.
+            case stored(ServiceVersion)
+            /// Made from logs: `provisional` is the version this import stores at the end (steps in order of first
+            /// appearance); `base` the latest stored version (0: none); `changed` whether the file added steps.
+            case log(provisional: ServiceVersion, base: Int, changed: Bool, steps: Set<String>)
+            case invalid
+        }
+        var serviceStates: [String: ServiceState] = [:]
+        var serviceOrder: [String] = []
+
+        // Streaming (grouped files) and staging (the rest).
+        var streaming = true
+        var group: [StagedRow] = []
+        var flushed = Set<Int>()
+        var storeHadTickets = true
+        var stagedRows = 0
+        var writer: ProjectionWriter!
+        var exists: Statement!
+        var converter: StatusChangeConverter?
+
+        init(importer: EventLogImporter, source: ByteSource, options: Options) {
+            self.importer = importer; self.source = source; self.options = options
+            file = source.name
+            sourceLabel = "import:" + (source.name as NSString).lastPathComponent
+        }
+
+        var db: Database { importer.db }
+        var store: OrchestrationStore { importer.store }
+
+        func prepare() throws {
+            try db.execute("""
+                DROP TABLE IF EXISTS temp.import_stage;
+                CREATE TEMP TABLE import_stage(seq INTEGER PRIMARY KEY, ticket TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL,
+                    service TEXT NOT NULL, step TEXT NOT NULL, team TEXT NOT NULL, actor TEXT NOT NULL, task TEXT NOT NULL,
+                    status TEXT NOT NULL, line INTEGER NOT NULL);
+                """)
+            insertStage = try db.prepare("INSERT INTO temp.import_stage(ticket, at, kind, service, step, team, actor, task, status, line) VALUES (?,?,?,?,?,?,?,?,?,?)")
+            writer = try ProjectionWriter(db: db)
+            exists = try db.prepare("SELECT 1 FROM tickets WHERE id = ?")
+            storeHadTickets = try db.scalar("SELECT 1 FROM tickets LIMIT 1") != nil
+            if let profile = options.profile {
+                converter = StatusChangeConverter(service: profile.service, serviceVersion: 0, source: sourceLabel, opens: profile.opens.map(Set.init))
+            }
+            if let path = options.skipBadPath {
+                guard FileManager.default.createFile(atPath: path, contents: Data("line,field,reason,record\n".utf8)),
+                      let h = FileHandle(forWritingAtPath: path) else { throw InputError(file: path, "cannot write the file for rejected rows") }
+                h.seekToEndOfFile()
+                rejects = h
+            }
+        }
+
+        // MARK: reading
+
+        func read() throws {
+            let reader = CanonicalLogReader(source: source)
+            if let profile = options.profile {
+                let times = try profile.timeParser(file: file, timezoneOverride: options.timezone)
+                switch options.format {
+                case .xes:
+                    try XESLogReader(source: source).forEachEvent { record, line in
+                        try self.profileRow(profile, times: times, line: line) { record[$0] }
+                    }
+                case .csv:
+                    var header: [String: Int] = [:]
+                    try CSVRecordReader(source: source).forEachRecord { fields, line in
+                        if header.isEmpty {
+                            for (i, name) in fields.enumerated() where header[name] == nil { header[name] = i }
+                            for name in [profile.ticket, profile.time, profile.team] + profile.status where header[name] == nil {
+                                throw InputError(file: self.file, line: line, field: name, "missing required column (the profile names it)")
+                            }
+                            return
+                        }
+                        try self.profileRow(profile, times: times, line: line, record: fields.map(CanonicalLogReader.csvField).joined(separator: ",")) { name in
+                            header[name].flatMap { $0 < fields.count ? fields[$0] : nil }
+                        }
+                    }
+                case .jsonl:
+                    try source.forEachLine { bytes, line in
+                        guard !bytes.allSatisfy({ $0 == 32 || $0 == 9 }) else { return }
+                        let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+                        guard let object else {
+                            try self.reject(InputError(file: self.file, line: line, "is not a JSON object"), record: String(decoding: bytes, as: UTF8.self))
+                            return
+                        }
+                        try self.profileRow(profile, times: times, line: line, record: String(decoding: bytes, as: UTF8.self)) { key in
+                            switch object[key] { case let s as String: return s; case let n as NSNumber: return n.stringValue; default: return nil }
+                        }
+                    }
+                }
+            } else {
+                switch options.format {
+                case .csv: try reader.readCSV(into: self)
+                case .jsonl: try reader.readJSONLines(into: self)
+                case .xes:
+                    let xes = XESLogReader(source: source)
+                    try xes.forEachEvent { record, line in try self.xesRow(record, line: line) }
+                }
+            }
+            if streaming, !group.isEmpty { try flush(group, streamed: true) }
+            group.removeAll()
+            progress(rows: summary.rowsRead, force: true)
+        }
+
+        private func profileRow(_ profile: ImportProfile, times: TimeParser, line: Int, record: String? = nil, _ value: (String) -> String?) throws {
+            do {
+                let (row, teamName) = try profile.stagedRow(value, line: line, file: file, times: times)
+                try self.row(row, teamName: teamName)
+            } catch let error as InputError {
+                try reject(error, record: record ?? "")
+            }
+        }
+
+        /// XES without a profile: case `concept:name` = ticket, event `concept:name` = step,
+        /// `lifecycle:transition` = kind (a `baton:event` attribute, as Baton exports it, wins), `org:group` = team,
+        /// `org:resource` = actor, `time:timestamp` = time. A trace without an `opened` event opens at its first event.
+        private func xesRow(_ r: [String: String], line: Int) throws {
+            let describe = { r.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+            do {
+                guard let ticket = r["case:concept:name"], !ticket.isEmpty else {
+                    throw InputError(file: file, line: line, field: "concept:name", "the trace has no concept:name (the ticket id)")
+                }
+                guard let time = r["time:timestamp"], let at = Instant.parse(time) else {
+                    throw InputError(file: file, line: line, field: "time:timestamp", "'\(r["time:timestamp"] ?? "")' is not an ISO 8601 date-time")
+                }
+                let kind: EventKind
+                if let k = r["baton:event"] {
+                    guard let parsed = EventKind(rawValue: k) else {
+                        throw InputError(file: file, line: line, field: "baton:event", "unknown event kind '\(k)'\(Suggest.didYouMean(k, in: EventKind.allCases.map(\.rawValue)))")
+                    }
+                    kind = parsed
+                } else {
+                    let transition = (r["lifecycle:transition"] ?? "complete").lowercased()
+                    guard let mapped = Self.lifecycle[transition] else {
+                        throw InputError(file: file, line: line, field: "lifecycle:transition",
+                                         "unknown transition '\(transition)' (read: \(Self.lifecycle.keys.sorted().joined(separator: ", ")))")
+                    }
+                    kind = mapped
+                }
+                let service = r["case:service"] ?? options.xesService ?? r["log:concept:name"].map(KeySlug.make) ?? KeySlug.make(((file as NSString).lastPathComponent as NSString).deletingPathExtension.replacingOccurrences(of: ".xes", with: ""))
+                let stepName = kind.isTicketEvent ? "" : (r["concept:name"] ?? "")
+                guard kind.isTicketEvent || !stepName.isEmpty else {
+                    throw InputError(file: file, line: line, field: "concept:name", "the event has no concept:name (the step)")
+                }
+                let step = ServiceDefinition.isValidKey(stepName) || stepName.isEmpty ? stepName : KeySlug.make(stepName)
+                let teamName = r["org:group"] ?? ""
+                let team = teamName.isEmpty || ServiceDefinition.isValidKey(teamName) ? teamName : KeySlug.make(teamName)
+                let row = StagedRow(ticket: ticket, at: at, kind: kind.rawValue, service: service, step: step, team: team,
+                                    actor: r["org:resource"] ?? "", task: r["baton:task"] ?? "", status: "implicit-open", line: line)
+                try self.row(row, teamName: teamName)
+            } catch let error as InputError {
+                try reject(error, record: describe())
+            }
+        }
+
+        static let lifecycle: [String: EventKind] = [
+            "start": .started, "complete": .completed, "schedule": .ready, "assign": .ready, "suspend": .paused,
+            "resume": .resumed, "manualskip": .skipped, "autoskip": .skipped, "ate_abort": .skipped, "reassign": .reopened,
+        ]
+
+        func row(_ row: StagedRow, teamName: String?) throws {
+            summary.rowsRead += 1
+            if !row.service.isEmpty { try note(row, teamName: teamName) }
+            if streaming {
+                if let last = group.last, last.ticket != row.ticket {
+                    try flush(group, streamed: true)
+                    group.removeAll(keepingCapacity: true)
+                }
+                if !group.isEmpty || !flushed.contains(row.ticket.hashValue) {
+                    group.append(row)
+                    if summary.rowsRead & 0x3FFF == 0 { progress(rows: summary.rowsRead) }
+                    return
+                }
+                // A ticket seen earlier comes back: the file is not grouped by ticket. The rest is staged and
+                // sorted; tickets already applied take their later rows as a replay.
+                streaming = false
+            }
+            stagedRows += 1
+            try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.line])
+            if summary.rowsRead & 0x3FFF == 0 { progress(rows: summary.rowsRead) }
+        }
+
+        func reject(_ error: InputError, record: String) throws {
+            guard let rejects else { throw error }
+            summary.rejected += 1
+            let line = [error.line.map(String.init) ?? "", error.field ?? "", error.message, record].map(CanonicalLogReader.csvField).joined(separator: ",") + "\n"
+            rejects.write(Data(line.utf8))
+        }
+
+        func warn(_ message: String) {
+            summary.warnings.append(message)
+            options.warn?(message)
+        }
+
+        func progress(rows: Int) { progress(rows: rows, force: false) }
+
+        func progress(rows: Int, force: Bool) {
+            guard let report = options.progress else { return }
+            let now = Date()
+            guard force || now.timeIntervalSince(lastProgress) >= 0.5 else { return }
+            lastProgress = now
+            let rate = Double(rows) / max(now.timeIntervalSince(startedAt), 0.001)
+            var text = "reading \(file): \(rows) rows, \(Int(rate)) rows/s"
+            if let total = source.totalBytes, total > 0 {
+                text += String(format: ", %.0f%%", min(100, Double(source.consumedBytes) * 100 / Double(total)))
+            }
+            report(text)
+        }
+
+        func finishRejects() throws {
+            try rejects?.synchronize()
+            try rejects?.close()
+            rejects = nil
+        }
+
+        // MARK: services
+
+        /// Records the service and step a row names. A service the store lacks is made from the log (origin `log`,
+        /// steps in order of first appearance, enforced order); a log-made service that shows new steps gets a new
+        /// version. Both are kept in memory while the file is read and stored once at the end.
+        private func note(_ row: StagedRow, teamName: String?) throws {
+            let key = row.service
+            if serviceStates[key] == nil {
+                serviceOrder.append(key)
+                if let existing = try store.service(key) {
+                    if existing.isDefined {
+                        serviceStates[key] = .stored(existing)
+                    } else {
+                        var next = existing
+                        next.version = existing.version + 1
+                        serviceStates[key] = .log(provisional: next, base: existing.version, changed: false,
+                                                  steps: Set(existing.definition.steps.map(\.key)))
+                    }
+                } else if ServiceDefinition.isValidKey(key) {
+                    let name = key == options.profile?.service ? (options.profile?.serviceName ?? key) : key
+                    let definition = ServiceDefinition(key: key, name: name, enforceOrder: true, autoClose: false, steps: [])
+                    serviceStates[key] = .log(provisional: ServiceVersion(key: key, version: 1, enforceOrder: true, autoClose: false,
+                                                                          origin: "log", definition: definition),
+                                              base: 0, changed: true, steps: [])
+                } else {
+                    serviceStates[key] = .invalid
+                }
+            }
+            guard !row.step.isEmpty, case .log(var provisional, let base, _, var steps) = serviceStates[key]!,
+                  !steps.contains(row.step) else { return }
+            steps.insert(row.step)
+            provisional.definition.steps.append(.init(key: row.step, name: row.step, team: row.team.isEmpty ? nil : row.team))
+            if !row.team.isEmpty, provisional.definition.teams?[row.team] == nil {
+                provisional.definition.teams = (provisional.definition.teams ?? [:]).merging([row.team: teamName ?? row.team]) { a, _ in a }
+            }
+            serviceStates[key] = .log(provisional: provisional, base: base, changed: true, steps: steps)
+        }
+
+        /// The service version an event refers to: this import's provisional version, or a stored one.
+        func service(_ key: String, version: Int? = nil) throws -> ServiceVersion? {
+            switch serviceStates[key] {
+            case .stored(let s)? where version == nil || version == s.version: return s
+            case .log(let p, _, _, _)? where version == nil || version == p.version: return p
+            default: return try store.service(key, version: version)
+            }
+        }
+
+        /// Stores the services made or extended from the log, and points this import's tickets at the version stored.
+        func storeServices() throws {
+            for key in serviceOrder {
+                guard case .log(let provisional, let base, let changed, _)? = serviceStates[key] else { continue }
+                var final = base
+                if changed {
+                    switch try store.apply(provisional.definition, origin: "log") {
+                    case .created(let v), .updated(let v), .unchanged(let v): final = v
+                    }
+                    if base == 0 { summary.servicesCreated.append(key) } else { summary.servicesUpdated.append(key) }
+                }
+                if final != provisional.version {
+                    try db.run("UPDATE tickets SET service_version = ? WHERE service = ? AND service_version = ?", [final, key, provisional.version])
+                    try db.run("UPDATE events SET service_version = ? WHERE kind = 'opened' AND service = ? AND service_version = ?", [final, key, provisional.version])
+                }
+                if let stored = try store.service(key, version: final) { serviceStates[key] = .stored(stored) }
+            }
+        }
+
+        // MARK: applying
+
+        /// Applies the staged rows (a file not grouped by ticket), ticket by ticket in time order.
+        func applyStaged() throws {
+            guard stagedRows > 0 else { return }
+            let read = try db.prepare("SELECT ticket, at, kind, service, step, team, actor, task, status, line FROM temp.import_stage ORDER BY ticket, at, seq")
+            var rows: [StagedRow] = []
+            var processed = 0
+            try read.forEach { s in
+                let row = StagedRow(ticket: s.string(at: 0) ?? "", at: s.int(at: 1) ?? 0, kind: s.string(at: 2) ?? "", service: s.string(at: 3) ?? "",
+                                    step: s.string(at: 4) ?? "", team: s.string(at: 5) ?? "", actor: s.string(at: 6) ?? "",
+                                    task: s.string(at: 7) ?? "", status: s.string(at: 8) ?? "", line: Int(s.int(at: 9) ?? 0))
+                if let last = rows.last, last.ticket != row.ticket {
+                    try flush(rows, streamed: false)
+                    processed += rows.count
+                    rows.removeAll(keepingCapacity: true)
+                    if let report = options.progress, Date().timeIntervalSince(lastProgress) >= 0.5 {
+                        lastProgress = Date()
+                        report(String(format: "applying: %d of %d staged rows (%.0f%%)", processed, stagedRows, Double(processed) * 100 / Double(max(stagedRows, 1))))
+                    }
+                }
+                rows.append(row)
+            }
+            try flush(rows, streamed: false)
+        }
+
+        /// One ticket's rows → events → the state machine → the store.
+        private func flush(_ rows: [StagedRow], streamed: Bool) throws {
+            guard let first = rows.first else { return }
+            var group = rows
+            if streamed {
+                // Staged rows come back sorted; a streamed group is put in time order here (file order breaks ties).
+                var sorted = true
+                for i in 1..<max(group.count, 1) where group[i].at < group[i - 1].at { sorted = false; break }
+                if !sorted {
+                    group = group.enumerated().sorted { $0.element.at != $1.element.at ? $0.element.at < $1.element.at : $0.offset < $1.offset }.map(\.element)
+                }
+                flushed.insert(first.ticket.hashValue)
+            }
+            var known = false
+            if !streamed || storeHadTickets {
+                try exists.forEach([first.ticket]) { _ in known = true }
+            }
+            let events: [(Event, Int)]
+            if var converter, let profile = options.profile {
+                guard let s = try service(profile.service) else { return }
+                converter.serviceVersion = s.version
+                do { events = try converter.events(ticket: first.ticket, rows: group) } catch let f as StatusChangeConverter.Failure {
+                    if streamed { try stage(group); return }
+                    for r in group where r.line == f.line || rejects != nil { try rejectRow(r, field: f.field, f.message) }
+                    return
+                }
+            } else {
+                events = try canonicalEvents(group, known: known)
+            }
+            let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed)
+                                : try applyNew(first.ticket, events, streamed: streamed)
+            if !settled { try stage(group) }
+        }
+
+        /// Canonical rows → events; the `opened` event names the service's current version. XES traces without an
+        /// `opened` event open at their first event (XES has no ticket events of its own).
+        private func canonicalEvents(_ rows: [StagedRow], known: Bool) throws -> [(Event, Int)] {
+            var out: [(Event, Int)] = []
+            out.reserveCapacity(rows.count + 1)
+            if !known, let first = rows.first, first.status == "implicit-open", !rows.contains(where: { $0.kind == EventKind.opened.rawValue }) {
+                let version = try service(first.service)?.version
+                out.append((Event(ticketID: first.ticket, kind: .opened, at: first.at, actor: first.actor.isEmpty ? nil : first.actor,
+                                  source: sourceLabel, service: first.service, serviceVersion: version), first.line))
+            }
+            for r in rows {
+                let kind = EventKind(rawValue: r.kind)!
+                var version: Int? = nil
+                if kind == .opened {
+                    guard let s = try service(r.service) else {
+                        try rejectRow(r, field: "service", "\(r.ticket): no service '\(r.service)' in the store")
+                        continue
+                    }
+                    version = s.version
+                }
+                out.append((Event(ticketID: r.ticket, step: r.step, kind: kind, at: r.at, actor: r.actor.isEmpty ? nil : r.actor,
+                                  source: sourceLabel, team: r.team.isEmpty ? nil : r.team, task: r.task,
+                                  service: kind == .opened ? r.service : nil, serviceVersion: version), r.line))
+            }
+            return out
+        }
+
+        private func rejectRow(_ r: StagedRow, field: String, _ message: String) throws {
+            let record = [r.ticket, r.service, r.step, r.team, r.kind, Instant.iso(r.at), r.actor].map(CanonicalLogReader.csvField).joined(separator: ",")
+            try reject(InputError(file: file, line: r.line, field: field, message), record: record)
+        }
+
+        /// Rejections of the ticket being applied, issued only once the ticket is settled (see `settle`).
+        private var pendingRejections: [(Event, Int, String)] = []
+
+        private func rejectEvent(_ e: Event, line: Int, _ message: String) throws {
+            pendingRejections.append((e, line, message))
+        }
+
+        /// A streamed ticket with a rejected event may only lack rows that come later in an ungrouped file, so its
+        /// rows are staged and judged after the whole file is read. Otherwise the rejections are final.
+        private func settle(streamed: Bool) throws -> Bool {
+            defer { pendingRejections.removeAll() }
+            if streamed && !pendingRejections.isEmpty { return false }
+            for (e, line, message) in pendingRejections { try issueRejection(e, line: line, message) }
+            return true
+        }
+
+        private func issueRejection(_ e: Event, line: Int, _ message: String) throws {
+            let field = message.contains("is not a step of") ? "step" : (message.contains("has no task") ? "task" : "event")
+            let record = [e.ticketID, e.service ?? "", e.step, e.team ?? "", e.kind.rawValue, Instant.iso(e.at), e.actor ?? ""]
+                .map(CanonicalLogReader.csvField).joined(separator: ",")
+            try reject(InputError(file: file, line: line, field: field, message), record: record)
+        }
+
+        private func stage(_ rows: [StagedRow]) throws {
+            for row in rows {
+                stagedRows += 1
+                try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.line])
+            }
+        }
+
+        private func applyNew(_ id: String, _ events: [(Event, Int)], streamed: Bool) throws -> Bool {
+            var ticket = TicketState(id: id)
+            var serviceVersion: ServiceVersion?
+            var seen = Set<Event.Identity>()
+            var added: [Event] = []
+            var duplicates = 0
+            let machine = StateMachine(mode: .history)
+            for (e, line) in events {
+                guard seen.insert(e.identity).inserted else { duplicates += 1; continue }
+                if e.kind == .opened, serviceVersion == nil, let key = e.service {
+                    serviceVersion = try service(key, version: e.serviceVersion)
+                }
+                guard let sv = serviceVersion else {
+                    try rejectEvent(e, line: line, "\(id): a '\(e.kind.rawValue)' event comes before the ticket was opened (the file has no 'opened' row for it before this one)")
+                    continue
+                }
+                do {
+                    try machine.apply(e, to: &ticket, service: sv)
+                    added.append(e)
+                } catch let refused as ActionRefused {
+                    try rejectEvent(e, line: line, refused.message)
+                }
+            }
+            guard try settle(streamed: streamed) else { return false }
+            summary.duplicates += duplicates
+            guard !added.isEmpty, ticket.isOpened else { return true }
+            for e in added { try writer.insert(e) }
+            try writer.insertNew(ticket)
+            summary.ticketsNew += 1
+            summary.eventsAdded += added.count
+            return true
+        }
+
+        /// A ticket already in the store: events it already has are duplicates; new ones are placed among the
+        /// stored ones by time and the projection is rebuilt from all of them (a replay).
+        private func applyToExisting(_ id: String, _ events: [(Event, Int)], streamed: Bool) throws -> Bool {
+            let stored = try store.events(ofTicket: id)
+            var seen = Set(stored.map(\.identity))
+            var fresh: [(Event, Int)] = []
+            var duplicates = 0
+            defer { if pendingRejections.isEmpty { summary.duplicates += duplicates } }
+            for (e, line) in events {
+                if seen.insert(e.identity).inserted { fresh.append((e, line)) } else { duplicates += 1 }
+            }
+            guard !fresh.isEmpty else { return true }
+            let latest = stored.map(\.at).max() ?? .min
+            let replayed = fresh.contains(where: { $0.0.at < latest })
+            // Stored events first on equal instants (they came from an earlier file), then file order.
+            var merged: [(event: Event, line: Int?, order: Int)] = stored.enumerated().map { ($0.element, nil, $0.offset) }
+            merged += fresh.enumerated().map { ($0.element.0, $0.element.1, stored.count + $0.offset) }
+            merged.sort { $0.event.at != $1.event.at ? $0.event.at < $1.event.at : $0.order < $1.order }
+            var ticket = TicketState(id: id)
+            var serviceVersion: ServiceVersion?
+            let machine = StateMachine(mode: .history)
+            var added: [Event] = []
+            for item in merged {
+                let e = item.event
+                if e.kind == .opened, serviceVersion == nil, let key = e.service { serviceVersion = try service(key, version: e.serviceVersion) }
+                do {
+                    guard let sv = serviceVersion else { throw ActionRefused("\(id): a '\(e.kind.rawValue)' event comes before the ticket was opened") }
+                    try machine.apply(e, to: &ticket, service: sv)
+                    if item.line != nil { added.append(e) }
+                } catch let refused as ActionRefused {
+                    if let line = item.line {
+                        try rejectEvent(e, line: line, refused.message)
+                    } else {
+                        // A stored event no longer fits once the file's events are placed before it: the file's events
+                        // for this ticket are refused together, and the ticket keeps what it had.
+                        let first = fresh.first!
+                        let message = "\(id): placing this file's events among the stored ones makes the stored '\(e.kind.rawValue)' event at \(Instant.iso(e.at)) invalid: \(refused.message)"
+                        pendingRejections.removeAll()
+                        for (ev, line) in fresh { try rejectEvent(ev, line: line, message) }
+                        _ = first
+                        return try settle(streamed: streamed)
+                    }
+                }
+            }
+            guard try settle(streamed: streamed) else { duplicates = 0; return false }
+            if replayed { summary.ticketsReplayed += 1 }
+            guard !added.isEmpty else { return true }
+            for e in added { try writer.insert(e) }
+            try store.saveTicket(ticket, isNew: false)
+            summary.ticketsUpdated += 1
+            summary.eventsAdded += added.count
+            return true
+        }
+
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+@testable import BatonCLI
+
+/// `baton import`, `export` and `generate` end to end, in-process (and once through the binary for standard input).
+@Suite struct ImportCLITests {
+    static let log = """
+    ticket_id,service,step,team,event,at,actor
+    T-1,hiring,screen,hr,completed,2026-03-02T15:00:00Z,bo
+    T-1,hiring,,,opened,2026-03-02T09:00:00Z,ana
+    T-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,bo
+
+    """
+
+    @Test func importReportsAndIsIdempotent() throws {
+        let h = try CLIHarness()
+        let file = try h.write("log.csv", Self.log)
+        let first = h.run(["import", "log.csv"])
+        #expect(first.code == 0, "\(first.err)")
+        #expect(first.out.contains("Service 'hiring' created from the log."))
+        #expect(first.out.contains("Imported 3 rows: 1 tickets (1 new, 0 updated), 3 events added, 0 duplicates skipped, 0 rejected"))
+        let again = h.run(["import", file])
+        #expect(again.code == 0 && again.out.contains("3 duplicates skipped") && again.out.contains("nothing new"))
+        let shown = h.run(["ticket", "show", "T-1"])
+        #expect(shown.code == 0 && shown.out.contains("screen"))
+    }
+
+    @Test func aBadRowFailsTheWholeFileWithFileLineAndField() throws {
+        let h = try CLIHarness()
+        let file = try h.write("bad.csv", Self.log + "T-1,hiring,screen,hr,reviewed,2026-03-02T16:00:00Z,bo\n")
+        let r = h.run(["import", "bad.csv"])
+        #expect(r.code == 1)
+        #expect(r.err.hasPrefix("Error: bad.csv:5: field 'event': unknown event kind 'reviewed'"), "\(r.err)")
+        #expect(h.run(["service", "list", "--format", "csv"]).out.split(separator: "\n").count == 1)   // header only: nothing created
+        let skip = h.run(["import", file, "--skip-bad", "rejected.csv"])
+        #expect(skip.code == 0 && skip.out.contains("1 rejected rows written to rejected.csv"))
+        let rejected = try String(contentsOfFile: h.directory.appendingPathComponent("rejected.csv").path, encoding: .utf8)
+        #expect(rejected.hasPrefix("line,field,reason,record\n5,event,"))
+    }
+
+    @Test func dryRunAndUsageErrors() throws {
+        let h = try CLIHarness()
+        _ = try h.write("log.csv", Self.log)
+        let dry = h.run(["import", "log.csv", "--dry-run"])
+        #expect(dry.code == 0 && dry.out.contains("Dry run (nothing written): would import 3 rows"))
+        #expect(h.run(["import", "log.csv"]).out.contains("3 events added"))
+        _ = try h.write("log.txt", Self.log)
+        let unknown = h.run(["import", "log.txt"])
+        #expect(unknown.code == 64 && unknown.err.contains("--format"))
+        #expect(h.run(["import", "log.txt", "--format", "csv"]).code == 0)
+        #expect(h.run(["import", "missing.csv"]).err.contains("missing.csv: cannot read the file"))
+        #expect(h.run(["import", "log.csv", "--profile", "nope.json"]).code == 1)
+    }
+
+    @Test func exportWritesAtomicallyAndRoundTrips() throws {
+        let h = try CLIHarness()
+        let gen = h.run(["generate", "--tickets", "50", "--seed", "9", "--out", "g.csv"])
+        #expect(gen.code == 0 && gen.err.contains("of 50 tickets"))
+        #expect(h.run(["import", "g.csv"]).code == 0)
+        for format in ["csv", "xes", "jsonl"] {
+            let r = h.run(["export", "--out", "out.\(format)"])
+            #expect(r.code == 0 && r.err.contains("of 50 tickets"), "\(r.err)")
+            let other = try CLIHarness()
+            let path = h.directory.appendingPathComponent("out.\(format)").path
+            let back = other.run(["import", path])
+            #expect(back.code == 0 && back.out.contains("50 new"), "\(back.out) \(back.err)")
+        }
+        let stdout = h.run(["export", "--service", "incident", "--format", "csv"])
+        #expect(stdout.code == 0 && stdout.out.hasPrefix("ticket_id,service,step,team,event,at,actor,task\n"))
+        #expect(stdout.out.split(separator: "\n").dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false)[1] == "incident" })
+        #expect(h.run(["export", "--service", "incidnet"]).err.contains("did you mean"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: h.directory.path)
+        #expect(!files.contains { $0.hasSuffix(".tmp") })
+    }
+
+    @Test func generateIsDeterministic() throws {
+        let h = try CLIHarness()
+        let a = h.run(["generate", "--tickets", "100", "--seed", "5"]), b = h.run(["generate", "--tickets", "100", "--seed", "5"])
+        #expect(a.code == 0 && a.out == b.out && a.out.hasPrefix("ticket_id,service,step,team,event,at,actor\n"))
+        #expect(h.run(["generate", "--tickets", "many"]).code == 64)
+    }
+
+    @Test func standardInputAndGzipThroughTheBinary() throws {
+        let binary = CLIHarness.batonBinary
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            print("SKIPPED standardInputAndGzipThroughTheBinary: no built binary at \(binary.path)")
+            return
+        }
+        let h = try CLIHarness()
+        let file = try h.write("log.csv", Self.log)
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["import", "-", "--db", h.dbPath]
+        p.standardInput = FileHandle(forReadingAtPath: file)
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && text.contains("3 events added"), "\(text)")
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gz.arguments = ["-k", file]
+        try gz.run()
+        gz.waitUntilExit()
+        let r = h.run(["import", "log.csv.gz"])
+        #expect(r.code == 0 && r.out.contains("3 duplicates skipped"))
+    }
+
+    @Test func progressGoesToStandardErrorOnlyOnATerminal() throws {
+        let h = try CLIHarness()
+        _ = try h.write("log.csv", Self.log)
+        let out = Output(), err = Output()
+        let code = BatonCLI.run(["import", "log.csv"], context: CLIContext(out: out, err: err, environment: ["BATON_DB": h.dbPath],
+                                                                            stderrIsTerminal: true, workingDirectory: h.directory.path))
+        #expect(code == 0)
+        #expect(err.captured.contains("reading log.csv: 3 rows") && err.captured.contains("100%"))
+        #expect(!out.captured.contains("reading"))
+        _ = try h.write("log2.csv", Self.log.replacingOccurrences(of: "T-1", with: "T-2"))
+        #expect(h.run(["import", "log2.csv"]).err.isEmpty)   // not a terminal: no progress
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+@testable import Orchestration
+import SQLite
+
+/// A fresh store in a temporary folder for import tests, with helpers to write fixtures and fingerprint the store.
+final class ImportFixture {
+    let directory: URL
+    let store: OrchestrationStore
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try OrchestrationStore(path: directory.appendingPathComponent("baton.db").path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        try text.write(toFile: path(name), atomically: true, encoding: .utf8)
+        return path(name)
+    }
+
+    /// Imports a file; the summary, or the error thrown.
+    @discardableResult
+    func importFile(_ file: String, format: ImportFormat? = nil, profile: ImportProfile? = nil, skipBad: String? = nil,
+                    dryRun: Bool = false, timezone: String? = nil) throws -> ImportSummary {
+        let source = try ByteSource(path: file)
+        var options = EventLogImporter.Options(format: format ?? ImportFormat.from(path: file) ?? .csv, profile: profile)
+        options.skipBadPath = skipBad
+        options.dryRun = dryRun
+        options.timezone = timezone
+        return try EventLogImporter(store: store).run(source, options: options)
+    }
+
+    func count(_ sql: String) throws -> Int64 { try store.db.scalar(sql)?.int ?? -1 }
+
+    /// Everything an import can change, as text: events, tickets, step runs, pauses, services.
+    func fingerprint() throws -> String {
+        var out = ""
+        for (sql, label) in [
+            ("SELECT ticket_id, step, kind, at, actor, team, task FROM events ORDER BY ticket_id, at, step, kind", "events"),
+            ("SELECT id, service, service_version, state, opened_at, closed_at, cancelled_at, last_event_at FROM tickets ORDER BY id", "tickets"),
+            ("SELECT ticket_id, step, team, attempt, state, ready_at, started_at, done_at, paused_seconds FROM step_runs ORDER BY ticket_id, step, attempt", "runs"),
+            ("SELECT r.ticket_id, r.step, r.attempt, p.paused_at, p.resumed_at FROM step_pauses p JOIN step_runs r ON r.id = p.run_id ORDER BY 1, 2, 3, 4", "pauses"),
+            ("SELECT key, version, origin, definition FROM services ORDER BY key, version", "services"),
+        ] {
+            out += "[\(label)]\n"
+            for row in try store.db.rows(sql) { out += row.values.map { "\($0)" }.joined(separator: "|") + "\n" }
+        }
+        return out
+    }
+
+    /// Projections only (tickets, runs, pauses) without row ids, for comparing two stores.
+    func projections() throws -> String {
+        let full = try fingerprint()
+        guard let start = full.range(of: "[tickets]"), let end = full.range(of: "[services]") else { return full }
+        return String(full[start.lowerBound..<end.lowerBound])
+    }
+
+    func run(_ ticket: String, _ step: String, attempt: Int = 1) throws -> Row? {
+        try store.db.rows("SELECT * FROM step_runs WHERE ticket_id = ? AND step = ? AND attempt = ?", [ticket, step, attempt]).first
+    }
+
+    static func t(_ iso: String) -> Int64 { Instant.parse(iso)! }
+
+    /// The real logs folder (`../shared/data` from the package root), when present.
+    static var sharedData: URL? {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = root.deletingLastPathComponent().appendingPathComponent("shared/data")
+        return FileManager.default.fileExists(atPath: data.path) ? data : nil
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+}
