@@ -117,5 +117,39 @@ enum StoreSchema {
         CREATE INDEX tickets_opened_at ON tickets(opened_at, service);
         CREATE INDEX tickets_cancelled_at ON tickets(cancelled_at, service, opened_at) WHERE cancelled_at IS NOT NULL;
         """),
+        .init(version: 3, name: "schedule run history and reported alerts", sql: """
+        -- One row per (definition, period): the claim that makes each scheduled period run exactly once.
+        -- state 'running' with a dead pid (or older than the stale timeout) is retried by the next run.
+        CREATE TABLE schedule_runs(
+            id INTEGER PRIMARY KEY,
+            definition TEXT NOT NULL,            -- report or alert definition name (file stem in reports/)
+            kind TEXT NOT NULL,                  -- report | alerts
+            period_start INTEGER,                -- the period [period_start, period_end): previous fire time
+            period_end INTEGER NOT NULL,         -- the fire time; also the run's as_of
+            state TEXT NOT NULL,                 -- running | done
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            pid INTEGER,
+            host TEXT,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            outcome TEXT,                        -- a one-line summary
+            outputs TEXT,                        -- JSON array of the paths written
+            UNIQUE(definition, period_end)
+        );
+        -- Every alert ever reported, so an alert says `new` only the first time.
+        -- first_as_of is the earliest as_of that reported it, so re-running an as_of gives the same answer.
+        CREATE TABLE reported_alerts(
+            alert_key TEXT PRIMARY KEY,          -- kind/ticket/step/ready_at, or unwatched/team/last-start
+            kind TEXT NOT NULL,                  -- stalled | unowned | unwatched
+            ticket_id TEXT,
+            step TEXT,
+            team TEXT,
+            first_as_of INTEGER NOT NULL,
+            last_as_of INTEGER NOT NULL,
+            first_reported_at INTEGER NOT NULL
+        );
+        -- "When did this team last start a step" without reading the whole history.
+        CREATE INDEX step_runs_team_started ON step_runs(team, started_at) WHERE started_at IS NOT NULL;
+        """),
     ])
 }
