@@ -20,7 +20,7 @@ WITH open_runs AS (
     FROM step_runs WHERE done_at IS NULL AND ready_at <= :as_of
     UNION ALL
     SELECT id, ticket_id, service, step, team, ready_at, started_at
-    FROM step_runs WHERE done_at > :as_of AND ready_at <= :as_of
+    FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": the done_at index, not ready_at (all history)
 ),
 runs_at AS MATERIALIZED (
     SELECT o.id, o.ticket_id, t.title, o.service, t.service_version, o.step, o.team, o.ready_at,

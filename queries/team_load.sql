@@ -5,7 +5,7 @@
 WITH open_runs AS (
     SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at IS NULL AND ready_at <= :as_of
     UNION ALL
-    SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at > :as_of AND ready_at <= :as_of
+    SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": the done_at index, not ready_at (all history)
 ),
 load AS (
     SELECT coalesce(o.team, '') AS team,

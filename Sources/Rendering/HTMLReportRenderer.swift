@@ -22,7 +22,7 @@ public struct HTMLReportRenderer: Sendable {
     }
 
     public func write(_ result: ReportResult, toFile file: URL) throws {
-        try AtomicFile.write(Data(html(result).utf8), to: file)
+        try AtomicFile.write(Data(html(result).utf8), to: file.path)
     }
 
     /// The page as a string.
@@ -113,7 +113,7 @@ public struct HTMLReportRenderer: Sendable {
             h += "<figure class=\"chart-figure\" data-chart=\"\(esc(spec.kind.rawValue))\">\n"
             h += SVGChart.render(data, id: "chart-\(id)")
             var caption = esc(spec.title)
-            if data.drawnRows < data.totalRows { caption += " — \(data.drawnRows) of \(data.totalRows) rows drawn (every \((data.totalRows + data.drawnRows - 1) / max(data.drawnRows, 1))th)" }
+            if data.drawnRows < data.totalRows { caption += " — \(data.drawnRows) of \(data.totalRows) rows drawn (one row in \((data.totalRows + data.drawnRows - 1) / max(data.drawnRows, 1)))" }
             h += "\n<figcaption>\(caption). Exact values in the table below.</figcaption>\n</figure>\n"
         }
         h += table(s, id: id)
@@ -146,8 +146,8 @@ public struct HTMLReportRenderer: Sendable {
                     if c.unit == .hours, let d = v.double { title += " hours (\(ValueText.humanDuration(hours: d)))" }
                     h += "<td class=\"num\" data-value=\"\(esc(exact))\" title=\"\(esc(title))\">\(esc(shownText))</td>"
                 default:
-                    // Short text (ids, weeks, states) stays on one line; long text wraps.
-                    let nowrap = shownText.count <= 16 ? " class=\"nw\"" : (shownText.count > 40 ? " class=\"long-text\"" : "")
+                    // Short text (ids, weeks, states) stays on one line; longer text wraps in a column wide enough to read.
+                    let nowrap = shownText.count <= 20 ? " class=\"nw\"" : " class=\"long-text\""
                     h += "<td\(nowrap) data-value=\"\(esc(exact))\">\(esc(shownText))</td>"
                 }
             }
@@ -196,7 +196,7 @@ public struct HTMLReportRenderer: Sendable {
     svg.chart .grid{stroke:var(--grid);stroke-width:1}svg.chart .axis-line,svg.chart .tick-mark{stroke:var(--muted);stroke-width:1}
     svg.chart .tick{fill:var(--muted)}svg.chart .axis-label{font-size:12px}
     svg.chart .line{fill:none;stroke-width:2.2}svg.chart .dot{fill-opacity:.75;stroke-width:0}
-    svg.chart .refline{stroke:var(--ref);stroke-width:1.4;stroke-dasharray:6 4}svg.chart .ref-label{font-size:11px;font-weight:600}
+    svg.chart .refline{stroke:var(--ref);stroke-width:1.4;stroke-dasharray:6 4}svg.chart .ref-label{font-size:11px;font-weight:600;paint-order:stroke;stroke:var(--bg);stroke-width:3px;stroke-linejoin:round}
     .c0{fill:var(--c0);stroke:var(--c0)}.c1{fill:var(--c1);stroke:var(--c1)}.c2{fill:var(--c2);stroke:var(--c2)}.c3{fill:var(--c3);stroke:var(--c3)}
     .c4{fill:var(--c4);stroke:var(--c4)}.c5{fill:var(--c5);stroke:var(--c5)}.c6{fill:var(--c6);stroke:var(--c6)}.c7{fill:var(--c7);stroke:var(--c7)}
     svg.chart rect.bar{stroke:none}svg.chart .line.c0,svg.chart .line.c1,svg.chart .line.c2,svg.chart .line.c3,svg.chart .line.c4,svg.chart .line.c5,svg.chart .line.c6,svg.chart .line.c7{fill:none}
@@ -205,7 +205,7 @@ public struct HTMLReportRenderer: Sendable {
     table.data caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
     table.data th,table.data td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
     table.data th{background:var(--panel);position:sticky;top:0}
-    table.data .num{text-align:right;white-space:nowrap}table.data .nw{white-space:nowrap}table.data .long-text{min-width:18em}
+    table.data .num{text-align:right;white-space:nowrap}table.data .nw{white-space:nowrap}table.data .long-text{min-width:16em}
     tr.alert td{background:var(--alert-bg)}tr.alert td:first-child{box-shadow:inset 4px 0 0 var(--alert-line)}
     dl{display:grid;grid-template-columns:minmax(120px,max-content) 1fr;gap:4px 16px}dt{font-weight:600}dd{margin:0}
     @media (max-width:600px){body{padding:10px;font-size:14px}figure{overflow-x:auto}svg.chart{min-width:560px}dl{grid-template-columns:1fr}dd{margin-bottom:6px}.kpi-value{font-size:1.3em}}

@@ -123,24 +123,26 @@ public enum SVGChart {
         switch data.spec.kind {
         case .bar:
             let k = Double(max(data.series.count, 1))
-            let w = band * 0.8 / k
+            // Bars no wider than 48 px, centred in their band, however few categories there are.
+            let w = min(band * 0.8 / k, 48)
+            let groupStart = (band - w * k) / 2
             for (i, s) in data.series.enumerated() {
                 for (c, v) in s.values.enumerated() {
                     guard let v else { continue }
-                    let x = plotLeft + band * Double(c) + band * 0.1 + w * Double(i)
+                    let x = plotLeft + band * Double(c) + groupStart + w * Double(i)
                     let (ya, yb) = (py(max(v, 0)), py(min(v, 0)))
                     svg += "<rect class=\"bar c\(i % palette)\" x=\"\(f(x))\" y=\"\(f(ya))\" width=\"\(f(max(w - 1, 0.5)))\" height=\"\(f(max(yb - ya, 0)))\"><title>\(esc("\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: yu))"))</title></rect>\n"
                 }
             }
         case .stackedBar:
-            let w = band * 0.7
+            let w = min(band * 0.7, 64)
             for c in data.categories.indices {
                 var pos = 0.0, neg = 0.0
                 for (i, s) in data.series.enumerated() {
                     guard let v = s.values[c], v != 0 else { continue }
                     let (a, b): (Double, Double)
                     if v >= 0 { (a, b) = (pos, pos + v); pos += v } else { (a, b) = (neg + v, neg); neg += v }
-                    let x = plotLeft + band * Double(c) + band * 0.15
+                    let x = plotLeft + band * Double(c) + (band - w) / 2
                     svg += "<rect class=\"bar c\(i % palette)\" x=\"\(f(x))\" y=\"\(f(py(b)))\" width=\"\(f(max(w, 0.5)))\" height=\"\(f(max(py(a) - py(b), 0)))\"><title>\(esc("\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: yu))"))</title></rect>\n"
                 }
             }
@@ -171,11 +173,13 @@ public enum SVGChart {
                 }
             }
         }
-        // Reference lines: across the chart when constant, else a segment per category.
+        // Reference lines: across the chart when constant, else a segment per category. Labels of lines close
+        // together are pushed apart so they stay readable.
+        var labelYs: [(y: Double, text: String)] = []
         for r in data.references {
             if let v = r.constant {
-                svg += "<line class=\"refline\" x1=\"\(f(plotLeft))\" y1=\"\(f(py(v)))\" x2=\"\(f(width - plotRight))\" y2=\"\(f(py(v)))\"><title>\(esc("\(r.name): \(ValueText.number(v, unit: yu))"))</title></line>"
-                svg += "<text class=\"ref-label\" x=\"\(f(width - plotRight - 4))\" y=\"\(f(py(v) - 4))\" text-anchor=\"end\">\(esc("\(r.name) \(ValueText.number(v, unit: yu))"))</text>\n"
+                svg += "<line class=\"refline\" x1=\"\(f(plotLeft))\" y1=\"\(f(py(v)))\" x2=\"\(f(width - plotRight))\" y2=\"\(f(py(v)))\"><title>\(esc("\(r.name): \(ValueText.number(v, unit: yu))"))</title></line>\n"
+                labelYs.append((py(v) - 4, "\(r.name) \(ValueText.number(v, unit: yu))"))
             } else if !data.numericX {
                 for (c, v) in r.perCategory.enumerated() {
                     guard let v else { continue }
@@ -183,6 +187,11 @@ public enum SVGChart {
                     svg += "<line class=\"refline\" x1=\"\(f(x + band * 0.1))\" y1=\"\(f(py(v)))\" x2=\"\(f(x + band * 0.9))\" y2=\"\(f(py(v)))\"><title>\(esc("\(data.categories[c]) · \(r.name): \(ValueText.number(v, unit: yu))"))</title></line>\n"
                 }
             }
+        }
+        labelYs.sort { $0.y < $1.y }
+        for i in labelYs.indices.dropFirst() where labelYs[i].y - labelYs[i - 1].y < 13 { labelYs[i].y = labelYs[i - 1].y + 13 }
+        for l in labelYs {
+            svg += "<text class=\"ref-label\" x=\"\(f(width - plotRight - 4))\" y=\"\(f(l.y))\" text-anchor=\"end\">\(esc(l.text))</text>\n"
         }
         svg += "</g>\n</svg>"
         return svg

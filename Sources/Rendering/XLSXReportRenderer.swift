@@ -13,7 +13,7 @@ public struct XLSXReportRenderer: Sendable {
     public let format = "xlsx"
     public var fileName = "report.xlsx"
     /// Sections with more rows than this get no chart (a note says so).
-    public var maxChartRows = 50_000
+    public var maxChartRows = 100_000
 
     public init() {}
 
@@ -23,7 +23,7 @@ public struct XLSXReportRenderer: Sendable {
     }
 
     public func write(_ r: ReportResult, toFile file: URL) throws {
-        let tmp = AtomicFile.temporaryURL(for: file)
+        let tmp = URL(fileURLWithPath: AtomicFile.temporaryPath(for: file.path))
         do {
             let book = try XLSXWorkbook(path: tmp.path, tmpdir: file.deletingLastPathComponent().path)
             try Self.summary(r, book)
@@ -36,11 +36,23 @@ public struct XLSXReportRenderer: Sendable {
             }
             try Self.definitions(r, book)
             try book.close()
-            try AtomicFile.commit(tmp, to: file)
+            try Self.commit(tmp, to: file)
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw error
         }
+    }
+
+    /// Publishes a finished workbook: flushed to disk, renamed over `file`, the folder synced, so a reader sees
+    /// the whole workbook or none (libxlsxwriter writes the temporary; `AtomicFile` names and syncs it).
+    static func commit(_ tmp: URL, to file: URL) throws {
+        let fd = open(tmp.path, O_RDONLY | O_CLOEXEC)
+        func failure(_ what: String, _ path: String) -> RenderError { RenderError("cannot \(what) \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw failure("open", tmp.path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw failure("flush (fsync)", tmp.path) }
+        guard rename(tmp.path, file.path) == 0 else { throw failure("replace", file.path) }
+        try AtomicFile.syncFolder(file.deletingLastPathComponent().path)
     }
 
     /// Writes one table as a one-sheet workbook, atomically: the header is bold and frozen, rows are typed as
@@ -48,12 +60,12 @@ public struct XLSXReportRenderer: Sendable {
     /// collection streams through without ever being held in memory.
     public static func writeTable<Rows: Collection>(columns: [ColumnSpec], rows: Rows, sheetName: String, toFile file: URL) throws
         where Rows.Element == [SQLValue] {
-        let tmp = AtomicFile.temporaryURL(for: file)
+        let tmp = URL(fileURLWithPath: AtomicFile.temporaryPath(for: file.path))
         do {
             let book = try XLSXWorkbook(path: tmp.path, tmpdir: file.deletingLastPathComponent().path)
             try writeTable(book: book, sheetName: sheetName, columns: columns, rows: rows)
             try book.close()
-            try AtomicFile.commit(tmp, to: file)
+            try Self.commit(tmp, to: file)
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw error

@@ -100,7 +100,7 @@ public struct ReportDefinition: Sendable {
         }
         let r = JSONReader(file: path)
         let object = try r.object(root, "(top level)")
-        try r.onlyKeys(object, ["title", "description", "period", "formats", "schedule", "parameters", "headlines",
+        try r.onlyKeys(object, ["title", "description", "period", "formats", "schedule", "timezone", "parameters", "headlines",
                                 "sections", "definitions"], at: "")
         let title = try r.string(object, "title", at: "")
         let description = try r.optionalString(object, "description", at: "") ?? ""
@@ -113,8 +113,15 @@ public struct ReportDefinition: Sendable {
             }
         }
         let schedule = try r.optionalString(object, "schedule", at: "")
-        if let schedule, schedule.split(separator: " ", omittingEmptySubsequences: true).count != 5 {
-            throw r.error("schedule", "'\(schedule)' must be a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. \"0 6 * * MON\"")
+        // The scheduler's parser (names, ranges, steps, macros, an IANA `timezone`) is the one judge of a schedule.
+        let timezone = try r.optionalString(object, "timezone", at: "")
+        if let schedule {
+            do { _ = try CronExpression(schedule, timeZone: timezone) } catch let e as CronExpression.ParseError {
+                if e.message.contains("time zone") { throw r.error("timezone", e.message) }
+                throw r.error("schedule", "'\(schedule)' must be a cron expression (minute hour day-of-month month day-of-week, e.g. \"0 6 * * MON\"): \(e.message)")
+            }
+        } else if timezone != nil {
+            throw r.error("timezone", "is only meaningful with a schedule")
         }
         let parameters = try r.parameters(object["parameters"], "parameters")
 

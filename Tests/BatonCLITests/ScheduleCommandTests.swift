@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BatonCLI
+import Reporting
 import SQLite
 
 @Suite(.serialized) struct ScheduleCommandTests {
@@ -31,6 +32,20 @@ import SQLite
         #expect(h.run(["schedule", "crontab", "--every", "0"]).code == 64)
     }
 
+    @Test func aRunThatCannotGetTheLockExits75WithOneLine() throws {
+        let h = try CLIHarness().alertStore(stalled: 1)
+        try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json"}"#)
+        let held = try #require(try ScheduleLock.acquire(path: h.dbPath + ".schedule-lock", waitSeconds: 0))
+        let r = h.run(["schedule", "run", "--wait", "0.2", "--now", "2026-03-10T12:05:00Z"])
+        #expect(r.code == 75)
+        #expect(r.err == "baton schedule run: another run holds \(h.dbPath).schedule-lock; nothing done (exit 75)\n")
+        #expect(!FileManager.default.fileExists(atPath: h.directory.path + "/out/alerts.json"))
+        withExtendedLifetime(held) {}
+        _ = consume held
+        #expect(h.run(["schedule", "run", "--wait", "0.2", "--now", "2026-03-10T12:05:00Z"]).code == 0)
+    }
+
     @Test func anUnwritableOutputFolderFailsAndLeavesTheStore() throws {
         let h = try CLIHarness().alertStore(stalled: 1)
         try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
@@ -44,12 +59,27 @@ import SQLite
         #expect(h.run(["schedule", "run", "--now", "2026-03-10T12:05:00Z"]).code == 0)  // retried once the folder is fine
     }
 
+    @Test func aBadDefinitionDoesNotStopTheOthers() throws {
+        let h = try CLIHarness().alertStore(stalled: 1)
+        try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json"}"#)
+        let bad = try h.write("reports/broken.json", #"{"kind": "alerts", "schedule": "*/10 * * MONDAY", "out": "b.json"}"#)
+        let r = h.run(["schedule", "run", "--now", "2026-03-10T12:05:00Z"])
+        #expect(r.code == 1)
+        #expect(r.err.hasPrefix("Error: \(bad): field 'schedule':"), "\(r.err)")
+        #expect(FileManager.default.fileExists(atPath: h.directory.path + "/out/alerts.json"))
+    }
+
     /// 10 `baton schedule run` processes at once, 20 times: each period is generated exactly once.
     @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
     func overlappingRunsGenerateEachPeriodOnce() throws {
         let h = try CLIHarness().alertStore(stalled: 3)
         try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
         _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json"}"#)
+        _ = try h.write("reports/stalled.json", """
+            {"title": "Stalled", "period": {"period": "days", "count": 1}, "formats": ["csv"], "schedule": "*/10 * * * *",
+             "sections": [{"key": "stalled", "title": "Stalled", "query": "stalled", "columns": [{"name": "ticket_id", "label": "Ticket", "unit": "text"}]}]}
+            """)
         let log = h.directory.path + "/generated.log"
         let start = Instant.parse("2026-03-10T12:05:00Z")!
         var codes: [Int32] = []
@@ -68,15 +98,50 @@ import SQLite
             for p in processes { p.waitUntilExit(); codes.append(p.terminationStatus) }
         }
         #expect(codes.allSatisfy { $0 == 0 || $0 == ScheduleCommands.busyExitCode })
-        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { String($0.split(separator: " ")[1]) }
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         let expected = (0..<20).map { Instant.iso(start - 300 + Int64($0) * 600) }
-        #expect(lines == expected)  // one generation per period, in order
+        for name in ["alerts", "stalled"] {   // one generation per period, in order
+            #expect(lines.filter { $0.hasPrefix(name + " ") }.map { String($0.split(separator: " ")[1]) } == expected, "\(name)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory.path + "/out/stalled").count == 21)  // 20 + latest
         let db = try Database(path: h.dbPath)
-        #expect(try db.scalar("SELECT count(*) FROM schedule_runs WHERE state = 'done' AND attempts = 1")?.int == 20)
+        #expect(try db.scalar("SELECT count(*) FROM schedule_runs WHERE state = 'done' AND attempts = 1")?.int == 40)
+    }
+
+    /// The weekly report from reports/weekly.json through the binary: off for three Mondays, one run makes exactly
+    /// three reports, each as of its own Monday; another run makes none.
+    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    func missedWeeklyReportsAreCaughtUp() throws {
+        let h = try CLIHarness().alertStore(stalled: 3)
+        let reports = h.directory.path + "/reports"
+        try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLIHarness.packageRoot.appendingPathComponent("reports/weekly.json").path, toPath: reports + "/weekly.json")
+        func run(_ now: String) throws -> (code: Int32, out: String, err: String) {
+            try CLIHarness.runBinaryCapturing(["schedule", "run", "--now", now, "--reports", reports, "--out", h.directory.path + "/out"], env: environment(h))
+        }
+        let first = try run("2026-03-02T07:00:00Z")
+        #expect(first.code == 0, "\(first.err)")
+        #expect(first.out.split(separator: "\n").count == 1)
+        let caughtUp = try run("2026-03-23T06:30:00Z")
+        #expect(caughtUp.code == 0, "\(caughtUp.err)")
+        #expect(caughtUp.out.split(separator: "\n").map { String($0.prefix(24)) } == ["weekly 2026-03-09T0600Z:", "weekly 2026-03-16T0600Z:", "weekly 2026-03-23T0600Z:"])
+        // weekly.json's period: the 12 complete ISO weeks before the fire time's week; as_of the fire time.
+        #expect(caughtUp.out.contains("report as of 2026-03-16T06:00:00Z, window [2025-12-22T00:00:00Z, 2026-03-16T00:00:00Z)"))
+        let folders = try FileManager.default.contentsOfDirectory(atPath: h.directory.path + "/out/weekly").sorted()
+        #expect(folders == ["2026-03-02T0600Z", "2026-03-09T0600Z", "2026-03-16T0600Z", "2026-03-23T0600Z", "latest"])
+        // The 3 reviews became ready on 2026-03-08 (target 48 h): not stalled as of 03-09, all stalled as of 03-16.
+        func stalledRows(_ label: String) throws -> Int {
+            try String(contentsOfFile: h.directory.path + "/out/weekly/\(label)/stalled.csv", encoding: .utf8).split(whereSeparator: \.isNewline).count - 1
+        }
+        #expect(try stalledRows("2026-03-09T0600Z") == 0)
+        #expect(try stalledRows("2026-03-16T0600Z") == 3)
+        let again = try run("2026-03-23T06:35:00Z")
+        #expect(again.code == 0 && again.out.isEmpty)
     }
 
     /// A reader polls the alert file while 200 regenerations run, every fifth killed with SIGKILL part-way:
     /// it never sees a missing, empty or truncated file, and no temporary is left once a run completes.
+    /// (The same for the latest report: `readersNeverSeeAPartialReport`.)
     @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
     func readersNeverSeeAPartialAlertFile() throws {
         let h = try CLIHarness().alertStore(stalled: 400)   // about 150 KB of JSON
@@ -115,5 +180,76 @@ import SQLite
         print("reader: \(flag.reads) reads, \(killed) runs killed")
         #expect(h.run(["alerts", "--out", path, "--as-of", CLIHarness.alertsAsOf]).code == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.contains(".tmp-") }.isEmpty)
+    }
+
+    /// A reader polls the latest report (every file of `OUT/NAME/latest/`) and the alert file while 200
+    /// `schedule run`s each generate the next minute's report and alerts, every fifth killed with SIGKILL: it never
+    /// sees a missing, empty or truncated file; afterwards every period exists exactly once and no temporary is left.
+    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    func readersNeverSeeAPartialReport() throws {
+        let h = try CLIHarness().alertStore(stalled: 150)
+        let reports = h.directory.path + "/reports", out = h.directory.path + "/out"
+        try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
+        _ = try h.write("reports/minutely.json", """
+            {"title": "Stalled steps every minute", "period": {"period": "days", "count": 1}, "formats": ["csv"], "schedule": "* * * * *",
+             "sections": [{"key": "stalled", "title": "Stalled", "query": "stalled",
+                           "columns": [{"name": "ticket_id", "label": "Ticket", "unit": "text"}, {"name": "age_hours", "label": "Age", "unit": "hours"}]}]}
+            """)
+        _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "* * * * *", "out": "alerts.json"}"#)
+        let start = Instant.parse(CLIHarness.alertsAsOf)!
+        func run(_ minute: Int) throws -> Process {
+            let p = Process()
+            p.executableURL = CLIHarness.batonBinary
+            p.arguments = ["schedule", "run", "--now", Instant.iso(start + Int64(minute) * 60 + 5), "--reports", reports, "--out", out,
+                           "--log", h.directory.path + "/generated.log"]
+            p.environment = environment(h)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let first = try run(0)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        final class Flag: @unchecked Sendable { var stop = false; var reads = 0; var bad: [String] = [] }
+        let flag = Flag()
+        let reader = Thread {
+            while !flag.stop {
+                for file in ["\(out)/alerts.json", "\(out)/minutely/latest/stalled.csv", "\(out)/minutely/latest/definitions.csv"] {
+                    guard let data = FileManager.default.contents(atPath: file) else { flag.bad.append("missing \(file)"); continue }
+                    flag.reads += 1
+                    if data.isEmpty { flag.bad.append("empty \(file)") }
+                    else if data.last != 0x0A { flag.bad.append("truncated \(file) (\(data.count) bytes)") }
+                    else if file.hasSuffix(".json"), (try? JSONSerialization.jsonObject(with: data)) == nil { flag.bad.append("truncated \(file)") }
+                    else if file.hasSuffix("stalled.csv"), data.filter({ $0 == 0x0A }).count != 151 { flag.bad.append("short \(file)") }
+                }
+            }
+        }
+        reader.start()
+        var killed = 0
+        for minute in 1...200 {
+            let p = try run(minute)
+            if minute % 5 == 0 {
+                usleep(UInt32.random(in: 5_000...80_000))
+                if p.isRunning { kill(p.processIdentifier, SIGKILL); killed += 1 }
+            }
+            p.waitUntilExit()
+        }
+        flag.stop = true
+        while reader.isExecuting { usleep(1000) }
+        #expect(flag.bad.count == 0, "first problems: \(flag.bad.prefix(5))")
+        print("reader: \(flag.reads) reads, \(killed) runs killed")
+        // A last run retries whatever a killed run left; then every minute 0…200 has exactly one report.
+        let last = try run(200)
+        last.waitUntilExit()
+        let folders = try FileManager.default.contentsOfDirectory(atPath: out + "/minutely").sorted()
+        let expected = (0...200).map { SchedulePeriod(start: 0, end: start + Int64($0) * 60).label }
+        #expect(folders == expected + ["latest"])
+        let log = try String(contentsOfFile: h.directory.path + "/generated.log", encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("minutely ") }
+        #expect(log.count == 201 && Set(log.map { $0.split(separator: " ")[1] }).count == 201)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.contains(".tmp-") }.isEmpty)
+        #expect(folders.allSatisfy { !$0.contains(".tmp-") })
+        let retried = try Database(path: h.dbPath).scalar("SELECT count(*) FROM schedule_runs WHERE attempts > 1")?.int ?? 0
+        print("periods retried after a kill: \(retried)")
     }
 }

@@ -181,13 +181,3 @@ import Testing
         #expect(html.contains("Showing the first 3 of 10 rows"))
     }
 }
-
-@Suite struct SampleOutput {
-    /// Writes the fixture's HTML and XLSX under `.build/rendering/` to look at by hand.
-    @Test func writeSample() throws {
-        let folder = ReportFixtures.packageRoot.appendingPathComponent(".build/rendering/sample")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try HTMLReportRenderer().write(ReportFixtures.report(), to: folder)
-        try XLSXReportRenderer().write(ReportFixtures.report(), to: folder)
-    }
-}

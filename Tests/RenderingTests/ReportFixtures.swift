@@ -126,16 +126,10 @@ enum ReportFixtures {
             definitions: [("Stalled threshold", "target, else p85 of 90 days when ≥ 20 runs, else 72 h"), (h[0], h[1])])
     }
 
-    /// The CSV text of each section, as the contract says: header of column names, instants as ISO 8601.
-    /// (Built with `CSVWriter` from the same result; the report engine's CSV writer follows the same rule.)
+    /// The CSV text of a section as the report engine's CSV renderer (`ReportCSV`) writes it.
     static func csv(_ s: SectionResult) -> String {
         var out = CSVWriter.header(s.columns.map(\.name))
-        for row in s.rows {
-            out += CSVWriter.record(zip(row, s.columns).map { v, c in
-                if c.unit == .instant, let t = v.int { return .text(Instant.iso(t)) }
-                return v
-            })
-        }
+        for row in s.rows { out += ReportCSV.record(row, columns: s.columns) }
         return out
     }
 

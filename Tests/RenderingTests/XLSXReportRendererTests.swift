@@ -153,13 +153,13 @@ import Testing
         let report = ReportFixtures.report(hostile: false)
         let folder = try ReportFixtures.tempFolder("agree")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try XLSXReportRenderer().write(report, to: folder)
-        try HTMLReportRenderer().write(report, to: folder)
-        let sheets = try Self.read(folder.appendingPathComponent("report.xlsx"))
-        let tables = try HTMLTableReader.tables(String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8))
+        // The three renderers the report command runs, through the engine's writer, into one folder.
+        let run = try ReportWriter.write(report, renderers: [ReportCSV(), HTMLReportRenderer(), XLSXReportRenderer()], outputDirectory: folder)
+        let sheets = try Self.read(run.appendingPathComponent("report.xlsx"))
+        let tables = try HTMLTableReader.tables(String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8))
         var compared = 0
         for s in report.sections where !s.rows.isEmpty {
-            let csv = ReportFixtures.parseCSV(ReportFixtures.csv(s))
+            let csv = ReportFixtures.parseCSV(try String(contentsOf: run.appendingPathComponent("\(s.key).csv"), encoding: .utf8))
             let sheet = try #require(sheets.first { $0.name == s.key })
             let table = try #require(tables[s.key])
             for r in 0..<s.rows.count {

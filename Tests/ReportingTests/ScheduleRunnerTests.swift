@@ -32,6 +32,7 @@ final class ScheduleFixture {
                 calls.append((d.name, p))
                 if failOn.contains(p.end) { throw ScheduleError("disk full (simulated)") }
                 try "period,\(Instant.iso(p.start)),\(Instant.iso(p.end))\n".write(toFile: folder + "/report.csv", atomically: false, encoding: .utf8)
+                return "fake"
             },
             generateAlerts: { [unowned self] d, p, folder in
                 calls.append((d.name, p))

@@ -10,16 +10,9 @@ enum ReportCommands {
     /// Renderers by format name (`--format`, a definition's `formats`, the scheduler).
     static let renderers: [String: @Sendable () -> any ReportRenderer] = [
         "csv": { ReportCSV() },
-        "html": { FormatRenderer(format: "html", write: HTMLReportRenderer().write(_:to:)) },
-        "xlsx": { FormatRenderer(format: "xlsx", write: XLSXReportRenderer().write(_:to:)) },
+        "html": { HTMLReportRenderer() },
+        "xlsx": { XLSXReportRenderer() },
     ]
-
-    /// Adapts a renderer that has the `ReportRenderer` shape but is declared without the conformance.
-    struct FormatRenderer: ReportRenderer {
-        let format: String
-        let write: (ReportResult, URL) throws -> Void
-        func write(_ result: ReportResult, to folder: URL) throws { try write(result, folder) }
-    }
 
     static let lookupHelp = """
     Queries are looked up in ./queries, then $BATON_QUERIES, then the queries/ folder next to the baton executable; \

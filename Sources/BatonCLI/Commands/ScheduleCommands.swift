@@ -1,5 +1,6 @@
 import Foundation
 import Orchestration
+import Rendering
 import Reporting
 import SQLite
 
@@ -8,7 +9,7 @@ enum ScheduleCommands {
     /// Exit status when another `schedule run` holds the lock for longer than --wait.
     static let busyExitCode: Int32 = 75
 
-    static let reportsOption = CommandSpec.Option.value("reports", "DIR", "The definitions folder (default ./reports).")
+    static let reportsOption = CommandSpec.Option.value("reports", "DIR", "The definitions folder (default: ./reports, $BATON_REPORTS, or next to the binary).")
     static let outOption = CommandSpec.Option.value("out", "DIR", "The output folder (default ./out).")
     static let nowOption = CommandSpec.Option.value("now", "INSTANT", "Act as if it were this instant (default: now).")
 
@@ -42,8 +43,8 @@ enum ScheduleCommands {
                   .value("log", "FILE", "Append one line per generated period (definition, period end, pid) to FILE."),
                   .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary).")],
         sections: [("EXIT STATUS", """
-        0 every due period was generated (or nothing was due); 1 a period failed (its outputs and the store are as
-        before; it is retried next run; other definitions still ran); \(busyExitCode) another 'baton schedule run' held
+        0 every due period was generated (or nothing was due); 1 a period failed or a definition is invalid (its
+        outputs and the store are as before; it is retried next run; other definitions still ran); \(busyExitCode) another 'baton schedule run' held
         the lock for longer than --wait (one line on standard error; nothing was done); 64 usage error.
         """)],
         run: runSchedule)
@@ -53,10 +54,11 @@ enum ScheduleCommands {
         abstract: "List scheduled definitions with their next fire time and last run.",
         options: [reportsOption, nowOption, RowFormat.option],
         run: { inv in
-            let definitions = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+            let (definitions, errors) = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+            for e in errors { inv.err.line("Error: \(e)") }
             let now = try CommandSupport.instant(inv, "now") ?? Instant.now()
             let store = try CommandSupport.store(inv)
-            let runner = ScheduleRunner(db: store.db, outputFolder: "", generateReport: { _, _, _ in }, generateAlerts: { _, _, _ in [] })
+            let runner = ScheduleRunner(db: store.db, outputFolder: "", generateReport: { _, _, _ in "" }, generateAlerts: { _, _, _ in [] })
             var rows: [[SQLValue]] = []
             for d in definitions {
                 let last = try store.db.rows("SELECT period_end, state, finished_at FROM schedule_runs WHERE definition = ? ORDER BY period_end DESC LIMIT 1", [d.name]).first
@@ -69,7 +71,7 @@ enum ScheduleCommands {
             }
             RowPrinter.print(columns: ["definition", "kind", "schedule", "timezone", "next_fire", "last_period", "last_state", "last_finished", "due"],
                              rows: rows, format: try RowFormat.from(inv), to: inv.out)
-            return 0
+            return errors.isEmpty ? 0 : 1
         })
 
     static let crontab = CommandSpec(
@@ -95,7 +97,11 @@ enum ScheduleCommands {
     }
 
     static func folder(_ inv: Invocation, _ option: String, _ fallback: String) -> String {
-        absolute(inv.value(option) ?? fallback, inv)
+        if inv.value(option) == nil, option == "reports",
+           let found = ResourceDirectory.find(.reports, workingDirectory: inv.context.workingDirectory, environment: inv.context.environment) {
+            return found.path
+        }
+        return absolute(inv.value(option) ?? fallback, inv)
     }
 
     /// Single-quotes a word for sh when it has anything but safe characters.
@@ -114,7 +120,9 @@ enum ScheduleCommands {
             guard let v = Int64(text), v > 0 else { throw inv.usageError("--stale-after must be a positive number of seconds, not '\(text)'") }
             return v
         } ?? 3600
-        let definitions = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+        let (definitions, errors) = try ScheduleDefinition.load(folder: folder(inv, "reports", "reports"))
+        // A bad definition is reported (exit 1) but does not stop the others.
+        for e in errors { inv.err.line("Error: \(e)") }
         let outFolder = folder(inv, "out", "out")
         let dbPath = absolute(inv.databasePath, inv)
         let store = try CommandSupport.store(inv)
@@ -129,7 +137,7 @@ enum ScheduleCommands {
         let runner = ScheduleRunner(
             db: store.db, outputFolder: outFolder,
             generateReport: { definition, period, folder in
-                try generateReport(definition, period, folder, store: store, inv: inv)
+                try generateReport(definition, period, folder, store: store, inv: inv, queries: queries)
             },
             generateAlerts: { definition, period, folder in
                 try generateAlerts(definition, period, folder, store: store, queries: queries)
@@ -139,7 +147,7 @@ enum ScheduleCommands {
         runner.onGenerated = { outcome in
             if let log { appendLine("\(outcome.definition) \(Instant.iso(outcome.period.end)) \(getpid())\n", to: log) }
         }
-        var failed = false
+        var failed = !errors.isEmpty
         for outcome in try runner.run(definitions, now: now) {
             switch outcome.status {
             case .generated:
@@ -154,10 +162,21 @@ enum ScheduleCommands {
         return failed ? 1 : 0
     }
 
-    /// One report into `folder`. The report engine is wired here.
+    /// One report into `folder` (the runner's temporary folder): the definition's period rule ending before the fire
+    /// time (weekly: the previous complete ISO weeks), as of the fire time, in every format of the definition.
     static func generateReport(_ d: ScheduleDefinition, _ p: SchedulePeriod, _ folder: String,
-                               store: OrchestrationStore, inv: Invocation) throws {
-        throw ScheduleError("\(d.path): this build has no report engine to generate '\(d.name)'")
+                               store: OrchestrationStore, inv: Invocation, queries: String) throws -> String {
+        let definition = try ReportDefinition.load(URL(fileURLWithPath: d.path))
+        let window = try ReportEngine.window(for: definition, from: nil, to: nil, asOf: p.end)
+        var environment = inv.context.environment
+        environment["BATON_QUERIES"] = queries
+        let engine = ReportEngine(store: store, workingDirectory: inv.context.workingDirectory, environment: environment)
+        let result = try engine.run(definition: definition, from: window.from, to: window.to, asOf: p.end)
+        let renderers = definition.formats.compactMap { ReportCommands.renderers[$0]?() }
+        for renderer in renderers.isEmpty ? [ReportCSV()] : renderers {
+            try renderer.write(result, to: URL(fileURLWithPath: folder))
+        }
+        return "window [\(Instant.iso(window.from)), \(Instant.iso(window.to)))"
     }
 
     /// One alert file for as_of = the fire time, with the definition's options.

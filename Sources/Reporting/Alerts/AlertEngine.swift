@@ -3,8 +3,9 @@ import SQLite
 
 /// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
 ///
-/// Queries: `stalled.sql` (the report engine's: the one definition of a stalled step), `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the
-/// settings' named parameters.
+/// Queries: `stalled.sql` (the report engine's: one definition of a stalled step for reports and alerts),
+/// `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the settings'
+/// named parameters.
 public struct AlertEngine {
     public let db: Database
     public let queryFolder: String
@@ -117,24 +118,12 @@ extension AlertEngine {
     }
 }
 
-/// Where the SQL files live: `--queries DIR`, else `$BATON_QUERIES`, else `./queries`, else a `queries` folder
-/// found walking up from the executable (the package root for a built binary), else `/usr/share/baton/queries`.
+/// Where the SQL files live: `--queries DIR`, else the folder the report commands use (`ResourceDirectory`:
+/// ./queries, `$BATON_QUERIES`, next to the executable).
 public enum QueryFolder {
-    public static func locate(explicit: String?, environment: [String: String], workingDirectory: String,
-                              probe: String = "alerts_unowned.sql") -> String {
-        if let explicit { return explicit }
-        if let env = environment["BATON_QUERIES"], !env.isEmpty { return env }
-        let fm = FileManager.default
-        let local = workingDirectory + "/queries"
-        if fm.fileExists(atPath: local + "/" + probe) { return local }
-        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            for _ in 0..<6 {
-                let candidate = url.appendingPathComponent("queries").path
-                if fm.fileExists(atPath: candidate + "/" + probe) { return candidate }
-                url.deleteLastPathComponent()
-            }
-        }
-        return "/usr/share/baton/queries"
+    public static func locate(explicit: String?, environment: [String: String], workingDirectory: String) -> String {
+        if let explicit { return URL(fileURLWithPath: explicit, relativeTo: URL(fileURLWithPath: workingDirectory)).standardizedFileURL.path }
+        return ResourceDirectory.find(.queries, workingDirectory: workingDirectory, environment: environment)?.path
+            ?? workingDirectory + "/queries"
     }
 }

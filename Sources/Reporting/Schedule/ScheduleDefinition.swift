@@ -26,14 +26,21 @@ public struct ScheduleDefinition: Sendable, Equatable {
     public var alertOutput: String { json["out"]?.string ?? "\(name).json" }
 
     /// Reads every `*.json` in `folder` that has a `schedule`. Files without one are not scheduled; a file with
-    /// a bad schedule or bad JSON is an error naming the file and field.
-    public static func load(folder: String) throws -> [ScheduleDefinition] {
+    /// a bad schedule or bad JSON is an error naming the file and field, returned beside the good definitions so
+    /// one bad file does not stop the others.
+    public static func load(folder: String) throws -> (definitions: [ScheduleDefinition], errors: [ScheduleError]) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
             throw ScheduleError("cannot read the report definitions folder \(folder) (pass --reports DIR)")
         }
-        return try names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().compactMap { name in
-            try load(path: folder + "/" + name)
+        var definitions: [ScheduleDefinition] = [], errors: [ScheduleError] = []
+        for name in names.filter({ $0.hasSuffix(".json") && !$0.hasPrefix(".") }).sorted() {
+            do {
+                if let d = try load(path: folder + "/" + name) { definitions.append(d) }
+            } catch let e as ScheduleError {
+                errors.append(e)
+            }
         }
+        return (definitions, errors)
     }
 
     /// Reads one definition file; nil when it has no `schedule`.

@@ -48,8 +48,9 @@ public final class ScheduleRunner {
     public var staleAfter: Int64 = 3600
     /// The most periods one definition catches up in one run (the oldest are run first; the rest next time).
     public var maximumCatchUp = 500
-    /// Writes one report for `period` into `folder` (a temporary folder that is published when this returns).
-    public var generateReport: (ScheduleDefinition, SchedulePeriod, String) throws -> Void
+    /// Writes one report for `period` into `folder` (a temporary folder that is published when this returns) and
+    /// says what it covered (e.g. its window).
+    public var generateReport: (ScheduleDefinition, SchedulePeriod, String) throws -> String
     /// Writes one alert file for as_of = `period.end` into the output folder (atomically); returns the paths written.
     public var generateAlerts: (ScheduleDefinition, SchedulePeriod, String) throws -> [String]
     /// Called after each period is generated and recorded.
@@ -59,7 +60,7 @@ public final class ScheduleRunner {
     let pid = Int64(getpid())
 
     public init(db: Database, outputFolder: String,
-                generateReport: @escaping (ScheduleDefinition, SchedulePeriod, String) throws -> Void,
+                generateReport: @escaping (ScheduleDefinition, SchedulePeriod, String) throws -> String,
                 generateAlerts: @escaping (ScheduleDefinition, SchedulePeriod, String) throws -> [String]) {
         self.db = db
         self.outputFolder = outputFolder
@@ -168,12 +169,15 @@ public final class ScheduleRunner {
         case .report:
             let folder = outputFolder + "/" + d.name
             let final = folder + "/" + p.label
-            var message = "report for [\(Instant.iso(p.start)), \(Instant.iso(p.end)))"
+            var message = "report as of \(Instant.iso(p.end))"
             if FileManager.default.fileExists(atPath: final) {
                 // An earlier attempt published the folder and was killed before recording it: the report is complete.
                 message += " (found complete from an earlier attempt)"
             } else {
-                try AtomicFile.publishFolder(at: final) { temp in try generateReport(d, p, temp) }
+                try AtomicFile.publishFolder(at: final) { temp in
+                    let covered = try generateReport(d, p, temp)
+                    if !covered.isEmpty { message += ", " + covered }
+                }
             }
             try updateLatest(folder: folder, label: p.label)
             return ([final], message)
