@@ -50,7 +50,7 @@ measure() {
         read -r secs kb < "$WORK/time.txt"
         if [ -z "$best" ] || awk "BEGIN {exit !($secs < $best)}"; then best="$secs"; mem="$kb"; fi
     done
-    printf "%-62s %7.2f s  %6.0f MB\n" "$label" "$best" "$(awk "BEGIN {print $mem / 1024}")"
+    printf "%-68s %7.2f s  %6.0f MB\n" "$label" "$best" "$(awk "BEGIN {print $mem / 1024}")"
 }
 
 describe() {
@@ -84,6 +84,11 @@ for s in 1x 10x; do
 done
 measure "  baton query stalled, older history 1x" "$BATON" --db "$WORK/store-older-1x.db" query stalled --as-of "$END" --format csv
 measure "  baton query stalled, older history 10x" "$BATON" --db "$WORK/store-older-10x.db" query stalled --as-of "$END" --format csv
+# A past as_of (30 days before the end): open work then is found from the runs ended after it (the done_at index),
+# still not from the history before it.
+PAST="2026-10-24T00:00:00Z"
+measure "  baton query stalled --as-of 30 days earlier, older history 1x" "$BATON" --db "$WORK/store-older-1x.db" query stalled --as-of "$PAST" --format csv
+measure "  baton query stalled --as-of 30 days earlier, older history 10x" "$BATON" --db "$WORK/store-older-10x.db" query stalled --as-of "$PAST" --format csv
 if cmp -s <("$BATON" --db "$WORK/store-older-1x.db" query stalled --as-of "$END" --format csv) \
           <("$BATON" --db "$WORK/store-older-10x.db" query stalled --as-of "$END" --format csv); then
     echo "  (the two stores report the same stalled rows)"
