@@ -7,9 +7,9 @@ WITH open_runs AS (
     FROM step_runs WHERE done_at IS NULL AND ready_at <= :as_of
     UNION ALL
     SELECT id, ticket_id, service, step, team, position, ready_at, started_at
-    FROM step_runs WHERE done_at > :as_of AND ready_at <= :as_of
+    FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": the done_at index, not ready_at (all history)
 ),
-runs_at AS (
+runs_at AS MATERIALIZED (
     SELECT o.*,
            CASE WHEN EXISTS (SELECT 1 FROM step_pauses p WHERE p.run_id = o.id AND p.paused_at <= :as_of
                                 AND (p.resumed_at IS NULL OR p.resumed_at > :as_of)) THEN 'paused'
@@ -25,6 +25,7 @@ p85 AS (
     SELECT service, step, percentile((done_at - ready_at) / 3600.0, 0.85) AS step_p85_hours, count(*) AS completed
     FROM step_runs
     WHERE state = 'done' AND done_at >= :from AND done_at < :to AND done_at <= :as_of AND ready_at IS NOT NULL
+      AND (service, step) IN (SELECT service, step FROM runs_at)  -- only the steps with open runs
     GROUP BY service, step
 )
 SELECT r.ticket_id, r.service, r.step, coalesce(r.team, '') AS team, r.state, r.ready_at,

@@ -22,7 +22,7 @@ WITH open_runs AS (
     SELECT id, ticket_id, service, step, team, ready_at, started_at
     FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": the done_at index, not ready_at (all history)
 ),
-runs_at AS (
+runs_at AS MATERIALIZED (
     SELECT o.id, o.ticket_id, t.title, o.service, t.service_version, o.step, o.team, o.ready_at,
            CASE WHEN EXISTS (SELECT 1 FROM step_pauses p WHERE p.run_id = o.id AND p.paused_at <= :as_of
                                 AND (p.resumed_at IS NULL OR p.resumed_at > :as_of)) THEN 'paused'
@@ -40,6 +40,7 @@ history AS (
     FROM step_runs
     WHERE state = 'done' AND done_at > :as_of - :stall_window_days * 86400 AND done_at <= :as_of
       AND ready_at IS NOT NULL
+      AND (service, step) IN (SELECT service, step FROM runs_at)  -- only the steps with open runs
     GROUP BY service, step
 ),
 judged AS (

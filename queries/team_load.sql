@@ -5,7 +5,7 @@
 WITH open_runs AS (
     SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at IS NULL AND ready_at <= :as_of
     UNION ALL
-    SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at > :as_of AND ready_at <= :as_of
+    SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": the done_at index, not ready_at (all history)
 ),
 load AS (
     SELECT coalesce(o.team, '') AS team,
@@ -22,24 +22,29 @@ load AS (
     ) o
     GROUP BY 1
 ),
-arrivals AS (
-    SELECT coalesce(team, '') AS team, count(*) AS n FROM step_runs
-    WHERE ready_at >= :from AND ready_at < :to AND ready_at <= :as_of
-      AND NOT (state = 'skipped' AND done_at <= :as_of)
+flow AS (
+    -- Arrivals and completions in one pass over the runs that ended since :from (a run ends after it becomes
+    -- ready, so every ended arrival is among them), read from the ended-runs index; the unary + keeps SQLite from
+    -- choosing the ready_at index instead, which would read every row from the table.
+    SELECT coalesce(team, '') AS team,
+           sum(+ready_at >= :from AND +ready_at < :to AND +ready_at <= :as_of
+               AND NOT (state = 'skipped' AND done_at <= :as_of)) AS arrivals,
+           sum(state = 'done' AND done_at < :to AND done_at <= :as_of) AS completions
+    FROM step_runs WHERE done_at >= :from
+    GROUP BY 1
+    UNION ALL
+    -- Arrivals that have not ended.
+    SELECT coalesce(team, '') AS team, count(*), 0 FROM step_runs
+    WHERE done_at IS NULL AND ready_at >= :from AND ready_at < :to AND ready_at <= :as_of
     GROUP BY 1
 ),
-completions AS (
-    SELECT coalesce(team, '') AS team, count(*) AS n FROM step_runs
-    WHERE state = 'done' AND done_at >= :from AND done_at < :to AND done_at <= :as_of
-    GROUP BY 1
-),
-teams AS (SELECT team FROM load UNION SELECT team FROM arrivals UNION SELECT team FROM completions)
+flow_by_team AS (SELECT team, sum(arrivals) AS arrivals, sum(completions) AS completions FROM flow GROUP BY team),
+teams AS (SELECT team FROM load UNION SELECT team FROM flow_by_team WHERE arrivals > 0 OR completions > 0)
 SELECT t.team, coalesce(l.ready, 0) AS ready, coalesce(l.active, 0) AS active, coalesce(l.paused, 0) AS paused,
-       l.oldest_age_hours, coalesce(a.n, 0) AS arrivals, coalesce(c.n, 0) AS completions,
-       coalesce(a.n, 0) - coalesce(c.n, 0) AS net_flow,
+       l.oldest_age_hours, coalesce(f.arrivals, 0) AS arrivals, coalesce(f.completions, 0) AS completions,
+       coalesce(f.arrivals, 0) - coalesce(f.completions, 0) AS net_flow,
        coalesce(l.ready, 0) + coalesce(l.active, 0) + coalesce(l.paused, 0) AS open_runs
 FROM teams t
 LEFT JOIN load l ON l.team = t.team
-LEFT JOIN arrivals a ON a.team = t.team
-LEFT JOIN completions c ON c.team = t.team
+LEFT JOIN flow_by_team f ON f.team = t.team
 ORDER BY open_runs DESC, t.team

@@ -10,6 +10,7 @@ started=$SECONDS
 
 rm -rf "$DEMO"
 mkdir -p "$DEMO/reports" "$DEMO/alerts"
+DEMO="$(realpath "$DEMO")"
 export BATON_DB="$DEMO/baton.db"
 
 step() { printf '\n== %s\n' "$*"; }

@@ -63,33 +63,3 @@ public enum RowPrinter {
         }
     }
 }
-
-/// Minimal JSON text for streaming output.
-public enum JSONText {
-    public static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 { out += String(format: "\\u%04x", u.value) }
-                else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
-
-    public static func value(_ v: SQLValue) -> String {
-        switch v {
-        case .null: return "null"
-        case .integer(let i): return String(i)
-        case .real(let d): return d.isFinite ? CSVWriter.number(d) : "null"
-        case .text(let s): return string(s)
-        case .blob(let b): return string(String(decoding: b, as: UTF8.self))
-        }
-    }
-}

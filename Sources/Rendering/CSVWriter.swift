@@ -20,7 +20,7 @@ public enum CSVWriter {
         guard v.isFinite else { return "" }
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         let s = "\(v)"
-        if s.contains("e") {
+        if s.utf8.contains(UInt8(ascii: "e")) {  // bytes: Foundation's String.contains is slow on Linux
             return String(format: "%.17g", v)
         }
         return s
@@ -36,7 +36,8 @@ public enum CSVWriter {
     }
 
     public static func quote(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+        if s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return s

@@ -10,7 +10,20 @@ public final class Statement {
 
     init(database: Database, sql: String) throws {
         var stmt: OpaquePointer?
-        let code = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        // A second statement after the first would be silently ignored by SQLite: refuse it instead.
+        let (code, trailing) = sql.withCString { text -> (Int32, Bool) in
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v3(database.handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+            guard code == SQLITE_OK, let tail, tail.pointee != 0 else { return (code, false) }
+            var extra: OpaquePointer?
+            let extraCode = sqlite3_prepare_v2(database.handle, tail, -1, &extra, nil)
+            defer { sqlite3_finalize(extra) }
+            return (code, extraCode != SQLITE_OK || extra != nil)
+        }
+        if trailing {
+            sqlite3_finalize(stmt)
+            throw SQLiteError(extendedCode: SQLITE_MISUSE, message: "only one SQL statement is allowed here; found more after the first", sql: sql)
+        }
         guard code == SQLITE_OK, let stmt else {
             throw SQLiteError.from(database.handle, code: code, sql: sql)
         }

@@ -83,6 +83,18 @@ import SQLite
         #expect(defaults.out == out + "/team-load-2026-W47\n")
     }
 
+    @Test func everyFormatLandsInTheSameFolder() throws {
+        let out = folder.appendingPathComponent("all").path
+        let r = baton("report", "weekly", "--from", "2026-11-16", "--to", "2026-11-23", "--format", "csv,html,xlsx", "--out", out)
+        #expect(r.code == 0, "\(r.err)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out + "/weekly-2026-W47")
+        for file in ["report.html", "report.xlsx", "throughput.csv", "lead_times.csv", "step_times.csv", "stalled.csv",
+                     "team_load.csv", "automation_readiness.csv", "headlines.csv", "definitions.csv"] {
+            #expect(files.contains(file), "\(file)")
+        }
+        #expect(!files.contains { $0.hasPrefix(".") })
+    }
+
     @Test func reportProblemsAreClearMessages() {
         var r = baton("report", "weekly", "--format", "pdf")
         #expect(r.code == 64)

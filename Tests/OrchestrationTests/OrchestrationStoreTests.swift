@@ -35,7 +35,7 @@ import SQLite
     /// A few hundred generated actions, then `rebuild()` from the events alone must give identical projections.
     @Test func rebuildEqualsTheLiveProjections() throws {
         let f = try StoreFixture()
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var clock = 0.0
         var ids: [String] = []
         var actions = 0
@@ -135,18 +135,5 @@ import SQLite
         let a = try parse(#"{"key": "s", "name": "S", "steps": [{"key": "a", "team": "t"}]}"#)
         let b = try parse(#"{"steps": [{"team": "t", "key": "a"}], "name": "S", "key": "s"}"#)
         #expect(a.canonicalJSON() == b.canonicalJSON())
-    }
-}
-
-/// A tiny deterministic generator for tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -41,11 +41,11 @@ import SQLite
         #expect(error?.message.contains("no query named 'staled'; did you mean 'stalled'?") == true)
     }
 
-    @Test func everyShippedQueryRunsOnAnEmptyStoreWithItsDefaults() throws {
+    @Test func everyReportQueryRunsOnAnEmptyStoreWithItsDefaults() throws {
         let db = try db()
-        let folder = try #require(ResourceDirectory.find(.queries))
-        let names = ResourceDirectory.names(in: folder, fileExtension: "sql")
-        #expect(names.count >= 11)
+        // The report engine's datasets (other files in queries/ belong to the alerts and take their own parameters).
+        let names = ["throughput", "lead_times", "step_times", "stalled", "team_load", "automation_readiness",
+                     "lead_time_scatter", "aging", "cumulative_flow", "wip", "headlines"]
         for name in names {
             let q = try QueryFile.named(name)
             _ = try QueryRunner.run(q, on: db, parameters: ["from": .integer(0), "to": .integer(604_800), "as_of": .integer(604_800)])

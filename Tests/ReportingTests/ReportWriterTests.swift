@@ -35,6 +35,22 @@ import SQLite
         #expect(try CSVTable(url: folder.appendingPathComponent("definitions.csv")).rows == [["Percentile", "type 7"]])
     }
 
+    @Test func fastInstantTextEqualsInstantISO() {
+        var t: Int64 = -86_400 * 365 * 3
+        while t < 4_102_444_800 {  // to 2100
+            #expect(ReportCSV.iso(t) == Instant.iso(t))
+            t += 7_777_777
+        }
+        #expect(ReportCSV.iso(Instant.parse("2026-12-31T23:59:59Z")!) == "2026-12-31T23:59:59Z")
+    }
+
+    @Test func textWithCRLFIsQuoted() {
+        #expect(CSVWriter.field(.text("a\r\nb")) == "\"a\r\nb\"")
+        #expect(CSVWriter.field(.text("a\rb")) == "\"a\rb\"")
+        #expect(CSVWriter.number(1e-7) == "9.9999999999999995e-08")
+        #expect(CSVWriter.number(0.1) == "0.1")
+    }
+
     @Test func aFinishedReportIsNeverOverwritten() throws {
         let out = try temporaryFolder()
         let first = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)

@@ -42,6 +42,11 @@ import Testing
         #expect(throws: SQLiteError.self) { try s.bind(named: ["a": .integer(2)]) }
     }
 
+    @Test func aSecondStatementIsRefusedNotIgnored() throws {
+        #expect(throws: SQLiteError.self) { try db.prepare("SELECT 1; DELETE FROM t") }
+        _ = try db.prepare("SELECT 1; -- a trailing comment\n  ")
+    }
+
     @Test func cachedStatementsAreReused() throws {
         let a = try db.cached("SELECT 1")
         let b = try db.cached("SELECT 1")

@@ -7,7 +7,7 @@ import SQLite
 /// `baton query` (run any `queries/*.sql`, the user's own included) and `baton report` (run a
 /// `reports/*.json` definition and write one folder per run).
 enum ReportCommands {
-    /// Renderers by format name.
+    /// Renderers by format name (`--format`, a definition's `formats`, the scheduler).
     static let renderers: [String: @Sendable () -> any ReportRenderer] = [
         "csv": { ReportCSV() },
         "html": { HTMLReportRenderer() },

@@ -162,19 +162,5 @@ public struct EventLogExporter {
     /// Canonical CSV is data for other programs: plain RFC 4180 quoting (no formula guard, which would change the values).
     static func csvField(_ s: String) -> String { CanonicalLogReader.csvField(s) }
 
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
-    }
+    static func json(_ s: String) -> String { JSONText.string(s) }
 }

@@ -155,10 +155,10 @@ public struct LogGenerator {
 }
 
 /// SplitMix64: small, fast, and the same on every platform (the generator's determinism rests on it).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+public struct SplitMix64: Sendable {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -166,7 +166,7 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     /// Lognormal with the given median and log-space standard deviation (Box–Muller).
     mutating func lognormal(median: Double, sigma: Double) -> Double {
         let u1 = max(unit(), 1e-12), u2 = unit()

@@ -33,21 +33,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         return s == "-0" ? "0" : s
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSONText.string(s) }
 
     static let definitions: [(String, String)] = [
         ("stalled", "an open, unpaused step run whose active age (age minus paused time) exceeds its threshold: the step's target, else the percentile of time in step of the same service and step over runs completed in the window before as_of when there are at least minimum_runs, else default_hours"),

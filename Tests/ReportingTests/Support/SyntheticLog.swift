@@ -2,18 +2,8 @@ import Foundation
 import Orchestration
 import SQLite
 
-/// A deterministic pseudo-random generator (SplitMix64), so a seed always gives the same log.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+/// The generator's SplitMix64, so a seed always gives the same log; helpers for the synthetic log.
+extension SplitMix64 {
     mutating func chance(_ p: Double) -> Bool { unit() < p }
     /// Whole minutes in [lo, hi], as seconds.
     mutating func minutes(_ lo: Int64, _ hi: Int64) -> Int64 { (lo + Int64(next() % UInt64(hi - lo + 1))) * 60 }
