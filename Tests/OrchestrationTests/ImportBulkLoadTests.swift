@@ -22,8 +22,8 @@ import SQLite
         let f = try ImportFixture()
         let names = try StoreSchema.secondaryIndexes(f.store.db).map(\.name)
         // From migrations 1–3 (the UNIQUE identity index included; constraint indexes without SQL text are not).
-        for name in ["events_identity", "tickets_closed", "tickets_open", "step_runs_open", "step_runs_unended", "step_pauses_run",
-                     "step_runs_team_started"] {
+        for name in ["events_identity", "tickets_open", "tickets_closed_at", "step_runs_open", "step_runs_ended", "step_runs_unended",
+                     "step_pauses_run", "step_runs_team_started"] {
             #expect(names.contains(name), "\(name) missing from \(names)")
         }
         #expect(!names.contains { $0.hasPrefix("sqlite_autoindex") })
