@@ -1,3 +1,5 @@
+import Foundation
+
 /// What happened to a ticket or one of its steps.
 public enum EventKind: String, Codable, Sendable, CaseIterable {
     // Ticket events (step is empty).
@@ -37,6 +39,17 @@ public struct Event: Sendable, Equatable {
         self.ticketID = ticketID; self.step = step; self.kind = kind; self.at = at; self.actor = actor
         self.source = source; self.team = team; self.task = task; self.note = note; self.service = service
         self.serviceVersion = serviceVersion; self.title = title; self.requester = requester; self.intake = intake
+    }
+
+    /// The JSON payload stored with an `opened` event (title, requester, intake); nil for other events or when empty.
+    public var payloadJSON: String? {
+        guard kind == .opened else { return nil }
+        var object: [String: Any] = [:]
+        if let title, !title.isEmpty { object["title"] = title }
+        if let requester, !requester.isEmpty { object["requester"] = requester }
+        if let intake, !intake.isEmpty { object["intake"] = intake }
+        guard !object.isEmpty, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// The identity used for idempotent imports: the same ticket, step, kind, instant and task is the same event.

@@ -177,14 +177,7 @@ public final class OrchestrationStore {
     /// Appends an event; false when an identical one (same ticket, step, kind, instant and task) is already stored.
     @discardableResult
     public func insertEvent(_ e: Event) throws -> Bool {
-        var payload: String? = nil
-        if e.kind == .opened {
-            var object: [String: Any] = [:]
-            if let title = e.title { object["title"] = title }
-            if let requester = e.requester { object["requester"] = requester }
-            if let intake = e.intake, !intake.isEmpty { object["intake"] = intake }
-            payload = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-        }
+        let payload = e.payloadJSON
         try db.run("""
             INSERT OR IGNORE INTO events(ticket_id, step, kind, at, actor, source, team, task, note, service, service_version, payload)
             VALUES (?,?,?,?,?,?,?,?,?,?,?,?)

@@ -66,7 +66,7 @@ import Testing
             #expect(back.code == 0 && back.out.contains("50 new"), "\(back.out) \(back.err)")
         }
         let stdout = h.run(["export", "--service", "incident", "--format", "csv"])
-        #expect(stdout.code == 0 && stdout.out.hasPrefix("ticket_id,service,step,team,event,at,actor,task\n"))
+        #expect(stdout.code == 0 && stdout.out.hasPrefix("ticket_id,service,step,team,event,at,actor,task,title,requester\n"))
         #expect(stdout.out.split(separator: "\n").dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false)[1] == "incident" })
         #expect(h.run(["export", "--service", "incidnet"]).err.contains("did you mean"))
         let files = try FileManager.default.contentsOfDirectory(atPath: h.directory.path)

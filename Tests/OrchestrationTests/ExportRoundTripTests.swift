@@ -36,15 +36,15 @@ import SQLite
         var text = ""
         try EventLogExporter(store: f.store).export(.csv, filter: .init(from: ImportFixture.t("2026-03-03T00:00:00Z"), service: "hiring")) { text += $0 }
         #expect(text == """
-        ticket_id,service,step,team,event,at,actor,task
-        T-2,hiring,,,opened,2026-03-03T08:00:00Z,ana,
-        T-2,hiring,screen,hr,started,2026-03-03T10:00:00Z,bo,
-        T-2,hiring,screen,hr,completed,2026-03-03T12:00:00Z,bo,
+        ticket_id,service,step,team,event,at,actor,task,title,requester
+        T-2,hiring,,,opened,2026-03-03T08:00:00Z,ana,,,ana
+        T-2,hiring,screen,hr,started,2026-03-03T10:00:00Z,bo,,,
+        T-2,hiring,screen,hr,completed,2026-03-03T12:00:00Z,bo,,,
 
         """)
         var none = ""
         try EventLogExporter(store: f.store).export(.csv, filter: .init(service: "other")) { none += $0 }
-        #expect(none == "ticket_id,service,step,team,event,at,actor,task\n")
+        #expect(none == "ticket_id,service,step,team,event,at,actor,task,title,requester\n")
     }
 
     @Test func xesExportUsesTheStandardExtensionsAndEscapes() throws {
@@ -64,5 +64,26 @@ import SQLite
         // Well-formed: it imports back.
         let g = try ImportFixture()
         #expect(try g.importFile(try g.write("odd.xes", xes)).eventsAdded == 2)
+    }
+}
+
+/// Tickets opened from the command line keep their title and requester through an export and an import.
+@Suite struct ExportTitleRoundTripTests {
+    @Test(arguments: [EventLogExporter.Format.csv, .jsonl, .xes])
+    func titleAndRequesterSurvive(format: EventLogExporter.Format) throws {
+        let a = try StoreFixture()
+        let hostile = "Laptop, \"urgent\" <b>now</b> =1+1 😀"
+        let id = try a.store.openTicket(service: "seq", title: hostile, requester: "ana, from sales", fields: ["who": "x"], at: StoreFixture.t0)
+        try a.act(id, "a", .completed, at: 1)
+        var text = ""
+        try EventLogExporter(store: a.store).export(format) { text += $0 }
+        let b = try StoreFixture()
+        let file = b.directory.appendingPathComponent("log.\(format == .jsonl ? "jsonl" : format == .xes ? "xes" : "csv")").path
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        _ = try EventLogImporter(store: b.store).run(try ByteSource(path: file), options: .init(format: ImportFormat(rawValue: format.rawValue)!))
+        let t = try #require(try b.store.loadTicket(id))
+        #expect(t.title == hostile)
+        #expect(t.requester == "ana, from sales")
+        #expect(t.runs.map(\.state) == (try a.store.loadTicket(id))?.runs.map(\.state))
     }
 }

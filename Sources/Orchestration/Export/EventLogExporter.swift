@@ -35,7 +35,9 @@ public struct EventLogExporter {
         let statement = try db.prepare("""
             SELECT e.ticket_id, t.service, e.step,
                    COALESCE(e.team, (SELECT r.team FROM step_runs r WHERE r.ticket_id = e.ticket_id AND r.step = e.step LIMIT 1), '') AS team,
-                   e.kind, e.at, COALESCE(e.actor, '') AS actor, e.task
+                   e.kind, e.at, COALESCE(e.actor, '') AS actor, e.task,
+                   CASE WHEN e.kind = 'opened' THEN COALESCE(t.title, '') ELSE '' END AS title,
+                   CASE WHEN e.kind = 'opened' THEN COALESCE(t.requester, '') ELSE '' END AS requester
             FROM tickets t JOIN events e ON e.ticket_id = t.id
             WHERE (?1 IS NULL OR t.service = ?1) AND (?2 IS NULL OR t.opened_at >= ?2) AND (?3 IS NULL OR t.opened_at < ?3)
             ORDER BY t.id, e.at, e.id
@@ -48,7 +50,7 @@ public struct EventLogExporter {
             if buffer.utf8.count >= 1 << 16 { try write(buffer); buffer.removeAll(keepingCapacity: true) }
         }
         switch format {
-        case .csv: try emit("ticket_id,service,step,team,event,at,actor,task\n")
+        case .csv: try emit("ticket_id,service,step,team,event,at,actor,task,title,requester\n")
         case .jsonl: break
         case .xes: try emit(Self.xesHeader)
         }
@@ -57,6 +59,7 @@ public struct EventLogExporter {
             let ticket = s.string(at: 0) ?? "", service = s.string(at: 1) ?? "", step = s.string(at: 2) ?? ""
             let team = s.string(at: 3) ?? "", kindText = s.string(at: 4) ?? "", at = s.int(at: 5) ?? 0
             let actor = s.string(at: 6) ?? "", task = s.string(at: 7) ?? ""
+            let title = s.string(at: 8) ?? "", requester = s.string(at: 9) ?? ""
             if ticket != currentTicket {
                 if format == .xes {
                     if currentTicket != nil { try emit("\t</trace>\n") }
@@ -69,11 +72,13 @@ public struct EventLogExporter {
             let time = Instant.iso(at)
             switch format {
             case .csv:
-                try emit([ticket, service, step, team, kindText, time, actor, task].map(Self.csvField).joined(separator: ",") + "\n")
+                try emit([ticket, service, step, team, kindText, time, actor, task, title, requester].map(Self.csvField).joined(separator: ",") + "\n")
             case .jsonl:
                 var object: [(String, String)] = [("ticket_id", ticket), ("service", service), ("step", step), ("team", team),
                                                   ("event", kindText), ("at", time), ("actor", actor)]
                 if !task.isEmpty { object.append(("task", task)) }
+                if !title.isEmpty { object.append(("title", title)) }
+                if !requester.isEmpty { object.append(("requester", requester)) }
                 try emit("{" + object.map { "\(Self.json($0.0)):\(Self.json($0.1))" }.joined(separator: ",") + "}\n")
             case .xes:
                 let kind = EventKind(rawValue: kindText) ?? .completed
@@ -85,6 +90,8 @@ public struct EventLogExporter {
                 e += "\t\t\t<date key=\"time:timestamp\" value=\"\(time.dropLast()).000+00:00\"/>\n"
                 e += "\t\t\t<string key=\"baton:event\" value=\"\(kindText)\"/>\n"
                 if !task.isEmpty { e += "\t\t\t<string key=\"baton:task\" value=\"\(Self.xml(task))\"/>\n" }
+                if !title.isEmpty { e += "\t\t\t<string key=\"baton:title\" value=\"\(Self.xml(title))\"/>\n" }
+                if !requester.isEmpty { e += "\t\t\t<string key=\"baton:requester\" value=\"\(Self.xml(requester))\"/>\n" }
                 try emit(e + "\t\t</event>\n")
             }
         }

@@ -2,9 +2,9 @@ import Foundation
 import SQLite
 
 /// Reads the canonical event log of DESIGN (`ticket_id,service,step,team,event,at,actor`, plus an optional
-/// `task` for `task_done` events) as CSV with a header row or as JSON Lines with the same keys.
+/// `task` for `task_done` events and optional `title` and `requester` for `opened` events) as CSV with a header row or as JSON Lines with the same keys.
 struct CanonicalLogReader {
-    static let columns = ["ticket_id", "service", "step", "team", "event", "at", "actor", "task"]
+    static let columns = ["ticket_id", "service", "step", "team", "event", "at", "actor", "task", "title", "requester"]
     static let required = ["ticket_id", "event", "at"]
 
     let source: ByteSource
@@ -31,7 +31,8 @@ struct CanonicalLogReader {
             func value(_ k: Int) -> String { let i = index[k]; return i >= 0 && i < fields.count ? fields[i] : "" }
             do {
                 try sink.row(try Self.makeRow(file: source.name, line: line, ticket: value(0), service: value(1), step: value(2), team: value(3),
-                                             event: value(4), at: value(5), actor: value(6), task: value(7)), teamName: nil)
+                                             event: value(4), at: value(5), actor: value(6), task: value(7),
+                                             title: value(8), requester: value(9)), teamName: nil)
             } catch let error as InputError {
                 try sink.reject(error, record: fields.map(Self.csvField).joined(separator: ","))
             }
@@ -68,7 +69,8 @@ struct CanonicalLogReader {
                 }
                 try sink.row(try Self.makeRow(file: source.name, line: line, ticket: value("ticket_id"), service: value("service"),
                                              step: value("step"), team: value("team"), event: value("event"), at: value("at"),
-                                             actor: value("actor"), task: value("task")), teamName: nil)
+                                             actor: value("actor"), task: value("task"),
+                                             title: value("title"), requester: value("requester")), teamName: nil)
             } catch let error as InputError {
                 try sink.reject(error, record: text)
             }
@@ -78,7 +80,8 @@ struct CanonicalLogReader {
 
     /// Validates one canonical row: the event kind, the instant, and the fields the kind needs.
     static func makeRow(file: String, line: Int, ticket: String, service: String, step: String, team: String,
-                        event: String, at: String, actor: String, task: String) throws -> StagedRow {
+                        event: String, at: String, actor: String, task: String,
+                        title: String = "", requester: String = "") throws -> StagedRow {
         guard !ticket.isEmpty else { throw InputError(file: file, line: line, field: "ticket_id", "must not be empty") }
         guard let kind = EventKind(rawValue: event) else {
             throw InputError(file: file, line: line, field: "event",
@@ -99,7 +102,8 @@ struct CanonicalLogReader {
             if kind == .taskDone && task.isEmpty { throw InputError(file: file, line: line, field: "task", "a 'task_done' event needs the task") }
         }
         return StagedRow(ticket: ticket, at: instant, kind: kind.rawValue, service: service, step: kind.isTicketEvent ? "" : step,
-                         team: team, actor: actor, task: task, line: line)
+                         team: team, actor: actor, task: task,
+                         title: kind == .opened ? title : "", requester: kind == .opened ? requester : "", line: line)
     }
 
     static func csvField(_ s: String) -> String {

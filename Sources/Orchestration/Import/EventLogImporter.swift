@@ -174,9 +174,9 @@ public final class EventLogImporter {
                 DROP TABLE IF EXISTS temp.import_stage;
                 CREATE TEMP TABLE import_stage(seq INTEGER PRIMARY KEY, ticket TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL,
                     service TEXT NOT NULL, step TEXT NOT NULL, team TEXT NOT NULL, actor TEXT NOT NULL, task TEXT NOT NULL,
-                    status TEXT NOT NULL, line INTEGER NOT NULL);
+                    status TEXT NOT NULL, title TEXT NOT NULL, requester TEXT NOT NULL, line INTEGER NOT NULL);
                 """)
-            insertStage = try db.prepare("INSERT INTO temp.import_stage(ticket, at, kind, service, step, team, actor, task, status, line) VALUES (?,?,?,?,?,?,?,?,?,?)")
+            insertStage = try db.prepare("INSERT INTO temp.import_stage(ticket, at, kind, service, step, team, actor, task, status, title, requester, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
             writer = try ProjectionWriter(db: db)
             exists = try db.prepare("SELECT 1 FROM tickets WHERE id = ?")
             storeHadTickets = try db.scalar("SELECT 1 FROM tickets LIMIT 1") != nil
@@ -322,7 +322,9 @@ public final class EventLogImporter {
                 let teamName = r["org:group"] ?? ""
                 let team = teamName.isEmpty || ServiceDefinition.isValidKey(teamName) ? teamName : KeySlug.make(teamName)
                 let row = StagedRow(ticket: ticket, at: at, kind: kind.rawValue, service: service, step: step, team: team,
-                                    actor: r["org:resource"] ?? "", task: r["baton:task"] ?? "", status: "implicit-open", line: line)
+                                    actor: r["org:resource"] ?? "", task: r["baton:task"] ?? "", status: "implicit-open",
+                                    title: kind == .opened ? r["baton:title"] ?? "" : "",
+                                    requester: kind == .opened ? r["baton:requester"] ?? "" : "", line: line)
                 try self.row(row, teamName: teamName)
             } catch let error as InputError {
                 try reject(error, record: describe())
@@ -352,7 +354,7 @@ public final class EventLogImporter {
                 streaming = false
             }
             stagedRows += 1
-            try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.line])
+            try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.title, row.requester, row.line])
             if summary.rowsRead & 0x3FFF == 0 { progress(rows: summary.rowsRead) }
         }
 
@@ -465,13 +467,14 @@ public final class EventLogImporter {
         /// Applies the staged rows (a file not grouped by ticket), ticket by ticket in time order.
         func applyStaged() throws {
             guard stagedRows > 0 else { return }
-            let read = try db.prepare("SELECT ticket, at, kind, service, step, team, actor, task, status, line FROM temp.import_stage ORDER BY ticket, at, seq")
+            let read = try db.prepare("SELECT ticket, at, kind, service, step, team, actor, task, status, title, requester, line FROM temp.import_stage ORDER BY ticket, at, seq")
             var rows: [StagedRow] = []
             var processed = 0
             try read.forEach { s in
                 let row = StagedRow(ticket: s.string(at: 0) ?? "", at: s.int(at: 1) ?? 0, kind: s.string(at: 2) ?? "", service: s.string(at: 3) ?? "",
                                     step: s.string(at: 4) ?? "", team: s.string(at: 5) ?? "", actor: s.string(at: 6) ?? "",
-                                    task: s.string(at: 7) ?? "", status: s.string(at: 8) ?? "", line: Int(s.int(at: 9) ?? 0))
+                                    task: s.string(at: 7) ?? "", status: s.string(at: 8) ?? "", title: s.string(at: 9) ?? "",
+                                    requester: s.string(at: 10) ?? "", line: Int(s.int(at: 11) ?? 0))
                 if let last = rows.last, last.ticket != row.ticket {
                     try flush(rows, streamed: false)
                     processed += rows.count
@@ -542,7 +545,8 @@ public final class EventLogImporter {
                 }
                 out.append((Event(ticketID: r.ticket, step: r.step, kind: kind, at: r.at, actor: r.actor.isEmpty ? nil : r.actor,
                                   source: sourceLabel, team: r.team.isEmpty ? nil : r.team, task: r.task,
-                                  service: kind == .opened ? r.service : nil, serviceVersion: version), r.line))
+                                  service: kind == .opened ? r.service : nil, serviceVersion: version,
+                                  title: r.title.isEmpty ? nil : r.title, requester: r.requester.isEmpty ? nil : r.requester), r.line))
             }
             return out
         }
@@ -578,7 +582,7 @@ public final class EventLogImporter {
         private func stage(_ rows: [StagedRow]) throws {
             for row in rows {
                 stagedRows += 1
-                try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.line])
+                try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.title, row.requester, row.line])
             }
         }
 

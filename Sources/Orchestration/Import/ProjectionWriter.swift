@@ -7,7 +7,7 @@ import SQLite
 /// `saveTicket(_, isNew: true)`. Call `flush()` before anything reads `events` or `step_runs` back.
 final class ProjectionWriter {
     static let batchSize = 64
-    private static let eventColumns = "ticket_id, step, kind, at, actor, source, team, task, note, service, service_version"
+    private static let eventColumns = "ticket_id, step, kind, at, actor, source, team, task, note, service, service_version, payload"
     private static let runColumns = "ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor"
 
     private let db: Database
@@ -21,8 +21,8 @@ final class ProjectionWriter {
             let row = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
             return Array(repeating: row, count: rows).joined(separator: ",")
         }
-        event = try db.prepare("INSERT OR IGNORE INTO events(\(Self.eventColumns)) VALUES \(values(11, rows: 1))")
-        events = try db.prepare("INSERT OR IGNORE INTO events(\(Self.eventColumns)) VALUES \(values(11, rows: Self.batchSize))")
+        event = try db.prepare("INSERT OR IGNORE INTO events(\(Self.eventColumns)) VALUES \(values(12, rows: 1))")
+        events = try db.prepare("INSERT OR IGNORE INTO events(\(Self.eventColumns)) VALUES \(values(12, rows: Self.batchSize))")
         ticket = try db.prepare("""
             INSERT INTO tickets(id, service, service_version, requester, title, intake, state, opened_at, closed_at, cancelled_at, last_event_at)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
@@ -38,7 +38,7 @@ final class ProjectionWriter {
     private func text(_ s: Statement, _ i: Int32, _ v: String?) throws { try s.bindText(v, at: i) }
     private func int(_ s: Statement, _ i: Int32, _ v: Int64?) throws { try s.bindInteger(v, at: i) }
 
-    /// Appends an event (imported events carry no title, requester or intake payload).
+    /// Appends an event (an `opened` event carries its title and requester as payload when the log gives them).
     func insert(_ e: Event) throws {
         pendingEvents.append(e)
         if pendingEvents.count == Self.batchSize { try flushEvents() }
@@ -58,7 +58,7 @@ final class ProjectionWriter {
                 try statement.execute()
             }
         } else {
-            for (k, e) in pendingEvents.enumerated() { try bindEvent(e, statement, Int32(k * 11)) }
+            for (k, e) in pendingEvents.enumerated() { try bindEvent(e, statement, Int32(k * 12)) }
             try statement.execute()
         }
         pendingEvents.removeAll(keepingCapacity: true)
@@ -68,6 +68,7 @@ final class ProjectionWriter {
         try text(s, o + 1, e.ticketID); try text(s, o + 2, e.step); try text(s, o + 3, e.kind.rawValue); try int(s, o + 4, e.at)
         try text(s, o + 5, e.actor); try text(s, o + 6, e.source); try text(s, o + 7, e.team); try text(s, o + 8, e.task)
         try text(s, o + 9, e.note); try text(s, o + 10, e.service); try int(s, o + 11, e.serviceVersion.map(Int64.init))
+        try text(s, o + 12, e.payloadJSON)
     }
 
     private func flushRuns() throws {

@@ -10,13 +10,16 @@ public struct StagedRow: Sendable, Equatable {
     public var actor: String = ""
     public var task: String = ""
     public var status: String = ""
+    /// Opened rows of the canonical log: the ticket's title and requester, when the log has those columns.
+    public var title: String = ""
+    public var requester: String = ""
     /// Line (CSV, JSON Lines) or line of the `<event>` element (XES) in the file.
     public var line: Int
 
     public init(ticket: String, at: Int64, kind: String = "", service: String = "", step: String = "", team: String = "",
-                actor: String = "", task: String = "", status: String = "", line: Int) {
+                actor: String = "", task: String = "", status: String = "", title: String = "", requester: String = "", line: Int) {
         self.ticket = ticket; self.at = at; self.kind = kind; self.service = service; self.step = step; self.team = team
-        self.actor = actor; self.task = task; self.status = status; self.line = line
+        self.actor = actor; self.task = task; self.status = status; self.title = title; self.requester = requester; self.line = line
     }
 }
 

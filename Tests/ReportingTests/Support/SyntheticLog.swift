@@ -209,13 +209,33 @@ struct SyntheticLog {
     /// Only what was known at `asOf`: the log as if it had been imported then.
     func events(upTo asOf: Int64) -> [Event] { events.filter { $0.at <= asOf } }
 
-    /// Feeds `events` to a new store the way the importer does (history mode), one transaction.
+    /// Writes `events` as a canonical CSV log and imports it into a new store with `baton import`'s importer:
+    /// the path a user's history takes. Tickets are written newest first, so the importer must reorder them.
     static func makeStore(at path: String, services: [ServiceDefinition], events: [Event], appliedAt: Int64) throws -> OrchestrationStore {
         let store = try OrchestrationStore(path: path)
         for s in services { try store.apply(s, at: appliedAt) }
-        try store.db.transaction {
-            for e in events { try store.record(e, mode: .history) }
+        var serviceOf: [String: String] = [:]
+        var order: [String] = []
+        var byTicket: [String: [Event]] = [:]
+        for e in events {
+            if let s = e.service { serviceOf[e.ticketID] = s }
+            if byTicket[e.ticketID] == nil { order.append(e.ticketID) }
+            byTicket[e.ticketID, default: []].append(e)
         }
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var csv = "ticket_id,service,step,team,event,at,actor,task,title,requester\n"
+        for id in order.reversed() {
+            for e in byTicket[id]! {
+                csv += [e.ticketID, serviceOf[id] ?? "", e.step, e.team ?? "", e.kind.rawValue, Instant.iso(e.at), e.actor ?? "", e.task,
+                        e.title ?? "", e.requester ?? ""].map(field).joined(separator: ",") + "\n"
+            }
+        }
+        let logPath = path + ".log.csv"
+        try csv.write(toFile: logPath, atomically: true, encoding: .utf8)
+        let summary = try EventLogImporter(store: store).run(try ByteSource(path: logPath), options: .init(format: .csv))
+        precondition(summary.eventsAdded == events.count, "the importer added \(summary.eventsAdded) of \(events.count) events")
         return store
     }
 }
