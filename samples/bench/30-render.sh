@@ -47,7 +47,7 @@ awk -v b="${RATE[baton-$ROWS]}" -v c="${RATE[c-$ROWS]}" 'BEGIN {
 
 # The weekly report for 1M tickets in each format, on the store samples/bench/20-report.sh builds (make bench
 # runs it first): seconds and peak memory of the whole run (queries + one renderer), best of 3.
-STORE="$2/report/bench-1000000.db"
+STORE="$2/report/store-1000000.db"
 if [ -f "$STORE" ]; then
     END_ISO="2026-11-23T00:00:00Z"
     FROM=$(date -u -d "$END_ISO - 84 days" +%Y-%m-%dT%H:%M:%SZ)
