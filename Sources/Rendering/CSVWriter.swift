@@ -35,13 +35,7 @@ public enum CSVWriter {
         }
     }
 
-    public static func quote(_ s: String) -> String {
-        // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
-        if s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
-    }
+    public static func quote(_ s: String) -> String { CSVText.quote(s) }
 
     /// A record (CRLF-terminated, as RFC 4180 says).
     public static func record(_ values: [SQLValue]) -> String {

@@ -106,7 +106,5 @@ struct CanonicalLogReader {
                          title: kind == .opened ? title : "", requester: kind == .opened ? requester : "", line: line)
     }
 
-    static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
+    static func csvField(_ s: String) -> String { CSVText.quote(s) }
 }
