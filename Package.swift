@@ -25,7 +25,7 @@ let package = Package(
         .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "SQLite"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Rendering", "Orchestration", "SQLite"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Reporting", "Orchestration", "SQLite"]),
-        .testTarget(name: "BatonCLITests", dependencies: ["BatonCLI", "Orchestration", "SQLite"]),
+        .testTarget(name: "BatonCLITests", dependencies: ["BatonCLI", "Orchestration", "Reporting", "SQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

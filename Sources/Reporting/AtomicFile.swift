@@ -25,6 +25,14 @@ public enum AtomicFile {
     /// Replaces `path` with `data` atomically, with permission bits `mode`. On failure the previous file is untouched
     /// and the temporary is removed.
     public static func write(_ data: Data, to path: String, mode: mode_t = 0o640) throws {
+        try write(to: path, mode: mode) { chunk in try chunk(data) }
+    }
+
+    /// Streams a file into `path` atomically: `produce` is called with a function that appends bytes, and the
+    /// file replaces `path` only when `produce` returns. On failure the previous file is untouched and the
+    /// temporary is removed. Returns what `produce` returns.
+    @discardableResult
+    public static func write<T>(to path: String, mode: mode_t = 0o640, _ produce: (_ append: (Data) throws -> Void) throws -> T) throws -> T {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let temp = temporaryPath(for: path)
@@ -34,18 +42,21 @@ public enum AtomicFile {
         defer {
             if !ok { unlink(temp) }
         }
+        let result: T
         do {
             // The umask may have cleared bits the caller asked for; fchmod sets exactly `mode`.
             guard fchmod(fd, mode) == 0 else { throw AtomicFileError(path: temp, operation: "set the mode of", errno: errno) }
-            try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-                var offset = 0
-                while offset < buffer.count {
-                    let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw AtomicFileError(path: path, operation: "write", errno: errno)
+            result = try produce { data in
+                try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+                    var offset = 0
+                    while offset < buffer.count {
+                        let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                        if n < 0 {
+                            if errno == EINTR { continue }
+                            throw AtomicFileError(path: path, operation: "write", errno: errno)
+                        }
+                        offset += n
                     }
-                    offset += n
                 }
             }
             guard fsync(fd) == 0 else { throw AtomicFileError(path: path, operation: "flush (fsync)", errno: errno) }
@@ -57,6 +68,7 @@ public enum AtomicFile {
         guard rename(temp, path) == 0 else { throw AtomicFileError(path: path, operation: "replace", errno: errno) }
         ok = true
         try syncFolder(folder)
+        return result
     }
 
     /// Writes `text` as UTF-8; see `write(_:to:mode:)`.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BatonCLI
+import Reporting
 
 /// `baton import`, `export` and `generate` end to end, in-process (and once through the binary for standard input).
 @Suite struct ImportCLITests {
@@ -70,7 +71,7 @@ import Testing
         #expect(stdout.out.split(separator: "\n").dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false)[1] == "incident" })
         #expect(h.run(["export", "--service", "incidnet"]).err.contains("did you mean"))
         let files = try FileManager.default.contentsOfDirectory(atPath: h.directory.path)
-        #expect(!files.contains { $0.hasSuffix(".tmp") })
+        #expect(!files.contains { $0.contains(AtomicFile.temporaryMarker) })
     }
 
     @Test func generateIsDeterministic() throws {

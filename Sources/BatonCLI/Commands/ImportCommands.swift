@@ -1,5 +1,6 @@
 import Foundation
 import Orchestration
+import Reporting
 import SQLite
 
 /// `baton import`, `baton export` and `baton generate`: event logs in and out of the store.
@@ -105,7 +106,9 @@ enum ImportCommands {
             }
             let exporter = EventLogExporter(store: store)
             if let out {
-                let counts = try exporter.export(format, filter: filter, toFile: path(inv, out))
+                let counts = try AtomicFile.write(to: path(inv, out), mode: 0o644) { append in
+                    try exporter.export(format, filter: filter) { try append(Data($0.utf8)) }
+                }
                 inv.err.line("Exported \(counts.events) events of \(counts.tickets) tickets to \(out).")
             } else {
                 try exporter.export(format, filter: filter) { inv.out.write($0) }
@@ -144,22 +147,10 @@ enum ImportCommands {
             if let dir = inv.value("services") { options.services = try LogGenerator.loadServices(folder: path(inv, dir)) }
             let generator = LogGenerator(options: options)
             if let out = inv.value("out"), out != "-" {
-                let target = path(inv, out)
-                let temp = target + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-                guard FileManager.default.createFile(atPath: temp, contents: nil), let handle = FileHandle(forWritingAtPath: temp) else {
-                    throw ActionRefused("cannot write \(out)")
+                let events = try AtomicFile.write(to: path(inv, out), mode: 0o644) { append in
+                    try generator.generate { try append(Data($0.utf8)) }
                 }
-                do {
-                    let events = try generator.generate { handle.write(Data($0.utf8)) }
-                    try handle.synchronize()
-                    try handle.close()
-                    guard rename(temp, target) == 0 else { throw ActionRefused("cannot replace \(out)") }
-                    inv.err.line("Generated \(events) events of \(n) tickets into \(out).")
-                } catch {
-                    try? handle.close()
-                    unlink(temp)
-                    throw error
-                }
+                inv.err.line("Generated \(events) events of \(n) tickets into \(out).")
             } else {
                 try generator.generate { inv.out.write($0) }
             }

@@ -103,27 +103,6 @@ public struct EventLogExporter {
         return counts
     }
 
-    /// Writes the export to `path` atomically: a temporary file in the same folder, flushed, then renamed.
-    @discardableResult
-    public func export(_ format: Format, filter: Filter = Filter(), toFile path: String) throws -> Counts {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        let temp = (folder as NSString).appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard FileManager.default.createFile(atPath: temp, contents: nil), let handle = FileHandle(forWritingAtPath: temp) else {
-            throw InputError(file: path, "cannot write in \(folder)")
-        }
-        do {
-            let counts = try export(format, filter: filter) { handle.write(Data($0.utf8)) }
-            try handle.synchronize()
-            try handle.close()
-            guard rename(temp, path) == 0 else { throw InputError(file: path, "cannot replace the file (\(String(cString: strerror(errno))))") }
-            return counts
-        } catch {
-            try? handle.close()
-            unlink(temp)
-            throw error
-        }
-    }
 
     static let xesHeader = """
         <?xml version="1.0" encoding="UTF-8" ?>
