@@ -88,6 +88,17 @@ public final class EventLogImporter {
             try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY; PRAGMA cache_size=\(cacheSize)")
             store.forgetCachedServices()
         }
+        // The first load into an empty store writes every page once, to the file, under a rollback journal (which
+        // has nothing to save for pages the file did not have), instead of twice: to the WAL, then the checkpoint.
+        // Needs the only connection to the store; otherwise the import stays in WAL mode. WAL comes back at the end.
+        var journalSwitched = false
+        if !options.dryRun, try db.scalar("SELECT 1 FROM events LIMIT 1") == nil {
+            journalSwitched = (try? db.scalar("PRAGMA journal_mode=DELETE")?.string) == "delete"
+            if journalSwitched { try db.execute("PRAGMA synchronous=FULL") }
+        }
+        defer {
+            if journalSwitched { try? db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") }
+        }
         do {
             try db.transaction {
                 let timing = ProcessInfo.processInfo.environment["BATON_IMPORT_TIMING"] != nil
@@ -98,8 +109,13 @@ public final class EventLogImporter {
                     mark = Date()
                 }
                 try run.prepare()
+                // Stopped (its unwritten rows discarded) before the transaction rolls back on an error.
+                defer { try? run.writer.stopWriterThread(discard: true) }
                 try run.beginBulkLoadIfLarge()
+                // A store without tickets needs no lookups per ticket, so the writes can run on a thread of their own.
+                if !run.storeHadTickets { run.writer.startWriterThread() }
                 try run.read()
+                try run.writer.stopWriterThread()
                 try run.writer.flush()
                 phase("read (and apply grouped tickets)")
                 try run.storeServices()
@@ -166,8 +182,9 @@ public final class EventLogImporter {
             sourceLabel = "import:" + (source.name as NSString).lastPathComponent
         }
 
-        var db: Database { importer.db }
-        var store: OrchestrationStore { importer.store }
+        /// The connection, once the writer thread (if any) has written what it was given and left it.
+        var db: Database { get throws { try writer?.quiesce(); return importer.db } }
+        var store: OrchestrationStore { get throws { try writer?.quiesce(); return importer.store } }
 
         func prepare() throws {
             try db.execute("""
@@ -352,6 +369,7 @@ public final class EventLogImporter {
                 // A ticket seen earlier comes back: the file is not grouped by ticket. The rest is staged and
                 // sorted; tickets already applied take their later rows as a replay.
                 streaming = false
+                try writer.stopWriterThread()
             }
             stagedRows += 1
             try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.title, row.requester, row.line])
@@ -504,6 +522,7 @@ public final class EventLogImporter {
             }
             var known = false
             if !streamed || storeHadTickets {
+                try writer.quiesce()
                 try exists.forEach([first.ticket]) { _ in known = true }
             }
             let events: [(Event, Int)]
@@ -580,6 +599,7 @@ public final class EventLogImporter {
         }
 
         private func stage(_ rows: [StagedRow]) throws {
+            try writer.quiesce()
             for row in rows {
                 stagedRows += 1
                 try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.title, row.requester, row.line])

@@ -5,7 +5,14 @@ import SQLite
 /// runs are buffered and written `batchSize` rows per INSERT (one statement prepared once per shape), values bound
 /// one by one without per-row arrays or SQL lookups. Writes the same rows as `OrchestrationStore.insertEvent` and
 /// `saveTicket(_, isNew: true)`. Call `flush()` before anything reads `events` or `step_runs` back.
-final class ProjectionWriter {
+///
+/// With `startWriterThread()` the SQLite work moves to a thread of its own, so that reading and replaying the log
+/// (one core) and writing it (the other) overlap: `insert` and `insertNew` then only queue rows, and the thread
+/// owns the connection until `quiesce()`, `flush()` or `stopWriterThread()` returns. Until then the importing
+/// thread must not touch the database; `EventLogImporter` reaches it only through accessors that quiesce first.
+/// (Hence `@unchecked Sendable`: the queued rows are handed over under a lock, and the statements and row
+/// buffers are used by one thread at a time.)
+final class ProjectionWriter: @unchecked Sendable {
     static let batchSize = 64
     private static let eventColumns = "ticket_id, step, kind, at, actor, source, team, task, note, service, service_version, payload"
     private static let runColumns = "ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor"
@@ -40,14 +47,142 @@ final class ProjectionWriter {
 
     /// Appends an event (an `opened` event carries its title and requester as payload when the log gives them).
     func insert(_ e: Event) throws {
+        if let handoff {
+            outgoing.append(.event(e))
+            if outgoing.count >= Handoff.batchItems { try ship(handoff) }
+            return
+        }
+        try write(e)
+    }
+
+    private func write(_ e: Event) throws {
         pendingEvents.append(e)
         if pendingEvents.count == Self.batchSize { try flushEvents() }
     }
 
-    /// Writes every buffered row.
+    /// Writes every buffered row (waiting for the writer thread, if any, to write what it was given).
     func flush() throws {
+        try quiesce()
         try flushEvents()
         try flushRuns()
+    }
+
+    // MARK: writer thread
+
+    private enum Item { case event(Event), ticket(TicketState) }
+    private var handoff: Handoff?
+    private var outgoing: [Item] = []
+
+    /// Moves the writes to a thread of their own until `stopWriterThread()`.
+    func startWriterThread() {
+        guard handoff == nil else { return }
+        let handoff = Handoff()
+        self.handoff = handoff
+        outgoing.reserveCapacity(Handoff.batchItems)
+        let thread = Thread { [self] in
+            while let batch = handoff.next() {
+                do {
+                    for item in batch {
+                        switch item {
+                        case .event(let e): try write(e)
+                        case .ticket(let t): try write(t)
+                        }
+                    }
+                    handoff.done(nil)
+                } catch {
+                    handoff.done(error)
+                }
+            }
+        }
+        thread.name = "baton-import-writer"
+        thread.start()
+    }
+
+    /// Hands the queued rows to the writer thread and waits until it has written them: the importing thread may
+    /// use the connection again when this returns (rows of a partial 64-row batch may still be buffered).
+    func quiesce() throws {
+        guard let handoff else { return }
+        if !outgoing.isEmpty { try ship(handoff) }
+        try handoff.waitIdle()
+    }
+
+    /// Ends the writer thread; with `discard`, after throwing away what it has not written yet (the import failed
+    /// and is about to roll back, which must not happen while the thread is inside a statement).
+    func stopWriterThread(discard: Bool = false) throws {
+        guard let handoff else { return }
+        defer { self.handoff = nil; outgoing.removeAll() }
+        if discard {
+            handoff.stop(discard: true)
+            return
+        }
+        try quiesce()
+        handoff.stop(discard: false)
+    }
+
+    private func ship(_ handoff: Handoff) throws {
+        let batch = outgoing
+        outgoing.removeAll(keepingCapacity: true)
+        try handoff.put(batch)
+    }
+
+    /// A bounded queue of row batches between the importing thread and the writer thread, and the writer's state.
+    private final class Handoff: @unchecked Sendable {
+        /// Rows per hand-over, and batches in flight: enough to keep both threads busy, little enough to keep
+        /// memory flat (a few MB).
+        static let batchItems = 2048, maxQueued = 4
+
+        private let condition = NSCondition()
+        private var queue: [[Item]] = []
+        private var busy = false
+        private var stopped = false
+        private var exited = false
+        private var failure: Error?
+
+        /// Queues a batch, waiting while the queue is full; rethrows the writer's first error.
+        func put(_ batch: [Item]) throws {
+            condition.lock(); defer { condition.unlock() }
+            while queue.count >= Self.maxQueued && failure == nil { condition.wait() }
+            if let failure { throw failure }
+            queue.append(batch)
+            condition.broadcast()
+        }
+
+        /// The writer's next batch; nil once stopped.
+        func next() -> [Item]? {
+            condition.lock(); defer { condition.unlock() }
+            while queue.isEmpty && !stopped { condition.wait() }
+            guard !queue.isEmpty else {
+                exited = true
+                condition.broadcast()
+                return nil
+            }
+            busy = true
+            return queue.removeFirst()
+        }
+
+        func done(_ error: Error?) {
+            condition.lock(); defer { condition.unlock() }
+            busy = false
+            if let error, failure == nil {
+                failure = error
+                queue.removeAll()
+            }
+            condition.broadcast()
+        }
+
+        func waitIdle() throws {
+            condition.lock(); defer { condition.unlock() }
+            while !queue.isEmpty || busy { condition.wait() }
+            if let failure { throw failure }
+        }
+
+        func stop(discard: Bool) {
+            condition.lock(); defer { condition.unlock() }
+            if discard { queue.removeAll() }
+            stopped = true
+            condition.broadcast()
+            while !exited { condition.wait() }
+        }
     }
 
     private func flushEvents() throws {
@@ -94,6 +229,15 @@ final class ProjectionWriter {
     /// Writes the projection of a ticket the store did not have. Its runs are buffered (the ticket row they refer
     /// to is written at once); a run with pauses is written at once, after the buffer, for its row id.
     func insertNew(_ t: TicketState) throws {
+        if let handoff {
+            outgoing.append(.ticket(t))
+            if outgoing.count >= Handoff.batchItems { try ship(handoff) }
+            return
+        }
+        try write(t)
+    }
+
+    private func write(_ t: TicketState) throws {
         guard let openedAt = t.openedAt else { throw ActionRefused("\(t.id) has no opened event") }
         let intake = t.intake.isEmpty ? "{}" : String(decoding: try JSONEncoder.sorted.encode(t.intake), as: UTF8.self)
         try text(ticket, 1, t.id); try text(ticket, 2, t.service); try int(ticket, 3, Int64(t.serviceVersion)); try text(ticket, 4, t.requester)
