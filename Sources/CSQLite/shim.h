@@ -11,4 +11,10 @@ static inline sqlite3_destructor_type baton_sqlite_transient(void) {
 static inline sqlite3_destructor_type baton_sqlite_static(void) {
     return SQLITE_STATIC;
 }
+
+// Memory statistics cost a global mutex on every allocation and Baton never reads them. sqlite3_config is variadic
+// (Swift cannot call it) and only works before SQLite initializes: call this before the first connection opens.
+static inline int baton_sqlite_disable_memstatus(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 #endif

@@ -9,9 +9,14 @@ public final class Database {
     private var cache: [String: Statement] = [:]
     private var transactionDepth = 0
 
+    /// Process-wide SQLite settings, made once before the first connection opens.
+    private static let configured: Bool = baton_sqlite_disable_memstatus() == SQLITE_OK
+
     /// Opens (creating when needed) the database at `path`, in WAL mode with `synchronous=NORMAL`,
-    /// foreign keys on and a busy timeout, with the aggregate functions registered.
-    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 30_000) throws {
+    /// foreign keys on and a busy timeout, with the aggregate functions registered. `pageSize` applies to a
+    /// database created by this call (an existing file keeps the page size it was made with).
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 30_000, pageSize: Int? = nil) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)
@@ -25,6 +30,8 @@ public final class Database {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         if !readOnly {
+            // Before WAL mode is set: that writes the file's header, which fixes the page size.
+            if let pageSize { try execute("PRAGMA page_size=\(pageSize)") }
             try execute("PRAGMA journal_mode=WAL")
         }
         try execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;")
