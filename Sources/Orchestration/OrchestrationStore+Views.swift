@@ -71,4 +71,13 @@ extension OrchestrationStore {
             FROM current GROUP BY service, step ORDER BY service, tickets DESC
             """, [now, now])
     }
+
+    /// The import history: every import run to its end (not dry runs), newest first (at most `limit`).
+    public func importHistory(limit: Int = 50) throws -> [Row] {
+        try db.rows("""
+            SELECT id, file, format, profile, iso(started_at) AS started_at, rows_read, tickets_new, tickets_updated,
+                   events_added, duplicates, rejected, seconds
+            FROM imports ORDER BY id DESC LIMIT ?
+            """, [limit])
+    }
 }

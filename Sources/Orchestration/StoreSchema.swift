@@ -15,7 +15,12 @@ enum StoreSchema {
     /// run order, so their index only grows at its right edge. With these two (and the PRIMARY KEY and UNIQUE
     /// constraint indexes, which are never dropped) every lookup of a ticket the import replays stays indexed:
     /// its events, its runs (UNIQUE ticket_id, step, attempt) and their pauses.
-    static let bulkLoadKeptIndexes: Set<String> = ["events_identity", "step_pauses_run"]
+    ///
+    /// Partial indexes that only hold what is open or cancelled stay as well: an import writes each ticket's final
+    /// state, so they get few rows, where building one again scans its whole table. Not `step_runs_open`: its
+    /// `state IN (…)` condition costs more per inserted row than building it at the end (measured: +0.4 s per 1M events).
+    static let bulkLoadKeptIndexes: Set<String> = ["events_identity", "step_pauses_run",
+                                                  "tickets_open", "tickets_cancelled_at", "step_runs_unended"]
 
     /// The secondary indexes of `bulkLoadTables` as the store itself defines them (name and `CREATE INDEX` text),
     /// read from `sqlite_master` so they match whatever migrations created and cannot drift from them. Indexes
@@ -172,6 +177,26 @@ enum StoreSchema {
         );
         -- "When did this team last start a step" without reading the whole history.
         CREATE INDEX step_runs_team_started ON step_runs(team, started_at) WHERE started_at IS NOT NULL;
+        """),
+        .init(version: 4, name: "import history", sql: """
+        -- One row per import run to its end (a dry run or a failed import leaves none): the file, what it
+        -- brought and how long it took. Events it added carry source 'import:<id>' (a short label instead of the
+        -- file name on every row; events of earlier versions keep 'import:<file name>').
+        CREATE TABLE imports(
+            id INTEGER PRIMARY KEY,
+            file TEXT NOT NULL,                  -- as given on the command line, or 'standard input'
+            format TEXT NOT NULL,                -- csv | jsonl | xes
+            profile TEXT,                        -- the status-change profile's name, when one was used
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            rows_read INTEGER,
+            tickets_new INTEGER,
+            tickets_updated INTEGER,
+            events_added INTEGER,
+            duplicates INTEGER,
+            rejected INTEGER,
+            seconds REAL
+        );
         """),
     ])
 }

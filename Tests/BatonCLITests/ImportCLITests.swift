@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import BatonCLI
 import Reporting
+import Orchestration
 
 /// `baton import`, `export` and `generate` end to end, in-process (and once through the binary for standard input).
 @Suite struct ImportCLITests {
@@ -51,6 +52,30 @@ import Reporting
         #expect(h.run(["import", "log.txt", "--format", "csv"]).code == 0)
         #expect(h.run(["import", "missing.csv"]).err.contains("missing.csv: cannot read the file"))
         #expect(h.run(["import", "log.csv", "--profile", "nope.json"]).code == 1)
+    }
+
+    /// Each import run to its end is one row of `baton imports`, and the events it added name that row as their source;
+    /// a dry run and a failed import leave nothing.
+    @Test func importHistoryListsEachImportAndTagsItsEvents() throws {
+        let h = try CLIHarness()
+        _ = try h.write("log.csv", Self.log)
+        _ = try h.write("bad.csv", Self.log + "T-2,hiring,,,opened,not-a-time,ana\n")
+        #expect(h.run(["import", "log.csv"]).code == 0)
+        #expect(h.run(["import", "log.csv", "--dry-run"]).code == 0)
+        #expect(h.run(["import", "bad.csv"]).code == 1)
+        #expect(h.run(["import", "log.csv"]).code == 0)
+        let listed = h.run(["imports", "--format", "csv"])
+        #expect(listed.code == 0, "\(listed.err)")
+        let lines = listed.out.split(whereSeparator: \.isNewline).map(String.init)   // CSV rows end in CRLF
+        #expect(lines.first == "id,file,format,profile,started_at,rows_read,tickets_new,tickets_updated,events_added,duplicates,rejected,seconds")
+        #expect(lines.count == 3)
+        // Newest first: the re-import added nothing, the first brought the ticket and its three events.
+        #expect(lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(4).joined(separator: ",") + "|" +
+                                       $0.split(separator: ",", omittingEmptySubsequences: false)[5...10].joined(separator: ",") }
+                == ["2,log.csv,csv,|3,0,0,0,3,0", "1,log.csv,csv,|3,1,0,3,0,0"])
+        let store = try Orchestration.OrchestrationStore(existingPath: h.dbPath)
+        #expect(try store.db.scalar("SELECT group_concat(DISTINCT source) FROM events")?.string == "import:1")
+        #expect(h.run(["imports", "--limit", "0"]).code == 64)
     }
 
     @Test func exportWritesAtomicallyAndRoundTrips() throws {

@@ -75,4 +75,55 @@ import SQLite
         #expect(try f.fingerprint() == before)
         #expect(try Self.indexes(f) == indexes)
     }
+
+    /// A store without tickets is loaded with the writes on a writer thread; a store with tickets (which the import
+    /// must look up) synchronously. Both must store the same rows.
+    @Test func theWriterThreadStoresWhatTheSynchronousPathStores() throws {
+        let text = try Self.generated(tickets: 300, seed: 11)
+        let threaded = try ImportFixture()
+        try threaded.importFile(try threaded.write("g.csv", text))
+        let synchronous = try ImportFixture()
+        try synchronous.importFile(try synchronous.write("seed.csv", """
+            ticket_id,service,step,team,event,at,actor
+            A-0,seed,,,opened,2026-01-01T09:00:00Z,ana
+            A-0,seed,check,ops,started,2026-01-01T10:00:00Z,bo
+
+            """))
+        let s = try synchronous.importFile(try synchronous.write("g.csv", text))
+        #expect(s.ticketsNew == 300)
+        let seedRows = { (line: Substring) in line.hasPrefix("A-0|") || line.hasPrefix("seed|") }
+        let expected = try threaded.fingerprint().split(separator: "\n")
+        #expect(expected.count > 300 * 4)
+        #expect(try synchronous.fingerprint().split(separator: "\n").filter { !seedRows($0) } == expected)
+    }
+
+    /// A statement that fails on the writer thread fails the import on the importing thread, at its next hand-over.
+    @Test func aFailureOnTheWriterThreadReachesTheImportingThread() throws {
+        let f = try ImportFixture()
+        var ticket = TicketState(id: "T-1")
+        ticket.service = "hiring"; ticket.serviceVersion = 1; ticket.openedAt = 0; ticket.lastEventAt = 0
+        #expect(throws: CancellationError.self) { try f.store.db.transaction {
+            let writer = try ProjectionWriter(db: f.store.db)
+            writer.startWriterThread()
+            defer { try? writer.stopWriterThread(discard: true) }
+            try writer.insertNew(ticket)
+            try writer.insertNew(ticket)   // the same id again: tickets' PRIMARY KEY refuses it, on the writer thread
+            #expect { try writer.flush() } throws: { ($0 as? SQLiteError)?.message.contains("UNIQUE constraint failed: tickets.id") == true }
+            throw CancellationError()      // roll back
+        } }
+        #expect(try f.count("SELECT count(*) FROM tickets") == 0)
+    }
+
+    /// A first load into an empty store runs under a rollback journal; the store is in WAL mode again afterwards,
+    /// whether the import succeeded or failed.
+    @Test func aFirstLoadLeavesTheStoreInWALMode() throws {
+        let f = try ImportFixture()
+        let bad = try Self.generated(tickets: 20, seed: 3) + "G-999999,hiring,,,opened,yesterday,ana\n"
+        #expect(throws: InputError.self) { try f.importFile(try f.write("bad.csv", bad)) }
+        #expect(try f.store.db.scalar("PRAGMA journal_mode")?.string == "wal")
+        #expect(try f.count("SELECT count(*) FROM events") == 0)
+        try f.importFile(try f.write("g.csv", try Self.generated(tickets: 20, seed: 3)))
+        #expect(try f.store.db.scalar("PRAGMA journal_mode")?.string == "wal")
+        #expect(try f.count("SELECT count(*) FROM tickets") == 20)
+    }
 }

@@ -5,7 +5,7 @@ import SQLite
 
 /// `baton import`, `baton export` and `baton generate`: event logs in and out of the store.
 enum ImportCommands {
-    static var all: [CommandSpec] { [importLog, export, generate] }
+    static var all: [CommandSpec] { [importLog, imports, export, generate] }
 
     static func path(_ inv: Invocation, _ p: String) -> String {
         p == "-" || p.hasPrefix("/") ? p : (inv.context.workingDirectory as NSString).appendingPathComponent(p)
@@ -70,6 +70,30 @@ enum ImportCommands {
             for key in summary.servicesUpdated { inv.out.line("Service '\(key)': new steps seen, new version stored.") }
             if summary.rejected > 0, let skip = inv.value("skip-bad") { inv.out.line("\(summary.rejected) rejected rows written to \(skip).") }
             inv.out.line(summary.line)
+            return 0
+        })
+
+    static let imports = CommandSpec(
+        name: "imports",
+        abstract: "The import history: each import run to its end, what it brought and how long it took.",
+        discussion: """
+        Newest first. Events an import added carry the source 'import:ID' (the id in the first column):
+          sqlite3 baton.db "SELECT * FROM events WHERE source = 'import:3'"
+        Dry runs and failed imports write nothing, so they are not listed.
+        """,
+        options: [.value("limit", "N", "Show at most N imports (default: 50)."), RowFormat.option],
+        run: { inv in
+            let format = try RowFormat.from(inv)
+            var limit = 50
+            if let text = inv.value("limit") {
+                guard let n = Int(text), n > 0 else { throw inv.usageError("--limit must be a positive whole number, not '\(text)'") }
+                limit = n
+            }
+            let store = try CommandSupport.store(inv)
+            RowPrinter.print(try store.importHistory(limit: limit),
+                             columns: ["id", "file", "format", "profile", "started_at", "rows_read", "tickets_new", "tickets_updated",
+                                       "events_added", "duplicates", "rejected", "seconds"],
+                             format: format, to: inv.out)
             return 0
         })
 

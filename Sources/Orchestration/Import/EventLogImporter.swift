@@ -108,6 +108,7 @@ public final class EventLogImporter {
                     FileHandle.standardError.write(Data(String(format: "%@: %.2f s\n", name, Date().timeIntervalSince(mark)).utf8))
                     mark = Date()
                 }
+                try run.recordStart()
                 try run.prepare()
                 // Stopped (its unwritten rows discarded) before the transaction rolls back on an error.
                 defer { try? run.writer.stopWriterThread(discard: true) }
@@ -128,6 +129,7 @@ public final class EventLogImporter {
                     phase("build indexes")
                 }
                 run.summary.seconds = Date().timeIntervalSince(started)
+                try run.recordEnd()
                 try run.finishRejects()
                 if options.dryRun { throw DryRunDone(summary: run.summary) }
             }
@@ -145,7 +147,9 @@ public final class EventLogImporter {
         let source: ByteSource
         let options: Options
         let file: String
-        let sourceLabel: String
+        /// The `source` of the events this import adds: `import:<id>`, the row of `imports` that describes it.
+        var sourceLabel = "import"
+        var importID: Int64?
         var summary = ImportSummary()
         var rejects: FileHandle?
         var insertStage: Statement!
@@ -179,12 +183,30 @@ public final class EventLogImporter {
         init(importer: EventLogImporter, source: ByteSource, options: Options) {
             self.importer = importer; self.source = source; self.options = options
             file = source.name
-            sourceLabel = "import:" + (source.name as NSString).lastPathComponent
         }
 
         /// The connection, once the writer thread (if any) has written what it was given and left it.
         var db: Database { get throws { try writer?.quiesce(); return importer.db } }
         var store: OrchestrationStore { get throws { try writer?.quiesce(); return importer.store } }
+
+        /// Adds this import's row to `imports` (not for a dry run, which writes nothing).
+        func recordStart() throws {
+            guard !options.dryRun else { return }
+            let db = try self.db
+            try db.run("INSERT INTO imports(file, format, profile, started_at) VALUES (?, ?, ?, ?)",
+                       [file, options.format.rawValue, options.profile.map { $0.name ?? $0.service }, Instant.now()])
+            importID = db.lastInsertRowID
+            sourceLabel = "import:\(db.lastInsertRowID)"
+        }
+
+        func recordEnd() throws {
+            guard let importID else { return }
+            try db.run("""
+                UPDATE imports SET finished_at = ?, rows_read = ?, tickets_new = ?, tickets_updated = ?, events_added = ?,
+                    duplicates = ?, rejected = ?, seconds = ? WHERE id = ?
+                """, [Instant.now(), summary.rowsRead, summary.ticketsNew, summary.ticketsUpdated, summary.eventsAdded,
+                      summary.duplicates, summary.rejected, (summary.seconds * 100).rounded() / 100, importID])
+        }
 
         func prepare() throws {
             try db.execute("""
