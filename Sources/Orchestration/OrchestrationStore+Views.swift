@@ -51,7 +51,7 @@ extension OrchestrationStore {
             SELECT r.ticket_id, t.title, r.service, r.step, r.state, iso(r.ready_at) AS ready_at,
                    (? - r.ready_at) / 3600.0 AS age_hours, r.actor AS by
             FROM step_runs r JOIN tickets t ON t.id = r.ticket_id
-            WHERE r.team = ? AND r.state IN ('ready', 'active', 'paused') AND t.state = 'open'
+            WHERE r.team = ? AND (r.state = 'ready' OR r.state = 'active' OR r.state = 'paused') AND t.state = 'open'   -- step_runs_open's condition
             ORDER BY r.ready_at, r.ticket_id
             """, [now, team])
     }

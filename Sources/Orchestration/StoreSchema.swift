@@ -17,8 +17,7 @@ enum StoreSchema {
     /// its events, its runs (UNIQUE ticket_id, step, attempt) and their pauses.
     ///
     /// Partial indexes that only hold what is open or cancelled stay as well: an import writes each ticket's final
-    /// state, so they get few rows, where building one again scans its whole table. Not `step_runs_open`: its
-    /// `state IN (…)` condition costs more per inserted row than building it at the end (measured: +0.4 s per 1M events).
+    /// state, so they get few rows, where building one again scans its whole table.
     static let bulkLoadKeptIndexes: Set<String> = ["events_identity", "step_pauses_run",
                                                   "tickets_open", "tickets_cancelled_at", "step_runs_unended"]
 
@@ -197,6 +196,14 @@ enum StoreSchema {
             rejected INTEGER,
             seconds REAL
         );
+        """),
+        // The same index with its condition written as ORs: SQLite evaluates a partial index's `IN (list)` by
+        // building a lookup table for every row it checks, which made this tiny index cost 0.1 s to build over
+        // 400k runs and 0.4 s to keep during a 1M-event import; the ORs cost next to nothing. Queries that want it
+        // spell the condition the same way (SQLite matches a partial index's condition by its form).
+        .init(version: 5, name: "open runs index without IN", sql: """
+        DROP INDEX IF EXISTS step_runs_open;
+        CREATE INDEX step_runs_open ON step_runs(team, ready_at) WHERE state = 'ready' OR state = 'active' OR state = 'paused';
         """),
     ])
 }
