@@ -670,7 +670,7 @@ public final class EventLogImporter {
             guard try settle(streamed: streamed) else { return false }
             summary.duplicates += duplicates
             guard !added.isEmpty, ticket.isOpened else { return true }
-            for e in added { try writer.insert(e) }
+            try writer.insert(added)
             try writer.insertNew(ticket)
             summary.ticketsNew += 1
             summary.eventsAdded += added.count
@@ -725,7 +725,7 @@ public final class EventLogImporter {
             guard try settle(streamed: streamed) else { duplicates = 0; return false }
             if replayed { summary.ticketsReplayed += 1 }
             guard !added.isEmpty else { return true }
-            for e in added { try writer.insert(e) }
+            try writer.insert(added)
             try store.saveTicket(ticket, isNew: false)
             // A ticket this import created while streaming is counted once, as new.
             if streamed || !flushed.contains(id.hashValue) { summary.ticketsUpdated += 1 }

@@ -45,19 +45,30 @@ final class ProjectionWriter: @unchecked Sendable {
     private func text(_ s: Statement, _ i: Int32, _ v: String?) throws { try s.bindText(v, at: i) }
     private func int(_ s: Statement, _ i: Int32, _ v: Int64?) throws { try s.bindInteger(v, at: i) }
 
-    /// Appends an event (an `opened` event carries its title and requester as payload when the log gives them).
-    func insert(_ e: Event) throws {
+    /// Appends a ticket's events (an `opened` event carries its title and requester as payload when the log gives them).
+    func insert(_ events: [Event]) throws {
         if let handoff {
-            outgoing.append(.event(e))
+            outgoing.events.append(contentsOf: events)
             if outgoing.count >= Handoff.batchItems { try ship(handoff) }
             return
         }
-        try write(e)
+        try write(events)
     }
 
-    private func write(_ e: Event) throws {
-        pendingEvents.append(e)
-        if pendingEvents.count == Self.batchSize { try flushEvents() }
+    /// Binds full 64-row batches straight from `events`; what is left waits in `pendingEvents`.
+    private func write(_ events: [Event]) throws {
+        var i = 0
+        while !pendingEvents.isEmpty && i < events.count {
+            pendingEvents.append(events[i])
+            i += 1
+            if pendingEvents.count == Self.batchSize { try flushEvents() }
+        }
+        while events.count - i >= Self.batchSize {
+            for k in 0..<Self.batchSize { try bindEvent(events[i + k], self.events, Int32(k * 12)) }
+            try self.events.execute()
+            i += Self.batchSize
+        }
+        if i < events.count { pendingEvents.append(contentsOf: events[i...]) }
     }
 
     /// Writes every buffered row (waiting for the writer thread, if any, to write what it was given).
@@ -69,25 +80,26 @@ final class ProjectionWriter: @unchecked Sendable {
 
     // MARK: writer thread
 
-    private enum Item { case event(Event), ticket(TicketState) }
+    /// Rows handed over at once. Events and tickets are independent tables, so each list keeps its own order.
+    private struct Batch {
+        var events: [Event] = []
+        var tickets: [TicketState] = []
+        var count: Int { events.count + tickets.count }
+    }
     private var handoff: Handoff?
-    private var outgoing: [Item] = []
+    private var outgoing = Batch()
 
     /// Moves the writes to a thread of their own until `stopWriterThread()`.
     func startWriterThread() {
         guard handoff == nil else { return }
         let handoff = Handoff()
         self.handoff = handoff
-        outgoing.reserveCapacity(Handoff.batchItems)
+        outgoing.events.reserveCapacity(Handoff.batchItems)
         let thread = Thread { [self] in
             while let batch = handoff.next() {
                 do {
-                    for item in batch {
-                        switch item {
-                        case .event(let e): try write(e)
-                        case .ticket(let t): try write(t)
-                        }
-                    }
+                    try write(batch.events)
+                    for t in batch.tickets { try write(t) }
                     handoff.done(nil)
                 } catch {
                     handoff.done(error)
@@ -102,7 +114,7 @@ final class ProjectionWriter: @unchecked Sendable {
     /// use the connection again when this returns (rows of a partial 64-row batch may still be buffered).
     func quiesce() throws {
         guard let handoff else { return }
-        if !outgoing.isEmpty { try ship(handoff) }
+        if outgoing.count > 0 { try ship(handoff) }
         try handoff.waitIdle()
     }
 
@@ -110,7 +122,7 @@ final class ProjectionWriter: @unchecked Sendable {
     /// and is about to roll back, which must not happen while the thread is inside a statement).
     func stopWriterThread(discard: Bool = false) throws {
         guard let handoff else { return }
-        defer { self.handoff = nil; outgoing.removeAll() }
+        defer { self.handoff = nil; outgoing = Batch() }
         if discard {
             handoff.stop(discard: true)
             return
@@ -121,7 +133,8 @@ final class ProjectionWriter: @unchecked Sendable {
 
     private func ship(_ handoff: Handoff) throws {
         let batch = outgoing
-        outgoing.removeAll(keepingCapacity: true)
+        outgoing = Batch()
+        outgoing.events.reserveCapacity(Handoff.batchItems)
         try handoff.put(batch)
     }
 
@@ -132,14 +145,14 @@ final class ProjectionWriter: @unchecked Sendable {
         static let batchItems = 2048, maxQueued = 4
 
         private let condition = NSCondition()
-        private var queue: [[Item]] = []
+        private var queue: [Batch] = []
         private var busy = false
         private var stopped = false
         private var exited = false
         private var failure: Error?
 
         /// Queues a batch, waiting while the queue is full; rethrows the writer's first error.
-        func put(_ batch: [Item]) throws {
+        func put(_ batch: Batch) throws {
             condition.lock(); defer { condition.unlock() }
             while queue.count >= Self.maxQueued && failure == nil { condition.wait() }
             if let failure { throw failure }
@@ -148,7 +161,7 @@ final class ProjectionWriter: @unchecked Sendable {
         }
 
         /// The writer's next batch; nil once stopped.
-        func next() -> [Item]? {
+        func next() -> Batch? {
             condition.lock(); defer { condition.unlock() }
             while queue.isEmpty && !stopped { condition.wait() }
             guard !queue.isEmpty else {
@@ -230,7 +243,7 @@ final class ProjectionWriter: @unchecked Sendable {
     /// to is written at once); a run with pauses is written at once, after the buffer, for its row id.
     func insertNew(_ t: TicketState) throws {
         if let handoff {
-            outgoing.append(.ticket(t))
+            outgoing.tickets.append(t)
             if outgoing.count >= Handoff.batchItems { try ship(handoff) }
             return
         }
