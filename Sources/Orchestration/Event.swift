@@ -9,6 +9,23 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     case taskDone = "task_done"
 
     public var isTicketEvent: Bool { self == .opened || self == .closed || self == .cancelled }
+
+    /// `init(rawValue:)` by the name's first letter and one comparison, instead of trying each name in turn:
+    /// an import reads one per row.
+    public init?(name: String) {
+        let kind: EventKind
+        switch name.utf8.first {
+        case UInt8(ascii: "o"): kind = .opened
+        case UInt8(ascii: "c"): kind = name.utf8.count == 9 ? (name.utf8.dropFirst().first == UInt8(ascii: "o") ? .completed : .cancelled) : .closed
+        case UInt8(ascii: "r"): kind = name.utf8.count == 5 ? .ready : (name.utf8.count == 8 ? .reopened : .resumed)
+        case UInt8(ascii: "s"): kind = name.utf8.dropFirst().first == UInt8(ascii: "t") ? .started : .skipped
+        case UInt8(ascii: "p"): kind = .paused
+        case UInt8(ascii: "t"): kind = .taskDone
+        default: return nil
+        }
+        guard name == kind.rawValue else { return nil }
+        self = kind
+    }
 }
 
 /// One row of the append-only `events` table.

@@ -43,10 +43,11 @@ public final class Statement {
 
     /// Text bound by `bindText`: copied into chunks the statement owns and bound with SQLITE_STATIC, so a bulk
     /// insert allocates nothing per value (SQLITE_TRANSIENT would make SQLite allocate and copy each one).
-    /// The bytes stay put until `execute()` has stepped and reset the statement.
-    private var textChunks: [UnsafeMutableRawBufferPointer] = []
-    private var textChunk = 0
-    private var textChunkUsed = 0
+    /// The bytes stay put until `execute()` has stepped and reset the statement. These are touched for every value
+    /// bound, only from within this class and never re-entrantly, so the run-time exclusivity checks are skipped.
+    @exclusivity(unchecked) private var textChunks: [UnsafeMutableRawBufferPointer] = []
+    @exclusivity(unchecked) private var textChunk = 0
+    @exclusivity(unchecked) private var textChunkUsed = 0
     private static let textChunkSize = 1 << 16
 
     private func textStorage(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawPointer {

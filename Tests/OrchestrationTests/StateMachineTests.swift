@@ -4,6 +4,13 @@ import Testing
 import SQLite
 
 @Suite struct StateMachineTests {
+    /// The import's fast event-name parser agrees with `init(rawValue:)` on every kind and on near misses.
+    @Test(arguments: EventKind.allCases.map(\.rawValue) + ["", "o", "open", "Opened", "closed ", "complete", "cancel", "reopen",
+                                                         "resume", "skip", "start", "pause", "task", "rdy", "x", "ready!", "stopped"])
+    func eventNamesParseExactly(_ name: String) {
+        #expect(EventKind(name: name) == EventKind(rawValue: name))
+    }
+
     @Test func openingAnEnforcedServiceReadiesOnlyTheFirstStep() throws {
         let f = try StoreFixture()
         let id = try f.open()

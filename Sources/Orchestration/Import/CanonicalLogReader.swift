@@ -83,7 +83,7 @@ struct CanonicalLogReader {
                         event: String, at: String, actor: String, task: String,
                         title: String = "", requester: String = "") throws -> StagedRow {
         guard !ticket.isEmpty else { throw InputError(file: file, line: line, field: "ticket_id", "must not be empty") }
-        guard let kind = EventKind(rawValue: event) else {
+        guard let kind = EventKind(name: event) else {
             throw InputError(file: file, line: line, field: "event",
                              "unknown event kind '\(event)'\(Suggest.didYouMean(event, in: EventKind.allCases.map(\.rawValue))) (kinds: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }

@@ -575,7 +575,7 @@ public final class EventLogImporter {
                                   source: sourceLabel, service: first.service, serviceVersion: version), first.line))
             }
             for r in rows {
-                let kind = EventKind(rawValue: r.kind)!
+                let kind = EventKind(name: r.kind)!
                 var version: Int? = nil
                 if kind == .opened {
                     guard let s = try service(r.service) else {
