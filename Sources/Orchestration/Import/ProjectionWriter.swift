@@ -122,13 +122,9 @@ final class ProjectionWriter: @unchecked Sendable {
     /// and is about to roll back, which must not happen while the thread is inside a statement).
     func stopWriterThread(discard: Bool = false) throws {
         guard let handoff else { return }
-        defer { self.handoff = nil; outgoing = Batch() }
-        if discard {
-            handoff.stop(discard: true)
-            return
-        }
-        try quiesce()
-        handoff.stop(discard: false)
+        // The thread ends even when the quiesce throws (the writer's error), so it never outlives the import.
+        defer { handoff.stop(discard: true); self.handoff = nil; outgoing = Batch() }
+        if !discard { try quiesce() }
     }
 
     private func ship(_ handoff: Handoff) throws {
