@@ -14,10 +14,17 @@ public struct StateMachine: Sendable {
     /// Applies `event` to `ticket` for a ticket of `service`. Throws `ActionRefused` and leaves
     /// `ticket` unchanged when the event is not allowed.
     public func apply(_ event: Event, to ticket: inout TicketState, service: ServiceVersion) throws {
-        var next = ticket
-        try applyUnchecked(event, to: &next, service: service)
-        next.lastEventAt = max(next.lastEventAt, event.at)
-        ticket = next
+        // In place, not on a copy (a copy would duplicate the runs at the first change, for every event of an
+        // import): every refusal below comes before the ticket changes, except that a step's first event has
+        // already added its run, which is taken back here.
+        let runCount = ticket.runs.count
+        do {
+            try applyUnchecked(event, to: &ticket, service: service)
+        } catch {
+            if ticket.runs.count > runCount { ticket.runs.removeSubrange(runCount...) }
+            throw error
+        }
+        ticket.lastEventAt = max(ticket.lastEventAt, event.at)
     }
 
     private func applyUnchecked(_ e: Event, to t: inout TicketState, service: ServiceVersion) throws {
@@ -99,7 +106,8 @@ public struct StateMachine: Sendable {
             index = t.runs.count - 1
         }
         var i = index!
-        let label = "\(t.id) step '\(e.step)'"
+        let id = t.id
+        func label() -> String { "\(id) step '\(e.step)'" }   // only for refusals: not built for every event
 
         switch e.kind {
         case .ready:
@@ -107,7 +115,7 @@ public struct StateMachine: Sendable {
             case .waiting: makeReady(&t.runs[i], at: e.at)
             case .done, .skipped: newAttempt(&t, after: i, readyAt: e.at)
             case .ready where mode == .history: t.runs[i].readyAt = e.at  // an explicit ready event wins over a derived one
-            default: throw ActionRefused("\(label) is \(t.runs[i].state.rawValue); it cannot become ready")
+            default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); it cannot become ready")
             }
         case .started:
             switch t.runs[i].state {
@@ -115,16 +123,16 @@ public struct StateMachine: Sendable {
                 try readyWaiting(&t, i, e, service)
                 start(&t.runs[i], e)
             case .ready: start(&t.runs[i], e)
-            case .active: throw ActionRefused("\(label) is already active (started \(Instant.iso(t.runs[i].startedAt ?? 0)))")
+            case .active: throw ActionRefused("\(label()) is already active (started \(Instant.iso(t.runs[i].startedAt ?? 0)))")
             case .paused:
-                if mode == .strict { throw ActionRefused("\(label) is paused; resume it instead") }
+                if mode == .strict { throw ActionRefused("\(label()) is paused; resume it instead") }
                 resume(&t.runs[i], at: e.at)
                 if t.runs[i].startedAt == nil { start(&t.runs[i], e) }
             case .done, .skipped:
-                if mode == .strict { throw ActionRefused("\(label) is already \(t.runs[i].state.rawValue); reopen it first") }
+                if mode == .strict { throw ActionRefused("\(label()) is already \(t.runs[i].state.rawValue); reopen it first") }
                 let j = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service))
                 start(&t.runs[j], e)
-            case .cancelled: throw ActionRefused("\(label) was cancelled with its ticket")
+            case .cancelled: throw ActionRefused("\(label()) was cancelled with its ticket")
             }
         case .paused:
             switch t.runs[i].state {
@@ -133,12 +141,12 @@ public struct StateMachine: Sendable {
             case .waiting where mode == .history:
                 try readyWaiting(&t, i, e, service)
                 pause(&t.runs[i], at: e.at)
-            case .paused: throw ActionRefused("\(label) is already paused")
-            default: throw ActionRefused("\(label) is \(t.runs[i].state.rawValue); only an active step can be paused")
+            case .paused: throw ActionRefused("\(label()) is already paused")
+            default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); only an active step can be paused")
             }
         case .resumed:
             guard t.runs[i].state == .paused else {
-                throw ActionRefused("\(label) is \(t.runs[i].state.rawValue), not paused; there is nothing to resume")
+                throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue), not paused; there is nothing to resume")
             }
             resume(&t.runs[i], at: e.at)
         case .completed, .skipped:
@@ -148,11 +156,11 @@ public struct StateMachine: Sendable {
             case .ready, .active, .paused: break
             case .done, .skipped:
                 if mode == .strict {
-                    throw ActionRefused("\(label) is already \(t.runs[i].state.rawValue) (at \(Instant.iso(t.runs[i].doneAt ?? 0))); reopen it for another attempt")
+                    throw ActionRefused("\(label()) is already \(t.runs[i].state.rawValue) (at \(Instant.iso(t.runs[i].doneAt ?? 0))); reopen it for another attempt")
                 }
                 // History: a step done again is another attempt (process-mining logs repeat activities without a reopening).
                 i = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service))
-            case .cancelled: throw ActionRefused("\(label) was cancelled with its ticket")
+            case .cancelled: throw ActionRefused("\(label()) was cancelled with its ticket")
             }
             closePause(&t.runs[i], at: e.at)
             t.runs[i].state = e.kind == .completed ? .done : .skipped
@@ -161,16 +169,16 @@ public struct StateMachine: Sendable {
             if service.isDefined && service.enforceOrder { readyNextStep(&t, at: e.at, service) }
         case .reopened:
             guard t.runs[i].isFinished else {
-                throw ActionRefused("\(label) is \(t.runs[i].state.rawValue); only a done or skipped step can be reopened")
+                throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); only a done or skipped step can be reopened")
             }
             newAttempt(&t, after: i, readyAt: e.at)
         case .taskDone:
-            guard !e.task.isEmpty else { throw ActionRefused("\(label): a task_done event needs a task") }
+            guard !e.task.isEmpty else { throw ActionRefused("\(label()): a task_done event needs a task") }
             if let tasks = definition?.tasks ?? (mode == .strict ? [] : nil), !tasks.contains(e.task) {
-                throw ActionRefused("\(label) has no task '\(e.task)' (tasks: \(tasks.isEmpty ? "none" : tasks.joined(separator: ", ")))")
+                throw ActionRefused("\(label()) has no task '\(e.task)' (tasks: \(tasks.isEmpty ? "none" : tasks.joined(separator: ", ")))")
             }
             if t.tasks.contains(where: { $0.step == e.step && $0.task == e.task }) {
-                throw ActionRefused("\(label): task '\(e.task)' is already done")
+                throw ActionRefused("\(label()): task '\(e.task)' is already done")
             }
             t.tasks.append(.init(step: e.step, task: e.task, at: e.at, actor: e.actor))
         case .opened, .closed, .cancelled:

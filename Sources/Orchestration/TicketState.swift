@@ -1,7 +1,7 @@
 import SQLite
 
 /// The projection of one ticket: the row of `tickets`, its step runs, pauses and checklist items.
-public struct TicketState: Sendable {
+public struct TicketState: Sendable, Equatable {
     public struct Run: Sendable, Equatable {
         public var step: String
         public var team: String?

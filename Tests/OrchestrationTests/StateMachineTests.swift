@@ -4,6 +4,45 @@ import Testing
 import SQLite
 
 @Suite struct StateMachineTests {
+    /// A refused event leaves the ticket exactly as it was (the machine changes tickets in place and takes back the
+    /// run a step's first event adds): thousands of random events, in both modes, on defined (enforced and flexible)
+    /// and log-made services, checking every refusal against the ticket before it.
+    @Test(arguments: [StateMachine.Mode.strict, .history])
+    func aRefusedEventLeavesTheTicketUnchanged(_ mode: StateMachine.Mode) throws {
+        let steps: [ServiceDefinition.Step] = [.init(key: "a", name: "A", team: "t1", tasks: ["x"]), .init(key: "b", name: "B", team: "t2"),
+                                               .init(key: "c", name: "C", team: "t1")]
+        let services = [(true, "definition"), (false, "definition"), (true, "log")].map { enforce, origin in
+            ServiceVersion(key: "s", version: 1, enforceOrder: enforce, autoClose: false, origin: origin,
+                           definition: ServiceDefinition(key: "s", name: "S", enforceOrder: enforce, autoClose: false, steps: steps))
+        }
+        var random = SplitMix64(seed: mode == .strict ? 1 : 2)
+        let machine = StateMachine(mode: mode)
+        var refusals = 0, applied = 0
+        for service in services {
+            for n in 0..<300 {
+                var ticket = TicketState(id: "T-\(n)")
+                var at: Int64 = 1_000
+                for _ in 0..<12 {
+                    at += Int64(random.next() % 7_200) - (mode == .history ? 600 : 0)
+                    let kind = EventKind.allCases[Int(random.next() % UInt64(EventKind.allCases.count))]
+                    let step = kind.isTicketEvent ? "" : ["a", "b", "c", "z"][Int(random.next() % 4)]
+                    let event = Event(ticketID: ticket.id, step: step, kind: ticket.isOpened || random.next() % 4 != 0 ? kind : .opened, at: at,
+                                      actor: "u", task: kind == .taskDone ? ["x", "y"][Int(random.next() % 2)] : "",
+                                      service: "s", serviceVersion: 1)
+                    let before = ticket
+                    do {
+                        try machine.apply(event, to: &ticket, service: service)
+                        applied += 1
+                    } catch is ActionRefused {
+                        refusals += 1
+                        #expect(ticket == before, "\(event.kind) \(event.step) refused but changed \(ticket.id)")
+                    }
+                }
+            }
+        }
+        #expect(refusals > 500 && applied > 500)
+    }
+
     /// The import's fast event-name parser agrees with `init(rawValue:)` on every kind and on near misses.
     @Test(arguments: EventKind.allCases.map(\.rawValue) + ["", "o", "open", "Opened", "closed ", "complete", "cancel", "reopen",
                                                          "resume", "skip", "start", "pause", "task", "rdy", "x", "ready!", "stopped"])
