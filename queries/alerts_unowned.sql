@@ -3,7 +3,8 @@
 -- Open step runs at :as_of (ready, active or paused then). Read from the open-work index and the runs that
 -- finished after :as_of only, so the cost follows the open work, not the length of the history.
 WITH candidates AS (
-    SELECT id FROM step_runs WHERE state IN ('ready', 'active', 'paused') AND ready_at <= :as_of
+    SELECT id FROM step_runs INDEXED BY step_runs_open  -- the open runs only, whatever the store's statistics say
+    WHERE (state = 'ready' OR state = 'active' OR state = 'paused') AND ready_at <= :as_of  -- the index's condition, spelled as it is
     UNION
     SELECT id FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": use the done_at index, not ready_at (all history)
 ),
