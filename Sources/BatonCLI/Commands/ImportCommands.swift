@@ -21,7 +21,8 @@ enum ImportCommands {
         the reason to FILE and imports the rest. Rows may come in any order; each ticket's events are applied
         in time order (file order breaks ties). Re-importing the same file adds nothing. Services the store
         lacks are created from the log (steps in order of first appearance); apply definitions first to import
-        into defined services. FILE may be gzipped (.gz) or '-' for standard input.
+        into defined services. FILE may be gzipped (.gz) or '-' for standard input. `baton imports` lists
+        every import run to its end; the events each one added carry the source 'import:ID'.
         Examples:
           baton import history.csv
           baton import bpic2013_incidents.xes.gz --profile samples/profiles/bpic2013-incidents.json
