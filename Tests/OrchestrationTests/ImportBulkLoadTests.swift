@@ -126,4 +126,17 @@ import SQLite
         #expect(try f.store.db.scalar("PRAGMA journal_mode")?.string == "wal")
         #expect(try f.count("SELECT count(*) FROM tickets") == 20)
     }
+
+    /// With another connection open the journal cannot change: the first load stays in WAL mode, without waiting
+    /// for the other connection, and that connection sees the result.
+    @Test func aFirstLoadWithAnotherConnectionOpenStaysInWAL() throws {
+        let f = try ImportFixture()
+        let other = try Database(path: f.path("baton.db"))
+        #expect(try other.scalar("SELECT count(*) FROM tickets")?.int == 0)
+        let started = Date()
+        try f.importFile(try f.write("g.csv", try Self.generated(tickets: 30, seed: 4)))
+        #expect(Date().timeIntervalSince(started) < 10)   // no busy wait on the other connection
+        #expect(try other.scalar("SELECT count(*) FROM tickets")?.int == 30)
+        #expect(try other.scalar("PRAGMA journal_mode")?.string == "wal")
+    }
 }
