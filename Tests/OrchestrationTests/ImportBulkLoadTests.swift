@@ -139,4 +139,29 @@ import SQLite
         #expect(try other.scalar("SELECT count(*) FROM tickets")?.int == 30)
         #expect(try other.scalar("PRAGMA journal_mode")?.string == "wal")
     }
+
+    /// Into a store that has tickets, streamed tickets are looked up on a second connection while the writer thread
+    /// writes: new tickets, tickets the store had (their events merged and replayed) and duplicates must come out
+    /// as the synchronous path writes them.
+    @Test func theWriterThreadIntoAStoreWithTicketsMatchesTheSynchronousPath() throws {
+        let text = try Self.generated(tickets: 300, seed: 12)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // The store already holds the first rows of a few tickets of the file: the import meets them as known tickets.
+        let known = ["G-000003", "G-000150", "G-000290"].flatMap { id in lines.dropFirst().filter { $0.hasPrefix(id + ",") }.prefix(3) }
+        let seed = ([lines[0]] + known).joined(separator: "\n") + "\n"
+        var fingerprints: [String] = []
+        var summaries: [ImportSummary] = []
+        for threaded in [true, false] {
+            let f = try ImportFixture()
+            try f.importFile(try f.write("seed.csv", seed), writerThread: threaded)
+            var s = try f.importFile(try f.write("g.csv", text), writerThread: threaded)
+            s.seconds = 0
+            summaries.append(s)
+            fingerprints.append(try f.fingerprint())
+            #expect(try f.store.db.scalar("PRAGMA integrity_check")?.string == "ok")
+        }
+        #expect(summaries[0].ticketsUpdated == 3 && summaries[0].ticketsNew == 297 && summaries[0].duplicates == 9, "\(summaries[0])")
+        #expect(summaries[0] == summaries[1])
+        #expect(fingerprints[0] == fingerprints[1])
+    }
 }

@@ -26,12 +26,13 @@ final class ImportFixture {
     /// Imports a file; the summary, or the error thrown.
     @discardableResult
     func importFile(_ file: String, format: ImportFormat? = nil, profile: ImportProfile? = nil, skipBad: String? = nil,
-                    dryRun: Bool = false, timezone: String? = nil) throws -> ImportSummary {
+                    dryRun: Bool = false, timezone: String? = nil, writerThread: Bool = true) throws -> ImportSummary {
         let source = try ByteSource(path: file)
         var options = EventLogImporter.Options(format: format ?? ImportFormat.from(path: file) ?? .csv, profile: profile)
         options.skipBadPath = skipBad
         options.dryRun = dryRun
         options.timezone = timezone
+        options.writerThread = writerThread
         return try EventLogImporter(store: store).run(source, options: options)
     }
 

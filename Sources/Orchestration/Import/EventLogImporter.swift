@@ -64,6 +64,8 @@ public final class EventLogImporter {
         public var progress: ((String) -> Void)?
         /// Called once per warning (e.g. extra columns).
         public var warn: ((String) -> Void)?
+        /// Whether writes may run on a writer thread while the file streams (tests turn it off to compare the paths).
+        var writerThread = true
 
         public init(format: ImportFormat, profile: ImportProfile? = nil) { self.format = format; self.profile = profile }
     }
@@ -113,10 +115,12 @@ public final class EventLogImporter {
                 // Stopped (its unwritten rows discarded) before the transaction rolls back on an error.
                 defer { try? run.writer.stopWriterThread(discard: true) }
                 try run.beginBulkLoadIfLarge()
-                // A store without tickets needs no lookups per ticket, so the writes can run on a thread of their own.
-                if !run.storeHadTickets { run.writer.startWriterThread() }
+                // The writes run on a thread of their own while the file streams, when the tickets the import must
+                // look up can be found without the writer: none (an empty store), or on a second connection.
+                if options.writerThread, !run.storeHadTickets || run.priorTickets != nil { run.writer.startWriterThread() }
                 try run.read()
                 try run.writer.stopWriterThread()
+                run.priorTickets = nil
                 try run.writer.flush()
                 phase("read (and apply grouped tickets)")
                 try run.storeServices()
@@ -178,6 +182,10 @@ public final class EventLogImporter {
         var stagedRows = 0
         var writer: ProjectionWriter!
         var exists: Statement!
+        /// Whether a streamed ticket was in the store before this import, asked of a second, read-only connection: in
+        /// WAL mode it reads the store as last committed, which is all a streamed ticket can be found in (one the
+        /// file names twice is staged), so the lookup needs nothing the writer thread has yet to write.
+        var priorTickets: (db: Database, statement: Statement)?
         var converter: StatusChangeConverter?
 
         init(importer: EventLogImporter, source: ByteSource, options: Options) {
@@ -219,6 +227,11 @@ public final class EventLogImporter {
             writer = try ProjectionWriter(db: db)
             exists = try db.prepare("SELECT 1 FROM tickets WHERE id = ?")
             storeHadTickets = try db.scalar("SELECT 1 FROM tickets LIMIT 1") != nil
+            let path = try db.path
+            if storeHadTickets, try db.scalar("PRAGMA journal_mode")?.string == "wal", FileManager.default.fileExists(atPath: path),
+               let reader = try? Database(path: path, readOnly: true), let lookup = try? reader.prepare("SELECT 1 FROM tickets WHERE id = ?") {
+                priorTickets = (reader, lookup)
+            }
             if let profile = options.profile {
                 converter = StatusChangeConverter(service: profile.service, serviceVersion: 0, source: sourceLabel, opens: profile.opens.map(Set.init))
                 converter?.statusField = profile.status.joined(separator: "+")
@@ -546,7 +559,9 @@ public final class EventLogImporter {
                 flushed.insert(first.ticket.hashValue)
             }
             var known = false
-            if !streamed || storeHadTickets {
+            if streamed, storeHadTickets, let prior = priorTickets {
+                try prior.statement.forEach([first.ticket]) { _ in known = true }
+            } else if !streamed || storeHadTickets {
                 try writer.quiesce()
                 try exists.forEach([first.ticket]) { _ in known = true }
             }
