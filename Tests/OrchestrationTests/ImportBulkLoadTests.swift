@@ -47,6 +47,20 @@ import SQLite
         #expect(again.eventsAdded == 0 && again.duplicates == rows)
     }
 
+    /// A bulk load says which index it is building (the last seconds of a large import, after every row is read).
+    @Test func aBulkLoadReportsTheIndexesItBuilds() throws {
+        let f = try ImportFixture()
+        let file = try f.write("g.csv", try Self.generated(tickets: 40, seed: 6))
+        var options = EventLogImporter.Options(format: .csv)
+        nonisolated(unsafe) var lines: [String] = []
+        options.progress = { lines.append($0) }
+        _ = try EventLogImporter(store: f.store).run(try ByteSource(path: file), options: options)
+        let building = lines.filter { $0.hasPrefix("building indexes: ") }
+        #expect(building.count >= 5, "\(lines)")
+        #expect(building.first?.hasSuffix("(1 of \(building.count))") == true)
+        #expect(building.contains { $0.contains("step_runs_ended") })
+    }
+
     @Test func duplicateRowsInABulkLoadAreSkippedAndTheIdentityIndexHolds() throws {
         let f = try ImportFixture()
         let s = try f.importFile(try f.write("dup.csv", """

@@ -277,7 +277,11 @@ public final class EventLogImporter {
             let threads = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 2)
             try db.execute("PRAGMA threads=\(threads); PRAGMA cache_size=\(Self.indexBuildCacheSize)")
             defer { try? db.execute("PRAGMA threads=0; PRAGMA cache_size=\(Self.bulkLoadCacheSize)") }
-            for index in droppedIndexes { try db.execute(index.sql) }
+            // Seconds at 1M tickets, after the rows have all been read: say what is going on.
+            for (k, index) in droppedIndexes.enumerated() {
+                options.progress?("building indexes: \(index.name) (\(k + 1) of \(droppedIndexes.count))")
+                try db.execute(index.sql)
+            }
             droppedIndexes = []
         }
 
