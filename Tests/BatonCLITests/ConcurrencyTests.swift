@@ -78,4 +78,35 @@ import SQLite
         #expect(done == 0)
         #expect(try fingerprint() == ["90000", "30000", "90000"])
     }
+
+    /// The first load into an empty store runs under a rollback journal: killed once it has begun writing, the store
+    /// comes back empty, intact and in WAL mode, and the same import then completes.
+    @Test func sigkillDuringAFirstLoadLeavesAnEmptyStore() throws {
+        let h = try CLIHarness()
+        #expect(h.run(["init"]).code == 0)
+        #expect(h.run(["generate", "--tickets", "40000", "--seed", "3", "--out", "big.csv"]).code == 0)
+        let p = Process()
+        p.executableURL = CLIHarness.batonBinary
+        p.arguments = ["import", h.directory.appendingPathComponent("big.csv").path]
+        p.environment = ["BATON_DB": h.dbPath]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // Kill it once the journal exists and the file has grown: pages are being written.
+        let journal = h.dbPath + "-journal"
+        let deadline = Date().addingTimeInterval(30)
+        func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: h.dbPath)[.size]) as? NSNumber)?.intValue ?? 0 }
+        let initial = size()
+        while p.isRunning, Date() < deadline, !(FileManager.default.fileExists(atPath: journal) && size() > initial + 4_000_000) {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal, "the import finished before the kill; the test needs a larger file")
+        let store = try OrchestrationStore(path: h.dbPath)
+        #expect(try store.db.scalar("PRAGMA integrity_check")?.string == "ok")
+        #expect(try store.db.scalar("PRAGMA journal_mode")?.string == "wal")
+        #expect(try store.db.scalar("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM tickets) + (SELECT count(*) FROM imports)")?.int == 0)
+        let again = h.run(["import", "big.csv"])
+        #expect(again.code == 0 && again.out.contains("40000 tickets (40000 new"), "\(again.out)\(again.err)")
+    }
 }
