@@ -137,6 +137,16 @@ import SQLite
         #expect(try stalledRows("2026-03-16T0600Z") == 3)
         let again = try run("2026-03-23T06:35:00Z")
         #expect(again.code == 0 && again.out.isEmpty)
+        // The history lists each generated period once, newest first, with the files it wrote.
+        let history = try CLIHarness.runBinaryCapturing(["schedule", "history", "--definition", "weekly", "--format", "json"], env: environment(h))
+        #expect(history.code == 0, "\(history.err)")
+        let periods = try #require(try JSONSerialization.jsonObject(with: Data(history.out.utf8)) as? [[String: Any]])
+        #expect(periods.compactMap { $0["period_end"] as? String } == ["2026-03-23T06:00:00Z", "2026-03-16T06:00:00Z", "2026-03-09T06:00:00Z", "2026-03-02T06:00:00Z"])
+        #expect(periods.allSatisfy { $0["state"] as? String == "done" && ($0["outputs"] as? String)?.contains("weekly/") == true })
+        let limited = try CLIHarness.runBinaryCapturing(["schedule", "history", "--limit", "1", "--format", "csv"], env: environment(h))
+        #expect(limited.out.split(whereSeparator: \.isNewline).count == 2)
+        let typo = try CLIHarness.runBinaryCapturing(["schedule", "history", "--definition", "weekley"], env: environment(h))
+        #expect(typo.code == 1 && typo.err.contains("did you mean 'weekly'?"), "\(typo.err)")
     }
 
     /// A reader polls the alert file while 200 regenerations run, every fifth killed with SIGKILL part-way:

@@ -21,7 +21,7 @@ enum ScheduleCommands {
         e.g. "0 6 * * MON"; optional "timezone", an IANA name, default UTC) is run by 'baton schedule run', which cron
         calls every few minutes. Alert definitions have "kind": "alerts" and an "out" file name.
         """,
-        subcommands: [run, list, crontab])
+        subcommands: [run, list, history, crontab])
 
     static let run = CommandSpec(
         name: "run",
@@ -72,6 +72,44 @@ enum ScheduleCommands {
             RowPrinter.print(columns: ["definition", "kind", "schedule", "timezone", "next_fire", "last_period", "last_state", "last_finished", "due"],
                              rows: rows, format: try RowFormat.from(inv), to: inv.out)
             return errors.isEmpty ? 0 : 1
+        })
+
+    static let history = CommandSpec(
+        name: "history",
+        abstract: "List the periods scheduled runs generated (or are generating, or failed to), newest first.",
+        discussion: """
+        One row per definition and period from the store's schedule_runs table: the period, its state (done, or
+        running: in progress, or left by a run that died and will be retried), the attempts it took, when it started
+        and finished, a one-line outcome and the files it wrote.
+        Examples:
+          baton schedule history --definition weekly --limit 4
+          baton schedule history --format json
+        """,
+        options: [.value("definition", "NAME", "Only this definition (a file stem in reports/)."),
+                  .value("limit", "N", "Show at most N periods (default: 50)."), RowFormat.option],
+        run: { inv in
+            let format = try RowFormat.from(inv)
+            var limit = 50
+            if let text = inv.value("limit") {
+                guard let n = Int(text), n > 0 else { throw inv.usageError("--limit must be a positive whole number, not '\(text)'") }
+                limit = n
+            }
+            let store = try CommandSupport.store(inv)
+            let name = inv.value("definition")
+            if let name, try store.db.scalar("SELECT 1 FROM schedule_runs WHERE definition = ? LIMIT 1", [name]) == nil {
+                let known = try store.db.rows("SELECT DISTINCT definition FROM schedule_runs").compactMap { $0.string("definition") }
+                throw ActionRefused("no scheduled run of '\(name)' in the store\(Suggest.didYouMean(name, in: known))")
+            }
+            let rows = try store.db.rows("""
+                SELECT definition, kind, iso(period_start) AS period_start, iso(period_end) AS period_end, state, attempts,
+                       iso(started_at) AS started_at, iso(finished_at) AS finished_at, finished_at - started_at AS seconds,
+                       outcome, outputs
+                FROM schedule_runs WHERE ?1 IS NULL OR definition = ?1
+                ORDER BY period_end DESC, definition LIMIT ?2
+                """, [name, limit])
+            RowPrinter.print(rows, columns: ["definition", "kind", "period_start", "period_end", "state", "attempts", "started_at",
+                                             "finished_at", "seconds", "outcome", "outputs"], format: format, to: inv.out)
+            return 0
         })
 
     static let crontab = CommandSpec(
