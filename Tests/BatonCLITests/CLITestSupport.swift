@@ -55,14 +55,20 @@ final class CLIHarness {
 
     /// Runs the built binary to completion; returns its exit status.
     static func runBinary(_ args: [String], env: [String: String]) throws -> Int32 {
+        let p = try startBinary(args, env: env)
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// Starts the built binary (standard output discarded) and returns the running process.
+    static func startBinary(_ args: [String], env: [String: String]) throws -> Process {
         let p = Process()
         p.executableURL = batonBinary
         p.arguments = args
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
+        return p
     }
 
     /// The `baton` binary built next to the tests.

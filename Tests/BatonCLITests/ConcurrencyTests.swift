@@ -59,12 +59,7 @@ import SQLite
             }
         }
         let before = try fingerprint()
-        let p = Process()
-        p.executableURL = CLIHarness.batonBinary
-        p.arguments = ["rebuild"]
-        p.environment = ["BATON_DB": h.dbPath]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLIHarness.startBinary(["rebuild"], env: ["BATON_DB": h.dbPath])
         Thread.sleep(forTimeInterval: 0.5)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
@@ -85,12 +80,7 @@ import SQLite
         let h = try CLIHarness()
         #expect(h.run(["init"]).code == 0)
         #expect(h.run(["generate", "--tickets", "40000", "--seed", "3", "--out", "big.csv"]).code == 0)
-        let p = Process()
-        p.executableURL = CLIHarness.batonBinary
-        p.arguments = ["import", h.directory.appendingPathComponent("big.csv").path]
-        p.environment = ["BATON_DB": h.dbPath]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLIHarness.startBinary(["import", h.directory.appendingPathComponent("big.csv").path], env: ["BATON_DB": h.dbPath])
         // Kill it once the journal exists and the file has grown: pages are being written.
         let journal = h.dbPath + "-journal"
         let deadline = Date().addingTimeInterval(30)

@@ -53,6 +53,13 @@ enum CommandSupport {
         return t
     }
 
+    /// `--limit N`: a positive whole number, `fallback` when absent.
+    static func limit(_ inv: Invocation, fallback: Int = 50) throws -> Int {
+        guard let text = inv.value("limit") else { return fallback }
+        guard let n = Int(text), n > 0 else { throw inv.usageError("--limit must be a positive whole number, not '\(text)'") }
+        return n
+    }
+
     /// `key=value` pairs from a repeatable option.
     static func pairs(_ inv: Invocation, _ name: String) throws -> [String: String] {
         var result: [String: String] = [:]

@@ -85,11 +85,7 @@ enum ImportCommands {
         options: [.value("limit", "N", "Show at most N imports (default: 50)."), RowFormat.option],
         run: { inv in
             let format = try RowFormat.from(inv)
-            var limit = 50
-            if let text = inv.value("limit") {
-                guard let n = Int(text), n > 0 else { throw inv.usageError("--limit must be a positive whole number, not '\(text)'") }
-                limit = n
-            }
+            let limit = try CommandSupport.limit(inv)
             let store = try CommandSupport.store(inv)
             RowPrinter.print(try store.importHistory(limit: limit),
                              columns: ["id", "file", "format", "profile", "started_at", "rows_read", "tickets_new", "tickets_updated",

@@ -89,11 +89,7 @@ enum ScheduleCommands {
                   .value("limit", "N", "Show at most N periods (default: 50)."), RowFormat.option],
         run: { inv in
             let format = try RowFormat.from(inv)
-            var limit = 50
-            if let text = inv.value("limit") {
-                guard let n = Int(text), n > 0 else { throw inv.usageError("--limit must be a positive whole number, not '\(text)'") }
-                limit = n
-            }
+            let limit = try CommandSupport.limit(inv)
             let store = try CommandSupport.store(inv)
             let name = inv.value("definition")
             if let name, try store.db.scalar("SELECT 1 FROM schedule_runs WHERE definition = ? LIMIT 1", [name]) == nil {
