@@ -255,11 +255,17 @@ import SQLite
         let folders = try FileManager.default.contentsOfDirectory(atPath: out + "/minutely").sorted()
         let expected = (0...200).map { SchedulePeriod(start: 0, end: start + Int64($0) * 60).label }
         #expect(folders == expected + ["latest"])
+        // The store records each period exactly once. The log line comes after the record, so a run killed between
+        // the two leaves its period out of the log (seen once in 17 runs of this test): never twice, at most once per kill.
+        let db = try Database(path: h.dbPath)
+        #expect(try db.scalar("SELECT count(DISTINCT period_end) FROM schedule_runs WHERE definition = 'minutely' AND state = 'done'")?.int == 201)
+        #expect(try db.scalar("SELECT count(*) FROM schedule_runs WHERE definition = 'minutely'")?.int == 201)
         let log = try String(contentsOfFile: h.directory.path + "/generated.log", encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("minutely ") }
-        #expect(log.count == 201 && Set(log.map { $0.split(separator: " ")[1] }).count == 201)
+        let logged = Set(log.map { $0.split(separator: " ")[1] })
+        #expect(logged.count == log.count && log.count >= 201 - killed, "\(log.count) lines, \(logged.count) periods, \(killed) kills")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.contains(".tmp-") }.isEmpty)
         #expect(folders.allSatisfy { !$0.contains(".tmp-") })
-        let retried = try Database(path: h.dbPath).scalar("SELECT count(*) FROM schedule_runs WHERE attempts > 1")?.int ?? 0
+        let retried = try db.scalar("SELECT count(*) FROM schedule_runs WHERE attempts > 1")?.int ?? 0
         print("periods retried after a kill: \(retried)")
     }
 }

@@ -40,7 +40,7 @@ enum ScheduleCommands {
         options: [nowOption, outOption, reportsOption,
                   .value("wait", "SECONDS", "How long to wait for another run's lock before giving up (default 10)."),
                   .value("stale-after", "SECONDS", "Take over a claim older than this even if its process seems alive (default 3600)."),
-                  .value("log", "FILE", "Append one line per generated period (definition, period end, pid) to FILE."),
+                  .value("log", "FILE", "Append one line per generated period (definition, period end, pid) to FILE, after the period is recorded (a run killed in between leaves that line out)."),
                   .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary).")],
         sections: [("EXIT STATUS", """
         0 every due period was generated (or nothing was due); 1 a period failed or a definition is invalid (its
