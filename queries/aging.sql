@@ -3,11 +3,13 @@
 -- over runs completed in [:from, :to) (empty when there are none).
 -- Percentiles: linear interpolation between closest ranks (Hyndman-Fan type 7, Excel PERCENTILE.INC).
 WITH open_runs AS (
-    SELECT id, ticket_id, service, step, team, position, ready_at, started_at
-    FROM step_runs WHERE done_at IS NULL AND ready_at <= :as_of
+    SELECT id, ticket_id, service, step, CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END AS team, position, ready_at, started_at
+    FROM step_runs WHERE done_at IS NULL AND known_at <= :as_of
     UNION ALL
-    SELECT id, ticket_id, service, step, team, position, ready_at, started_at
-    FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": the done_at index, not ready_at (all history)
+    SELECT id, ticket_id, service, step, CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END AS team, position, ready_at, started_at
+    FROM step_runs WHERE done_at > :as_of AND +known_at <= :as_of  -- "+": the done_at index, not known_at (all history)
 ),
 runs_at AS MATERIALIZED (
     SELECT o.*,

@@ -7,12 +7,14 @@
 -- finished after :as_of only, so the cost follows the open work, not the length of the history.
 WITH candidates AS (
     SELECT id FROM step_runs INDEXED BY step_runs_open  -- the open runs only, whatever the store's statistics say
-    WHERE (state = 'ready' OR state = 'active' OR state = 'paused') AND ready_at <= :as_of  -- the index's condition, spelled as it is
+    WHERE (state = 'ready' OR state = 'active' OR state = 'paused') AND known_at <= :as_of  -- the index's condition, spelled as it is
     UNION
-    SELECT id FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": use the done_at index, not ready_at (all history)
+    SELECT id FROM step_runs WHERE done_at > :as_of AND +known_at <= :as_of  -- "+": use the done_at index, not known_at (all history)
 ),
 open_runs AS (
-    SELECT r.id, r.ticket_id, r.service, t.service_version, r.step, nullif(r.team, '') AS team, r.attempt, r.ready_at,
+    SELECT r.id, r.ticket_id, r.service, t.service_version, r.step,
+           nullif(CASE WHEN r.team_since IS NULL OR r.team_since <= :as_of THEN r.team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = r.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END, '') AS team, r.attempt, r.ready_at,
            coalesce((SELECT sum(min(coalesce(p.resumed_at, :as_of), :as_of) - p.paused_at)
                      FROM step_pauses p WHERE p.run_id = r.id AND p.paused_at <= :as_of), 0) AS paused_seconds,
            CASE WHEN EXISTS (SELECT 1 FROM step_pauses p WHERE p.run_id = r.id AND p.paused_at <= :as_of

@@ -16,11 +16,13 @@ WITH open_runs AS (
     -- Open at as_of: ready by then and not ended by then. Runs that have not ended at all are found through
     -- an index of unended runs, runs that ended after as_of through the done_at index: the cost follows
     -- open work, not history.
-    SELECT id, ticket_id, service, step, team, ready_at, started_at
-    FROM step_runs WHERE done_at IS NULL AND ready_at <= :as_of
+    SELECT id, ticket_id, service, step, CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END AS team, ready_at, started_at
+    FROM step_runs WHERE done_at IS NULL AND known_at <= :as_of
     UNION ALL
-    SELECT id, ticket_id, service, step, team, ready_at, started_at
-    FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": the done_at index, not ready_at (all history)
+    SELECT id, ticket_id, service, step, CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END AS team, ready_at, started_at
+    FROM step_runs WHERE done_at > :as_of AND +known_at <= :as_of  -- "+": the done_at index, not known_at (all history)
 ),
 runs_at AS MATERIALIZED (
     SELECT o.id, o.ticket_id, t.title, o.service, t.service_version, o.step, o.team, o.ready_at,

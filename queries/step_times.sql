@@ -1,10 +1,11 @@
 -- Time in step (done_at - ready_at), wait (started_at - ready_at) and work (done_at - started_at), in hours, of
 -- step runs completed in [:from, :to) and at or before :as_of, by service, step and team. Skipped runs are
 -- excluded. Wait and work are over the runs with a started event; flow efficiency = sum of work / sum of time
--- in step over those same runs (a ratio of sums). Rework attempts count as runs of their own.
+-- in step over those same runs (a ratio of sums). Rework attempts count as runs of their own. A run counts for
+-- the team that completed it; reassignments: how often those runs changed team before they were done.
 -- Percentiles: linear interpolation between closest ranks (Hyndman-Fan type 7, Excel PERCENTILE.INC).
 WITH runs AS (
-    SELECT service, step, coalesce(team, '') AS team, position, attempt,
+    SELECT service, step, coalesce(team, '') AS team, position, attempt, reassignments,
            (done_at - ready_at) / 3600.0 AS sojourn_hours,
            CASE WHEN started_at IS NOT NULL THEN (started_at - ready_at) / 3600.0 END AS wait_hours,
            CASE WHEN started_at IS NOT NULL THEN (done_at - started_at) / 3600.0 END AS work_hours,
@@ -21,7 +22,8 @@ SELECT service, step, team, count(*) AS runs,
        sum(work_hours) / nullif(sum(started_sojourn_hours), 0) AS flow_efficiency,
        avg(sojourn_hours) AS mean_hours,
        sum(attempt > 1) AS rework_runs,
-       min(position) AS position
+       min(position) AS position,
+       sum(reassignments) AS reassignments
 FROM runs
 GROUP BY service, step, team
 ORDER BY service, min(position), step, team

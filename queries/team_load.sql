@@ -1,11 +1,16 @@
 -- Team load: step runs ready, active and paused at :as_of per team, the age (as_of - ready_at, hours) of the
 -- oldest, and the flow over [:from, :to): arrivals (runs whose ready_at falls in it, runs skipped by :as_of
 -- excluded), completions (runs completed in it) and net flow = arrivals - completions. Events after :as_of are
--- not seen. Runs with no team are reported under the team ''.
+-- not seen. Runs with no team are reported under the team ''. Reassignments: runs handed to the team in
+-- [:from, :to) (a run whose events change team mid-run; the new team owns it from then on).
 WITH open_runs AS (
-    SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at IS NULL AND ready_at <= :as_of
+    SELECT id, ticket_id, CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END AS team, ready_at, started_at
+    FROM step_runs WHERE done_at IS NULL AND known_at <= :as_of
     UNION ALL
-    SELECT id, ticket_id, team, ready_at, started_at FROM step_runs WHERE done_at > :as_of AND +ready_at <= :as_of  -- "+": the done_at index, not ready_at (all history)
+    SELECT id, ticket_id, CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END AS team, ready_at, started_at
+    FROM step_runs WHERE done_at > :as_of AND +known_at <= :as_of  -- "+": the done_at index, not known_at (all history)
 ),
 load AS (
     SELECT coalesce(o.team, '') AS team,
@@ -25,25 +30,36 @@ load AS (
 flow AS (
     -- Arrivals and completions in one pass over the runs that ended since :from (a run ends after it becomes
     -- ready, so every ended arrival is among them), read from the ended-runs index; the unary + keeps SQLite from
-    -- choosing the ready_at index instead, which would read every row from the table.
-    SELECT coalesce(team, '') AS team,
-           sum(+ready_at >= :from AND +ready_at < :to AND +ready_at <= :as_of
+    -- choosing the ready_at index instead, which would read every row from the table. A run counts for the team
+    -- that held it at :as_of (its last team once done), and only once its events have shown it (known_at).
+    SELECT coalesce(CASE WHEN done_at <= :as_of OR team_since IS NULL OR team_since <= :as_of THEN team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END, '') AS team,
+           sum(+ready_at >= :from AND +ready_at < :to AND +known_at <= :as_of
                AND NOT (state = 'skipped' AND done_at <= :as_of)) AS arrivals,
-           sum(state = 'done' AND done_at < :to AND done_at <= :as_of) AS completions
+           sum(state = 'done' AND done_at < :to AND done_at <= :as_of) AS completions,
+           0 AS reassignments
     FROM step_runs WHERE done_at >= :from
     GROUP BY 1
     UNION ALL
     -- Arrivals that have not ended.
-    SELECT coalesce(team, '') AS team, count(*), 0 FROM step_runs
-    WHERE done_at IS NULL AND ready_at >= :from AND ready_at < :to AND ready_at <= :as_of
+    SELECT coalesce(CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
+                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END, '') AS team, count(*), 0, 0 FROM step_runs
+    WHERE done_at IS NULL AND ready_at >= :from AND ready_at < :to AND known_at <= :as_of
+    GROUP BY 1
+    UNION ALL
+    -- Reassignments: runs handed to the team in the window.
+    SELECT coalesce(to_team, ''), 0, 0, count(*) FROM step_reassignments
+    WHERE at >= :from AND at < :to AND at <= :as_of
     GROUP BY 1
 ),
-flow_by_team AS (SELECT team, sum(arrivals) AS arrivals, sum(completions) AS completions FROM flow GROUP BY team),
-teams AS (SELECT team FROM load UNION SELECT team FROM flow_by_team WHERE arrivals > 0 OR completions > 0)
+flow_by_team AS (SELECT team, sum(arrivals) AS arrivals, sum(completions) AS completions, sum(reassignments) AS reassignments
+                 FROM flow GROUP BY team),
+teams AS (SELECT team FROM load UNION SELECT team FROM flow_by_team WHERE arrivals > 0 OR completions > 0 OR reassignments > 0)
 SELECT t.team, coalesce(l.ready, 0) AS ready, coalesce(l.active, 0) AS active, coalesce(l.paused, 0) AS paused,
        l.oldest_age_hours, coalesce(f.arrivals, 0) AS arrivals, coalesce(f.completions, 0) AS completions,
        coalesce(f.arrivals, 0) - coalesce(f.completions, 0) AS net_flow,
-       coalesce(l.ready, 0) + coalesce(l.active, 0) + coalesce(l.paused, 0) AS open_runs
+       coalesce(l.ready, 0) + coalesce(l.active, 0) + coalesce(l.paused, 0) AS open_runs,
+       coalesce(f.reassignments, 0) AS reassignments
 FROM teams t
 LEFT JOIN load l ON l.team = t.team
 LEFT JOIN flow_by_team f ON f.team = t.team

@@ -7,6 +7,8 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
     // Step events.
     case ready, started, paused, resumed, completed, reopened, skipped
     case taskDone = "task_done"
+    /// The run changes team (the event's `team` owns it from this instant on).
+    case reassigned
 
     public var isTicketEvent: Bool { self == .opened || self == .closed || self == .cancelled }
 
@@ -17,7 +19,8 @@ public enum EventKind: String, Codable, Sendable, CaseIterable {
         switch name.utf8.first {
         case UInt8(ascii: "o"): kind = .opened
         case UInt8(ascii: "c"): kind = name.utf8.count == 9 ? (name.utf8.dropFirst().first == UInt8(ascii: "o") ? .completed : .cancelled) : .closed
-        case UInt8(ascii: "r"): kind = name.utf8.count == 5 ? .ready : (name.utf8.count == 8 ? .reopened : .resumed)
+        case UInt8(ascii: "r"):
+            switch name.utf8.count { case 5: kind = .ready; case 8: kind = .reopened; case 10: kind = .reassigned; default: kind = .resumed }
         case UInt8(ascii: "s"): kind = name.utf8.dropFirst().first == UInt8(ascii: "t") ? .started : .skipped
         case UInt8(ascii: "p"): kind = .paused
         case UInt8(ascii: "t"): kind = .taskDone

@@ -234,11 +234,13 @@ public final class OrchestrationStore {
                                 attempt: Int(r.int("attempt") ?? 1),
                                 state: TicketState.RunState(rawValue: r.string("state") ?? "waiting") ?? .waiting,
                                 readyAt: r.int("ready_at"), startedAt: r.int("started_at"), doneAt: r.int("done_at"),
-                                pausedSeconds: r.int("paused_seconds") ?? 0, actor: r.string("actor")))
+                                pausedSeconds: r.int("paused_seconds") ?? 0, actor: r.string("actor"), knownAt: r.int("known_at")))
         }
         for (k, runID) in runIDs.enumerated() {
             t.runs[k].pauses = try db.rows("SELECT paused_at, resumed_at FROM step_pauses WHERE run_id = ? ORDER BY paused_at", [runID])
                 .map { .init(pausedAt: $0.int("paused_at") ?? 0, resumedAt: $0.int("resumed_at")) }
+            t.runs[k].reassignments = try db.rows("SELECT at, from_team, to_team FROM step_reassignments WHERE run_id = ? ORDER BY at, rowid", [runID])
+                .map { .init(at: $0.int("at") ?? 0, from: $0.string("from_team"), to: $0.string("to_team") ?? "") }
         }
         t.tasks = try db.rows("SELECT * FROM ticket_tasks WHERE ticket_id = ? ORDER BY done_at", [id]).map {
             .init(step: $0.string("step") ?? "", task: $0.string("task") ?? "", at: $0.int("done_at") ?? 0, actor: $0.string("actor"))
@@ -251,6 +253,7 @@ public final class OrchestrationStore {
         guard let openedAt = t.openedAt else { throw ActionRefused("\(t.id) has no opened event") }
         if !isNew {
             try db.run("DELETE FROM step_pauses WHERE run_id IN (SELECT id FROM step_runs WHERE ticket_id = ?)", [t.id])
+            try db.run("DELETE FROM step_reassignments WHERE run_id IN (SELECT id FROM step_runs WHERE ticket_id = ?)", [t.id])
             try db.run("DELETE FROM step_runs WHERE ticket_id = ?", [t.id])
             try db.run("DELETE FROM ticket_tasks WHERE ticket_id = ?", [t.id])
         }
@@ -265,16 +268,19 @@ public final class OrchestrationStore {
             """, [t.id, t.service, t.serviceVersion, t.requester, t.title, intake, t.state.rawValue, openedAt,
                   t.closedAt, t.cancelledAt, t.lastEventAt])
         let insertRun = try db.cached("""
-            INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+            INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor,
+                                  known_at, reassignments, team_since)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         let insertPause = try db.cached("INSERT INTO step_pauses(run_id, paused_at, resumed_at) VALUES (?,?,?)")
+        let insertReassignment = try db.cached("INSERT INTO step_reassignments(run_id, at, from_team, to_team) VALUES (?,?,?,?)")
         for r in t.runs {
             try insertRun.run([t.id, t.service, r.step, r.team, r.position, r.attempt, r.state.rawValue, r.readyAt, r.startedAt,
-                               r.doneAt, r.pausedSeconds, r.actor])
-            guard !r.pauses.isEmpty else { continue }
+                               r.doneAt, r.pausedSeconds, r.actor, r.knownAt, r.reassignments.count, r.reassignments.last?.at])
+            guard !r.pauses.isEmpty || !r.reassignments.isEmpty else { continue }
             let runID = db.lastInsertRowID
             for p in r.pauses { try insertPause.run([runID, p.pausedAt, p.resumedAt]) }
+            for x in r.reassignments { try insertReassignment.run([runID, x.at, x.from, x.to]) }
         }
         for task in t.tasks {
             try db.run("INSERT INTO ticket_tasks(ticket_id, step, task, done_at, actor) VALUES (?,?,?,?,?)",

@@ -57,7 +57,7 @@ public struct StateMachine: Sendable {
         for (i, step) in service.definition.steps.enumerated() {
             let ready = !service.enforceOrder || i == 0
             t.runs.append(.init(step: step.key, team: step.team, position: i, attempt: 1,
-                                state: ready ? .ready : .waiting, readyAt: ready ? e.at : nil))
+                                state: ready ? .ready : .waiting, readyAt: ready ? e.at : nil, knownAt: ready ? e.at : nil))
         }
     }
 
@@ -101,20 +101,39 @@ public struct StateMachine: Sendable {
         }
         var index = t.currentRunIndex(e.step)
         if index == nil {
-            t.runs.append(.init(step: e.step, team: definition?.team ?? e.team, position: service.definition.position(of: e.step),
+            t.runs.append(.init(step: e.step, team: Self.owner(named: e, before: definition?.team), position: service.definition.position(of: e.step),
                                 attempt: 1, state: .waiting))
             index = t.runs.count - 1
         }
         var i = index!
         let id = t.id
         func label() -> String { "\(id) step '\(e.step)'" }   // only for refusals: not built for every event
+        if e.kind == .reassigned {
+            try reassign(&t.runs[i], e, label)
+            return
+        }
+        // The team changes before the transition (the new team owns the run from this event on); a refused event
+        // takes it back with the rest.
+        let before = t.runs[i]
+        Self.assign(&t.runs[i], e)
+        do { try transition(e, &t, &i, service, definition, label) } catch { t.runs[i] = before; throw error }
+    }
 
+    private func transition(_ e: Event, _ t: inout TicketState, _ i: inout Int, _ service: ServiceVersion,
+                            _ definition: ServiceDefinition.Step?, _ label: () -> String) throws {
         switch e.kind {
         case .ready:
             switch t.runs[i].state {
-            case .waiting: makeReady(&t.runs[i], at: e.at)
-            case .done, .skipped: newAttempt(&t, after: i, readyAt: e.at)
-            case .ready where mode == .history: t.runs[i].readyAt = e.at  // an explicit ready event wins over a derived one
+            case .waiting: makeReady(&t.runs[i], at: e.at, seen: e.at)
+            case .done, .skipped: newAttempt(&t, after: i, readyAt: e.at, by: e)
+            case .ready where mode == .history:
+                // An explicit ready event wins over a derived one.
+                t.runs[i].readyAt = e.at
+                t.runs[i].knownAt = e.at
+            case .active where mode == .history, .paused where mode == .history:
+                // Re-scheduled while the work goes on (XES schedule, start, schedule, complete, start, complete, as
+                // in BPI Challenge 2012): the next attempt is ready from this instant, once this one ends.
+                t.runs[i].rescheduledAt = e.at
             default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); it cannot become ready")
             }
         case .started:
@@ -130,7 +149,7 @@ public struct StateMachine: Sendable {
                 if t.runs[i].startedAt == nil { start(&t.runs[i], e) }
             case .done, .skipped:
                 if mode == .strict { throw ActionRefused("\(label()) is already \(t.runs[i].state.rawValue); reopen it first") }
-                let j = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service))
+                let j = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service), by: e)
                 start(&t.runs[j], e)
             case .cancelled: throw ActionRefused("\(label()) was cancelled with its ticket")
             }
@@ -159,19 +178,23 @@ public struct StateMachine: Sendable {
                     throw ActionRefused("\(label()) is already \(t.runs[i].state.rawValue) (at \(Instant.iso(t.runs[i].doneAt ?? 0))); reopen it for another attempt")
                 }
                 // History: a step done again is another attempt (process-mining logs repeat activities without a reopening).
-                i = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service))
+                i = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service), by: e)
             case .cancelled: throw ActionRefused("\(label()) was cancelled with its ticket")
             }
             closePause(&t.runs[i], at: e.at)
             t.runs[i].state = e.kind == .completed ? .done : .skipped
             t.runs[i].doneAt = e.at
             if e.actor != nil { t.runs[i].actor = e.actor }
+            if let rescheduled = t.runs[i].rescheduledAt {
+                t.runs[i].rescheduledAt = nil
+                newAttempt(&t, after: i, readyAt: rescheduled, by: e)
+            }
             if service.isDefined && service.enforceOrder { readyNextStep(&t, at: e.at, service) }
         case .reopened:
             guard t.runs[i].isFinished else {
                 throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); only a done or skipped step can be reopened")
             }
-            newAttempt(&t, after: i, readyAt: e.at)
+            newAttempt(&t, after: i, readyAt: e.at, by: e)
         case .taskDone:
             guard !e.task.isEmpty else { throw ActionRefused("\(label()): a task_done event needs a task") }
             if let tasks = definition?.tasks ?? (mode == .strict ? [] : nil), !tasks.contains(e.task) {
@@ -181,8 +204,42 @@ public struct StateMachine: Sendable {
                 throw ActionRefused("\(label()): task '\(e.task)' is already done")
             }
             t.tasks.append(.init(step: e.step, task: e.task, at: e.at, actor: e.actor))
-        case .opened, .closed, .cancelled:
+        case .opened, .closed, .cancelled, .reassigned:
             break
+        }
+    }
+
+    // MARK: ownership
+
+    /// Which team owns a run, the one rule for it: the team its own event names, else the team it had (the
+    /// previous attempt's, or the step's team in a definition). A step worked by different teams on different
+    /// tickets is owned by each ticket's own team, never by the team the step first appeared with.
+    static func owner(named e: Event, before team: String?) -> String? {
+        if let named = e.team, !named.isEmpty { return named }
+        return team
+    }
+
+    /// An event naming another team than the run's: a run that is open changes hands at the event's instant (a
+    /// reassignment, counted); one not yet open simply belongs to that team.
+    private static func assign(_ run: inout TicketState.Run, _ e: Event) {
+        guard let team = owner(named: e, before: run.team), team != run.team else { return }
+        if run.isOpen { run.reassignments.append(.init(at: e.at, from: run.team, to: team)) }
+        run.team = team
+    }
+
+    /// `baton step reassign` and imported `reassigned` events: the run changes team from this instant on.
+    private func reassign(_ run: inout TicketState.Run, _ e: Event, _ label: () -> String) throws {
+        guard let team = e.team, !team.isEmpty else { throw ActionRefused("\(label()): a 'reassigned' event needs the team") }
+        switch run.state {
+        case .ready, .active, .paused, .waiting:
+            guard team != run.team else {
+                if mode == .strict { throw ActionRefused("\(label()) is already owned by '\(team)'") }
+                return
+            }
+            Self.assign(&run, e)
+        case .done, .skipped, .cancelled:
+            // History: a reassignment logged after the work ended changes nothing (XES `reassign` of a finished activity).
+            if mode == .strict { throw ActionRefused("\(label()) is \(run.state.rawValue); only a step not yet done can be reassigned") }
         }
     }
 
@@ -197,7 +254,7 @@ public struct StateMachine: Sendable {
             throw ActionRefused("\(t.id) step '\(t.runs[i].step)' is not ready: \(name) must be done first")
         }
         let readyAt = service.enforceOrder || !service.isDefined ? derivedReadyAt(t, before: e.at, service) : (t.openedAt ?? e.at)
-        makeReady(&t.runs[i], at: min(readyAt, e.at))
+        makeReady(&t.runs[i], at: min(readyAt, e.at), seen: e.at)
     }
 
     /// DESIGN's rule for a run with no ready event: the latest completed or skipped run before `at`, else the opening.
@@ -208,9 +265,12 @@ public struct StateMachine: Sendable {
         return latest
     }
 
-    private func makeReady(_ run: inout TicketState.Run, at: Int64) {
+    /// `seen`: the instant of the event that made the run ready, which can be later than the ready instant
+    /// derived for it (see `TicketState.Run.knownAt`).
+    private func makeReady(_ run: inout TicketState.Run, at: Int64, seen: Int64) {
         run.state = .ready
         run.readyAt = at
+        run.knownAt = max(at, seen)
     }
 
     private func start(_ run: inout TicketState.Run, _ e: Event) {
@@ -236,10 +296,10 @@ public struct StateMachine: Sendable {
     }
 
     @discardableResult
-    private func newAttempt(_ t: inout TicketState, after i: Int, readyAt: Int64) -> Int {
+    private func newAttempt(_ t: inout TicketState, after i: Int, readyAt: Int64, by e: Event) -> Int {
         let old = t.runs[i]
-        t.runs.append(.init(step: old.step, team: old.team, position: old.position, attempt: old.attempt + 1,
-                            state: .ready, readyAt: readyAt))
+        t.runs.append(.init(step: old.step, team: Self.owner(named: e, before: old.team), position: old.position, attempt: old.attempt + 1,
+                            state: .ready, readyAt: readyAt, knownAt: max(readyAt, e.at)))
         return t.runs.count - 1
     }
 
@@ -249,7 +309,7 @@ public struct StateMachine: Sendable {
         let steps = service.definition.steps
         guard furthest + 1 < steps.count, let j = t.currentRunIndex(steps[furthest + 1].key),
               t.runs[j].state == .waiting else { return }
-        makeReady(&t.runs[j], at: at)
+        makeReady(&t.runs[j], at: at, seen: at)
     }
 
     /// True when every step of the definition has its latest run done or skipped.

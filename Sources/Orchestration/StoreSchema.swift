@@ -6,7 +6,7 @@ import SQLite
 enum StoreSchema {
     /// Tables an import writes in bulk: their secondary indexes may be dropped for a large load and built again
     /// at its end (one sort instead of millions of random B-tree inserts).
-    static let bulkLoadTables = ["events", "tickets", "step_runs", "step_pauses"]
+    static let bulkLoadTables = ["events", "tickets", "step_runs", "step_pauses", "step_reassignments"]
 
     /// Indexes a bulk load keeps. An import writes events ticket by ticket (a staged file is read back ordered by
     /// ticket), so a ticket's keys in the identity index (ticket first) land together, at its right edge when tickets
@@ -18,7 +18,7 @@ enum StoreSchema {
     ///
     /// Partial indexes that only hold what is open or cancelled stay as well: an import writes each ticket's final
     /// state, so they get few rows, where building one again scans its whole table.
-    static let bulkLoadKeptIndexes: Set<String> = ["events_identity", "step_pauses_run",
+    static let bulkLoadKeptIndexes: Set<String> = ["events_identity", "step_pauses_run", "step_reassignments_run",
                                                   "tickets_open", "tickets_cancelled_at", "step_runs_unended"]
 
     /// The secondary indexes of `bulkLoadTables` as the store itself defines them (name and `CREATE INDEX` text),
@@ -204,6 +204,34 @@ enum StoreSchema {
         .init(version: 5, name: "open runs index without IN", sql: """
         DROP INDEX IF EXISTS step_runs_open;
         CREATE INDEX step_runs_open ON step_runs(team, ready_at) WHERE state = 'ready' OR state = 'active' OR state = 'paused';
+        """),
+        // Imported history as the source meant it (issue 11). known_at: when a run became open work as its events
+        // tell; a run whose ready instant is derived from an earlier step (a log-made service) is revealed only by
+        // its own first event, so a report as of an earlier instant must not see it. Reassignments: a run's team
+        // changes mid-run; `team` is the current one, step_reassignments the history, team_since the last change
+        // (so "the team at as_of" costs a lookup only for runs reassigned after as_of). Stores made by an earlier
+        // version take known_at = ready_at; 'baton rebuild' derives both from the events.
+        .init(version: 6, name: "known_at and reassignments", sql: """
+        ALTER TABLE step_runs ADD COLUMN known_at INTEGER;
+        ALTER TABLE step_runs ADD COLUMN reassignments INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE step_runs ADD COLUMN team_since INTEGER;
+        UPDATE step_runs SET known_at = ready_at;
+        CREATE TABLE step_reassignments(
+            run_id INTEGER NOT NULL REFERENCES step_runs(id) ON DELETE CASCADE,
+            at INTEGER NOT NULL,
+            from_team TEXT,
+            to_team TEXT NOT NULL
+        );
+        CREATE INDEX step_reassignments_run ON step_reassignments(run_id);
+        DROP INDEX IF EXISTS step_runs_unended;
+        CREATE INDEX step_runs_unended ON step_runs(known_at) WHERE done_at IS NULL AND known_at IS NOT NULL;
+        DROP INDEX IF EXISTS step_runs_open;
+        CREATE INDEX step_runs_open ON step_runs(team, known_at) WHERE state = 'ready' OR state = 'active' OR state = 'paused';
+        -- The window scans read the new columns too: keep the ended-runs index covering.
+        DROP INDEX IF EXISTS step_runs_ended;
+        CREATE INDEX step_runs_ended ON step_runs(done_at, state, service, step, team, position, attempt, ready_at, started_at,
+                                                  known_at, team_since, reassignments)
+            WHERE done_at IS NOT NULL;
         """),
     ])
 }

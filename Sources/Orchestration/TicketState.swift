@@ -15,10 +15,31 @@ public struct TicketState: Sendable, Equatable {
         public var actor: String?
         /// Pause intervals; the last may be open (resumedAt nil) while paused.
         public var pauses: [Pause] = []
+        /// When the run became open work as far as the events tell: the later of `readyAt` and the instant of the
+        /// event that made it (a derived ready instant can be earlier than the event that revealed the run). A
+        /// report as of A counts the run as open only from here, so it equals a report on the events up to A.
+        public var knownAt: Int64?
+        /// Changes of team while the run was open, in time order (the run's `team` is the last one's `to`).
+        public var reassignments: [Reassignment] = []
+        /// History mode: a `ready` (XES schedule) that came while the run was active readies the next attempt
+        /// when this one ends. Not stored: it is derived again whenever the events are replayed.
+        public var rescheduledAt: Int64?
 
         public struct Pause: Sendable, Equatable {
             public var pausedAt: Int64
             public var resumedAt: Int64?
+        }
+
+        public struct Reassignment: Sendable, Equatable {
+            public var at: Int64
+            public var from: String?
+            public var to: String
+        }
+
+        /// The team that owned the run at `at` (its first team before the first reassignment).
+        public func team(at instant: Int64) -> String? {
+            guard let next = reassignments.first(where: { $0.at > instant }) else { return team }
+            return next.from
         }
 
         public var isOpen: Bool { state == .ready || state == .active || state == .paused }

@@ -19,8 +19,8 @@ extension CLIHarness {
                 SELECT printf('S-%04d', i), 'onboarding', 1, 'Stalled "' || i || '"', 'open', ? - (48 + i) * 3600, ? - (48 + i) * 3600 FROM n
                 """, [count, asOf, asOf])
             try db.run("""
-                INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at)
-                SELECT id, 'onboarding', 'hr-review', 'hr', 0, 1, 'ready', opened_at FROM tickets WHERE id LIKE 'S-%'
+                INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at, known_at)
+                SELECT id, 'onboarding', 'hr-review', 'hr', 0, 1, 'ready', opened_at, opened_at FROM tickets WHERE id LIKE 'S-%'
                 """)
         }
         return self

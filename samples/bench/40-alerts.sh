@@ -54,6 +54,8 @@ SELECT id, 'bench', 'fix', 'eng', 1, 1, CASE WHEN rowid % 3 = 1 THEN 'active' EL
 FROM tickets WHERE id LIKE 'O-%' AND rowid % 3 <> 0;
 INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at)
 SELECT id, 'bench', 'check', 'qa', 2, 1, 'ready', opened_at + 7200 FROM tickets WHERE id LIKE 'O-%' AND rowid % 3 = 2;
+-- Written straight into the projections: each run is known from its ready instant, as the state machine would say.
+UPDATE step_runs SET known_at = ready_at;
 COMMIT;
 SQL
 }

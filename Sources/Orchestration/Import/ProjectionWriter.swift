@@ -15,10 +15,11 @@ import SQLite
 final class ProjectionWriter: @unchecked Sendable {
     static let batchSize = 64
     private static let eventColumns = "ticket_id, step, kind, at, actor, source, team, task, note, service, service_version, payload"
-    private static let runColumns = "ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor"
+    private static let runColumns = "ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor, known_at, reassignments, team_since"
+    private static let runWidth = 15
 
     private let db: Database
-    private let event, events, ticket, run, runs, pause, task: Statement
+    private let event, events, ticket, run, runs, pause, reassignment, task: Statement
     private var pendingEvents: [Event] = []
     private var pendingRuns: [(ticket: String, service: String, run: TicketState.Run)] = []
 
@@ -34,8 +35,9 @@ final class ProjectionWriter: @unchecked Sendable {
             INSERT INTO tickets(id, service, service_version, requester, title, intake, state, opened_at, closed_at, cancelled_at, last_event_at)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
             """)
-        run = try db.prepare("INSERT INTO step_runs(\(Self.runColumns)) VALUES \(values(12, rows: 1))")
-        runs = try db.prepare("INSERT INTO step_runs(\(Self.runColumns)) VALUES \(values(12, rows: Self.batchSize))")
+        run = try db.prepare("INSERT INTO step_runs(\(Self.runColumns)) VALUES \(values(Self.runWidth, rows: 1))")
+        runs = try db.prepare("INSERT INTO step_runs(\(Self.runColumns)) VALUES \(values(Self.runWidth, rows: Self.batchSize))")
+        reassignment = try db.prepare("INSERT INTO step_reassignments(run_id, at, from_team, to_team) VALUES (?,?,?,?)")
         pause = try db.prepare("INSERT INTO step_pauses(run_id, paused_at, resumed_at) VALUES (?,?,?)")
         task = try db.prepare("INSERT INTO ticket_tasks(ticket_id, step, task, done_at, actor) VALUES (?,?,?,?,?)")
         pendingEvents.reserveCapacity(Self.batchSize)
@@ -217,7 +219,7 @@ final class ProjectionWriter: @unchecked Sendable {
 
     private func flushRuns() throws {
         if pendingRuns.count == Self.batchSize {
-            for (k, r) in pendingRuns.enumerated() { try bindRun(r.ticket, r.service, r.run, runs, Int32(k * 12)) }
+            for (k, r) in pendingRuns.enumerated() { try bindRun(r.ticket, r.service, r.run, runs, Int32(k * Self.runWidth)) }
             try runs.execute()
         } else {
             for r in pendingRuns {
@@ -232,11 +234,12 @@ final class ProjectionWriter: @unchecked Sendable {
         try text(s, o + 1, ticket); try text(s, o + 2, service); try text(s, o + 3, r.step); try text(s, o + 4, r.team)
         try int(s, o + 5, r.position.map(Int64.init)); try int(s, o + 6, Int64(r.attempt)); try text(s, o + 7, r.state.rawValue)
         try int(s, o + 8, r.readyAt); try int(s, o + 9, r.startedAt); try int(s, o + 10, r.doneAt); try int(s, o + 11, r.pausedSeconds)
-        try text(s, o + 12, r.actor)
+        try text(s, o + 12, r.actor); try int(s, o + 13, r.knownAt); try int(s, o + 14, Int64(r.reassignments.count))
+        try int(s, o + 15, r.reassignments.last?.at)
     }
 
     /// Writes the projection of a ticket the store did not have. Its runs are buffered (the ticket row they refer
-    /// to is written at once); a run with pauses is written at once, after the buffer, for its row id.
+    /// to is written at once); a run with pauses or reassignments is written at once, after the buffer, for its row id.
     func insertNew(_ t: TicketState) throws {
         if let handoff {
             outgoing.tickets.append(t)
@@ -254,7 +257,7 @@ final class ProjectionWriter: @unchecked Sendable {
         try int(ticket, 9, t.closedAt); try int(ticket, 10, t.cancelledAt); try int(ticket, 11, t.lastEventAt)
         try ticket.execute()
         for r in t.runs {
-            guard !r.pauses.isEmpty else {
+            guard !r.pauses.isEmpty || !r.reassignments.isEmpty else {
                 pendingRuns.append((t.id, t.service, r))
                 if pendingRuns.count == Self.batchSize { try flushRuns() }
                 continue
@@ -266,6 +269,10 @@ final class ProjectionWriter: @unchecked Sendable {
             for p in r.pauses {
                 try int(pause, 1, runID); try int(pause, 2, p.pausedAt); try int(pause, 3, p.resumedAt)
                 try pause.execute()
+            }
+            for x in r.reassignments {
+                try int(reassignment, 1, runID); try int(reassignment, 2, x.at); try text(reassignment, 3, x.from); try text(reassignment, 4, x.to)
+                try reassignment.execute()
             }
         }
         for d in t.tasks {
