@@ -23,7 +23,10 @@ import SQLite
         ("@weekly", "2026-11-24T00:00:00Z", "2026-11-29T00:00:00Z"),
         ("@monthly", "2026-01-31T12:00:00Z", "2026-02-01T00:00:00Z"),
         ("10-50/20 1-3,5 * JAN-MAR *", "2026-03-31T05:50:00Z", "2027-01-01T01:10:00Z"),
-        ("5/20 * * * *", "2026-03-02T09:46:00Z", "2026-03-02T10:05:00Z"),    // 5, 25, 45
+        ("5-59/20 * * * *", "2026-03-02T09:46:00Z", "2026-03-02T10:05:00Z"), // 5, 25, 45
+        ("0 9 * * Fri-Sun", "2026-11-24T20:00:00Z", "2026-11-27T09:00:00Z"),  // Sunday ends the range as 7
+        ("0 9 * * Fri-Sun", "2026-11-28T09:00:00Z", "2026-11-29T09:00:00Z"),  // Saturday → Sunday
+        ("0 9 * * 5-0", "2026-11-29T09:00:00Z", "2026-12-04T09:00:00Z"),      // Sunday → Friday
         ("0 12 * 2 *", "2027-02-28T12:00:00Z", "2028-02-01T12:00:00Z"),       // end of a short month
         ("0 0 29 2 MON", "2026-03-01T00:00:00Z", "2027-02-01T00:00:00Z"),     // OR-rule: any Monday of February
     ]
@@ -63,6 +66,41 @@ import SQLite
         let saoPaulo = try CronExpression("0 0 * * *", timeZone: "America/Sao_Paulo")  // UTC−3, no DST since 2019
         #expect(saoPaulo.next(after: Self.t("2026-01-10T12:00:00Z")).map(Instant.iso) == "2026-01-11T03:00:00Z")
         #expect(throws: CronExpression.ParseError.self) { try CronExpression("0 0 * * *", timeZone: "Mars/Olympus") }
+    }
+
+    /// cronie reads a day-of-week range ending in Sunday (0) as ending at 7.
+    @Test(arguments: [("Mon-Sun", [0, 1, 2, 3, 4, 5, 6]), ("Fri-Sun", [0, 5, 6]), ("Tue-Sun", [0, 2, 3, 4, 5, 6]), ("1-0", [0, 1, 2, 3, 4, 5, 6]),
+                      ("5-0", [0, 5, 6]), ("sat-sun", [0, 6]), ("Mon-Sun/2", [0, 1, 3, 5]), ("Sun-Sun", [0]), ("6-7", [0, 6])])
+    func dayOfWeekRangesEndingInSundayAreAccepted(_ c: (String, [Int])) throws {
+        let cron = try CronExpression("0 9 * * \(c.0)")
+        #expect(cron.daysOfWeek == Set(c.1))
+    }
+
+    @Test(arguments: [("0 0 * Nov-Mar *", "month field 'Nov-Mar': range Nov-Mar runs backwards"),
+                      ("0 0 * * 5-2", "day-of-week field '5-2': range 5-2 runs backwards"),
+                      ("0 0 * * Sat-Mon", "day-of-week field 'Sat-Mon': range Sat-Mon runs backwards"),
+                      ("0 0 * * 7-1", "day-of-week field '7-1': range 7-1 runs backwards"),
+                      ("5-0 * * * *", "minute field '5-0': range 5-0 runs backwards"),
+                      ("0 5-0 * * *", "hour field '5-0': range 5-0 runs backwards")])
+    func rangesThatRunBackwardsAreRefused(_ c: (String, String)) {
+        #expect(Self.parseError(c.0) == "schedule '\(c.0)': \(c.1)")
+    }
+
+    /// cronie refuses a step after a single number; the message suggests the range, which is accepted.
+    @Test(arguments: [("0 4/6 * * *", "hour field '4/6': a step needs a range or '*' (did you mean 4-23/6?)", "0 4-23/6 * * *"),
+                      ("5/20 * * * *", "minute field '5/20': a step needs a range or '*' (did you mean 5-59/20?)", "5-59/20 * * * *"),
+                      ("0 1,4/6 * * *", "hour field '1,4/6': '4/6': a step needs a range or '*' (did you mean 4-23/6?)", "0 1,4-23/6 * * *"),
+                      ("0 0 1/2 * *", "day-of-month field '1/2': a step needs a range or '*' (did you mean 1-31/2?)", "0 0 1-31/2 * *"),
+                      ("0 0 * Jan/3 *", "month field 'Jan/3': a step needs a range or '*' (did you mean Jan-DEC/3?)", "0 0 * Jan-DEC/3 *"),
+                      ("0 0 * * MON/2", "day-of-week field 'MON/2': a step needs a range or '*' (did you mean MON-SAT/2?)", "0 0 * * MON-SAT/2"),
+                      ("0 0 * * 1/2", "day-of-week field '1/2': a step needs a range or '*' (did you mean 1-6/2?)", "0 0 * * 1-6/2")])
+    func aSingleNumberWithAStepIsRefused(_ c: (String, String, String)) throws {
+        #expect(Self.parseError(c.0) == "schedule '\(c.0)': \(c.1)")
+        #expect(Self.parseError(c.2) == nil)
+    }
+
+    static func parseError(_ text: String) -> String? {
+        do { _ = try CronExpression(text); return nil } catch { return "\(error)" }
     }
 
     @Test(arguments: ["60 * * * *", "* * * *", "* * * * * *", "0 0 30 2 *", "0 0 * * FOO", "5-1 * * * *", "*/0 * * * *", "0 24 * * *", "0 0 0 * *", "1,,2 * * * *", "0 0 * 13 *"])

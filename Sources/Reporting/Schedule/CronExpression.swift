@@ -1,9 +1,11 @@
 import Foundation
 import SQLite
 
-/// A standard 5-field cron expression (minute, hour, day of month, month, day of week), as Vixie cron reads it:
-/// lists (`1,15`), ranges (`1-5`), steps (`*/15`, `10-50/20`), names (`JAN`–`DEC`, `SUN`–`SAT`, case-insensitive),
-/// day of week 0 or 7 = Sunday, and the macros `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`,
+/// A standard 5-field cron expression (minute, hour, day of month, month, day of week), read as cronie (Vixie
+/// cron's successor on Linux) reads it: lists (`1,15`), ranges (`1-5`), steps over a range or `*` (`*/15`,
+/// `10-50/20`; a single number with a step such as `5/10` is refused, as cronie refuses it), names (`JAN`–`DEC`,
+/// `SUN`–`SAT`, case-insensitive), day of week 0 or 7 = Sunday (a day-of-week range ending in Sunday, `Fri-Sun` or
+/// `5-0`, runs up to 7), and the macros `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`,
 /// `@hourly`. When both day of month and day of week are restricted (neither starts with `*`), a day matches
 /// when either does (the Vixie OR-rule).
 ///
@@ -100,11 +102,19 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             } else if let dash = rangeText.firstIndex(of: "-") {
                 low = try value(rangeText[..<dash], range, names, namesStart)
                 high = try value(rangeText[rangeText.index(after: dash)...], range, names, namesStart)
+                // Day of week: a range ending in Sunday (`Fri-Sun`, `5-0`) ends at 7, as cronie reads it.
+                if range.upperBound == 7 && high == 0 && low > 0 { high = 7 }
                 guard low <= high else { throw CronFieldError(message: "range \(rangeText) runs backwards") }
             } else {
                 low = try value(rangeText, range, names, namesStart)
-                // `5/10` means 5, 15, 25, … (from 5 to the end), as in Vixie cron.
-                high = part.contains("/") ? range.upperBound : low
+                high = low
+                // `5/10`: cronie refuses a step after a single number (some other crons read it as `5-59/10`).
+                if part.contains("/") {
+                    let last = range.upperBound == 7 ? 6 : range.upperBound
+                    let lastText = Int(rangeText) == nil && !names.isEmpty ? names[last - namesStart] : "\(last)"
+                    let item = part == Substring(text) ? "" : "'\(part)': "
+                    throw CronFieldError(message: "\(item)a step needs a range or '*' (did you mean \(rangeText)-\(lastText)/\(step)?)")
+                }
             }
             for v in stride(from: low, through: high, by: step) { result.insert(v) }
         }
