@@ -57,15 +57,123 @@ import SQLite
         let daily = try CronExpression("0 6 * * *", timeZone: "Europe/Berlin")
         #expect(daily.next(after: Self.t("2026-03-27T12:00:00Z")).map(Instant.iso) == "2026-03-28T05:00:00Z")
         #expect(daily.next(after: Self.t("2026-03-28T12:00:00Z")).map(Instant.iso) == "2026-03-29T04:00:00Z")
-        // 02:30 does not exist on 2026-03-29 in Berlin: no fire that day.
-        let gap = try CronExpression("30 2 * * *", timeZone: "Europe/Berlin")
-        #expect(gap.next(after: Self.t("2026-03-28T12:00:00Z")).map(Instant.iso) == "2026-03-30T00:30:00Z")
         // 02:30 happens twice on 2026-10-25: fire once, at the first.
+        let gap = try CronExpression("30 2 * * *", timeZone: "Europe/Berlin")
         #expect(gap.next(after: Self.t("2026-10-24T12:00:00Z")).map(Instant.iso) == "2026-10-25T00:30:00Z")
         #expect(gap.next(after: Self.t("2026-10-25T00:30:00Z")).map(Instant.iso) == "2026-10-26T01:30:00Z")
         let saoPaulo = try CronExpression("0 0 * * *", timeZone: "America/Sao_Paulo")  // UTC−3, no DST since 2019
         #expect(saoPaulo.next(after: Self.t("2026-01-10T12:00:00Z")).map(Instant.iso) == "2026-01-11T03:00:00Z")
         #expect(throws: CronExpression.ParseError.self) { try CronExpression("0 0 * * *", timeZone: "Mars/Olympus") }
+    }
+
+    static func fires(_ text: String, _ zone: String, after: String, through: String) throws -> [String] {
+        try CronExpression(text, timeZone: zone).fireTimes(after: Self.t(after), through: Self.t(through)).map(Instant.iso)
+    }
+
+    /// Spring forward (cronie's rule): a fixed time the clocks skip fires once, right after the jump; Berlin skips
+    /// 02:00–03:00 CET on 2026-03-29 (01:00Z), New York 02:00–03:00 EST on 2026-03-08 (07:00Z).
+    @Test func aWallTimeSkippedBySpringForwardFiresRightAfterTheJump() throws {
+        let berlin = try CronExpression("30 2 * * *", timeZone: "Europe/Berlin")
+        #expect(berlin.next(after: Self.t("2026-03-28T12:00:00Z")).map(Instant.iso) == "2026-03-29T01:00:00Z")
+        #expect(berlin.next(after: Self.t("2026-03-29T01:00:00Z")).map(Instant.iso) == "2026-03-30T00:30:00Z")
+        #expect(berlin.previous(atOrBefore: Self.t("2026-03-29T01:00:00Z")).map(Instant.iso) == "2026-03-29T01:00:00Z")
+        #expect(berlin.previous(atOrBefore: Self.t("2026-03-29T00:59:59Z")).map(Instant.iso) == "2026-03-28T01:30:00Z")
+        let newYork = try CronExpression("30 2 * * *", timeZone: "America/New_York")
+        #expect(newYork.next(after: Self.t("2026-03-07T12:00:00Z")).map(Instant.iso) == "2026-03-08T07:00:00Z")
+        // Several skipped times, and the first time after the gap, fire once together at the jump.
+        #expect(try Self.fires("0,15,45 2,3 * * *", "Europe/Berlin", after: "2026-03-28T12:00:00Z", through: "2026-03-29T12:00:00Z")
+                == ["2026-03-29T01:00:00Z", "2026-03-29T01:15:00Z", "2026-03-29T01:45:00Z"])
+        // A wildcard hour makes no fire up: it fires every real hour, 01:30 CET then 03:30 CEST.
+        #expect(try Self.fires("30 * * * *", "Europe/Berlin", after: "2026-03-28T23:00:00Z", through: "2026-03-29T02:00:00Z")
+                == ["2026-03-28T23:30:00Z", "2026-03-29T00:30:00Z", "2026-03-29T01:30:00Z"])
+        #expect(try Self.fires("@hourly", "Europe/Berlin", after: "2026-03-28T23:00:00Z", through: "2026-03-29T03:00:00Z")
+                == ["2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z", "2026-03-29T03:00:00Z"])
+    }
+
+    /// Fall back: New York repeats 01:00–02:00 on 2026-11-01 (EDT until 06:00Z, then EST). A fixed time fires
+    /// once, at its first occurrence; `@hourly` and a `*` minute fire every real hour or minute.
+    @Test func aWallTimeRepeatedInFallFiresOnceUnlessTheExpressionIsAWildcard() throws {
+        let hourly = try CronExpression("@hourly", timeZone: "America/New_York")
+        #expect(hourly.next(after: Self.t("2026-11-01T05:00:00Z")).map(Instant.iso) == "2026-11-01T06:00:00Z")
+        #expect(hourly.previous(atOrBefore: Self.t("2026-11-01T06:59:59Z")).map(Instant.iso) == "2026-11-01T06:00:00Z")
+        #expect(hourly.previous(atOrBefore: Self.t("2026-11-01T05:59:59Z")).map(Instant.iso) == "2026-11-01T05:00:00Z")
+        #expect(try Self.fires("@hourly", "America/New_York", after: "2026-11-01T03:30:00Z", through: "2026-11-01T08:00:00Z")
+                == ["2026-11-01T04:00:00Z", "2026-11-01T05:00:00Z", "2026-11-01T06:00:00Z", "2026-11-01T07:00:00Z", "2026-11-01T08:00:00Z"])
+        #expect(try Self.fires("*/30 1 * * *", "America/New_York", after: "2026-11-01T00:00:00Z", through: "2026-11-01T12:00:00Z")
+                == ["2026-11-01T05:00:00Z", "2026-11-01T05:30:00Z", "2026-11-01T06:00:00Z", "2026-11-01T06:30:00Z"])
+        let fixed = try CronExpression("30 1 * * *", timeZone: "America/New_York")
+        #expect(fixed.next(after: Self.t("2026-11-01T00:00:00Z")).map(Instant.iso) == "2026-11-01T05:30:00Z")
+        #expect(fixed.next(after: Self.t("2026-11-01T05:30:00Z")).map(Instant.iso) == "2026-11-02T06:30:00Z")
+        #expect(fixed.previous(atOrBefore: Self.t("2026-11-02T06:29:00Z")).map(Instant.iso) == "2026-11-01T05:30:00Z")
+    }
+
+    /// A third method for daylight-saving changes: run cronie's main loop (cron.c) minute by minute on a simulated
+    /// clock and record when it would start the job. `wall` is the zone's wall-clock minute for each real minute.
+    static func simulatedCronie(_ cron: CronExpression, wildcard: Bool, from start: Int64, through end: Int64) -> [Int64] {
+        func wallMinute(_ m: Int64) -> Int64 { (m * 60 + Int64(cron.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(m * 60))))) / 60 }
+        func matches(_ w: Int64) -> Bool {
+            let c = Instant.civil(w * 60)
+            return cron.minutes.contains(c.minute) && cron.hours.contains(c.hour) && cron.matchesDay(year: c.year, month: c.month, day: c.day)
+        }
+        var fired: [Int64] = []
+        func findJobs(_ w: Int64, wild: Bool, nonWild: Bool, at m: Int64) {
+            if matches(w) && (wildcard ? wild : nonWild) && fired.last != m * 60 { fired.append(m * 60) }
+        }
+        var virtualTime = wallMinute(start / 60)
+        for m in (start / 60 + 1)...(end / 60) {
+            let timeRunning = wallMinute(m)
+            let diff = timeRunning - virtualTime
+            if diff == 1 {
+                virtualTime = timeRunning
+                findJobs(virtualTime, wild: true, nonWild: true, at: m)
+            } else if diff > 180 || diff < -180 {             // large: the clock was set
+                virtualTime = timeRunning
+                findJobs(virtualTime, wild: true, nonWild: true, at: m)
+            } else if diff > 5 {                              // medium: daylight saving began
+                findJobs(timeRunning, wild: true, nonWild: false, at: m)
+                repeat {
+                    virtualTime += 1
+                    findJobs(virtualTime, wild: false, nonWild: true, at: m)
+                } while virtualTime < timeRunning
+            } else if diff > 0 {                              // small: woke up late
+                repeat {
+                    virtualTime += 1
+                    findJobs(virtualTime, wild: true, nonWild: true, at: m)
+                } while virtualTime < timeRunning
+            } else {                                          // negative: daylight saving ended
+                findJobs(timeRunning, wild: true, nonWild: false, at: m)
+            }
+        }
+        return fired
+    }
+
+    /// Around every 2026 change in zones with 1 h (Berlin, New York), 30 min (Lord Howe) and 2 h (Troll) shifts.
+    @Test(arguments: ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Antarctica/Troll"])
+    func agreesWithASimulatedCronieAcrossDaylightSavingChanges(_ zone: String) throws {
+        let tz = try #require(TimeZone(identifier: zone))
+        var changes: [Int64] = []
+        var hour = Self.t("2026-01-01T00:00:00Z")
+        while hour < Self.t("2027-01-01T00:00:00Z") {
+            let off = { (i: Int64) in tz.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(i))) }
+            if off(hour) != off(hour + 3600) { changes.append(hour) }
+            hour += 3600
+        }
+        #expect(changes.count == 2, "\(zone): \(changes.map(Instant.iso))")
+        let expressions = ["30 2 * * *", "0 2 * * *", "0 3 * * *", "15,45 1-3 * * *", "@hourly", "30 * * * *", "*/20 * * * *",
+                           "* 2 * * *", "0 1,2 * * *", "45 0-4/2 * * *", "0 * * * *", "59 1 * * *", "0,30 2,3 * * SUN"]
+        for change in changes {
+            let from = change - 30 * 3600, through = change + 30 * 3600
+            for text in expressions {
+                let cron = try CronExpression(text, timeZone: zone)
+                let fields = text.split(separator: " ")
+                let wildcard = text == "@hourly" || fields[0].hasPrefix("*") || fields[1].hasPrefix("*")
+                let expected = Self.simulatedCronie(cron, wildcard: wildcard, from: from, through: through)
+                #expect(cron.fireTimes(after: from, through: through) == expected,
+                        "\(text) in \(zone) around \(Instant.iso(change)): \(cron.fireTimes(after: from, through: through).map(Instant.iso)) vs \(expected.map(Instant.iso))")
+                // previous() walks the same fire times backwards.
+                for f in expected { #expect(cron.previous(atOrBefore: f) == f && cron.previous(atOrBefore: f + 59) == f, "\(text) in \(zone) at \(Instant.iso(f))") }
+            }
+        }
     }
 
     /// cronie reads a day-of-week range ending in Sunday (0) as ending at 7.

@@ -10,8 +10,15 @@ import SQLite
 /// when either does (the Vixie OR-rule).
 ///
 /// Fire times are computed in `timeZone` (UTC by default) with the system zone database. Around daylight-saving
-/// changes: a wall-clock time that does not exist (spring forward) does not fire; a time that occurs twice
-/// (fall back) fires once, at its first occurrence.
+/// changes the rules are cronie's, which tell "wildcard" expressions (minute or hour field starting with `*`,
+/// `@hourly`) from fixed-time ones:
+/// - a wall-clock time skipped when clocks go forward: a fixed-time expression fires once, right after the jump
+///   (`30 2 * * *` fires at 03:00 on the day Berlin skips 02:00–03:00); a wildcard one does not fire for it, so it
+///   keeps firing every real hour or minute it names (`@hourly` fires at 01:00 and 03:00, which are one hour apart);
+/// - a wall-clock time that happens twice when clocks go back: a fixed-time expression fires once, at the first
+///   occurrence; a wildcard one fires at both (`@hourly` fires at 01:00 daylight time and at 01:00 standard time).
+/// Forward jumps of three hours or more, and backward ones of more than three, are what cron treats as the clock
+/// being set rather than daylight saving: skipped times do not fire, repeated times fire again.
 public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     public let text: String
     public let minutes: Set<Int>
@@ -22,6 +29,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     public let daysOfWeek: Set<Int>
     let domRestricted: Bool
     let dowRestricted: Bool
+    /// The minute or hour field starts with `*` (cronie's MIN_STAR/HR_STAR): such an expression follows real time
+    /// across daylight-saving changes instead of making up skipped wall-clock times (see the type's notes).
+    let wildcard: Bool
     public let timeZone: TimeZone
     /// The zone's IANA name as given (`UTC` when none was).
     public let timeZoneName: String
@@ -74,6 +84,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         daysOfWeek = Set(dow.map { $0 % 7 })
         domRestricted = !fields[2].hasPrefix("*")
         dowRestricted = !fields[4].hasPrefix("*")
+        wildcard = fields[0].hasPrefix("*") || fields[1].hasPrefix("*")
         // A day of month that no allowed month has (e.g. 31 in FEB,APR) never fires: refuse instead of searching forever.
         if domRestricted && !dowRestricted {
             let longest = months.map { $0 == 2 ? 29 : Instant.daysIn(month: $0, year: 2001) }.max() ?? 31
@@ -158,10 +169,14 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 
     private func search(from t: Int64, forward: Bool) -> Int64? {
         let sortedHours = hours.sorted(), sortedMinutes = minutes.sorted()
-        // Wall-clock seconds in the zone; candidates are found there and converted back to instants.
+        // Wall-clock seconds in the zone; candidates are found there and converted back to instants. A wall time's
+        // earliest firing instant never decreases as the wall time grows, nor does its latest; so walking wall times
+        // in order, the answer is known once one fires wholly past `t` (a repeated wall time may fire at two instants,
+        // and an earlier wall time's second instant can still be the nearer one: keep the best seen).
         let local = t + Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t))))
         var day = local >= 0 ? local / 86_400 : -((-local + 86_399) / 86_400)
         let firstDay = day
+        var best: Int64?
         for _ in 0..<(366 * 30) {
             let (y, m, d) = Instant.civilFromDays(day)
             if matchesDay(year: y, month: m, day: d) {
@@ -174,23 +189,53 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                             if forward && wall + 4 * 3600 < local { continue }
                             if !forward && wall - 4 * 3600 > local { continue }
                         }
-                        guard let instant = instant(forWall: wall) else { continue }
-                        if forward ? instant > t : instant <= t { return instant }
+                        guard let (first, last) = fires(atWall: wall) else { continue }
+                        if forward {
+                            if first > t { return min(best ?? first, first) }
+                            if last > t { best = min(best ?? last, last) }
+                        } else {
+                            if last <= t { return max(best ?? last, last) }
+                            if first <= t { best = max(best ?? first, first) }
+                        }
                     }
                 }
             }
             day += forward ? 1 : -1
         }
-        return nil
+        return best
     }
 
-    /// The first instant whose wall-clock time in the zone is `wall`, or nil when that wall time does not exist.
-    func instant(forWall wall: Int64) -> Int64? {
-        func offset(_ i: Int64) -> Int64 { Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(i)))) }
-        // The two offsets in force around `wall`: try each, keep the earliest that maps back to `wall`.
-        let candidates = Set([wall - offset(wall - 86_400), wall - offset(wall + 86_400), wall - offset(wall)]).sorted()
-        for c in candidates where c + offset(c) == wall { return c }
-        return nil
+    private func offset(_ i: Int64) -> Int64 {
+        Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(i))))
+    }
+
+    /// The instants at which wall-clock time `wall` fires, earliest and latest (equal unless a repeated wall time
+    /// fires twice), or nil when it does not fire; the daylight-saving rules are in the type's notes.
+    func fires(atWall wall: Int64) -> (first: Int64, last: Int64)? {
+        // The offsets in force a day either side; a wall time maps to `wall - offset` for one (or both) of them.
+        let before = offset(wall - 86_400), after = offset(wall + 86_400)
+        let a = min(wall - before, wall - after), b = max(wall - before, wall - after)
+        let aFits = a + offset(a) == wall, bFits = b != a && b + offset(b) == wall
+        let limit: Int64 = 3 * 3600   // cron's line between a daylight-saving change and a clock change
+        switch (aFits, bFits) {
+        case (true, true):   // happens twice (clocks went back)
+            return wildcard || b - a > limit ? (a, b) : (a, a)
+        case (true, false): return (a, a)
+        case (false, true): return (b, b)
+        case (false, false):
+            let c = wall - offset(wall)   // two changes within two days: the offset at the wall time itself
+            if c + offset(c) == wall { return (c, c) }
+            // Skipped (clocks went forward): a fixed-time expression fires at the change, the first instant
+            // whose wall-clock time is past `wall`.
+            guard after > before, after - before < limit, !wildcard else { return nil }
+            var lo = a, hi = b   // lo's wall time is before `wall`, hi's after
+            guard lo + offset(lo) < wall, hi + offset(hi) > wall else { return nil }
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2
+                if mid + offset(mid) > wall { hi = mid } else { lo = mid }
+            }
+            return (hi, hi)
+        }
     }
 }
 
