@@ -1,7 +1,10 @@
 import Foundation
 
 /// Streams RFC 4180 records from a `ByteSource`: quoted fields may hold commas, quotes (`""`) and line
-/// breaks; a UTF-8 byte-order mark is dropped. Each record comes with the line on which it starts.
+/// breaks, carriage returns included; a UTF-8 byte-order mark is dropped. Outside quotes a record ends at LF,
+/// CRLF or a CR alone (old Mac files), and blank lines are skipped whichever ending they have. Each record comes
+/// with the line on which it starts (a line being ended by any of the three; line breaks inside quoted fields
+/// count LFs only).
 struct CSVRecordReader {
     let source: ByteSource
 
@@ -39,6 +42,7 @@ struct CSVRecordReader {
         var line = 1
         var recordLine = 1
         var atRecordStart = true
+        var afterCR = false           // outside quotes, the last byte was a CR that ended a record: an LF now is its pair
 
         init() {
             fields.reserveCapacity(16)
@@ -50,8 +54,9 @@ struct CSVRecordReader {
             field.removeAll(keepingCapacity: true)
         }
 
+        /// Ends the record (a blank line is no record). The line ending itself never reaches `field`: a CR inside
+        /// quotes is data and stays.
         private mutating func endRecord(_ body: ([String], Int) throws -> Void) throws {
-            if field.last == 13 { field.removeLast() }
             if !(atRecordStart && field.isEmpty && fields.isEmpty) {
                 endField()
                 try body(fields, recordLine)
@@ -83,22 +88,27 @@ struct CSVRecordReader {
                         continue
                     }
                 }
+                if afterCR {
+                    afterCR = false
+                    if c == 10 { continue }   // CRLF: the CR already ended the record and counted the line
+                }
                 switch c {
                 case 44:  // ,
                     endField()
                     atRecordStart = false
-                case 10:  // LF ends the record
+                case 10, 13:  // LF, CR (alone or before LF) end the record
                     try endRecord(body)
                     line += 1
                     recordLine = line
                     atRecordStart = true
+                    afterCR = c == 13
                 case 34 where field.isEmpty:
                     inQuotes = true
                     atRecordStart = false
                 default:
-                    // Copy the run of plain bytes up to the next comma, quote or line feed at once.
+                    // Copy the run of plain bytes up to the next comma, quote or line ending at once.
                     var j = i
-                    while j < n, bytes[j] != 44, bytes[j] != 10, bytes[j] != 34 { j += 1 }
+                    while j < n, bytes[j] != 44, bytes[j] != 10, bytes[j] != 13, bytes[j] != 34 { j += 1 }
                     field.append(c)
                     if j > i { field.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<j])) }
                     i = j
