@@ -160,6 +160,12 @@ public final class OrchestrationStore {
             }
             let machine = StateMachine(mode: mode)
             try machine.apply(event, to: &ticket, service: service)
+            // A step event is stored with the team that owns the run once it applies, so the log (and an export of
+            // it) says who did the work even when the run was reassigned on the way.
+            var event = event
+            if !event.kind.isTicketEvent, event.team?.isEmpty ?? true, let i = ticket.currentRunIndex(event.step) {
+                event.team = ticket.runs[i].team
+            }
             guard try insertEvent(event) else {
                 throw ActionRefused("\(event.ticketID): an identical '\(event.kind.rawValue)' event at \(Instant.iso(event.at)) is already recorded")
             }

@@ -62,11 +62,16 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
     public var steps: [Step]
     /// Display names of teams, keyed by team key (optional).
     public var teams: [String: String]?
+    /// Services made by an import: what ends a ticket's lead time there (`resolved`: the first row of the final
+    /// closing streak of a status history; `closed`: its last row; `last-event`: the case's last event, for logs
+    /// of complete cases; `close-on`: a named closing activity; `log`: only the log's own closed events).
+    public var leadTimeEnds: String?
 
     enum CodingKeys: String, CodingKey {
         case key, name, intake, steps, teams
         case enforceOrder = "enforce_order"
         case autoClose = "auto_close"
+        case leadTimeEnds = "lead_time_ends"
     }
 
     public init(key: String, name: String, enforceOrder: Bool = true, autoClose: Bool = true,
@@ -84,6 +89,7 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
         intake = try c.decodeIfPresent([IntakeField].self, forKey: .intake) ?? []
         steps = try c.decode([Step].self, forKey: .steps)
         teams = try c.decodeIfPresent([String: String].self, forKey: .teams)
+        leadTimeEnds = try c.decodeIfPresent(String.self, forKey: .leadTimeEnds)
     }
 
     /// Canonical JSON (sorted keys): two definitions that mean the same thing encode the same.

@@ -94,7 +94,7 @@ public struct StateMachine: Sendable {
         let definition = service.definition.step(e.step)
         if definition == nil && (mode == .strict || service.isDefined) {
             let known = service.definition.steps.map(\.key).joined(separator: ", ")
-            throw ActionRefused("\(t.id): '\(e.step)' is not a step of service '\(service.key)' (steps: \(known))")
+            throw ActionRefused("\(t.id): '\(e.step)' is not a step of service '\(service.key)' (steps: \(known))", field: "step")
         }
         if t.state != .open && mode == .strict {
             throw ActionRefused("\(t.id) is \(t.state.rawValue); its steps can no longer change")
@@ -198,7 +198,7 @@ public struct StateMachine: Sendable {
         case .taskDone:
             guard !e.task.isEmpty else { throw ActionRefused("\(label()): a task_done event needs a task") }
             if let tasks = definition?.tasks ?? (mode == .strict ? [] : nil), !tasks.contains(e.task) {
-                throw ActionRefused("\(label()) has no task '\(e.task)' (tasks: \(tasks.isEmpty ? "none" : tasks.joined(separator: ", ")))")
+                throw ActionRefused("\(label()) has no task '\(e.task)' (tasks: \(tasks.isEmpty ? "none" : tasks.joined(separator: ", ")))", field: "task")
             }
             if t.tasks.contains(where: { $0.step == e.step && $0.task == e.task }) {
                 throw ActionRefused("\(label()): task '\(e.task)' is already done")

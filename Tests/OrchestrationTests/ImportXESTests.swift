@@ -52,12 +52,14 @@ import SQLite
         let s = try f.importFile(try f.write("permits.xes", Self.permits))
         #expect(s.rowsRead == 4 && s.eventsAdded == 6 && s.ticketsNew == 2)   // 4 events + 2 implicit openings
         let service = try #require(try f.store.service("permits"))           // the log's name, as a key
-        #expect(service.definition.steps.map(\.key) == ["check-confirm", "Decide"])
+        // Keys are slugs of the log's labels (one rule on every path); the labels stay as names.
+        #expect(service.definition.steps.map(\.key) == ["check-confirm", "decide"])
+        #expect(service.definition.steps.map(\.name) == ["Check & confirm", "Decide"])
         #expect(service.definition.teams?["front-office"] == "Front Office")
         let check = try #require(try f.run("case-1", "check-confirm"))
         #expect(check.int("ready_at") == ImportFixture.t("2026-03-02T09:00:00Z") && check.int("started_at") == ImportFixture.t("2026-03-02T09:00:00Z"))
         #expect(check.int("done_at") == ImportFixture.t("2026-03-02T11:00:00Z") && check.string("team") == "front-office" && check.string("actor") == "Ann")
-        let decide = try #require(try f.run("case-1", "Decide"))
+        let decide = try #require(try f.run("case-1", "decide"))
         #expect(decide.int("ready_at") == ImportFixture.t("2026-03-02T11:00:00Z") && decide.int("started_at") == nil)
         #expect(decide.int("done_at") == ImportFixture.t("2026-03-02T14:00:00Z"))
         #expect(try f.store.loadTicket("case-1")?.state == .open)

@@ -21,7 +21,10 @@ enum ImportCommands {
         the reason to FILE and imports the rest. Rows may come in any order; each ticket's events are applied
         in time order (file order breaks ties). Re-importing the same file adds nothing. Services the store
         lacks are created from the log (steps in order of first appearance); apply definitions first to import
-        into defined services. FILE may be gzipped (.gz) or '-' for standard input. `baton imports` lists
+        into defined services. A run's team comes from its own events (a team change mid-run is a reassignment).
+        Tickets close only where the log says so, unless --cases-complete or --close-on says how its cases end
+        (a profile can say the same: "cases_complete", "close_on", "lead_time_ends": "resolved"|"closed").
+        FILE may be gzipped (.gz) or '-' for standard input. `baton imports` lists
         every import run to its end; the events each one added carry the source 'import:ID'.
         Examples:
           baton import history.csv
@@ -35,6 +38,8 @@ enum ImportCommands {
             .value("timezone", "ZONE", "Zone of times written without one (overrides the profile): UTC, +01:00, Europe/Lisbon."),
             .value("service", "KEY", "XES: the service of traces that name none (default: the log's name)."),
             .value("skip-bad", "FILE", "Write rejected rows (with the reason) to FILE and import the rest."),
+            .flag("cases-complete", "The log holds whole cases: a ticket the log does not close closes at its last event (process-mining logs; lead time = PM4Py's case duration)."),
+            .value("close-on", "NAMES", "Comma-separated activities (steps) that close a ticket: it closes at the last of them that ends its case."),
             .flag("dry-run", "Read and check everything, report what would change, write nothing."),
         ],
         run: { inv in
@@ -59,6 +64,11 @@ enum ImportCommands {
             options.timezone = inv.value("timezone")
             options.xesService = inv.value("service")
             options.dryRun = inv.flag("dry-run")
+            options.closing.casesComplete = inv.flag("cases-complete")
+            if let names = inv.value("close-on") {
+                options.closing.closeOn = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard !options.closing.closeOn.isEmpty else { throw inv.usageError("--close-on needs one or more activity names, e.g. --close-on 'Closed,Resolved'") }
+            }
             options.skipBadPath = inv.value("skip-bad").map { path(inv, $0) }
             let err = inv.err
             options.warn = { err.line("Warning: \($0)") }

@@ -32,7 +32,7 @@ struct CanonicalLogReader {
             do {
                 try sink.row(try Self.makeRow(file: source.name, line: line, ticket: value(0), service: value(1), step: value(2), team: value(3),
                                              event: value(4), at: value(5), actor: value(6), task: value(7),
-                                             title: value(8), requester: value(9)), teamName: nil)
+                                             title: value(8), requester: value(9)), names: .none)
             } catch let error as InputError {
                 try sink.reject(error, record: fields.map(Self.csvField).joined(separator: ","))
             }
@@ -70,7 +70,7 @@ struct CanonicalLogReader {
                 try sink.row(try Self.makeRow(file: source.name, line: line, ticket: value("ticket_id"), service: value("service"),
                                              step: value("step"), team: value("team"), event: value("event"), at: value("at"),
                                              actor: value("actor"), task: value("task"),
-                                             title: value("title"), requester: value("requester")), teamName: nil)
+                                             title: value("title"), requester: value("requester")), names: .none)
             } catch let error as InputError {
                 try sink.reject(error, record: text)
             }

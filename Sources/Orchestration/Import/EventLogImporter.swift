@@ -64,6 +64,8 @@ public final class EventLogImporter {
         public var progress: ((String) -> Void)?
         /// Called once per warning (e.g. extra columns).
         public var warn: ((String) -> Void)?
+        /// When tickets the log does not close are closed (`--cases-complete`, `--close-on`); a profile adds its own.
+        public var closing = TicketClosing()
         /// Whether writes may run on a writer thread while the file streams (tests turn it off to compare the paths).
         var writerThread = true
 
@@ -123,7 +125,9 @@ public final class EventLogImporter {
                 run.priorTickets = nil
                 try run.writer.flush()
                 phase("read (and apply grouped tickets)")
-                try run.storeServices()
+                try run.services.finish(run.db)
+                run.summary.servicesCreated = run.services.created
+                run.summary.servicesUpdated = run.services.updated
                 try run.applyStaged()
                 try run.writer.flush()
                 phase("apply staged rows (\(run.stagedRows))")
@@ -160,19 +164,7 @@ public final class EventLogImporter {
         var lastProgress = Date()
         let startedAt = Date()
 
-        /// What the import knows of each service the file names.
-        enum ServiceState {
-            /// Defined (from a JSON file): used as it is, never changed by an import.
-            case stored(ServiceVersion)
-            /// Made from logs: `provisional` is the version this import stores at the end (steps in order of first
-            /// appearance); `base` the latest stored version (0: none); `changed` whether the file added steps.
-            case log(provisional: ServiceVersion, base: Int, changed: Bool, steps: Set<String>)
-            case invalid
-        }
-        var serviceStates: [String: ServiceState] = [:]
-        var serviceOrder: [String] = []
-        var stepsNoted: [String: Set<String>] = [:]
-        var lastNoted = (service: "", step: "")
+        var services: ServiceInference!
 
         // Streaming (grouped files) and staging (the rest).
         var streaming = true
@@ -187,6 +179,10 @@ public final class EventLogImporter {
         /// file names twice is staged), so the lookup needs nothing the writer thread has yet to write.
         var priorTickets: (db: Database, statement: Statement)?
         var converter: StatusChangeConverter?
+        /// Status histories: tickets a row with a team has been read for (the rows before hold it unassigned).
+        var ticketsWithTeam = Set<Int>()
+        /// The closing rule in force (the options', with the profile's `cases_complete`).
+        var closing = TicketClosing()
 
         init(importer: EventLogImporter, source: ByteSource, options: Options) {
             self.importer = importer; self.source = source; self.options = options
@@ -232,10 +228,16 @@ public final class EventLogImporter {
                let reader = try? Database(path: path, readOnly: true), let lookup = try? reader.prepare("SELECT 1 FROM tickets WHERE id = ?") {
                 priorTickets = (reader, lookup)
             }
+            closing = options.closing
             if let profile = options.profile {
                 converter = StatusChangeConverter(service: profile.service, serviceVersion: 0, source: sourceLabel, opens: profile.opens.map(Set.init))
                 converter?.statusField = profile.status.joined(separator: "+")
+                converter?.leadTimeEnds = profile.leadTimeEnds ?? .resolved
+                closing.casesComplete = closing.casesComplete || profile.casesComplete == true
+                converter?.casesComplete = closing.casesComplete
             }
+            services = ServiceInference(store: { [unowned self] in try self.store }, profile: options.profile,
+                                        leadTimeEnds: closing.leadTimeEnds(profile: options.profile))
             if let path = options.skipBadPath {
                 guard FileManager.default.createFile(atPath: path, contents: Data("line,field,reason,record\n".utf8)),
                       let h = FileHandle(forWritingAtPath: path) else { throw InputError(file: path, "cannot write the file for rejected rows") }
@@ -339,8 +341,16 @@ public final class EventLogImporter {
 
         private func profileRow(_ profile: ImportProfile, times: TimeParser, line: Int, record: String? = nil, _ value: (String) -> String?) throws {
             do {
-                let (row, teamName) = try profile.stagedRow(value, line: line, file: file, times: times)
-                try self.row(row, teamName: teamName)
+                let (row, names) = try profile.stagedRow(value, line: line, file: file, times: times)
+                if row.step.isEmpty && !ticketsWithTeam.contains(row.ticket.hashValue) {
+                    // It may open the ticket's (unassigned) run (see StatusChangeConverter): the step is noted as a row of its own.
+                    var held = row
+                    held.step = StatusChangeConverter.unassigned.key
+                    held.team = StatusChangeConverter.unassigned.key
+                    try services.note(held, names: RowNames(step: StatusChangeConverter.unassigned.name, team: StatusChangeConverter.unassigned.name))
+                }
+                if !row.team.isEmpty { ticketsWithTeam.insert(row.ticket.hashValue) }
+                try self.row(row, names: names)
             } catch let error as InputError {
                 try reject(error, record: record ?? "")
             }
@@ -377,14 +387,17 @@ public final class EventLogImporter {
                 guard kind.isTicketEvent || !stepName.isEmpty else {
                     throw InputError(file: file, line: line, field: "concept:name", "the event has no concept:name (the step)")
                 }
-                let step = ServiceDefinition.isValidKey(stepName) || stepName.isEmpty ? stepName : KeySlug.make(stepName)
                 let teamName = r["org:group"] ?? ""
-                let team = teamName.isEmpty || ServiceDefinition.isValidKey(teamName) ? teamName : KeySlug.make(teamName)
+                // Baton's own export (baton:event) carries its keys as they are; any other log's labels become keys
+                // by the one slug rule every path uses, and stay as the steps' and teams' names.
+                let own = r["baton:event"] != nil
+                let step = stepName.isEmpty || own ? stepName : KeySlug.make(stepName)
+                let team = teamName.isEmpty || own ? teamName : KeySlug.make(teamName)
                 let row = StagedRow(ticket: ticket, at: at, kind: kind.rawValue, service: service, step: step, team: team,
-                                    actor: r["org:resource"] ?? "", task: r["baton:task"] ?? "", status: "implicit-open",
+                                    actor: r["org:resource"] ?? "", task: r["baton:task"] ?? "",
                                     title: kind == .opened ? r["baton:title"] ?? "" : "",
                                     requester: kind == .opened ? r["baton:requester"] ?? "" : "", line: line)
-                try self.row(row, teamName: teamName)
+                try self.row(row, names: RowNames(step: own || stepName.isEmpty ? nil : stepName, team: own || teamName.isEmpty ? nil : teamName))
             } catch let error as InputError {
                 try reject(error, record: describe())
             }
@@ -392,12 +405,12 @@ public final class EventLogImporter {
 
         static let lifecycle: [String: EventKind] = [
             "start": .started, "complete": .completed, "schedule": .ready, "assign": .ready, "suspend": .paused,
-            "resume": .resumed, "manualskip": .skipped, "autoskip": .skipped, "ate_abort": .skipped, "reassign": .reopened,
+            "resume": .resumed, "manualskip": .skipped, "autoskip": .skipped, "ate_abort": .skipped, "reassign": .reassigned,
         ]
 
-        func row(_ row: StagedRow, teamName: String?) throws {
+        func row(_ row: StagedRow, names: RowNames) throws {
             summary.rowsRead += 1
-            if !row.service.isEmpty { try note(row, teamName: teamName) }
+            if !row.service.isEmpty { try services.note(row, names: names) }
             if streaming {
                 if let last = group.last, last.ticket != row.ticket {
                     try flush(group, streamed: true)
@@ -451,76 +464,7 @@ public final class EventLogImporter {
             rejects = nil
         }
 
-        // MARK: services
-
-        /// Records the service and step a row names. A service the store lacks is made from the log (origin `log`,
-        /// steps in order of first appearance, enforced order); a log-made service that shows new steps gets a new
-        /// version. Both are kept in memory while the file is read and stored once at the end.
-        private func note(_ row: StagedRow, teamName: String?) throws {
-            let key = row.service
-            // Consecutive rows mostly name the service and step of the row before: nothing to look up.
-            if key == lastNoted.service && row.step == lastNoted.step { return }
-            defer { lastNoted = (key, row.step) }
-            if serviceStates[key] == nil {
-                serviceOrder.append(key)
-                if let existing = try store.service(key) {
-                    if existing.isDefined {
-                        serviceStates[key] = .stored(existing)
-                    } else {
-                        var next = existing
-                        next.version = existing.version + 1
-                        serviceStates[key] = .log(provisional: next, base: existing.version, changed: false,
-                                                  steps: Set(existing.definition.steps.map(\.key)))
-                    }
-                } else if ServiceDefinition.isValidKey(key) {
-                    let name = key == options.profile?.service ? (options.profile?.serviceName ?? key) : key
-                    let definition = ServiceDefinition(key: key, name: name, enforceOrder: true, autoClose: false, steps: [])
-                    serviceStates[key] = .log(provisional: ServiceVersion(key: key, version: 1, enforceOrder: true, autoClose: false,
-                                                                          origin: "log", definition: definition),
-                                              base: 0, changed: true, steps: [])
-                } else {
-                    serviceStates[key] = .invalid
-                }
-            }
-            // Most rows name a step already seen: answer those without copying the service's state.
-            guard !row.step.isEmpty, stepsNoted[key]?.contains(row.step) != true else { return }
-            stepsNoted[key, default: []].insert(row.step)
-            guard case .log(var provisional, let base, _, var steps) = serviceStates[key]!, !steps.contains(row.step) else { return }
-            steps.insert(row.step)
-            provisional.definition.steps.append(.init(key: row.step, name: row.step, team: row.team.isEmpty ? nil : row.team))
-            if !row.team.isEmpty, provisional.definition.teams?[row.team] == nil {
-                provisional.definition.teams = (provisional.definition.teams ?? [:]).merging([row.team: teamName ?? row.team]) { a, _ in a }
-            }
-            serviceStates[key] = .log(provisional: provisional, base: base, changed: true, steps: steps)
-        }
-
-        /// The service version an event refers to: this import's provisional version, or a stored one.
-        func service(_ key: String, version: Int? = nil) throws -> ServiceVersion? {
-            switch serviceStates[key] {
-            case .stored(let s)? where version == nil || version == s.version: return s
-            case .log(let p, _, _, _)? where version == nil || version == p.version: return p
-            default: return try store.service(key, version: version)
-            }
-        }
-
-        /// Stores the services made or extended from the log, and points this import's tickets at the version stored.
-        func storeServices() throws {
-            for key in serviceOrder {
-                guard case .log(let provisional, let base, let changed, _)? = serviceStates[key] else { continue }
-                var final = base
-                if changed {
-                    switch try store.apply(provisional.definition, origin: "log") {
-                    case .created(let v), .updated(let v), .unchanged(let v): final = v
-                    }
-                    if base == 0 { summary.servicesCreated.append(key) } else { summary.servicesUpdated.append(key) }
-                }
-                if final != provisional.version {
-                    try db.run("UPDATE tickets SET service_version = ? WHERE service = ? AND service_version = ?", [final, key, provisional.version])
-                    try db.run("UPDATE events SET service_version = ? WHERE kind = 'opened' AND service = ? AND service_version = ?", [final, key, provisional.version])
-                }
-                if let stored = try store.service(key, version: final) { serviceStates[key] = .stored(stored) }
-            }
-        }
+        func service(_ key: String, version: Int? = nil) throws -> ServiceVersion? { try services.service(key, version: version) }
 
         // MARK: applying
 
@@ -591,7 +535,7 @@ public final class EventLogImporter {
         private func canonicalEvents(_ rows: [StagedRow], known: Bool) throws -> [(Event, Int)] {
             var out: [(Event, Int)] = []
             out.reserveCapacity(rows.count + 1)
-            if !known, let first = rows.first, first.status == "implicit-open", !rows.contains(where: { $0.kind == EventKind.opened.rawValue }) {
+            if !known, options.format == .xes, let first = rows.first, !rows.contains(where: { $0.kind == EventKind.opened.rawValue }) {
                 let version = try service(first.service)?.version
                 out.append((Event(ticketID: first.ticket, kind: .opened, at: first.at, actor: first.actor.isEmpty ? nil : first.actor,
                                   source: sourceLabel, service: first.service, serviceVersion: version), first.line))
@@ -620,10 +564,10 @@ public final class EventLogImporter {
         }
 
         /// Rejections of the ticket being applied, issued only once the ticket is settled (see `settle`).
-        private var pendingRejections: [(Event, Int, String)] = []
+        private var pendingRejections: [(Event, Int, String, String)] = []
 
-        private func rejectEvent(_ e: Event, line: Int, _ message: String) throws {
-            pendingRejections.append((e, line, message))
+        private func rejectEvent(_ e: Event, line: Int, _ message: String, field: String? = nil) throws {
+            pendingRejections.append((e, line, message, field ?? "event"))
         }
 
         /// A streamed ticket with a rejected event may only lack rows that come later in an ungrouped file, so its
@@ -631,12 +575,11 @@ public final class EventLogImporter {
         private func settle(streamed: Bool) throws -> Bool {
             defer { pendingRejections.removeAll() }
             if streamed && !pendingRejections.isEmpty { return false }
-            for (e, line, message) in pendingRejections { try issueRejection(e, line: line, message) }
+            for (e, line, message, field) in pendingRejections { try issueRejection(e, line: line, field: field, message) }
             return true
         }
 
-        private func issueRejection(_ e: Event, line: Int, _ message: String) throws {
-            let field = message.contains("is not a step of") ? "step" : (message.contains("has no task") ? "task" : "event")
+        private func issueRejection(_ e: Event, line: Int, field: String, _ message: String) throws {
             let record = [e.ticketID, e.service ?? "", e.step, e.team ?? "", e.kind.rawValue, Instant.iso(e.at), e.actor ?? ""]
                 .map(CanonicalLogReader.csvField).joined(separator: ",")
             try reject(InputError(file: file, line: line, field: field, message), record: record)
@@ -651,6 +594,8 @@ public final class EventLogImporter {
         }
 
         private func applyNew(_ id: String, _ events: [(Event, Int)], streamed: Bool) throws -> Bool {
+            var events = events
+            if converter == nil, let close = closing.closingEvent(for: events, source: sourceLabel) { events.append(close) }
             var ticket = TicketState(id: id)
             var serviceVersion: ServiceVersion?
             var seen = Set<Event.Identity>()
@@ -686,7 +631,7 @@ public final class EventLogImporter {
                     try machine.apply(e, to: &ticket, service: sv)
                     added.append(e)
                 } catch let refused as ActionRefused {
-                    try rejectEvent(e, line: line, refused.message)
+                    try rejectEvent(e, line: line, refused.message, field: refused.field)
                 }
             }
             guard try settle(streamed: streamed) else { return false }
@@ -718,6 +663,13 @@ public final class EventLogImporter {
             var merged: [(event: Event, line: Int?, order: Int)] = stored.enumerated().map { ($0.element, nil, $0.offset) }
             merged += fresh.enumerated().map { ($0.element.0, $0.element.1, stored.count + $0.offset) }
             merged.sort { $0.event.at != $1.event.at ? $0.event.at < $1.event.at : $0.order < $1.order }
+            // The closing rule looks at the whole ticket, stored events and the file's (a ticket already closed or
+            // cancelled keeps its ending).
+            if converter == nil, let (close, line) = closing.closingEvent(for: merged.map { ($0.event, $0.line ?? 0) }, source: sourceLabel),
+               seen.insert(close.identity).inserted {
+                fresh.append((close, line))
+                merged.append((close, line, merged.count))
+            }
             var ticket = TicketState(id: id)
             var serviceVersion: ServiceVersion?
             let machine = StateMachine(mode: .history)
@@ -731,7 +683,7 @@ public final class EventLogImporter {
                     if item.line != nil { added.append(e) }
                 } catch let refused as ActionRefused {
                     if let line = item.line {
-                        try rejectEvent(e, line: line, refused.message)
+                        try rejectEvent(e, line: line, refused.message, field: refused.field)
                     } else {
                         // A stored event no longer fits once the file's events are placed before it: the file's events
                         // for this ticket are refused together, and the ticket keeps what it had.

@@ -38,12 +38,24 @@ public struct ImportProfile: Codable, Sendable, Equatable {
     /// Statuses that open a ticket. Absent: a ticket opens at its first row. Present: a ticket whose first row
     /// has another status is rejected (a step event before its ticket was opened).
     public var opens: [String]?
+    /// The log's cases are complete: a ticket that no closing status ends closes at its last row.
+    public var casesComplete: Bool?
+    /// Statuses that close a ticket (as if `statuses` mapped them to `closed`).
+    public var closeOn: [String]?
+    /// Where a ticket's lead time ends when its history ends in a streak of closing rows: `resolved` (default, the
+    /// streak's first row: the work was done) or `closed` (its last row: the final closure).
+    public var leadTimeEnds: LeadTimeEnds?
+
+    public enum LeadTimeEnds: String, Codable, Sendable, CaseIterable { case resolved, closed }
 
     enum CodingKeys: String, CodingKey {
         case name, format, service, ticket, time, timezone, team, step, actor, status, statuses, missing, opens
         case serviceName = "service_name"
         case timeFormat = "time_format"
         case defaultStatus = "default_status"
+        case casesComplete = "cases_complete"
+        case closeOn = "close_on"
+        case leadTimeEnds = "lead_time_ends"
     }
 
     public init(from decoder: Decoder) throws {
@@ -64,6 +76,13 @@ public struct ImportProfile: Codable, Sendable, Equatable {
         defaultStatus = try c.decodeIfPresent(StatusClass.self, forKey: .defaultStatus)
         missing = try c.decodeIfPresent([String].self, forKey: .missing)
         opens = try c.decodeIfPresent([String].self, forKey: .opens)
+        casesComplete = try c.decodeIfPresent(Bool.self, forKey: .casesComplete)
+        if let one = try? c.decode(String.self, forKey: .closeOn) {
+            closeOn = one.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        } else {
+            closeOn = try c.decodeIfPresent([String].self, forKey: .closeOn)
+        }
+        leadTimeEnds = try c.decodeIfPresent(LeadTimeEnds.self, forKey: .leadTimeEnds)
     }
 
     /// Reads and checks a profile file; problems name the file and the field.
@@ -78,8 +97,9 @@ public struct ImportProfile: Codable, Sendable, Equatable {
             throw InputError(file: path, field: context.codingPath.map(\.stringValue).joined(separator: "."), "has the wrong type")
         } catch let DecodingError.dataCorrupted(context) {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let allowed = field == "lead_time_ends" ? LeadTimeEnds.allCases.map(\.rawValue) : StatusClass.allCases.map(\.rawValue)
             throw InputError(file: path, field: field.isEmpty ? nil : field,
-                             field.isEmpty ? "is not valid JSON" : "must be one of: \(StatusClass.allCases.map(\.rawValue).joined(separator: ", "))")
+                             field.isEmpty ? "is not valid JSON" : "must be one of: \(allowed.joined(separator: ", "))")
         }
         guard ServiceDefinition.isValidKey(profile.service) else {
             throw InputError(file: path, field: "service", "'\(profile.service)' must be letters, digits, '-', '_' or '.'")
@@ -94,6 +114,7 @@ public struct ImportProfile: Codable, Sendable, Equatable {
     /// The class of a status: an exact entry, else the longest matching `*` pattern, else `default_status`.
     public func classify(_ status: String) -> StatusClass? {
         if let c = statuses[status] { return c }
+        if let closeOn, closeOn.contains(status) { return .closed }
         var best: (Int, StatusClass)?
         for (pattern, c) in statuses where pattern.contains("*") && Self.glob(pattern, status) {
             if best == nil || pattern.count > best!.0 { best = (pattern.count, c) }
@@ -123,7 +144,7 @@ public struct ImportProfile: Codable, Sendable, Equatable {
     }
 
     /// Turns one record (attribute → text) into a staged status-change row.
-    func stagedRow(_ value: (String) -> String?, line: Int, file: String, times: TimeParser) throws -> (StagedRow, teamName: String) {
+    func stagedRow(_ value: (String) -> String?, line: Int, file: String, times: TimeParser) throws -> (StagedRow, RowNames) {
         let missingValues = Set(missing ?? [])
         func get(_ attribute: String) -> String {
             guard let v = value(attribute)?.trimmingCharacters(in: .whitespaces), !missingValues.contains(v) else { return "" }
@@ -140,13 +161,14 @@ public struct ImportProfile: Codable, Sendable, Equatable {
             throw InputError(file: file, line: line, field: status.joined(separator: "+"),
                              "status '\(statusText)' is not in the profile's statuses (and there is no default_status)")
         }
+        // Keys are slugs of the source's labels (one rule on every path: `KeySlug`); the labels stay as names.
         let teamName = get(team)
         let teamKey = teamName.isEmpty ? "" : KeySlug.make(teamName)
-        var stepKey = teamKey
-        if let step { let s = get(step); stepKey = s.isEmpty ? "" : KeySlug.make(s) }
+        var stepKey = teamKey, stepName = teamName
+        if let step { stepName = get(step); stepKey = stepName.isEmpty ? "" : KeySlug.make(stepName) }
         let row = StagedRow(ticket: ticketID, at: at, kind: c.rawValue, service: service, step: stepKey, team: teamKey,
                             actor: actor.map(get) ?? "", status: statusText, line: line)
-        return (row, teamName)
+        return (row, RowNames(step: stepName.isEmpty ? nil : stepName, team: teamName.isEmpty ? nil : teamName))
     }
 }
 

@@ -25,7 +25,8 @@ public struct StagedRow: Sendable, Equatable {
 
 /// Where readers hand their rows: a good row, or a rejected one with the reason.
 protocol StagedRowSink: AnyObject {
-    func row(_ row: StagedRow, teamName: String?) throws
+    /// `names`: the source's labels of the row's step and team, where its keys are slugs of them.
+    func row(_ row: StagedRow, names: RowNames) throws
     /// A row that cannot be read; `record` is its text as far as it is known. Throws unless bad rows are skipped.
     func reject(_ error: InputError, record: String) throws
     func warn(_ message: String)

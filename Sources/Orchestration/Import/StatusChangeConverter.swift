@@ -9,8 +9,10 @@
 /// - `active` starts (or resumes) the run; `paused` pauses it; `waiting` after work pauses it;
 /// - a closing status followed by more rows is a resolution that did not hold: the run completes, and the
 ///   next row reopens that step (same team: `reopened`, a second attempt) or readies another;
-/// - the final streak of closing rows completes the run and closes the ticket at its first row (a cancelling
-///   status cancels the ticket, which ends the open run as cancelled).
+/// - the final streak of closing rows completes the run at its first row and closes the ticket there (or, with
+///   `lead_time_ends: closed`, at its last row; `TicketClosing` has the rule); a cancelling status cancels the
+///   ticket, which ends the open run as cancelled;
+/// - rows before the first that names a team hold the ticket in an `(unassigned)` run.
 struct StatusChangeConverter {
     let service: String
     var serviceVersion: Int
@@ -18,6 +20,12 @@ struct StatusChangeConverter {
     let opens: Set<String>?
     /// The profile's status attribute(s), for messages.
     var statusField = "status"
+    var leadTimeEnds: ImportProfile.LeadTimeEnds = .resolved
+    var casesComplete = false
+
+    /// The run that holds a ticket before any team has it (status histories whose first rows name no team): its
+    /// time is counted, in step times and team load, instead of being lost between the opening and the first team.
+    static let unassigned = (key: "unassigned", name: "(unassigned)")
 
     struct Failure: Error { let line: Int; let field: String; let message: String }
 
@@ -35,8 +43,9 @@ struct StatusChangeConverter {
                           message: "\(ticket): its first row has status '\(first.status)', not one that opens a ticket (\(opens.sorted().joined(separator: ", "))); a step event before its ticket was opened")
         }
         let classes = rows.map { ImportProfile.StatusClass(rawValue: $0.kind) ?? .active }
-        var finalStart = rows.count
-        while finalStart > 0 && classes[finalStart - 1].ends { finalStart -= 1 }
+        let closing = TicketClosing.statusHistoryClosing(classes, ends: leadTimeEnds, casesComplete: casesComplete)
+        // Rows before the one that ends the work are worked through; a closing row ends it, any other is worked too.
+        let worked = closing.map { classes[$0.workEnds].ends ? $0.workEnds : $0.workEnds + 1 } ?? rows.count
 
         var out: [(Event, Int)] = []
         func emit(_ kind: EventKind, _ row: StagedRow, step: String = "", team: String? = nil) {
@@ -47,17 +56,26 @@ struct StatusChangeConverter {
         struct Run { var step: String; var team: String; var working = false; var paused = false; var started = false }
         var current: Run?
         var lastEnded: Run?
+        var anyTeam = false
 
         func end(_ run: Run, _ row: StagedRow, completed: Bool) {
-            emit(completed || run.started ? .completed : .skipped, row, step: run.step, team: run.team)
+            // Unassigned time is waiting time that counts: that run completes when a team takes the ticket.
+            let done = completed || run.started || run.step == Self.unassigned.key
+            emit(done ? .completed : .skipped, row, step: run.step, team: run.team)
         }
 
         emit(.opened, rows[0])
-        for i in 0..<finalStart {
-            let row = rows[i], c = classes[i]
+        for i in 0..<worked {
+            var row = rows[i]
+            let c = classes[i]
             if c.ends {
                 if let run = current { end(run, row, completed: true); lastEnded = run; current = nil }
                 continue
+            }
+            if !row.team.isEmpty { anyTeam = true }
+            if row.step.isEmpty && !anyTeam && current == nil && lastEnded == nil {
+                row.step = Self.unassigned.key
+                row.team = Self.unassigned.key
             }
             if !row.step.isEmpty && row.step != current?.step {
                 if let run = current { end(run, row, completed: false) }
@@ -92,12 +110,11 @@ struct StatusChangeConverter {
             }
             current = run
         }
-        if finalStart < rows.count {
-            let row = rows[finalStart]
+        if let closing {
             // Closing completes the run that held the ticket; cancelling leaves it to the `cancelled` event,
             // which ends open runs as cancelled.
-            if let run = current, classes[finalStart] == .closed { end(run, row, completed: true) }
-            emit(classes[finalStart] == .cancelled ? .cancelled : .closed, row)
+            if let run = current, !closing.cancels { end(run, rows[closing.workEnds], completed: true) }
+            emit(closing.cancels ? .cancelled : .closed, rows[closing.closes])
         }
         return out
     }
