@@ -3,7 +3,8 @@ import Orchestration
 import Reporting
 import SQLite
 
-/// `baton alerts`: the stalled-steps alert file (plus unowned work and unwatched queues), for cron.
+/// `baton alerts`: the stalled-steps alert file (plus unowned work, unwatched queues and tickets waiting between
+/// steps), for cron.
 enum AlertsCommand {
     /// Exit status when `--fail-on-alert` is given and the file has alerts not reported before.
     static let newAlertsExitCode: Int32 = 3
@@ -19,6 +20,7 @@ enum AlertsCommand {
         .value("window-days", "N", "Days of completed runs before as_of the percentile is taken over (default 90)."),
         .value("min-runs", "N", "Completed runs needed for a percentile threshold (default 20)."),
         .value("default-hours", "H", "Threshold when a step has neither a target nor enough runs (default 72)."),
+        .value("handoff-hours", "H", "An open ticket with no step open (between steps) for more than H hours is a handoff alert (default 24)."),
         .value("mode", "OCTAL", "Permission bits of the alert file (default 0640)."),
         .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary)."),
         .flag("no-record", "Do not remember these alerts as reported (a dry run: the next run still calls them new)."),
@@ -26,17 +28,24 @@ enum AlertsCommand {
 
     static let command = CommandSpec(
         name: "alerts",
-        abstract: "Write the alert file: stalled steps, unowned work and unwatched queues.",
+        abstract: "Write the alert file: stalled steps, unowned work, unwatched queues and tickets between steps.",
         discussion: """
         Stalled: an open, unpaused step run whose active age exceeds its threshold (the step's target, else the p85 of
         time in step over the last 90 days when there are 20 runs, else 72 hours); every row names its threshold and
         source. Unowned: an open step run with no team, or whose team has no definition. Unwatched: a team whose oldest
-        ready run has waited --unwatched-days and which started no step in that time.
+        ready run has waited --unwatched-days and which started no step in that time. Handoff: an open ticket with no
+        step run open, so no team owns it, for more than --handoff-hours (24) since its last step was done (else since
+        it opened); its step and team are the last step done and the team that did it. Source between-steps: a
+        service created by an import, which declares no next step (the ticket waits until its log shows one);
+        all-steps-done: a defined service whose steps are all done but the ticket is not closed; no-step-ready: a
+        defined service with a step still waiting and none open.
 
         Each alert says "new": true the first time it is reported (the store remembers alerts by ticket, step and
-        attempt; re-running the same --as-of gives the same answer). The file is written to a temporary file in the
-        same folder, fsynced and renamed over FILE, so readers never see a partial file. Output is byte-identical for
-        the same store and --as-of in any time zone: generated_at equals --as-of when it is given.
+        attempt, handoffs by ticket and since when they wait; re-running the same --as-of gives the same answer).
+        The file is written to a temporary file in the same folder, fsynced and renamed over FILE, so readers never
+        see a partial file. Output is byte-identical for the same store and --as-of in any time zone: generated_at
+        equals --as-of when it is given. The .prom file has a gauge per kind, e.g. baton_stalled_steps{team,service,step}
+        and baton_handoff_tickets{team,service}.
 
         Example (cron, every 10 minutes; a Prometheus node exporter reads the .prom file):
           */10 * * * *  baton --db /srv/baton.db alerts --out /var/lib/node_exporter/baton.prom
@@ -69,6 +78,7 @@ enum AlertsCommand {
         if let v = try integer("window-days", 1...36500) { s.windowDays = v }
         if let v = try integer("min-runs", 1...1_000_000) { s.minimumRuns = v }
         if let v = try number("default-hours", 0...1_000_000) { s.defaultHours = v }
+        if let v = try number("handoff-hours", 0...1_000_000) { s.handoffHours = v }
         s.teams = inv.all("team")
         return s
     }

@@ -4,7 +4,7 @@ import SQLite
 /// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
 ///
 /// Queries: `stalled.sql` (the report engine's: one definition of a stalled step for reports and alerts),
-/// `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the settings'
+/// `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_handoff.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the settings'
 /// named parameters.
 public struct AlertEngine {
     public let db: Database
@@ -38,7 +38,8 @@ public struct AlertEngine {
     public func compute(_ settings: AlertSettings, generatedAt: Int64) throws -> AlertReport {
         let parameters = settings.parameters
         var alerts: [Alert] = []
-        for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched)] {
+        for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched),
+                             ("alerts_handoff.sql", .handoff)] {
             for row in try run(file, parameters) {
                 alerts.append(Alert(
                     kind: kind,

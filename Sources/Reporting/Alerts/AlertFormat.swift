@@ -39,6 +39,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         ("stalled", "an open, unpaused step run whose active age (age minus paused time) exceeds its threshold: the step's target, else the percentile of time in step of the same service and step over runs completed in the window before as_of when there are at least minimum_runs, else default_hours"),
         ("unowned", "an open step run whose step has no team, or whose team has no definition (seen only in an imported log)"),
         ("unwatched", "a team whose oldest ready step run has waited at least unwatched_days and which started no step in the unwatched_days before as_of"),
+        ("handoff", "an open ticket with no step run open, so no team owns it, for longer than handoff_hours since its last step was done (else since it opened): between-steps in a service created by an import (no declared next step), all-steps-done or no-step-ready in a defined service; step and team are the last step done and its team"),
     ]
 
     // MARK: JSON
@@ -48,7 +49,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         var out = "{\n"
         out += "  \"as_of\": \(jsonString(Instant.iso(s.asOf))),\n"
         out += "  \"generated_at\": \(jsonString(Instant.iso(r.generatedAt))),\n"
-        out += "  \"thresholds\": {\"percentile\": \(number(s.percentile)), \"window_days\": \(s.windowDays), \"minimum_runs\": \(s.minimumRuns), \"default_hours\": \(number(s.defaultHours)), \"unwatched_days\": \(s.unwatchedDays)},\n"
+        out += "  \"thresholds\": {\"percentile\": \(number(s.percentile)), \"window_days\": \(s.windowDays), \"minimum_runs\": \(s.minimumRuns), \"default_hours\": \(number(s.defaultHours)), \"unwatched_days\": \(s.unwatchedDays), \"handoff_hours\": \(number(s.handoffHours))},\n"
         out += "  \"teams\": [\(s.teams.sorted().map(jsonString).joined(separator: ", "))],\n"
         out += "  \"definitions\": {" + definitions.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ") + "},\n"
         let counts = Alert.Kind.allCases.map { k in "\(jsonString(k.rawValue)): \(r.alerts.filter { $0.kind == k }.count)" }
@@ -98,7 +99,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         let s = r.settings
         var out = "# baton alerts as_of=\(Instant.iso(s.asOf)) generated_at=\(Instant.iso(r.generatedAt)) alerts=\(r.alerts.count) new=\(r.newCount)"
             + " percentile=\(number(s.percentile)) window_days=\(s.windowDays) minimum_runs=\(s.minimumRuns)"
-            + " default_hours=\(number(s.defaultHours)) unwatched_days=\(s.unwatchedDays)\n"
+            + " default_hours=\(number(s.defaultHours)) unwatched_days=\(s.unwatchedDays) handoff_hours=\(number(s.handoffHours))\n"
         for a in r.alerts {
             var line = "\(a.kind.rawValue) new=\(a.isNew ? "yes" : "no") team=\(logfmt(a.team ?? "-")) service=\(logfmt(a.service))"
                 + " step=\(logfmt(a.step)) ticket=\(logfmt(a.ticketID)) state=\(a.state)"
@@ -130,6 +131,19 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         pairs.isEmpty ? "" : "{" + pairs.map { "\($0.0)=\(labelValue($0.1))" }.joined(separator: ",") + "}"
     }
 
+    /// Handoff alerts counted by team (of the last step done) and service.
+    static func handoffs(_ r: AlertReport) -> [([(String, String)], String)] {
+        var counts: [String: (team: String, service: String, n: Int)] = [:]
+        for a in r.alerts where a.kind == .handoff {
+            let key = "\(a.team ?? "")\u{0}\(a.service)"
+            counts[key, default: (a.team ?? "", a.service, 0)].n += 1
+        }
+        return counts.keys.sorted().map { k in
+            let c = counts[k]!
+            return ([("team", c.team), ("service", c.service)], "\(c.n)")
+        }
+    }
+
     /// Node exporter textfile-collector format: `# HELP`/`# TYPE` once per metric, gauges only, no timestamps.
     static func prometheus(_ r: AlertReport) -> String {
         var out = ""
@@ -141,7 +155,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         family("baton_alerts_as_of_timestamp_seconds", "The as_of instant the alerts were computed for (Unix seconds).", [([], "\(asOf)")])
         family("baton_last_success_timestamp_seconds", "When the alert file was last written successfully (Unix seconds; equals as_of when --as-of was given).",
                [([], "\(r.generatedAt)")])
-        family("baton_alerts", "Alerts in this file by kind (stalled, unowned, unwatched).",
+        family("baton_alerts", "Alerts in this file by kind (stalled, unowned, unwatched, handoff).",
                Alert.Kind.allCases.map { k in ([("kind", k.rawValue)], "\(r.alerts.filter { $0.kind == k }.count)") })
         family("baton_new_alerts", "Alerts reported for the first time by kind.",
                Alert.Kind.allCases.map { k in ([("kind", k.rawValue)], "\(r.alerts.filter { $0.kind == k && $0.isNew }.count)") })
@@ -160,6 +174,8 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         family("baton_unowned_steps", "Open step runs whose step has no team or whose team has no definition, by team, service and step.", grouped(.unowned))
         family("baton_unwatched_queue", "1 for a team whose ready work has waited the unwatched period with no step started.",
                r.alerts.filter { $0.kind == .unwatched }.map { ([("team", $0.team ?? "")], "1") })
+        family("baton_handoff_tickets", "Open tickets waiting between steps (no step run open, no team owns them) longer than handoff_hours, by service and the team of the last step done (empty: none done).",
+               handoffs(r))
         let work = r.openWork.sorted { $0.team < $1.team }
         family("baton_open_steps", "Open step runs at as_of by team and state.",
                work.flatMap { w in [("ready", w.ready), ("active", w.active), ("paused", w.paused)].map { ([("team", w.team), ("state", $0.0)], "\($0.1)") } })

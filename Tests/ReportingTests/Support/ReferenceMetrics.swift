@@ -156,6 +156,18 @@ struct ReferenceMetrics {
                           "oldest_age_hours": .number(mine.map { Self.hours(asOf - $0.ready) }.max()),
                           "arrivals": .number(Double(a)), "completions": .number(Double(c)), "net_flow": .number(Double(a - c))]
         }
+        // Open work no team owns: tickets open at as_of with no run open then, waiting since their last run ended
+        // (else since they opened); one row, only when there are any.
+        let idle = tickets.filter { t in
+            t.opened <= asOf && !(t.closed.map { $0 <= asOf } ?? false) && !(t.cancelled.map { $0 <= asOf } ?? false)
+                && !t.runs.contains { isOpen($0, at: asOf) }
+        }
+        if !idle.isEmpty {
+            let ages = idle.map { t in Self.hours(asOf - (t.runs.compactMap(\.end).filter { $0 <= asOf }.max() ?? t.opened)) }
+            rows["(between steps)"] = ["ready": .number(Double(idle.count)), "active": .number(0), "paused": .number(0),
+                                       "oldest_age_hours": .number(ages.max()), "arrivals": .number(0),
+                                       "completions": .number(0), "net_flow": .number(0)]
+        }
         return rows
     }
 
