@@ -24,6 +24,7 @@ deps:
 test-deps: deps
 	$(call apt_install,$(TEST_PACKAGES))
 	@python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install -q openpyxl || python3 -m pip install -q --break-system-packages openpyxl
+	@python3 -c 'import pm4py' 2>/dev/null || python3 -m pip install -q pm4py || python3 -m pip install -q --break-system-packages pm4py
 
 build: deps
 	$(SWIFT) build

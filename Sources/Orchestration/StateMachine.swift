@@ -222,6 +222,9 @@ public struct StateMachine: Sendable {
     /// An event naming another team than the run's: a run that is open changes hands at the event's instant (a
     /// reassignment, counted); one not yet open simply belongs to that team.
     private static func assign(_ run: inout TicketState.Run, _ e: Event) {
+        // A run that has ended keeps the team that ended it; an event after that starts another attempt, which
+        // takes the event's team (`newAttempt`).
+        guard run.state == .waiting || run.isOpen else { return }
         guard let team = owner(named: e, before: run.team), team != run.team else { return }
         if run.isOpen { run.reassignments.append(.init(at: e.at, from: run.team, to: team)) }
         run.team = team
