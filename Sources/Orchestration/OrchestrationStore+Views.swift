@@ -57,18 +57,37 @@ extension OrchestrationStore {
     }
 
     /// The manager's view: open tickets grouped by service and current step, with counts and ages.
+    ///
+    /// A ticket with no step run open has no owner: `(between steps)` in a service created by an import (no declared
+    /// next step; it waits until its log shows one), `(all steps done, not closed)` in a defined service whose runs are
+    /// all done or skipped, `(no step ready)` in a defined one with a step still waiting. Their age counts from
+    /// since when they wait (the latest done_at among their runs, else the opening), every other ticket's from its
+    /// opening; `age_from` says which (`opened` or `last step done`).
     public func openWork(now: Int64 = Instant.now()) throws -> [Row] {
         try db.rows("""
             WITH current AS (
-                SELECT t.id, t.service, t.opened_at,
+                SELECT t.id, t.service, t.opened_at, s.origin,
                        (SELECT r.step FROM step_runs r WHERE r.ticket_id = t.id AND r.state IN ('ready','active','paused')
                         ORDER BY coalesce(r.position, 1e9), r.ready_at LIMIT 1) AS step
-                FROM tickets t WHERE t.state = 'open'
+                FROM tickets t LEFT JOIN services s ON s.key = t.service AND s.version = t.service_version
+                WHERE t.state = 'open'
+            ),
+            labelled AS (
+                SELECT c.service,
+                       CASE WHEN c.step IS NOT NULL THEN c.step
+                            WHEN coalesce(c.origin, 'log') <> 'definition' THEN '(between steps)'
+                            WHEN EXISTS (SELECT 1 FROM step_runs r WHERE r.ticket_id = c.id AND r.state = 'waiting') THEN '(no step ready)'
+                            ELSE '(all steps done, not closed)' END AS current_step,
+                       CASE WHEN c.step IS NOT NULL THEN c.opened_at
+                            ELSE coalesce((SELECT max(r.done_at) FROM step_runs r WHERE r.ticket_id = c.id), c.opened_at) END AS since,
+                       CASE WHEN c.step IS NOT NULL THEN 'opened' ELSE 'last step done' END AS age_from
+                FROM current c
             )
-            SELECT service, coalesce(step, '(none open)') AS current_step, count(*) AS tickets,
-                   (? - min(opened_at)) / 3600.0 AS oldest_age_hours,
-                   median((? - opened_at) / 3600.0) AS median_age_hours
-            FROM current GROUP BY service, step ORDER BY service, tickets DESC
+            SELECT service, current_step, count(*) AS tickets,
+                   (? - min(since)) / 3600.0 AS oldest_age_hours,
+                   median((? - since) / 3600.0) AS median_age_hours,
+                   age_from
+            FROM labelled GROUP BY service, current_step, age_from ORDER BY service, tickets DESC, current_step
             """, [now, now])
     }
 

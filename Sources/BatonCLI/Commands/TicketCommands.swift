@@ -164,12 +164,18 @@ enum ViewCommands {
     static let open = CommandSpec(
         name: "open",
         abstract: "The manager's view: open tickets by service and current step, with counts and ages.",
+        discussion: """
+        A ticket no team owns, because none of its steps is open, is shown as '(between steps)' in a service created
+        by an import (it waits until its log shows the next step) and '(all steps done, not closed)' in a defined
+        service ('(no step ready)' when a step still waits). The age of those rows counts from the last step done
+        (else the opening), that of the others from the opening: age_from says which.
+        """,
         options: [RowFormat.option],
         run: { inv in
             let format = try RowFormat.from(inv)
             let store = try CommandSupport.store(inv)
             RowPrinter.print(try store.openWork(),
-                             columns: ["service", "current_step", "tickets", "oldest_age_hours", "median_age_hours"],
+                             columns: ["service", "current_step", "tickets", "oldest_age_hours", "median_age_hours", "age_from"],
                              format: format, to: inv.out)
             return 0
         })
