@@ -37,6 +37,9 @@ import Testing
         (["ticket", "show", "a", "b"], "unexpected argument 'b'"),
         (["queue", "hr", "--format", "xml"], "--format must be table, csv or json"),
         (["step", "start", "T-1", "a", "--at", "2026-02-30T10:00:00Z"], "--at '2026-02-30T10:00:00Z' is not an ISO 8601 date-time"),
+        (["step", "reassign", "T-1", "hr-review"], "missing --team"),
+        (["step", "reassign", "T-1", "hr-review", "--team", " "], "--team must not be empty"),
+        (["alerts", "--handoff-hours", "soon"], "--handoff-hours must be a number in 0.0...1000000.0, not 'soon'"),
     ])
     func usageErrorsExit64WithUsageLine(args: [String], message: String) throws {
         let h = try CLIHarness().prepared()

@@ -104,7 +104,7 @@ enum StepCommands {
     static var group: CommandSpec {
         CommandSpec(
             name: "step",
-            abstract: "Move a ticket's step: start, complete, skip, reopen, pause, resume.",
+            abstract: "Move a ticket's step: start, complete, skip, reopen, pause, resume; reassign it to another team.",
             discussion: "Enforced-order services refuse to start or complete a step before the previous one is done.",
             subcommands: actions.map { name, kind, abstract in
                 CommandSpec(
@@ -125,8 +125,44 @@ enum StepCommands {
                         inv.out.line(message)
                         return 0
                     })
-            })
+            } + [reassign])
     }
+
+    /// `baton step reassign`: a `reassigned` event; the new team owns the run from its instant on.
+    static let reassign = CommandSpec(
+        name: "reassign",
+        abstract: "Hand a step that is not done to another team: it leaves the old team's queue and joins the new one's.",
+        discussion: """
+        Records a 'reassigned' event: from its instant the run belongs to --team (its queue, its load, its alerts);
+        before it, to the team that had it, so reports as of an earlier instant are unchanged. The run keeps its
+        state, ready time and age. Refused when the step is already done, skipped or cancelled, or already owned
+        by that team. A team no definition or import has named is accepted with a warning (it shows as unowned).
+        Example: baton step reassign T-1001 it-access --team security --by ana --note 'needs a VPN exception'
+        """,
+        arguments: [.arg("ticket", "The ticket id."), .arg("step", "The step key.")],
+        options: [.value("team", "KEY", "The team that owns the step from now on (required)."),
+                  .value("by", "WHO", "Who did it (default: $BATON_ACTOR, else $USER)."),
+                  .value("actor", "WHO", "The same as --by."),
+                  .value("at", "TIME", "When, ISO 8601 (default: now); not earlier than the ticket's latest event."),
+                  .value("note", "TEXT", "Why (kept with the event).")],
+        run: { inv in
+            let team = try inv.required("team")
+            guard !team.trimmingCharacters(in: .whitespaces).isEmpty else { throw inv.usageError("--team must not be empty") }
+            let store = try CommandSupport.store(inv)
+            let (ticket, step) = (inv.arguments[0], inv.arguments[1])
+            let before: String? = try store.loadTicket(ticket).flatMap { t in t.currentRunIndex(step).flatMap { t.runs[$0].team } }
+            try store.record(Event(ticketID: ticket, step: step, kind: .reassigned, at: try CommandSupport.eventInstant(inv),
+                                   actor: inv.value("actor") ?? CommandSupport.actor(inv), source: "cli", team: team,
+                                   note: inv.value("note")))
+            inv.out.line("\(ticket) \(step): reassigned to \(team)\(before.map { " (was \($0))" } ?? "")")
+            // Not refused (a team may exist before any definition names it), but a typo should not go unnoticed.
+            let teams = try store.db.rows("SELECT key FROM teams").compactMap { $0.string("key") }
+            if !teams.contains(team) {
+                let hint = Suggest.closest(team, in: teams).map { " (did you mean '\($0)'?)" } ?? ""
+                inv.err.line("Warning: no team '\(team)' is known\(hint); until a service definition names it, the step shows as unowned work")
+            }
+            return 0
+        })
 
     static let task = CommandSpec(
         name: "task",
