@@ -117,12 +117,35 @@ public struct ReportEngine {
             ("Window", "Counts and percentiles cover items completed in [\(Instant.iso(from)), \(Instant.iso(to))); stalled steps and load are as of \(Instant.iso(asOf)). The report sees only events at or before as_of."),
         ]
         for d in definition.definitions { definitions.append((d.term, Self.substitute(d.text, inForce.merging(fixed) { $1 }))) }
+        definitions += try leadTimeDefinitions()
         if !inForce.isEmpty {
             definitions.append(("Parameters", inForce.keys.sorted().map { "\($0) = \(Self.text(inForce[$0]!))" }.joined(separator: "; ")))
         }
         return ReportResult(name: definition.name, title: definition.title, description: definition.description,
                             from: from, to: to, asOf: asOf, generatedAt: generatedAt, store: db.path,
                             headlines: headlines, sections: sections, definitions: definitions)
+    }
+
+    /// What a lead time measures in services an import made (kept with the service as `lead_time_ends`): a status
+    /// history closes at resolution or at final closure, which differ by up to 10× at p50 on real logs.
+    func leadTimeDefinitions() throws -> [(String, String)] {
+        try db.rows("""
+            SELECT key, json_extract(definition, '$.lead_time_ends') AS ends FROM services s
+            WHERE version = (SELECT max(version) FROM services v WHERE v.key = s.key) AND ends IS NOT NULL AND ends <> 'log'
+            ORDER BY key
+            """).compactMap { row in
+            guard let key = row.string("key"), let ends = row.string("ends") else { return nil }
+            let text: String
+            switch ends {
+            case "resolved": text = "imported status history: a ticket's lead time ends at resolution, the first row of its final streak of closing statuses, not at its final closure (profile lead_time_ends: resolved)"
+            case "closed": text = "imported status history: a ticket's lead time ends at final closure, the last row of its final streak of closing statuses (profile lead_time_ends: closed)"
+            case "last-event": text = "imported log of complete cases: a ticket the log does not close closes at its last event (--cases-complete)"
+            case "close-on": text = "imported log: a ticket the log does not close closes at the last named closing activity that ends its case (--close-on)"
+            case "close-on, else last-event": text = "imported log: a ticket the log does not close closes at the last named closing activity that ends its case (--close-on), else at its last event (--cases-complete)"
+            default: text = "imported log: \(ends)"
+            }
+            return ("Lead time (\(key))", text)
+        }
     }
 
     /// Runs a report definition on `db` (the convenience the scheduler and tests use).
