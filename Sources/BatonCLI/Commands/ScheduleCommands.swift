@@ -222,6 +222,7 @@ enum ScheduleCommands {
         if let v = d.json["window_days"]?.number { settings.windowDays = Int(v) }
         if let v = d.json["min_runs"]?.number { settings.minimumRuns = Int(v) }
         if let v = d.json["default_hours"]?.number { settings.defaultHours = v }
+        if let v = d.json["handoff_hours"]?.number { settings.handoffHours = v }
         settings.teams = d.json["teams"]?.array?.compactMap(\.string) ?? []
         let path = folder + "/" + d.alertOutput
         let format: AlertFormat
