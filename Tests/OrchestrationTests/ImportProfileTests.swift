@@ -64,6 +64,19 @@ import SQLite
         #expect(try f.importFile(file, profile: try profile(f)).eventsAdded == 0)
     }
 
+    /// The profile path's documented reading of values (README): spaces and tabs at both ends are trimmed, and an
+    /// empty value, quoted (`""`) or not, is missing like the profile's `missing` values.
+    @Test func valuesAreTrimmedAndAnEmptyQuotedFieldIsMissing() throws {
+        let f = try ImportFixture()
+        let file = try f.write("spaces.csv", "id,state,when,group,who\n E , New ,2026-03-02T00:00:00Z,\" L1\t\",\"\"\nE,Work,2026-03-02T01:00:00Z,L1 , ann \n")
+        let s = try f.importFile(file, profile: try profile(f))
+        #expect(s.rejected == 0 && s.ticketsNew == 1)
+        let run = try #require(try f.run("E", "l1"))
+        #expect(run.string("team") == "l1" && run.string("actor") == "ann")
+        #expect(try f.store.db.scalar("SELECT actor FROM events WHERE ticket_id = 'E' AND kind = 'opened'") == .null)
+        #expect(try f.store.db.scalar("SELECT name FROM teams WHERE key = 'l1'")?.string == "L1")
+    }
+
     @Test func aTicketThatDoesNotStartWithAnOpeningStatusIsRejected() throws {
         let f = try ImportFixture()
         let file = try f.write("late.csv", "id,state,when,group,who\nB,New,2026-03-02T00:00:00Z,L1,u\nC,Work,2026-03-02T01:00:00Z,L1,u\n")
