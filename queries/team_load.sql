@@ -45,10 +45,10 @@ flow AS (
     FROM step_runs WHERE done_at >= :from
     GROUP BY 1
     UNION ALL
-    -- Arrivals that have not ended.
+    -- Arrivals that have not ended, read from the index of unended runs ("+": not the ready_at index over all history).
     SELECT coalesce(CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
                 ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END, '') AS team, count(*), 0, 0 FROM step_runs
-    WHERE done_at IS NULL AND ready_at >= :from AND ready_at < :to AND known_at <= :as_of
+    WHERE done_at IS NULL AND +ready_at >= :from AND +ready_at < :to AND known_at <= :as_of
     GROUP BY 1
     UNION ALL
     -- Reassignments: runs handed to the team in the window.

@@ -94,6 +94,11 @@ public struct LogGenerator {
                     t += Self.seconds(rng.lognormal(median: 600, sigma: 0.5))
                     if t >= end { break stepLoop }
                     row(id, service.key, step.key, team, "skipped", t, actor)
+                    // A skipped last step ends the ticket too (a live Baton closes it by itself).
+                    if i == service.steps.count - 1 {
+                        t += Self.seconds(rng.lognormal(median: 900, sigma: 0.7))
+                        if t < end { row(id, service.key, "", "", "closed", t, actor) }
+                    }
                     continue
                 }
                 var attempts = rng.unit() < 0.06 ? 2 : 1
