@@ -82,11 +82,9 @@ import SQLite
 
     static let bpiNamed = ["1-364285768", "1-541468268", "1-567358917", "1-642411971", "1-652468131", "1-739197171"]
 
-    @Test func bpic2013IncidentsThroughTheProfile() throws {
-        guard let data = ImportFixture.sharedData else {
-            print("SKIPPED bpic2013IncidentsThroughTheProfile: ../shared/data is absent (the real logs run in CI)")
-            return
-        }
+    @Test(.enabled(if: ImportFixture.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
+    func bpic2013IncidentsThroughTheProfile() throws {
+        let data = try #require(ImportFixture.sharedData)
         let file = data.appendingPathComponent("bpic2013_incidents.xes.gz").path
         let f = try ImportFixture()
         let profile = try Self.profile("bpic2013-incidents.json")
@@ -137,11 +135,9 @@ import SQLite
 
     // MARK: Receipt (CoSeLoG), plain XES with the standard mapping
 
-    @Test func receiptLogWithTheStandardMapping() throws {
-        guard let data = ImportFixture.sharedData else {
-            print("SKIPPED receiptLogWithTheStandardMapping: ../shared/data is absent (the real logs run in CI)")
-            return
-        }
+    @Test(.enabled(if: ImportFixture.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
+    func receiptLogWithTheStandardMapping() throws {
+        let data = try #require(ImportFixture.sharedData)
         let file = data.appendingPathComponent("receipt.xes.gz").path
         let f = try ImportFixture()
         let s = try f.importFile(file, format: .xes)
@@ -164,11 +160,9 @@ import SQLite
     /// A prefix of the file keeps the debug-build test to a few seconds (the full file imports in CI via the CLI test and by hand).
     static let uciRows = 30_000
 
-    @Test func servicenowIncidentsThroughTheProfile() throws {
-        guard let data = ImportFixture.sharedData else {
-            print("SKIPPED servicenowIncidentsThroughTheProfile: ../shared/data is absent (the real logs run in CI)")
-            return
-        }
+    @Test(.enabled(if: ImportFixture.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
+    func servicenowIncidentsThroughTheProfile() throws {
+        let data = try #require(ImportFixture.sharedData)
         let f = try ImportFixture()
         let prefix = f.path("uci-prefix.csv")
         _ = try Self.shell("gzip -dc '\(data.appendingPathComponent("uci_incident_event_log.csv.gz").path)' | head -n \(Self.uciRows + 1) > '\(prefix)'")
