@@ -16,7 +16,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps test-deps build release test demo bench clean
+.PHONY: deps test-deps build release test demo bench fuzz clean
 
 deps:
 	$(call apt_install,$(BASE_PACKAGES))
@@ -42,6 +42,10 @@ test: test-deps
 
 demo: release
 	@bash samples/demo.sh "$(BATON_RELEASE)" "$(DEMO_DIR)"
+
+# Generated malformed inputs against the debug binary (not part of `make test`): exit code, message, unchanged store.
+fuzz: build
+	@python3 samples/fuzz/fuzz.py .build/debug/baton $(FUZZ_ARGS)
 
 bench: release
 	@bash samples/bench.sh "$(BATON_RELEASE)"
