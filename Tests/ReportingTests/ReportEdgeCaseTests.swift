@@ -110,9 +110,9 @@ import SQLite
 
     @Test func automationVerdictsFollowTheParameters() throws {
         let store = try newStore(services: [Self.service])
-        // Runs of work 1, 1, 1 and 3 h, and a rework attempt of 2 h.
-        for (i, work) in [1, 1, 1, 3].enumerated() {
-            let open = Self.monday + Int64(i) * 86_400
+        // Runs of work 1 and 1 h on the week's first two days, 1 and 3 h in its second half, and a rework attempt of 2 h.
+        for (i, (day, work)) in [(0, 1), (1, 1), (4, 1), (5, 3)].enumerated() {
+            let open = Self.monday + Int64(day) * 86_400
             try record(store, "T-\(i)", "", .opened, open)
             try record(store, "T-\(i)", "a", .started, open)
             try record(store, "T-\(i)", "a", .completed, open + Int64(work) * Self.hour)
@@ -130,13 +130,14 @@ import SQLite
             let row = section.rows[0]
             return (row[columns.firstIndex(of: "verdict")!].string!, row[columns.firstIndex(of: "reasons")!].string!)
         }
-        // Work 1, 1, 1, 3, 2: mean 1.6, squared deviations 0.36 × 3 + 1.96 + 0.16 = 3.2, sample sd = sqrt(3.2 / 4) = 0.894,
-        // cv = 0.559; rework 1/5 = 20 %.
+        // ln of work 1, 1, 1, 3, 2 h: 0, 0, 0, 1.0986, 0.6931; mean 0.3584; sample sd = sqrt(1.0453 / 4) = 0.511.
+        // Halves of the week: geometric means exp(0.2310) and exp(0.5493), so work rose 37 %. Rework 1/5 = 20 %.
         var (v, reasons) = try verdict(["min_runs": .integer(5)])
         #expect(v == "stabilise-first")
-        #expect(reasons.contains("cv 0.56 > 0.5"))
+        #expect(reasons.contains("work spread 0.51 > 0.5"))
+        #expect(reasons.contains("work rose 37% in 1 weeks"))
         #expect(reasons.contains("rework 20.0% > 5%"))
-        (v, _) = try verdict(["min_runs": .integer(5), "ready_cv": .real(0.56), "ready_rework": .real(0.2)])
+        (v, _) = try verdict(["min_runs": .integer(5), "ready_spread": .real(0.52), "ready_drift": .real(0.4), "ready_rework": .real(0.2)])
         #expect(v == "ready")
         (v, reasons) = try verdict(["min_runs": .integer(6)])
         #expect(v == "too-few-runs")

@@ -69,7 +69,7 @@ import SQLite
         try expectSection(folder, "automation_readiness.csv",
                           leading: ["service", "step", "team", "kind", "runs", "median_work_hours", "cv", "rework_rate", "skip_rate",
                                     "work_hours_per_week", "verdict", "reasons"],
-                          keys: ["service", "step", "team"], ref.automationReadiness())
+                          keys: ["service", "step"], ref.automationReadiness())
         try expectSection(folder, "cumulative_flow.csv", leading: ["day", "arrivals", "departures"], keys: ["day"], ref.cumulativeFlow())
         try expectSection(folder, "wip.csv", leading: ["day", "service", "wip"], keys: ["day", "service"], ref.wip())
         try expectSection(folder, "lead_time_scatter.csv", leading: ["ticket_id", "service", "closed_at", "lead_time_hours"],
@@ -83,10 +83,14 @@ import SQLite
         for (key, value) in last { expected[key] = ["value": .number(value), "previous": .number(previous[key]!)] }
         try expectSection(folder, "headlines.csv", leading: ["key", "label", "unit", "value", "previous", "change"], keys: ["key"], expected)
 
-        // Automation readiness is ranked by work hours per week.
+        // Automation readiness: the ready steps first, each part ranked by work hours per week.
         let readiness = try CSVTable(url: folder.appendingPathComponent("automation_readiness.csv"))
-        let hours = readiness.rows.map { Double($0[readiness.header.firstIndex(of: "work_hours_per_week")!])! }
-        #expect(hours == hours.sorted(by: >))
+        let ready = readiness.rows.map { $0[readiness.header.firstIndex(of: "verdict")!] == "ready" }
+        #expect(ready == ready.sorted { $0 && !$1 })
+        for part in [true, false] {
+            let hours = zip(readiness.rows, ready).filter { $0.1 == part }.map { Double($0.0[readiness.header.firstIndex(of: "work_hours_per_week")!])! }
+            #expect(hours == hours.sorted(by: >))
+        }
     }
 
     /// The log must exercise what the comparison is meant to cover, or the test proves little.

@@ -101,7 +101,10 @@ public struct LogGenerator {
                     }
                     continue
                 }
-                var attempts = rng.unit() < 0.06 ? 2 : 1
+                // A step with a checklist is done the same way every time: tight work, rare rework, no pauses (the
+                // demo's candidates for automation); other human work varies as people's does.
+                let checklist = step.kind != .automated && !(step.tasks ?? []).isEmpty
+                var attempts = rng.unit() < (checklist ? 0.02 : 0.06) ? 2 : 1
                 while attempts > 0 {
                     attempts -= 1
                     let wait = rng.lognormal(median: step.kind == .automated ? 120 : 3 * 3600, sigma: 1.1)
@@ -109,7 +112,7 @@ public struct LogGenerator {
                     if t >= end { break stepLoop }
                     if step.kind != .automated {
                         row(id, service.key, step.key, team, "started", t, actor)
-                        if rng.unit() < 0.1 {
+                        if rng.unit() < (checklist ? 0 : 0.1) {
                             t += Self.seconds(rng.lognormal(median: scale * 0.3, sigma: 0.5))
                             if t >= end { break stepLoop }
                             row(id, service.key, step.key, team, "paused", t, actor)
@@ -118,7 +121,7 @@ public struct LogGenerator {
                             row(id, service.key, step.key, team, "resumed", t, actor)
                         }
                     }
-                    t += Self.seconds(rng.lognormal(median: step.kind == .automated ? 60 : scale, sigma: 0.6))
+                    t += Self.seconds(rng.lognormal(median: step.kind == .automated ? 60 : scale, sigma: checklist ? 0.25 : 0.6))
                     if t >= end { break stepLoop }
                     row(id, service.key, step.key, team, "completed", t, actor)
                     if attempts > 0 {

@@ -22,7 +22,8 @@ struct ReferenceMetrics {
     let services: [ServiceDefinition]
     let from: Int64, to: Int64, asOf: Int64
     var stallPercentile = 0.85, stallWindowDays: Int64 = 90, stallMinRuns = 20, stallDefaultHours = 72.0
-    var minRuns = 30, readyCV = 0.5, readyRework = 0.05, readySkip = 0.10
+    var minRuns = 30, minStarted = 0.5, readySpread = 0.5, readyDrift = 0.25, readyPredecessor = 0.9, readyPosition = 0.9
+    var readyRework = 0.05, readySkip = 0.10, orderDays: Int64 = 14
 
     init(tickets: [TruthTicket], services: [ServiceDefinition], from: Int64, to: Int64, asOf: Int64) {
         self.tickets = tickets; self.services = services; self.from = from; self.to = to; self.asOf = asOf
@@ -171,31 +172,66 @@ struct ReferenceMetrics {
         return rows
     }
 
+    /// Automation readiness, per service and step, from README's definitions (the signals of the step itself).
     func automationReadiness() -> [String: [String: Cell]] {
-        let done = Dictionary(grouping: allRuns.map(\.1).filter(completed)) { "\($0.service)|\($0.step)|\($0.team)" }
-        let skipped = Dictionary(grouping: allRuns.map(\.1).filter { $0.endKind == .skipped && inWindow($0.end) }) {
-            "\($0.service)|\($0.step)|\($0.team)"
-        }
-        var rows: [String: [String: Cell]] = [:]
+        let ended = allRuns.filter { ($0.1.endKind == .done || $0.1.endKind == .skipped) && inWindow($0.1.end) }
+        let byStep = Dictionary(grouping: ended) { "\($0.1.service)|\($0.1.step)" }
         let weeks = Double(to - from) / 604_800
-        for key in Set(done.keys).union(skipped.keys) {
-            let runs = done[key] ?? [], skips = skipped[key]?.count ?? 0
+        let middle = (from + to) / 2
+        let orderFrom = max(from, to - orderDays * 86_400)
+        var rows: [String: [String: Cell]] = [:]
+        for (key, group) in byStep {
+            let runs = group.map(\.1).filter { $0.endKind == .done }
+            let n = runs.count, skips = group.count - n
             let parts = key.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             let kind = services.first { $0.key == parts[0] }?.step(parts[1])?.kind.rawValue ?? "task"
-            let measure = runs.map { Self.hours($0.end! - ($0.started ?? $0.ready)) }
-            let n = runs.count
-            let mean = n > 0 ? measure.reduce(0, +) / Double(n) : nil
-            let cv: Double? = Self.sampleSD(measure).flatMap { sd in mean.flatMap { $0 == 0 ? nil : sd / $0 } }
+            let ordered = services.first { $0.key == parts[0] }?.enforceOrder ?? true   // a flexible service's order is free
+            let withStart = runs.filter { $0.started != nil }
+            let work = withStart.map { Self.hours($0.end! - $0.started!) }
+            let logs = withStart.map { Foundation.log(Double(max($0.end! - $0.started!, 1)) / 3600) }
+            func meanLog(_ second: Bool) -> Double? {
+                let xs = withStart.filter { ($0.end! >= middle) == second }.map { Foundation.log(Double(max($0.end! - $0.started!, 1)) / 3600) }
+                return xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
+            }
+            let drift: Double? = meanLog(false).flatMap { a in meanLog(true).map { exp($0 - a) - 1 } }
+            let mean = work.isEmpty ? nil : work.reduce(0, +) / Double(work.count)
+            let cv: Double? = Self.sampleSD(work).flatMap { sd in mean.flatMap { $0 == 0 ? nil : sd / $0 } }
+            let spread = Self.sampleSD(logs)
             let rework = n > 0 ? Double(runs.filter { $0.attempt > 1 }.count) / Double(n) : 0
             let skipRate = Double(skips) / Double(n + skips)
+            let startedShare = n > 0 ? Double(withStart.count) / Double(n) : 0
+            // Order: each recent first attempt's predecessor (the ticket's first attempt finished last before it began)
+            // and place (how many had finished by then).
+            var predecessors: [String: Int] = [:], places: [Int: Int] = [:], teams: [String: Int] = [:]
+            for (t, r) in group where r.endKind == .done && r.attempt == 1 && r.end! >= orderFrom {
+                let began = r.started ?? r.end!
+                let before = t.runs.filter { $0.attempt == 1 && $0.step != r.step && ($0.endKind == .done || $0.endKind == .skipped) && $0.end! <= began }
+                predecessors[before.max { $0.end! < $1.end! }?.step ?? "(first)", default: 0] += 1
+                places[before.count, default: 0] += 1
+                teams[r.team, default: 0] += 1
+            }
+            let firsts = Double(predecessors.values.reduce(0, +))
+            let usual = predecessors.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }
+            let usualPlace = places.values.max()
+            let team = teams.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? group.map(\.1.team).max()!
+            let predecessorShare = usual.map { Double($0.value) / firsts }, positionShare = usualPlace.map { Double($0) / firsts }
             let verdict: String
             if kind == "approval" { verdict = "keep-human" }
+            else if kind == "automated" { verdict = "automated" }
             else if n < minRuns { verdict = "too-few-runs" }
-            else if let cv, cv <= readyCV, rework <= readyRework, skipRate <= readySkip { verdict = "ready" }
+            else if startedShare < minStarted { verdict = "needs-start-events" }
+            else if let spread, spread <= readySpread, let drift, abs(drift) <= readyDrift,
+                    !ordered || (predecessorShare ?? 0) >= readyPredecessor && (positionShare ?? 0) >= readyPosition,
+                    rework <= readyRework, skipRate <= readySkip { verdict = "ready" }
             else { verdict = "stabilise-first" }
-            rows[key] = ["kind": .text(kind), "runs": .number(Double(n)), "median_work_hours": .number(Self.percentile(measure, 0.5)),
-                         "cv": .number(cv), "rework_rate": .number(rework), "skip_rate": .number(skipRate),
-                         "work_hours_per_week": .number(measure.reduce(0, +) / weeks), "verdict": .text(verdict)]
+            rows[key] = ["team": .text(team), "kind": .text(kind), "runs": .number(Double(n)),
+                         "median_work_hours": .number(Self.percentile(work, 0.5)), "cv": .number(cv),
+                         "rework_rate": .number(rework), "skip_rate": .number(skipRate),
+                         "work_hours_per_week": .number(runs.map { Self.hours($0.end! - ($0.started ?? $0.ready)) }.reduce(0, +) / weeks),
+                         "verdict": .text(verdict), "work_spread": .number(spread), "drift": .number(drift),
+                         "predecessor_share": .number(predecessorShare), "position_share": .number(positionShare),
+                         "reassigned_share": .number(0), "started_share": .number(startedShare)]
+            if let usual { rows[key]!["predecessor"] = .text(usual.key) }
         }
         return rows
     }
