@@ -32,7 +32,7 @@ public final class Database {
         if !readOnly {
             // Before WAL mode is set: that writes the file's header, which fixes the page size.
             if let pageSize { try execute("PRAGMA page_size=\(pageSize)") }
-            try execute("PRAGMA journal_mode=WAL")
+            try setJournalModeWAL(timeoutMilliseconds: busyTimeoutMilliseconds)
         }
         try execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;")
         try SQLFunctions.register(on: self)
@@ -115,6 +115,31 @@ public final class Database {
                 try? execute("ROLLBACK TO \(savepoint); RELEASE \(savepoint)")
             }
             throw error
+        }
+    }
+
+    /// Puts the store in WAL mode (nothing to do when it is already), waiting up to `timeoutMilliseconds` for other
+    /// connections. A store in rollback-journal mode (a first import switches to it, see `EventLogImporter`) changes
+    /// mode only under an exclusive lock, and SQLite does not wait on the busy handler for that: the change upgrades
+    /// the statement's read lock, which SQLite refuses at once (SQLITE_BUSY) while another connection holds the write
+    /// lock, to avoid a deadlock. So every command opened during a first import would fail with "database is locked"
+    /// at once; this waits and retries instead, within the busy timeout, like any other lock.
+    public func setJournalModeWAL(timeoutMilliseconds: Int32) throws {
+        let deadline = Date().addingTimeInterval(Double(timeoutMilliseconds) / 1000)
+        var pause = 0.002
+        defer { sqlite3_busy_timeout(handle, timeoutMilliseconds) }
+        while true {
+            do {
+                try execute("PRAGMA journal_mode=WAL")
+                return
+            } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
+                let left = deadline.timeIntervalSinceNow
+                guard left > 0 else { throw error }
+                Thread.sleep(forTimeInterval: min(pause, left))
+                pause = min(pause * 2, 0.05)
+                // The statement itself waits on the busy handler for its read lock: only for what is left.
+                sqlite3_busy_timeout(handle, Int32(max(1, deadline.timeIntervalSinceNow * 1000)))
+            }
         }
     }
 

@@ -95,13 +95,20 @@ public final class EventLogImporter {
         // The first load into an empty store writes every page once, to the file, under a rollback journal (which
         // has nothing to save for pages the file did not have), instead of twice: to the WAL, then the checkpoint.
         // Needs the only connection to the store; otherwise the import stays in WAL mode. WAL comes back at the end.
+        // Meanwhile other commands wait: each connection opened during the load waits (within its busy timeout) to
+        // put the store back in WAL mode (`Database.setJournalModeWAL`), which it can only do once this one is done.
         var journalSwitched = false
         if !options.dryRun, try db.scalar("SELECT 1 FROM events LIMIT 1") == nil {
             journalSwitched = (try? db.scalar("PRAGMA journal_mode=DELETE")?.string) == "delete"
             if journalSwitched { try db.execute("PRAGMA synchronous=FULL") }
         }
         defer {
-            if journalSwitched { try? db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL") }
+            if journalSwitched {
+                // Commands that waited may hold read locks for a moment, or have switched back already: wait for the
+                // lock like they do (if this fails, the next connection to open puts the store in WAL mode).
+                try? db.setJournalModeWAL(timeoutMilliseconds: 30_000)
+                try? db.execute("PRAGMA synchronous=NORMAL")
+            }
         }
         do {
             try db.transaction {
