@@ -8,18 +8,27 @@ struct CanonicalLogReader {
     static let required = ["ticket_id", "event", "at"]
 
     let source: ByteSource
+    /// The CSV delimiter (`--delimiter`): a comma unless told.
+    var delimiter: UInt8 = 44
+
+    init(source: ByteSource, delimiter: UInt8 = 44) {
+        self.source = source
+        self.delimiter = delimiter
+    }
 
     func readCSV(into sink: StagedRowSink) throws {
         var index: [Int] = []   // position of each canonical column in the file, -1 when absent
+        var names: [String] = []
         var header = true
         var rows = 0
-        try CSVRecordReader(source: source).forEachRecord { fields, line in
+        try CSVRecordReader(source: source, delimiter: delimiter).forEachRecord { fields, line, problem in
             if header {
                 header = false
-                let names = fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                if let problem { throw InputError(file: source.name, line: line, field: "column \(problem.field + 1)", "the header row: \(problem.message)") }
+                names = fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 for name in Self.required where !names.contains(name) {
                     throw InputError(file: source.name, line: line, field: name,
-                                     "missing required column (the header has: \(names.joined(separator: ", ")))")
+                                     "missing required column (the header has: \(names.joined(separator: ", ")))\(Self.delimiterHint(names, delimiter: delimiter))")
                 }
                 index = Self.columns.map { names.firstIndex(of: $0) ?? -1 }
                 let extra = names.filter { !Self.columns.contains($0) }
@@ -30,15 +39,53 @@ struct CanonicalLogReader {
             if rows & 0xFFFF == 0 { sink.progress(rows: rows) }
             func value(_ k: Int) -> String { let i = index[k]; return i >= 0 && i < fields.count ? fields[i] : "" }
             do {
+                try Self.checkShape(fields, problem: problem, names: names, file: source.name, line: line)
+                // A row may stop before the header's last columns (their values are empty), but not before a required one.
+                for name in Self.required {
+                    let i = names.firstIndex(of: name)!
+                    if i >= fields.count {
+                        throw InputError(file: source.name, line: line, field: name,
+                                         "is missing: the row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header \(names.count)")
+                    }
+                }
                 try sink.row(try Self.makeRow(file: source.name, line: line, ticket: value(0), service: value(1), step: value(2), team: value(3),
                                              event: value(4), at: value(5), actor: value(6), task: value(7),
                                              title: value(8), requester: value(9)), names: .none)
             } catch let error as InputError {
-                try sink.reject(error, record: fields.map(Self.csvField).joined(separator: ","))
+                try sink.reject(error, record: Self.record(fields, delimiter: delimiter))
             }
         }
         if header { throw InputError(file: source.name, line: 1, field: "ticket_id", "the file is empty (no header row)") }
         sink.progress(rows: rows)
+    }
+
+    /// Refuses a record that is not RFC 4180 or has more fields than the header (its columns would be misread),
+    /// naming the column.
+    static func checkShape(_ fields: [String], problem: CSVRecordReader.Problem?, names: [String], file: String, line: Int) throws {
+        func column(_ i: Int) -> String { i < names.count && !names[i].isEmpty ? names[i] : "column \(i + 1)" }
+        if let problem { throw InputError(file: file, line: line, field: column(problem.field), "\(problem.message) (column \(problem.field + 1))") }
+        if fields.count > names.count {
+            throw InputError(file: file, line: line, field: "column \(names.count + 1)",
+                             "the row has \(fields.count) fields, the header \(names.count): a delimiter inside a value needs the value quoted")
+        }
+    }
+
+    /// A hint when a header that lacks the required columns is one field holding another delimiter.
+    static func delimiterHint(_ names: [String], delimiter: UInt8) -> String {
+        guard names.count == 1, let only = names.first else { return "" }
+        for (c, option) in [(";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")] where Character(UnicodeScalar(delimiter)) != Character(c) && only.contains(c) {
+            return "; the header looks \(c == "\t" ? "tab" : "'\(c)'")-separated: pass --delimiter \(option)"
+        }
+        return ""
+    }
+
+    /// A record as the rejects file shows it: the fields joined by the file's delimiter, quoted where needed.
+    static func record(_ fields: [String], delimiter: UInt8) -> String {
+        guard delimiter != 44 else { return fields.map(csvField).joined(separator: ",") }
+        let d = Character(UnicodeScalar(delimiter))
+        return fields.map { f in
+            f.contains(d) || f.contains("\"") || f.contains("\n") || f.contains("\r") ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+        }.joined(separator: String(d))
     }
 
     func readJSONLines(into sink: StagedRowSink) throws {
@@ -59,7 +106,9 @@ struct CanonicalLogReader {
                 func value(_ key: String) throws -> String {
                     switch object[key] {
                     case nil, is NSNull: return ""
-                    case let s as String: return s
+                    case let s as String:
+                        if s.utf8.contains(0) { throw InputError(file: source.name, line: line, field: key, "holds a NUL character (\\u0000)") }
+                        return s
                     case let n as NSNumber: return n.stringValue
                     default: throw InputError(file: source.name, line: line, field: key, "must be a string")
                     }

@@ -6,7 +6,7 @@ import SQLite
 /// stages the rest of the file to be sorted.
 extension EventLogImporter.Run {
         func read() throws {
-            let reader = CanonicalLogReader(source: source)
+            let reader = CanonicalLogReader(source: source, delimiter: options.delimiter)
             if let profile = options.profile {
                 let times = try profile.timeParser(file: file, timezoneOverride: options.timezone)
                 switch options.format {
@@ -16,15 +16,27 @@ extension EventLogImporter.Run {
                     }
                 case .csv:
                     var header: [String: Int] = [:]
-                    try CSVRecordReader(source: source).forEachRecord { fields, line in
-                        if header.isEmpty {
+                    var names: [String] = []
+                    let delimiter = options.delimiter
+                    try CSVRecordReader(source: source, delimiter: delimiter).forEachRecord { fields, line, problem in
+                        if names.isEmpty {
+                            if let problem { throw InputError(file: self.file, line: line, field: "column \(problem.field + 1)", "the header row: \(problem.message)") }
+                            names = fields
                             for (i, name) in fields.enumerated() where header[name] == nil { header[name] = i }
                             for name in [profile.ticket, profile.time, profile.team] + profile.status where header[name] == nil {
-                                throw InputError(file: self.file, line: line, field: name, "missing required column (the profile names it)")
+                                throw InputError(file: self.file, line: line, field: name,
+                                                 "missing required column (the profile names it)\(CanonicalLogReader.delimiterHint(fields, delimiter: delimiter))")
                             }
                             return
                         }
-                        try self.profileRow(profile, times: times, line: line, record: fields.map(CanonicalLogReader.csvField).joined(separator: ",")) { name in
+                        let record = CanonicalLogReader.record(fields, delimiter: delimiter)
+                        do {
+                            try CanonicalLogReader.checkShape(fields, problem: problem, names: names, file: self.file, line: line)
+                        } catch let error as InputError {
+                            try self.reject(error, record: record)
+                            return
+                        }
+                        try self.profileRow(profile, times: times, line: line, record: record) { name in
                             header[name].flatMap { $0 < fields.count ? fields[$0] : nil }
                         }
                     }
@@ -36,7 +48,12 @@ extension EventLogImporter.Run {
                             try self.reject(InputError(file: self.file, line: line, "is not a JSON object"), record: String(decoding: bytes, as: UTF8.self))
                             return
                         }
-                        try self.profileRow(profile, times: times, line: line, record: String(decoding: bytes, as: UTF8.self)) { key in
+                        let record = String(decoding: bytes, as: UTF8.self)
+                        if let key = object.first(where: { ($0.value as? String)?.utf8.contains(0) == true })?.key {
+                            try self.reject(InputError(file: self.file, line: line, field: key, "holds a NUL character (\\u0000)"), record: record)
+                            return
+                        }
+                        try self.profileRow(profile, times: times, line: line, record: record) { key in
                             switch object[key] { case let s as String: return s; case let n as NSNumber: return n.stringValue; default: return nil }
                         }
                     }

@@ -66,6 +66,8 @@ public final class EventLogImporter {
         public var warn: ((String) -> Void)?
         /// When tickets the log does not close are closed (`--cases-complete`, `--close-on`); a profile adds its own.
         public var closing = TicketClosing()
+        /// The CSV delimiter (`--delimiter`): a comma unless told (`;`, a tab, `|`).
+        public var delimiter: UInt8 = 44
         /// Whether writes may run on a writer thread while the file streams (tests turn it off to compare the paths).
         var writerThread = true
 
