@@ -16,9 +16,19 @@ enum ImportCommands {
         abstract: "Import an event log (canonical CSV or JSON Lines, XES, or a status-change history through a profile).",
         discussion: """
         The whole file is one transaction: a bad row (unknown event kind, unparseable time, missing column,
-        a step event before its ticket was opened, a transition that cannot have happened) names the file,
-        line and field and changes nothing — unless --skip-bad FILE is given, which writes rejected rows with
-        the reason to FILE and imports the rest. Rows may come in any order; each ticket's events are applied
+        a step event before its ticket was opened, a transition that cannot have happened, a row that is not
+        RFC 4180 CSV) names the file, line and field and changes nothing — unless --skip-bad FILE is given,
+        which writes rejected rows with the reason to FILE and imports the rest. --skip-bad never writes over
+        the file being imported or the store (a usage error, exit 64), nor over an existing file that is not
+        a rejects file Baton wrote (one starting 'line,field,reason,record') unless --force is given (else
+        exit 1, nothing imported); an empty file may be replaced.
+        CSV is RFC 4180: a quote inside an unquoted field (b"o), text after a closing quote ("bo"x) and a row
+        with more fields than the header are bad rows; a row with fewer fields reads the missing trailing
+        fields as empty (a required one missing is a bad row). Text must be valid in its encoding (default
+        UTF-8, a byte-order mark allowed): invalid bytes or a NUL stop the import, naming the line and byte
+        offset, whatever --skip-bad says. An XES file must be well-formed XML to its </log>: one cut short
+        (a truncated download or .gz) is refused, naming the line where it ends.
+        Rows may come in any order; each ticket's events are applied
         in time order (file order breaks ties). Re-importing the same file adds nothing. Services the store
         lacks are created from the log (steps in order of first appearance); apply definitions first to import
         into defined services. A run's team comes from its own events (a team change mid-run is a reassignment).
@@ -30,6 +40,7 @@ enum ImportCommands {
           baton import history.csv
           baton import bpic2013_incidents.xes.gz --profile samples/profiles/bpic2013-incidents.json
           baton import incidents.csv.gz --profile samples/profiles/servicenow-incidents.json --timezone Europe/Lisbon
+          baton import export-excel.csv --encoding cp1252 --delimiter ';'
         """,
         arguments: [.arg("file", "The log file, optionally .gz; '-' reads standard input.")],
         options: [
@@ -37,7 +48,10 @@ enum ImportCommands {
             .value("profile", "PROFILE.json", "Read a status-change history with this profile (see samples/profiles/)."),
             .value("timezone", "ZONE", "Zone of times written without one (overrides the profile): UTC, +01:00, Europe/Lisbon."),
             .value("service", "KEY", "XES: the service of traces that name none (default: the log's name)."),
-            .value("skip-bad", "FILE", "Write rejected rows (with the reason) to FILE and import the rest."),
+            .value("skip-bad", "FILE", "Write rejected rows (with the reason) to FILE and import the rest (never over the input or the store; over another existing file only with --force)."),
+            .flag("force", "Let --skip-bad replace an existing file that is not a rejects file Baton wrote."),
+            .value("encoding", "ENC", "The text's encoding (CSV, JSON Lines): utf-8 (default), latin1, cp1252, utf-16 (byte-order mark: LE or BE), utf-16le, utf-16be."),
+            .value("delimiter", "C", "CSV: the field delimiter, one character (default ','; ';' as Excel writes in much of Europe, 'tab', '|')."),
             .flag("cases-complete", "The log holds whole cases: a ticket the log does not close closes at its last event (process-mining logs; lead time = PM4Py's case duration)."),
             .value("close-on", "NAMES", "Comma-separated activities (steps) that close a ticket: it closes at the last of them that ends its case."),
             .flag("dry-run", "Read and check everything, report what would change, write nothing."),
@@ -58,9 +72,30 @@ enum ImportCommands {
             } else {
                 throw inv.usageError("cannot tell the format of '\(file)' from its name; pass --format csv|jsonl|xes")
             }
+            var encoding = TextEncoding.utf8
+            if let name = inv.value("encoding") {
+                guard let e = TextEncoding(name: name) else {
+                    throw inv.usageError("--encoding must be one of \(TextEncoding.allCases.map(\.rawValue).joined(separator: ", "))\(Suggest.didYouMean(name, in: TextEncoding.allCases.map(\.rawValue)))")
+                }
+                guard format != .xes else { throw inv.usageError("--encoding is for CSV and JSON Lines: an XES file names its encoding in its XML declaration") }
+                encoding = e
+            }
+            var delimiter: UInt8 = 44
+            if let text = inv.value("delimiter") {
+                guard format == .csv else { throw inv.usageError("--delimiter is for CSV files (this one is read as \(format.rawValue))") }
+                delimiter = try delimiterByte(text, inv)
+            }
+            let skipBad = inv.value("skip-bad").map { path(inv, $0) }
+            if let skipBad, let shown = inv.value("skip-bad") {
+                try checkRejectsFile(skipBad, shown: shown, input: file == "-" ? nil : path(inv, file), store: inv.databasePath,
+                                     force: inv.flag("force"), inv)
+            } else if inv.flag("force") {
+                throw inv.usageError("--force goes with --skip-bad FILE (it lets it replace an existing file)")
+            }
             let store = try OrchestrationStore(path: inv.databasePath)
-            let source = try ByteSource(path: file, workingDirectory: inv.context.workingDirectory)
+            let source = try ByteSource(path: file, workingDirectory: inv.context.workingDirectory, encoding: encoding)
             var options = EventLogImporter.Options(format: format, profile: profile)
+            options.delimiter = delimiter
             options.timezone = inv.value("timezone")
             options.xesService = inv.value("service")
             options.dryRun = inv.flag("dry-run")
@@ -69,7 +104,7 @@ enum ImportCommands {
                 options.closing.closeOn = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 guard !options.closing.closeOn.isEmpty else { throw inv.usageError("--close-on needs one or more activity names, e.g. --close-on 'Closed,Resolved'") }
             }
-            options.skipBadPath = inv.value("skip-bad").map { path(inv, $0) }
+            options.skipBadPath = skipBad
             let err = inv.err
             options.warn = { err.line("Warning: \($0)") }
             if inv.context.stderrIsTerminal {
@@ -83,6 +118,58 @@ enum ImportCommands {
             inv.out.line(summary.line)
             return 0
         })
+
+    /// `--delimiter`: one ASCII character other than a quote or a line ending; `tab` (or `\t`) for a tab.
+    static func delimiterByte(_ text: String, _ inv: Invocation) throws -> UInt8 {
+        if ["tab", "\\t", "\t"].contains(text.lowercased()) { return 9 }
+        guard text.unicodeScalars.count == 1, let scalar = text.unicodeScalars.first, scalar.isASCII,
+              !["\"", "\r", "\n"].contains(scalar), !(scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) else {
+            throw inv.usageError("--delimiter must be one character that is not a letter, digit, quote or line break (e.g. ';', '|', 'tab'); got '\(text)'")
+        }
+        return UInt8(scalar.value)
+    }
+
+    /// The rejects file of `--skip-bad` must not be the file being imported (it would be emptied before it is
+    /// read) or the store, whatever the path that names it (a link, `./`, a hard link: the same inode); and an
+    /// existing file is replaced only when Baton wrote it (it starts with the rejects header), is empty, or
+    /// `--force` says so.
+    static func checkRejectsFile(_ rejects: String, shown: String, input: String?, store: String, force: Bool, _ inv: Invocation) throws {
+        func identity(_ p: String) -> (dev_t, ino_t)? {
+            var st = stat()
+            return stat(p, &st) == 0 ? (st.st_dev, st.st_ino) : nil
+        }
+        func resolved(_ p: String) -> String {
+            if let r = realpath(p, nil) { defer { free(r) }; return String(cString: r) }
+            let parent = (p as NSString).deletingLastPathComponent, name = (p as NSString).lastPathComponent
+            if let r = realpath(parent.isEmpty ? "." : parent, nil) { defer { free(r) }; return (String(cString: r) as NSString).appendingPathComponent(name) }
+            return (p as NSString).standardizingPath
+        }
+        let target = identity(rejects)
+        func same(_ other: String) -> Bool {
+            if resolved(other) == resolved(rejects) { return true }
+            guard let t = target, let o = identity(other) else { return false }
+            return t == o
+        }
+        var inputIsStdin = false
+        if input == nil, let t = target {
+            var st = stat()
+            inputIsStdin = fstat(0, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_dev == t.0 && st.st_ino == t.1
+        }
+        if inputIsStdin || input.map(same) == true {
+            throw inv.usageError("--skip-bad \(shown) is the file being imported: the rejected rows would overwrite it; name another file")
+        }
+        if [store, store + "-wal", store + "-shm", store + "-journal"].contains(where: same) {
+            throw inv.usageError("--skip-bad \(shown) is the store (or one of its files); name another file")
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: rejects) else { return }
+        if attributes[.type] as? FileAttributeType == .typeDirectory { throw ActionRefused("--skip-bad \(shown) is a folder; name a file") }
+        if force { return }
+        let header = Data("line,field,reason,record".utf8)
+        let head = (FileHandle(forReadingAtPath: rejects).flatMap { h in defer { try? h.close() }; return try? h.read(upToCount: header.count + 2) }) ?? Data()
+        if head.isEmpty { return }
+        if head.starts(with: header), head.count > header.count, head[head.startIndex + header.count] == 10 || head[head.startIndex + header.count] == 13 { return }
+        throw ActionRefused("\(shown) exists and is not a rejects file Baton wrote (it does not start with 'line,field,reason,record'); nothing was imported (pass --force to replace it)")
+    }
 
     static let imports = CommandSpec(
         name: "imports",
@@ -137,7 +224,7 @@ enum ImportCommands {
             }
             let exporter = EventLogExporter(store: store)
             if let out {
-                let counts = try AtomicFile.write(to: path(inv, out), mode: 0o644) { append in
+                let counts = try AtomicFile.write(to: path(inv, out)) { append in
                     try exporter.export(format, filter: filter) { try append(Data($0.utf8)) }
                 }
                 inv.err.line("Exported \(counts.events) events of \(counts.tickets) tickets to \(out).")
@@ -178,7 +265,7 @@ enum ImportCommands {
             if let dir = inv.value("services") { options.services = try LogGenerator.loadServices(folder: path(inv, dir)) }
             let generator = LogGenerator(options: options)
             if let out = inv.value("out"), out != "-" {
-                let events = try AtomicFile.write(to: path(inv, out), mode: 0o644) { append in
+                let events = try AtomicFile.write(to: path(inv, out)) { append in
                     try generator.generate { try append(Data($0.utf8)) }
                 }
                 inv.err.line("Generated \(events) events of \(n) tickets into \(out).")
