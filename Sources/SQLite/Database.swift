@@ -17,13 +17,15 @@ public final class Database {
     /// database created by this call (an existing file keeps the page size it was made with).
     public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 30_000, pageSize: Int? = nil) throws {
         _ = Self.configured
+        // Baton creates the file itself, at the mode FileMode decides, before SQLite writes a byte (its -wal and -shm copy it).
+        if !readOnly { try Self.createStoreFile(path) }
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)
         guard code == SQLITE_OK, let db else {
             let error = SQLiteError.from(db, code: code, sql: nil)
             if let db { sqlite3_close_v2(db) }
-            throw SQLiteError(extendedCode: error.extendedCode, message: "cannot open \(path): \(error.message)")
+            throw SQLiteError.openFailure(path: path, error)
         }
         self.handle = db
         self.path = path
@@ -50,7 +52,7 @@ public final class Database {
         if code != SQLITE_OK {
             let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
             sqlite3_free(errorMessage)
-            throw SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: message, sql: sql)
+            throw SQLiteError.from(handle, code: code, sql: sql, message: message)
         }
     }
 
