@@ -60,11 +60,8 @@ public struct ReportCSV: ReportRenderer {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Through the one publisher: `FileMode`'s mode, fsynced, renamed into place.
     static func save(_ text: String, _ url: URL) throws {
-        do {
-            try Data(text.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw ReportingError("cannot write \(url.path): \(error.localizedDescription)")
-        }
+        try AtomicFile.write(text, to: url.path)
     }
 }

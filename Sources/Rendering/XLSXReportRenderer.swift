@@ -23,9 +23,8 @@ public struct XLSXReportRenderer: Sendable {
     }
 
     public func write(_ r: ReportResult, toFile file: URL) throws {
-        let tmp = URL(fileURLWithPath: AtomicFile.temporaryPath(for: file.path))
-        do {
-            let book = try XLSXWorkbook(path: tmp.path, tmpdir: file.deletingLastPathComponent().path)
+        try AtomicFile.publishFile(at: file.path) { tmp in
+            let book = try XLSXWorkbook(path: tmp, tmpdir: file.deletingLastPathComponent().path)
             try Self.summary(r, book)
             for s in r.sections {
                 let chart = try s.chart.map { try ChartData(section: s, spec: $0) }
@@ -36,23 +35,7 @@ public struct XLSXReportRenderer: Sendable {
             }
             try Self.definitions(r, book)
             try book.close()
-            try Self.commit(tmp, to: file)
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
         }
-    }
-
-    /// Publishes a finished workbook: flushed to disk, renamed over `file`, the folder synced, so a reader sees
-    /// the whole workbook or none (libxlsxwriter writes the temporary; `AtomicFile` names and syncs it).
-    static func commit(_ tmp: URL, to file: URL) throws {
-        let fd = open(tmp.path, O_RDONLY | O_CLOEXEC)
-        func failure(_ what: String, _ path: String) -> RenderError { RenderError("cannot \(what) \(path): \(String(cString: strerror(errno)))") }
-        guard fd >= 0 else { throw failure("open", tmp.path) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw failure("flush (fsync)", tmp.path) }
-        guard rename(tmp.path, file.path) == 0 else { throw failure("replace", file.path) }
-        try AtomicFile.syncFolder(file.deletingLastPathComponent().path)
     }
 
     /// Writes one table as a one-sheet workbook, atomically: the header is bold and frozen, rows are typed as
@@ -60,15 +43,11 @@ public struct XLSXReportRenderer: Sendable {
     /// collection streams through without ever being held in memory.
     public static func writeTable<Rows: Collection>(columns: [ColumnSpec], rows: Rows, sheetName: String, toFile file: URL) throws
         where Rows.Element == [SQLValue] {
-        let tmp = URL(fileURLWithPath: AtomicFile.temporaryPath(for: file.path))
-        do {
-            let book = try XLSXWorkbook(path: tmp.path, tmpdir: file.deletingLastPathComponent().path)
+        // libxlsxwriter writes the temporary; the publisher gives it its mode, fsyncs it and renames it into place.
+        try AtomicFile.publishFile(at: file.path) { tmp in
+            let book = try XLSXWorkbook(path: tmp, tmpdir: file.deletingLastPathComponent().path)
             try writeTable(book: book, sheetName: sheetName, columns: columns, rows: rows)
             try book.close()
-            try Self.commit(tmp, to: file)
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
         }
     }
 

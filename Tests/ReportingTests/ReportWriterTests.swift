@@ -77,6 +77,43 @@ import SQLite
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
     }
 
+    /// A `baton report` killed mid-run (SIGKILL) leaves its partial folder, ticket data in it; the next run removes
+    /// those whose process is gone and never one a running report is still writing.
+    @Test func stalePartialsOfKilledRunsAreRemovedLiveOnesKept() throws {
+        let out = try temporaryFolder()
+        // A live writer: the process that started this one (it started before the partial was written).
+        let live = getppid()
+        let fm = FileManager.default
+        // Names as the earlier writer made them (`.NAME.partial-PID-N`) and as the publisher makes them.
+        let stale = [".weekly-2026-W46.partial-99999999-123", ".weekly-2026-W45.tmp-99999999-9f"]
+        let running = ".weekly-2026-W47.partial-\(live)-7"
+        for name in stale + [running] {
+            try fm.createDirectory(at: out.appendingPathComponent(name), withIntermediateDirectories: false)
+            try Data("T-1,ana\n".utf8).write(to: out.appendingPathComponent(name).appendingPathComponent("stalled.csv"))
+        }
+        let folder = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
+        #expect(folder.lastPathComponent == "weekly-2026-W47")
+        #expect(try fm.contentsOfDirectory(atPath: out.path).sorted() == [running, "weekly-2026-W47"])
+    }
+
+    @Test func aReportFolderIsSyncedBeforeAndAfterItsRename() throws {
+        let out = try temporaryFolder()
+        let trace = AtomicFile.Trace()
+        let folder = try AtomicFile.$trace.withValue(trace) {
+            try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
+        }
+        let steps = trace.steps
+        guard let rename = steps.firstIndex(where: { if case .rename(_, let to) = $0 { return to == folder.path } else { return false } }),
+              case .rename(let temp, _) = steps[rename] else {
+            Issue.record("the folder was not renamed into place: \(steps)"); return
+        }
+        let before = steps[..<rename], after = steps[(rename + 1)...]
+        // Every file of the folder and the folder itself are on disk before the rename; the parent after it.
+        for file in ["s.csv", "definitions.csv"] { #expect(before.contains(.syncFile(temp + "/" + file)), "\(file): \(steps)") }
+        #expect(before.last == .syncFolder(temp))
+        #expect(Array(after) == [.syncFolder(out.path)])
+    }
+
     @Test func folderNamesSayThePeriod() {
         #expect(ReportWriter.folderName(for: result(from: Self.monday - 11 * 604_800)) == "weekly-2026-W47")
         let nov = Instant.parse("2026-11-01T00:00:00Z")!, dec = Instant.parse("2026-12-01T00:00:00Z")!

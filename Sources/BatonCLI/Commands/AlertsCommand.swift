@@ -21,7 +21,7 @@ enum AlertsCommand {
         .value("min-runs", "N", "Completed runs needed for a percentile threshold (default 20)."),
         .value("default-hours", "H", "Threshold when a step has neither a target nor enough runs (default 72)."),
         .value("handoff-hours", "H", "An open ticket with no step open (between steps) for more than H hours is a handoff alert (default 24)."),
-        .value("mode", "OCTAL", "Permission bits of the alert file (default 0640)."),
+        .value("mode", "OCTAL", "Permission bits of the alert file, used as given (default 0640 narrowed by the umask)."),
         .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary)."),
         .flag("no-record", "Do not remember these alerts as reported (a dry run: the next run still calls them new)."),
     ]
@@ -94,7 +94,7 @@ enum AlertsCommand {
         } else {
             format = out.flatMap(AlertFormat.forPath) ?? .text
         }
-        var mode: mode_t = 0o640
+        var mode: mode_t = FileMode.mode(for: .file)  // 0640 narrowed by the umask; --mode is used as given
         if let text = inv.value("mode") {
             guard let m = mode_t(text, radix: 8), m <= 0o777 else { throw inv.usageError("--mode must be octal permission bits such as 0640, not '\(text)'") }
             mode = m

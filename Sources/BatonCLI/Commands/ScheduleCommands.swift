@@ -232,12 +232,12 @@ enum ScheduleCommands {
         } else {
             format = AlertFormat.forPath(path) ?? .json
         }
-        _ = try AlertEngine(db: store.db, queryFolder: queries).publish(settings, generatedAt: p.end, format: format, to: path)
+        _ = try AlertEngine(db: store.db, queryFolder: queries).publish(settings, generatedAt: p.end, format: format, to: path, mode: FileMode.mode(for: .file))
         return [path]
     }
 
     static func appendLine(_ line: String, to path: String) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, FileMode.mode(for: .file))
         guard fd >= 0 else { return }
         _ = line.withCString { write(fd, $0, strlen($0)) }
         close(fd)
