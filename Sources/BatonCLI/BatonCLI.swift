@@ -44,19 +44,22 @@ public enum BatonCLI {
         }
     }
 
+    /// Prints an error as one sentence (`ErrorText`: never a raw Foundation or Codable dump), made safe for a
+    /// terminal (it may quote input), and returns the exit code.
     static func fail(_ error: Error, _ context: CLIContext) -> Int32 {
+        func say(_ text: String) { context.err.line(TerminalText.safe(text, keepNewlines: true)) }
         switch error {
         case let e as UsageError:
-            context.err.line("Error: \(e.message)")
-            context.err.line(e.usage)
+            say("Error: \(e.message)")
+            say(e.usage)
             return 64
         case let e as ExitCode:
             return e.code
         case let e as SQLiteError:
-            context.err.line("Error: \(e.isBusy ? "the store is busy (another baton is writing); try again: " : "")\(e.message)")
+            say("Error: \(e.isBusy ? "the store is busy (another baton is writing); try again: " : "")\(e.message)")
             return 1
         default:
-            context.err.line("Error: \(error)")
+            say("Error: \(ErrorText.message(error))")
             return 1
         }
     }

@@ -34,6 +34,7 @@ public enum RowPrinter {
         case .table:
             if rows.isEmpty { out.line("(no rows)"); return }
             let cells = rows.map { $0.map(tableCell) }
+            let columns = columns.map { TerminalText.safe($0) }
             var widths = columns.map(\.count)
             for r in cells { for (i, c) in r.enumerated() where i < widths.count { widths[i] = min(60, max(widths[i], c.count)) } }
             func line(_ values: [String]) -> String {
@@ -53,13 +54,13 @@ public enum RowPrinter {
         print(columns: cols, rows: rows.map(\.values), format: format, to: out)
     }
 
-    /// Table cells: numbers rounded for reading, control characters made visible so a row stays one line.
+    /// Table cells: numbers rounded for reading, text made safe for a terminal (`TerminalText.safe`: control
+    /// characters visible, so a row stays one line and cannot move the cursor or recolour the screen).
     static func tableCell(_ v: SQLValue) -> String {
         switch v {
         case .null: return ""
         case .real(let d): return String(format: "%.1f", d)
-        default:
-            return (v.string ?? "").unicodeScalars.map { $0.value < 32 || $0.value == 127 ? "␤" : String($0) }.joined()
+        default: return TerminalText.safe(v.string ?? "")
         }
     }
 }

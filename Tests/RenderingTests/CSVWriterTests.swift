@@ -6,7 +6,7 @@ import SQLite
     @Test(arguments: [
         ("=SUM(A1:A9)", "'=SUM(A1:A9)"), ("+1", "'+1"), ("-2", "'-2"), ("@cmd", "'@cmd"), ("\tx", "'\tx"),
         ("plain", "plain"), ("a,b", "\"a,b\""), ("say \"hi\"", "\"say \"\"hi\"\"\""), ("two\nlines", "\"two\nlines\""),
-        ("=1,2", "\"'=1,2\""), ("", ""),
+        ("=1,2", "\"'=1,2\""), ("", ""), ("\r=1", "\"'\r=1\""), ("\u{1B}x", "\u{1B}x"),
     ])
     func textFieldsAreQuotedAndGuarded(input: String, expected: String) {
         #expect(CSVWriter.field(.text(input)) == expected)

@@ -55,14 +55,16 @@ enum TicketCommands {
             case .csv:
                 RowPrinter.print(columns: view.columns, rows: view.rows, format: .csv, to: inv.out)
             case .table:
-                inv.out.line("\(t.id)  \(RowPrinter.tableCell(.text(t.title ?? "")))")
-                inv.out.line("Service:   \(view.serviceName) (\(t.service) v\(t.serviceVersion))")
-                inv.out.line("Requester: \(t.requester ?? "")")
+                // Every text from the store goes through TerminalText.safe (control characters made visible).
+                let safe = { (s: String?) in TerminalText.safe(s ?? "") }
+                inv.out.line("\(safe(t.id))  \(safe(t.title))")
+                inv.out.line("Service:   \(safe(view.serviceName)) (\(safe(t.service)) v\(t.serviceVersion))")
+                inv.out.line("Requester: \(safe(t.requester))")
                 var state = "State:     \(t.state.rawValue), opened \(Instant.iso(t.openedAt ?? 0))"
                 if let c = t.closedAt { state += ", closed \(Instant.iso(c))" }
                 if let c = t.cancelledAt { state += ", cancelled \(Instant.iso(c))" }
                 inv.out.line(state)
-                for (k, v) in t.intake.sorted(by: { $0.key < $1.key }) { inv.out.line("  \(k): \(RowPrinter.tableCell(.text(v)))") }
+                for (k, v) in t.intake.sorted(by: { $0.key < $1.key }) { inv.out.line("  \(safe(k)): \(safe(v))") }
                 inv.out.line()
                 RowPrinter.print(columns: view.columns, rows: view.rows, format: .table, to: inv.out)
             }
