@@ -112,7 +112,18 @@ extension ServiceDefinition {
         return try parse(data, file: path)
     }
 
+    /// The fields a definition file may have (the decoder ignores others, so they are refused here).
+    public static let fields = ["key", "name", "enforce_order", "auto_close", "intake", "steps", "teams", "lead_time_ends"]
+    public static let stepFields = ["key", "name", "team", "kind", "target", "tasks"]
+    public static let intakeFields = ["key", "label", "type", "required", "options"]
+
     public static func parse(_ data: Data, file: String) throws -> ServiceDefinition {
+        // Unknown fields first, with "did you mean": the decoder would skip them.
+        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+            try KnownFields.check(object, fields, at: "", file: file)
+            try KnownFields.checkEach(object["steps"], stepFields, at: "steps", file: file)
+            try KnownFields.checkEach(object["intake"], intakeFields, at: "intake", file: file)
+        }
         let definition: ServiceDefinition
         do {
             definition = try JSONDecoder().decode(ServiceDefinition.self, from: data)

@@ -103,4 +103,28 @@ import SQLite
         #expect(throws: InputError.self) { try ImportProfile.load(path: badProfile) }
         #expect(try f.count("SELECT count(*) FROM events") == 0)
     }
+
+    /// Unknown profile fields are refused with "did you mean" (a misspelt "step" used to make every run the team's).
+    @Test func unknownProfileFieldsAreRefused() throws {
+        let f = try ImportFixture()
+        let typo = try f.write("typo.json", Self.profileJSON.replacingOccurrences(of: #""actor": "who""#, with: #""actor": "who", "stpe": "activity""#))
+        #expect(throws: InputError(file: typo, field: "stpe", "is not a known field; did you mean 'step'?")) { try ImportProfile.load(path: typo) }
+        let empty = try f.write("empty.json", Self.profileJSON.replacingOccurrences(of: #""actor": "who""#, with: #""actor": "who", "step": " ""#))
+        #expect(throws: InputError(file: empty, field: "step", "must name a column (or key, or XES attribute), not be empty")) { try ImportProfile.load(path: empty) }
+        #expect(ImportProfile.fields.contains("lead_time_ends") && ImportProfile.fields.contains("close_on"))
+    }
+
+    /// What the header check needs (the importer's CSV reader calls it): every attribute the profile names, `step`
+    /// and `actor` included, must be a column, named with "did you mean".
+    @Test func aHeaderMissingAProfileColumnIsNamed() throws {
+        let f = try ImportFixture()
+        let withStep = try f.write("step.json", Self.profileJSON.replacingOccurrences(of: #""actor": "who""#, with: #""actor": "who", "step": "activity""#))
+        let profile = try ImportProfile.load(path: withStep)
+        try profile.checkColumns(["id", "state", "when", "group", "who", "activity"], file: "desk.csv")
+        #expect(throws: InputError(file: "desk.csv", line: 1, field: "activity",
+                                   "missing column (the profile names it in 'step'); did you mean 'activty'? (columns: id, state, when, group, who, activty)")) {
+            try profile.checkColumns(["id", "state", "when", "group", "who", "activty"], file: "desk.csv")
+        }
+        #expect(throws: InputError.self) { try profile.checkColumns(["id", "state", "when", "group", "activity"], file: "desk.csv") }  // actor
+    }
 }

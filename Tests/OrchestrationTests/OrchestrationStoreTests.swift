@@ -110,6 +110,11 @@ import SQLite
         (#"{"key": "has space", "steps": [{"key": "a"}]}"#, "svc.json: field 'key': 'has space' must be letters, digits, '-', '_' or '.' (no spaces)"),
         (#"{"key": "s", "enforce_order": "yes", "steps": [{"key": "a"}]}"#, "svc.json: field 'enforce_order': must be true or false"),
         (#"{"key": "s", "steps": [{"key": "a"}]"#, "svc.json: is not valid JSON"),
+        // Unknown fields are refused with "did you mean" (the decoder used to skip them: enforce_order stayed true).
+        (#"{"key": "s", "enforce_ordr": false, "steps": [{"key": "a"}]}"#, "svc.json: field 'enforce_ordr': is not a known field; did you mean 'enforce_order'?"),
+        (#"{"key": "s", "steps": [{"key": "a"}, {"key": "b", "taget": "4h"}]}"#, "svc.json: field 'steps[1].taget': is not a known field; did you mean 'target'?"),
+        (#"{"key": "s", "steps": [{"key": "a"}], "intake": [{"key": "f", "requird": true}]}"#, "svc.json: field 'intake[0].requird': is not a known field; did you mean 'required'?"),
+        (#"{"key": "s", "steps": [{"key": "a"}], "colour": "red"}"#, "svc.json: field 'colour': is not a known field (known: key, name, enforce_order"),
     ])
     func invalidDefinitionsNameTheFileAndField(json: String, message: String) {
         do {
@@ -129,6 +134,18 @@ import SQLite
         #expect(DurationText.seconds("h") == nil)
         #expect(DurationText.seconds("4") == nil)
         #expect(DurationText.seconds("0h") == nil)
+    }
+
+    /// Every field a definition may have is accepted, `lead_time_ends` (written by imports) included, and what an
+    /// import stores decodes again.
+    @Test func everyKnownFieldIsAccepted() throws {
+        let d = try parse("""
+            {"key": "s", "name": "S", "enforce_order": false, "auto_close": false, "lead_time_ends": "resolved",
+             "teams": {"t": "Team T"}, "intake": [{"key": "f", "label": "F", "type": "choice", "required": true, "options": ["x"]}],
+             "steps": [{"key": "a", "name": "A", "team": "t", "kind": "review", "target": "4h", "tasks": ["one"]}]}
+            """)
+        #expect(d.leadTimeEnds == "resolved" && !d.enforceOrder && d.steps[0].target == "4h")
+        #expect(try parse(d.canonicalJSON()) == d)
     }
 
     @Test func canonicalJSONIgnoresKeyOrder() throws {

@@ -48,7 +48,7 @@ public struct ImportProfile: Codable, Sendable, Equatable {
 
     public enum LeadTimeEnds: String, Codable, Sendable, CaseIterable { case resolved, closed }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, format, service, ticket, time, timezone, team, step, actor, status, statuses, missing, opens
         case serviceName = "service_name"
         case timeFormat = "time_format"
@@ -88,6 +88,10 @@ public struct ImportProfile: Codable, Sendable, Equatable {
     /// Reads and checks a profile file; problems name the file and the field.
     public static func load(path: String) throws -> ImportProfile {
         guard let data = FileManager.default.contents(atPath: path) else { throw InputError(file: path, "cannot read the profile") }
+        // Unknown fields, with "did you mean" (the decoder would skip them).
+        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+            try KnownFields.check(object, fields, at: "", file: path)
+        }
         let profile: ImportProfile
         do {
             profile = try JSONDecoder().decode(ImportProfile.self, from: data)
@@ -108,7 +112,42 @@ public struct ImportProfile: Codable, Sendable, Equatable {
             throw InputError(file: path, field: "format", "'\(f)' must be csv, jsonl or xes")
         }
         _ = try profile.timeParser(file: path, timezoneOverride: nil)
+        try profile.checkAttributes(file: path)
         return profile
+    }
+
+    /// The fields a profile file may have.
+    public static let fields = CodingKeys.allCases.map(\.rawValue)
+
+    /// The attributes (columns, keys) the profile reads, by the field that names them, in the profile's order.
+    public var attributes: [(field: String, name: String)] {
+        var result: [(String, String)] = [("ticket", ticket), ("time", time), ("team", team)]
+        if let step { result.append(("step", step)) }
+        if let actor { result.append(("actor", actor)) }
+        for (i, s) in status.enumerated() { result.append((status.count == 1 ? "status" : "status[\(i)]", s)) }
+        return result
+    }
+
+    /// What a profile can check without the file: every attribute it names is a non-empty name, and `status`
+    /// names at least one.
+    func checkAttributes(file: String) throws {
+        guard !status.isEmpty else { throw InputError(file: file, field: "status", "needs at least one attribute") }
+        for (field, name) in attributes where name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw InputError(file: file, field: field, "must name a column (or key, or XES attribute), not be empty")
+        }
+    }
+
+    /// Checks a CSV header against the profile: every attribute it names (ticket, time, team, step, actor, status)
+    /// must be a column, else an error naming the profile's field, the missing column and the closest column
+    /// ("did you mean"). The importer calls this on the header row (a `step` naming a missing column would
+    /// otherwise make every run the team's).
+    public func checkColumns(_ header: [String], file: String, line: Int = 1, profilePath: String? = nil) throws {
+        let columns = Set(header)
+        for (field, name) in attributes where !columns.contains(name) {
+            let origin = profilePath.map { " (the profile \($0) names it in '\(field)')" } ?? " (the profile names it in '\(field)')"
+            throw InputError(file: file, line: line, field: name,
+                             "missing column\(origin)\(Suggest.didYouMean(name, in: header)) (columns: \(header.joined(separator: ", ")))")
+        }
     }
 
     /// The class of a status: an exact entry, else the longest matching `*` pattern, else `default_status`.

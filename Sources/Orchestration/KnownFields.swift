@@ -1,0 +1,23 @@
+import Foundation
+
+/// Refuses fields a JSON definition does not know (a misspelt `"enforce_ordr"` or `"taget"` would otherwise be
+/// ignored in silence), naming the file and the field with "did you mean".
+public enum KnownFields {
+    /// Throws for the first key of `object` (in sorted order) that is not in `allowed`; `at` is the object's field
+    /// path (`steps[2]`), empty at the top level.
+    public static func check(_ object: [String: Any], _ allowed: [String], at: String, file: String) throws {
+        for key in object.keys.sorted() where !allowed.contains(key) {
+            let hint = Suggest.didYouMean(key, in: allowed)
+            throw InputError(file: file, field: at.isEmpty ? key : "\(at).\(key)",
+                             "is not a known field\(hint.isEmpty ? " (known: \(allowed.joined(separator: ", ")))" : hint)")
+        }
+    }
+
+    /// The same for each object of an array field (`steps`, `intake`); values of other shapes are left to the decoder.
+    public static func checkEach(_ value: Any?, _ allowed: [String], at: String, file: String) throws {
+        guard let array = value as? [Any] else { return }
+        for (i, item) in array.enumerated() {
+            if let object = item as? [String: Any] { try check(object, allowed, at: "\(at)[\(i)]", file: file) }
+        }
+    }
+}
