@@ -14,7 +14,7 @@
 -- The open tickets are read from the open-tickets index and the tickets closed or cancelled after :as_of, their runs
 -- through the (ticket_id, step, attempt) index: the cost follows open work, not the length of the history.
 --
--- param :handoff_hours = 24
+-- param :handoff_hours = 24.0
 WITH open_tickets AS (
     SELECT id FROM tickets WHERE state = 'open' AND opened_at <= :as_of
     UNION ALL SELECT id FROM tickets WHERE closed_at > :as_of AND opened_at <= :as_of

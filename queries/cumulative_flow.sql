@@ -1,11 +1,22 @@
 -- Cumulative flow of tickets per day of [:from, :to) (UTC days), up to :as_of: arrivals (opened that day),
 -- departures (closed or cancelled that day), cumulative arrivals (tickets open when the window began plus every
 -- arrival since), cumulative departures since the window began, and WIP at the end of the day (or at :as_of on
--- the day that contains it) = cumulative arrivals - cumulative departures.
-WITH RECURSIVE days(day_start) AS (
-    SELECT :from - ((:from % 86400) + 86400) % 86400 WHERE :from < :to AND :from <= :as_of
+-- the day that contains it) = cumulative arrivals - cumulative departures. Only the days within the span of the data
+-- (the first ticket opening to the last change at or before :as_of).
+-- series: days
+WITH RECURSIVE span AS (
+    -- The window clamped to the span of the data (DataSpan in the code says the same): from the first ticket opening
+    -- to the last opening, closing or cancellation at or before :as_of. Days or weeks outside it have nothing to show,
+    -- so the rows stop growing with the window there (an empty store gives no rows).
+    SELECT max(:from, coalesce((SELECT min(opened_at) FROM tickets), :to)) AS from_at,
+           min(:to, 1 + max(coalesce((SELECT max(opened_at) FROM tickets WHERE opened_at <= :as_of), -9e18),
+                            coalesce((SELECT max(closed_at) FROM tickets WHERE closed_at <= :as_of), -9e18),
+                            coalesce((SELECT max(cancelled_at) FROM tickets WHERE cancelled_at <= :as_of), -9e18))) AS to_at
+),
+days(day_start) AS (
+    SELECT from_at - ((from_at % 86400) + 86400) % 86400 FROM span WHERE from_at < to_at AND from_at <= :as_of
     UNION ALL
-    SELECT day_start + 86400 FROM days WHERE day_start + 86400 < :to AND day_start + 86400 <= :as_of
+    SELECT day_start + 86400 FROM days WHERE day_start + 86400 < (SELECT to_at FROM span) AND day_start + 86400 <= :as_of
 ),
 open_at_start AS (
     -- WIP just before :from: tickets opened before it and neither closed nor cancelled before it. Found from the

@@ -11,7 +11,7 @@
 -- param :stall_percentile = 0.85
 -- param :stall_window_days = 90
 -- param :stall_min_runs = 20
--- param :stall_default_hours = 72
+-- param :stall_default_hours = 72.0
 WITH open_runs AS (
     -- Open at as_of: ready by then and not ended by then. Runs that have not ended at all are found through
     -- an index of unended runs, runs that ended after as_of through the done_at index: the cost follows

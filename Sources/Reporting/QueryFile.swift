@@ -4,7 +4,10 @@ import SQLite
 /// One dataset's SQL, as a user can read and adapt it: a `.sql` file in `queries/` with `:named` parameters.
 ///
 /// Comment lines of the form `-- param :name = value` give a parameter's default (a number, an ISO 8601
-/// instant (stored as Unix seconds) or text); the leading comment block is the query's description.
+/// instant (stored as Unix seconds) or text) and with it the parameter's type: a value given for it must be of
+/// that type. `:from`, `:to` and `:as_of` are instants. A line `-- series: days` (or `weeks`) marks a query whose
+/// rows are one per day or week of the window: it clamps the window to the span of the data (see `DataSpan`).
+/// The leading comment block is the query's description.
 public struct QueryFile: Sendable {
     /// The file stem, e.g. `stalled`.
     public let name: String
@@ -13,12 +16,18 @@ public struct QueryFile: Sendable {
     public let description: String
     /// Defaults declared in the file's `-- param` lines.
     public let defaults: [String: SQLValue]
+    /// The type of each declared default (and of `from`, `to`, `as_of`).
+    public let types: [String: ParameterType]
+    /// `days` or `weeks` for a query with a row per day or week of the window (`-- series: days`).
+    public let series: String?
 
     public init(name: String, path: String, sql: String) {
         self.name = name
         self.path = path
         self.sql = sql
         var defaults: [String: SQLValue] = [:]
+        var types: [String: ParameterType] = ["from": .instant, "to": .instant, "as_of": .instant]
+        var series: String?
         var description: [String] = []
         var inHeader = true
         for rawLine in sql.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -32,12 +41,19 @@ public struct QueryFile: Sendable {
                 var key = text.dropFirst("param ".count)[..<eq].trimmingCharacters(in: .whitespaces)
                 if key.hasPrefix(":") { key.removeFirst() }
                 let value = text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-                if !key.isEmpty { defaults[key] = ParameterValue.parse(value) }
+                if !key.isEmpty {
+                    defaults[key] = ParameterValue.parse(value)
+                    types[key] = ParameterType.of(value)
+                }
+            } else if text.hasPrefix("series:") {
+                series = text.dropFirst("series:".count).trimmingCharacters(in: .whitespaces)
             } else if inHeader {
                 description.append(text)
             }
         }
         self.defaults = defaults
+        self.types = types
+        self.series = series
         self.description = description.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -57,6 +73,55 @@ public struct QueryFile: Sendable {
                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> QueryFile {
         try load(ResourceDirectory.resolve(nameOrPath, kind: .queries, fileExtension: "sql",
                                            workingDirectory: workingDirectory, environment: environment))
+    }
+}
+
+/// The type of a query parameter, from its `-- param` default.
+public enum ParameterType: String, Sendable {
+    case integer, real, text, instant
+
+    /// The type a default's text reads as.
+    static func of(_ text: String) -> ParameterType {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if Int64(trimmed) != nil { return .integer }
+        if let d = Double(trimmed), d.isFinite { return .real }
+        if Instant.parse(trimmed) != nil { return .instant }
+        return .text
+    }
+
+    var expected: String {
+        switch self {
+        case .integer: return "a whole number"
+        case .real: return "a number"
+        case .text: return "text"
+        case .instant: return "an ISO 8601 instant (e.g. 2026-03-02 or 2026-03-02T09:15:00Z) or Unix seconds"
+        }
+    }
+
+    /// The value bound for `text`, or nil when it is not of this type.
+    public func parse(_ text: String) -> SQLValue? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        switch self {
+        case .integer: return Int64(trimmed).map(SQLValue.integer)
+        case .real:
+            if let i = Int64(trimmed) { return .real(Double(i)) }
+            return Double(trimmed).flatMap { $0.isFinite ? .real($0) : nil }
+        case .instant: return (Int64(trimmed) ?? Instant.parse(trimmed)).map(SQLValue.integer)
+        case .text:
+            if trimmed.count >= 2, trimmed.hasPrefix("'"), trimmed.hasSuffix("'") { return .text(String(trimmed.dropFirst().dropLast())) }
+            return .text(text)
+        }
+    }
+
+    /// Whether a value (e.g. from a report definition's JSON) is of this type; text takes anything but null.
+    public func accepts(_ value: SQLValue) -> Bool {
+        switch (self, value) {
+        case (_, .null): return true
+        case (.integer, .integer), (.instant, .integer), (.real, .integer), (.real, .real): return true
+        case (.integer, .real(let d)), (.instant, .real(let d)): return d == d.rounded() && abs(d) < 9e15
+        case (.text, _): return true
+        default: return false
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Orchestration
 import SQLite
 
 /// The columns and rows a query returned.
@@ -29,6 +30,64 @@ public enum QueryRunner {
             throw ReportingError("\(query.path) needs a value for \(list); pass \(hint)")
         }
         return bound
+    }
+
+    /// The parameters a query takes: those its SQL names and those its `-- param` lines declare (without `:`).
+    public static func parameterNames(_ query: QueryFile, on db: Database) throws -> [String] {
+        var names: [String] = []
+        for name in try prepare(query, on: db).parameterNames {
+            let key = name.hasPrefix(":") || name.hasPrefix("@") || name.hasPrefix("$") ? String(name.dropFirst()) : name
+            if !names.contains(key) { names.append(key) }
+        }
+        for key in query.defaults.keys.sorted() where !names.contains(key) { names.append(key) }
+        return names
+    }
+
+    /// Reads `--param key=value` text for the queries that will run: a name none of them takes is refused with
+    /// "did you mean" (and the names they do take), and a value must be of its parameter's type (the type of the
+    /// `-- param` default; `from`, `to` and `as_of` are instants). A parameter without a default reads as
+    /// `ParameterValue.parse` reads it. Errors are `ReportingError`s that name the parameter and the file.
+    public static func parameters(_ given: [String: String], for queries: [QueryFile], on db: Database) throws -> [String: SQLValue] {
+        var takers: [String: [QueryFile]] = [:]
+        var order: [String] = []
+        for q in queries {
+            for name in try parameterNames(q, on: db) {
+                if takers[name] == nil { order.append(name) }
+                takers[name, default: []].append(q)
+            }
+        }
+        for name in ["from", "to", "as_of"] where takers[name] == nil { order.append(name); takers[name] = [] }
+        var result: [String: SQLValue] = [:]
+        for key in given.keys.sorted() {
+            let text = given[key]!
+            let name = key.hasPrefix(":") ? String(key.dropFirst()) : key
+            guard let files = takers[name] else {
+                let where_ = queries.count == 1 ? queries[0].path : "any query of the report (\(queries.map(\.name).joined(separator: ", ")))"
+                throw ReportingError("--param \(name): not a parameter of \(where_)\(Suggest.didYouMean(name, in: order)) (parameters: \(order.sorted().joined(separator: ", ")))")
+            }
+            // The type its defaults give it (every query that declares one must agree; the first decides).
+            let declared = ["from", "to", "as_of"].contains(name) ? (QueryFile?.none, ParameterType.instant)
+                : files.lazy.compactMap { q in q.types[name].map { (Optional(q), $0) } }.first
+            guard let (file, type) = declared else {
+                result[name] = ParameterValue.parse(text)
+                continue
+            }
+            guard let value = type.parse(text) else {
+                let origin = file.map { " (the default in \($0.path) is \(Self.shown($0.defaults[name])))" } ?? ""
+                throw ReportingError("--param \(name)=\(text): must be \(type.expected)\(origin)")
+            }
+            result[name] = value
+        }
+        return result
+    }
+
+    static func shown(_ v: SQLValue?) -> String {
+        switch v {
+        case .integer(let i)?: return String(i)
+        case .real(let d)?: return "\(d)"
+        case .text(let t)?: return "'\(t)'"
+        default: return "null"
+        }
     }
 
     /// Prepares the query, naming the file in any SQL error.

@@ -63,9 +63,12 @@ public struct ReportEngine {
             return values
         }
 
+        try check(definition)
         var sections: [SectionResult] = []
+        var series: Set<String> = []  // the units of the day/week series the report shows
         for (i, section) in definition.sections.enumerated() {
             let query = try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")
+            if let unit = query.series { series.insert(unit) }
             let values = parameters(for: query, section.parameters, fixed)
             let output = try QueryRunner.run(query, on: db, parameters: values)
             for name in try QueryRunner.prepare(query, on: db).parameterNames {
@@ -118,12 +121,57 @@ public struct ReportEngine {
         ]
         for d in definition.definitions { definitions.append((d.term, Self.substitute(d.text, inForce.merging(fixed) { $1 }))) }
         definitions += try leadTimeDefinitions()
+        if !series.isEmpty {
+            let span = try DataSpan.of(db, asOf: asOf)
+            let notes = series.sorted().compactMap { span.note($0, from: from, to: to, asOf: asOf) }
+            if !notes.isEmpty { definitions.append(("Series span", notes.joined(separator: "; "))) }
+        }
         if !inForce.isEmpty {
             definitions.append(("Parameters", inForce.keys.sorted().map { "\($0) = \(Self.text(inForce[$0]!))" }.joined(separator: "; ")))
         }
         return ReportResult(name: definition.name, title: definition.title, description: definition.description,
                             from: from, to: to, asOf: asOf, generatedAt: generatedAt, store: db.path,
                             headlines: headlines, sections: sections, definitions: definitions)
+    }
+
+    /// Every query the definition runs (sections, then headlines), each once.
+    public func queries(for definition: ReportDefinition) throws -> [QueryFile] {
+        var result: [QueryFile] = []
+        for (i, section) in definition.sections.enumerated() {
+            let q = try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")
+            if !result.contains(where: { $0.path == q.path }) { result.append(q) }
+        }
+        if let h = definition.headlines {
+            let q = try loadQuery(h.query, definition: definition, field: "headlines.query")
+            if !result.contains(where: { $0.path == q.path }) { result.append(q) }
+        }
+        return result
+    }
+
+    /// A definition's parameters must be ones its queries take, of the type of their `-- param` defaults: a misspelt
+    /// `stall_defualt_hours` would otherwise be ignored in silence. Errors name the file and the field.
+    func check(_ definition: ReportDefinition) throws {
+        func check(_ values: [String: SQLValue], _ field: String, _ queries: [QueryFile]) throws {
+            var names: [String] = ["from", "to", "as_of"]
+            for q in queries { names += try QueryRunner.parameterNames(q, on: db) }
+            for key in values.keys.sorted() {
+                guard names.contains(key) else {
+                    let whose = queries.count == 1 ? "its query \(queries[0].name)" : "any query of the report"
+                    throw ReportingError("\(definition.path): field '\(field).\(key)': not a parameter of \(whose)\(Suggest.didYouMean(key, in: names)) (parameters: \(Set(names).sorted().joined(separator: ", ")))")
+                }
+                if let (q, type) = queries.lazy.compactMap({ q in q.types[key].map { (q, $0) } }).first, !type.accepts(values[key]!) {
+                    throw ReportingError("\(definition.path): field '\(field).\(key)': must be \(type.expected) (the default in \(q.path) is \(QueryRunner.shown(q.defaults[key])))")
+                }
+            }
+        }
+        let all = try queries(for: definition)
+        try check(definition.parameters, "parameters", all)
+        for (i, section) in definition.sections.enumerated() where !section.parameters.isEmpty {
+            try check(section.parameters, "sections[\(i)].parameters", [try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")])
+        }
+        if let h = definition.headlines, !h.parameters.isEmpty {
+            try check(h.parameters, "headlines.parameters", [try loadQuery(h.query, definition: definition, field: "headlines.query")])
+        }
     }
 
     /// What a lead time measures in services an import made (kept with the service as `lead_time_ends`): a status

@@ -54,11 +54,17 @@ enum ReportCommands {
                 return 0
             }
             let queryFile = try QueryFile.named(name, workingDirectory: cwd, environment: env)
-            var parameters = try CommandSupport.pairs(inv, "param").mapValues(ParameterValue.parse)
-            parameters["as_of"] = .integer(try CommandSupport.instant(inv, "as-of") ?? parameters["as_of"]?.int ?? Instant.now())
-            if let from = try CommandSupport.instant(inv, "from") { parameters["from"] = .integer(from) }
-            if let to = try CommandSupport.instant(inv, "to") { parameters["to"] = .integer(to) }
+            let pairs = try CommandSupport.pairs(inv, "param")
             let store = try CommandSupport.store(inv)
+            var parameters = try checkedParameters(inv, pairs, for: [queryFile], on: store)
+            let window = try windowOptions(inv, parameters)
+            parameters["as_of"] = .integer(window.asOf ?? Instant.now())
+            if let from = window.from { parameters["from"] = .integer(from) }
+            if let to = window.to { parameters["to"] = .integer(to) }
+            if let unit = queryFile.series, let from = parameters["from"]?.int, let to = parameters["to"]?.int,
+               let asOf = parameters["as_of"]?.int, let note = try DataSpan.of(store.db, asOf: asOf).note(unit, from: from, to: to, asOf: asOf) {
+                inv.err.line("Note: \(queryFile.name): \(note).")
+            }
             let output = try QueryRunner.run(queryFile, on: store.db, parameters: parameters)
             let instantColumns = Set(output.columns.indices.filter { output.columns[$0].hasSuffix("_at") || output.columns[$0] == "at" })
             let rows = output.rows.map { row in
@@ -94,10 +100,7 @@ enum ReportCommands {
         sections: [("LOOKUP", lookupHelp)],
         run: { inv in
             let cwd = inv.context.workingDirectory, env = inv.context.environment
-            let from = try CommandSupport.instant(inv, "from")
-            let to = try CommandSupport.instant(inv, "to")
-            let asOf = try CommandSupport.instant(inv, "as-of")
-            let parameters = try CommandSupport.pairs(inv, "param").mapValues(ParameterValue.parse)
+            let pairs = try CommandSupport.pairs(inv, "param")
             let definition = try ReportDefinition.named(inv.arguments[0], workingDirectory: cwd, environment: env)
 
             var chosen: [any ReportRenderer] = []
@@ -120,14 +123,44 @@ enum ReportCommands {
                 if chosen.isEmpty { chosen.append(ReportCSV()) }
             }
 
-            let window = try ReportEngine.window(for: definition, from: from, to: to, asOf: asOf)
             let store = try CommandSupport.store(inv)
             let engine = ReportEngine(store: store, workingDirectory: cwd, environment: env)
+            var parameters = try checkedParameters(inv, pairs, for: try engine.queries(for: definition), on: store)
+            // --param from/to/as_of mean what --from/--to/--as-of mean, as in 'baton query'.
+            let given = try windowOptions(inv, parameters)
+            for key in ["from", "to", "as_of"] { parameters[key] = nil }
+            let window = try ReportEngine.window(for: definition, from: given.from, to: given.to, asOf: given.asOf)
             let result = try engine.run(definition: definition, from: window.from, to: window.to, asOf: window.asOf,
                                         parameters: parameters)
+            for (term, text) in result.definitions where term == "Series span" { inv.err.line("Note: \(text).") }
             let out = URL(fileURLWithPath: inv.value("out") ?? "out", relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL
             let folder = try ReportWriter.write(result, renderers: chosen, outputDirectory: out)
             inv.out.line(folder.path)
             return 0
         })
+
+    /// `--param` values checked against the queries that will run (unknown names with "did you mean", values of the
+    /// type of their defaults): a usage error (exit 64) naming the parameter.
+    static func checkedParameters(_ inv: Invocation, _ pairs: [String: String], for queries: [QueryFile],
+                                  on store: OrchestrationStore) throws -> [String: SQLValue] {
+        do {
+            return try QueryRunner.parameters(pairs, for: queries, on: store.db)
+        } catch let e as ReportingError where e.message.hasPrefix("--param") {
+            throw inv.usageError(e.message)
+        }
+    }
+
+    /// The window options, where `--param from=…` (`to`, `as_of`) is the same as `--from`; both with different
+    /// values is a usage error.
+    static func windowOptions(_ inv: Invocation, _ parameters: [String: SQLValue]) throws -> (from: Int64?, to: Int64?, asOf: Int64?) {
+        func one(_ option: String, _ key: String) throws -> Int64? {
+            let fromOption = try CommandSupport.instant(inv, option)
+            let fromParameter = parameters[key]?.int
+            if let a = fromOption, let b = fromParameter, a != b {
+                throw inv.usageError("--\(option) \(Instant.iso(a)) and --param \(key)=\(Instant.iso(b)) disagree; give one")
+            }
+            return fromOption ?? fromParameter
+        }
+        return (try one("from", "from"), try one("to", "to"), try one("as-of", "as_of"))
+    }
 }

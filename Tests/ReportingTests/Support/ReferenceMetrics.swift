@@ -68,12 +68,24 @@ struct ReferenceMetrics {
         return t - r.ready - paused
     }
 
+    /// The window of the day and week series (throughput, cumulative flow, WIP): clamped to the span of the data,
+    /// from the first ticket opening to the last opening, closing or cancellation at or before as_of (issue 12: no
+    /// output grows with the window beyond the data). Empty (`from == to`) when there is nothing to show.
+    var seriesWindow: (from: Int64, to: Int64) {
+        guard let first = tickets.map(\.opened).min(),
+              let last = tickets.flatMap({ [$0.opened, $0.closed, $0.cancelled].compactMap { $0 } }).filter({ $0 <= asOf }).max()
+        else { return (to, to) }
+        let w = (from: max(from, first), to: min(to, last + 1))
+        return w.from < w.to ? w : (to, to)
+    }
+
     // MARK: sections, keyed by their leading key columns
 
     func throughput() -> [String: [String: Cell]] {
         var rows: [String: [String: Cell]] = [:]
-        var w = Instant.weekStart(from)
-        while w < to {
+        let series = seriesWindow
+        var w = Instant.weekStart(series.from)
+        while series.from < series.to && w < series.to {
             for s in serviceKeys {
                 let mine = tickets.filter { $0.service == s }
                 func count(_ pick: (TruthTicket) -> Int64?) -> Cell {
@@ -254,10 +266,11 @@ struct ReferenceMetrics {
 
     func cumulativeFlow() -> [String: [String: Cell]] {
         var rows: [String: [String: Cell]] = [:]
-        var d = from - ((from % 86_400) + 86_400) % 86_400
+        let series = seriesWindow
+        var d = series.from - ((series.from % 86_400) + 86_400) % 86_400
         let atStart = tickets.filter { $0.opened < from && !($0.closed.map { $0 < from } ?? false) && !($0.cancelled.map { $0 < from } ?? false) }.count
         var cumulativeArrivals = atStart, cumulativeDepartures = 0
-        while d < to && d <= asOf {
+        while series.from < series.to && series.from <= asOf && d < series.to && d <= asOf {
             func sameDay(_ x: Int64?) -> Bool { inWindow(x) && x! >= d && x! < d + 86_400 }
             let a = tickets.filter { sameDay($0.opened) }.count
             let x = tickets.filter { sameDay($0.closed) }.count + tickets.filter { sameDay($0.cancelled) }.count
@@ -274,8 +287,9 @@ struct ReferenceMetrics {
 
     func wip() -> [String: [String: Cell]] {
         var rows: [String: [String: Cell]] = [:]
-        var d = from - ((from % 86_400) + 86_400) % 86_400
-        while d < to && d <= asOf {
+        let series = seriesWindow
+        var d = series.from - ((series.from % 86_400) + 86_400) % 86_400
+        while series.from < series.to && series.from <= asOf && d < series.to && d <= asOf {
             let t = min(d + 86_399, asOf)
             for s in serviceKeys {
                 rows["\(Instant.iso(d).prefix(10))|\(s)"] = ["wip": .number(Double(openTickets(service: s, at: t))),
