@@ -1,5 +1,7 @@
--- Unowned work at :as_of: open step runs whose step has no team, or whose team has no definition
--- (missing from teams, or teams.defined = 0: seen only in an imported log). Used by 'baton alerts'.
+-- Unowned work at :as_of: open step runs whose step has no team (source no-team), whose team the store does not know
+-- (unknown-team), or -- only when a team roster is declared ('baton team apply': teams.roster = 1) -- whose team is
+-- not on the roster (not-in-roster). With no roster, a team first seen in an imported log owns its work: it is not
+-- an alert. Used by 'baton alerts'.
 -- Open step runs at :as_of (ready, active or paused then). Read from the open-work index and the runs that
 -- finished after :as_of only, so the cost follows the open work, not the length of the history.
 WITH candidates AS (
@@ -29,9 +31,9 @@ SELECT 'unowned' AS kind, o.ticket_id, o.service, o.step, o.team, o.attempt, o.s
        NULL AS threshold_hours,
        CASE WHEN o.team IS NULL THEN 'no-team'
             WHEN tm.key IS NULL THEN 'unknown-team'
-            ELSE 'undefined-team' END AS source,
+            ELSE 'not-in-roster' END AS source,
        NULL AS last_started_at
 FROM open_runs o
 LEFT JOIN teams tm ON tm.key = o.team
-WHERE o.team IS NULL OR tm.key IS NULL OR tm.defined = 0
+WHERE o.team IS NULL OR tm.key IS NULL OR (tm.roster = 0 AND EXISTS (SELECT 1 FROM teams WHERE roster = 1))
 ORDER BY o.ready_at, o.ticket_id, o.step, o.attempt;

@@ -233,5 +233,45 @@ enum StoreSchema {
                                                   known_at, team_since, reassignments)
             WHERE done_at IS NOT NULL;
         """),
+        // Settings checked in one place, and schedule history that tells the truth (issue 12).
+        // - teams.roster: 1 for a team declared by 'baton team apply' (the roster). When any team is on the roster,
+        //   open work of a team outside it is unowned; with no roster only work with no team is.
+        // - reported_alerts per output file: an alert is new in a file until an earlier as_of wrote it to that file,
+        //   so a look by hand never silences the cron run. Rows from before keep output '' (they count for every file).
+        // - schedule_attempts: every attempt at a scheduled period, its end (done, failed, killed) and its error;
+        //   schedule_runs.error is the last attempt's error (state 'failed' until a retry succeeds).
+        .init(version: 7, name: "team roster, alert memory per output, schedule attempts", sql: """
+        ALTER TABLE teams ADD COLUMN roster INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE reported_alerts_v7(
+            alert_key TEXT NOT NULL,             -- kind/ticket/step/ready_at, or unwatched/team/last-start
+            output TEXT NOT NULL DEFAULT '',     -- the file it was written to (absolute path); '' before version 7
+            kind TEXT NOT NULL,                  -- stalled | unowned | unwatched | handoff
+            ticket_id TEXT,
+            step TEXT,
+            team TEXT,
+            first_as_of INTEGER NOT NULL,
+            last_as_of INTEGER NOT NULL,
+            first_reported_at INTEGER NOT NULL,
+            PRIMARY KEY(alert_key, output)
+        );
+        INSERT INTO reported_alerts_v7(alert_key, output, kind, ticket_id, step, team, first_as_of, last_as_of, first_reported_at)
+            SELECT alert_key, '', kind, ticket_id, step, team, first_as_of, last_as_of, first_reported_at FROM reported_alerts;
+        DROP TABLE reported_alerts;
+        ALTER TABLE reported_alerts_v7 RENAME TO reported_alerts;
+        ALTER TABLE schedule_runs ADD COLUMN error TEXT;
+        CREATE TABLE schedule_attempts(
+            id INTEGER PRIMARY KEY,
+            definition TEXT NOT NULL,
+            period_end INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,            -- 1, 2, … for the period
+            state TEXT NOT NULL,                 -- running | done | failed | killed (its process died)
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,                 -- killed: when a later run found its process gone
+            pid INTEGER,
+            host TEXT,
+            error TEXT,
+            UNIQUE(definition, period_end, attempt)
+        );
+        """),
     ])
 }

@@ -31,4 +31,18 @@ public enum Suggest {
         }
         return previous[b.count]
     }
+
+    /// A candidate that `word` is most likely a misspelling of: one edit away (two for words of 8 letters or more),
+    /// never `word` itself, and only for words of 3 letters or more (short keys such as `hr` and `it` are two edits
+    /// apart without being typos of each other). Stricter than `closest`, for warnings about values that may be new.
+    public static func likelyTypo(_ word: String, in candidates: [String]) -> String? {
+        guard word.count >= 3 else { return nil }
+        let limit = word.count >= 8 ? 2 : 1
+        var best: (String, Int)?
+        for c in candidates where c != word && c.count >= 3 {
+            let d = distance(word.lowercased(), c.lowercased())
+            if d <= limit, best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
+        }
+        return best?.0
+    }
 }

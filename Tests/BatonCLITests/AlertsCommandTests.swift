@@ -82,6 +82,26 @@ extension CLIHarness {
         #expect((doc?["alerts"] as? [[String: Any]])?.map { ($0["new"] as? NSNumber)?.boolValue } == [false, false])
     }
 
+    /// Looking by hand never silences the cron mail: "new" is kept per output file, and standard output is never
+    /// remembered.
+    @Test func manualRunsDoNotMakeTheCronRunsAlertsOld() throws {
+        let h = try CLIHarness().alertStore(stalled: 2)
+        // An operator looks at the alerts on the terminal, then writes them to a scratch file.
+        let look = h.run(["alerts"] + asOf)
+        #expect(look.code == 0 && look.out.contains("stalled new=yes"))
+        #expect(h.run(["alerts", "--out", "scratch.json"] + asOf).code == 0)
+        try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("cron"), withIntermediateDirectories: true)
+        // The cron run that follows, to its own file, still sees them as new and mails.
+        let cron = h.run(["alerts", "--out", "cron/alerts.json", "--fail-on-alert", "--as-of", "2026-03-10T12:10:00Z"])
+        #expect(cron.code == 3, "\(cron.err)")
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: h.directory.appendingPathComponent("cron/alerts.json"))) as? [String: Any]
+        #expect((doc?["counts"] as? [String: Any])?["new"] as? NSNumber == 2)
+        // Its next run does not (and the same file by another spelling of its path is the same file).
+        #expect(h.run(["alerts", "--out", "cron/../cron/alerts.json", "--fail-on-alert", "--as-of", "2026-03-10T12:20:00Z"]).code == 0)
+        let rows = try Database(path: h.dbPath).rows("SELECT DISTINCT output FROM reported_alerts ORDER BY output").compactMap { $0.string("output") }
+        #expect(rows == [h.directory.path + "/cron/alerts.json", h.directory.path + "/scratch.json"])
+    }
+
     /// Root ignores permissions, so the unwritable folder is a path under a regular file (ENOTDIR); a full disk is a
     /// tiny tmpfs when this machine lets us mount one.
     @Test func anUnwritableOutputFailsAndChangesNothing() throws {

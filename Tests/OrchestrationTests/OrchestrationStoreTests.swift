@@ -154,3 +154,72 @@ import SQLite
         #expect(a.canonicalJSON() == b.canonicalJSON())
     }
 }
+
+/// Teams nobody knows (issue 12): a step team one letter from a known one is warned about on apply, and a declared
+/// roster makes every team outside it a warning.
+@Suite struct TeamRosterTests {
+    func definition(_ key: String, teams: [String]) -> ServiceDefinition {
+        ServiceDefinition(key: key, name: key, steps: teams.enumerated().map { .init(key: "s\($0.offset)", name: "S", team: $0.element) })
+    }
+
+    @Test func aTeamOneLetterFromAKnownOneIsWarnedAbout() throws {
+        let f = try StoreFixture()
+        try f.store.apply(definition("facility", teams: ["facilities"]))
+        let typo = definition("desk", teams: ["it", "facilties"])
+        let warnings = try f.store.teamWarnings(for: [("desk.json", typo)])
+        #expect(warnings == ["desk.json: field 'steps[1].team': team 'facilties' is new: no other definition, log or team file knows it; did you mean 'facilities'? (applied as written)"])
+        // Known teams, short keys two letters apart (hr, it) and teams of the same apply are not warned about.
+        #expect(try f.store.teamWarnings(for: [("a.json", definition("a", teams: ["facilities", "hr", "it", "ta"]))]).isEmpty)
+        #expect(try f.store.teamWarnings(for: [("a.json", definition("a", teams: ["payroll"])), ("b.json", definition("b", teams: ["payroll"]))]).isEmpty)
+        // Two new teams a letter apart in one apply: each is warned about (one of them is a typo).
+        let pair = try f.store.teamWarnings(for: [("a.json", definition("a", teams: ["procurement"])), ("b.json", definition("b", teams: ["procurment"]))])
+        #expect(pair.count == 2 && pair[1].hasPrefix("b.json: field 'steps[0].team': team 'procurment' is new") && pair[1].contains("did you mean 'procurement'?"))
+    }
+
+    @Test func withARosterEveryTeamOutsideItIsWarnedAbout() throws {
+        let f = try StoreFixture()
+        #expect(try f.store.apply(team: TeamDefinition(key: "ta", name: "Team A")) == .updated)   // known from a definition
+        #expect(try f.store.apply(team: TeamDefinition(key: "ops", name: "Operations")) == .added)
+        #expect(try f.store.apply(team: TeamDefinition(key: "ops", name: "Operations")) == .unchanged)
+        #expect(try f.store.rosterTeams() == ["ops", "ta"])
+        let warnings = try f.store.teamWarnings(for: [("x.json", definition("x", teams: ["ta", "tb", "opps"]))])
+        #expect(warnings.count == 2)
+        #expect(warnings[0].hasPrefix("x.json: field 'steps[1].team': team 'tb' is not on the team roster"))
+        #expect(warnings[1].contains("team 'opps' is not on the team roster") && warnings[1].contains("did you mean 'ops'?"))
+        #expect(try f.store.db.scalar("SELECT name FROM teams WHERE key = 'ta'")?.string == "Team A")
+    }
+
+    @Test(arguments: [
+        (#"{"key": "it", "name": "IT", "members": []}"#, "t.json: field 'members': is not a known field (known: key, name)"),
+        (#"{"key": "it", "nme": "IT"}"#, "t.json: field 'nme': is not a known field; did you mean 'name'?"),
+        (#"{"name": "IT"}"#, "t.json: field 'key': is required"),
+        (#"{"key": "i t"}"#, "t.json: field 'key': 'i t' must be letters"),
+        (#"{"key": "it", "name": 3}"#, "t.json: field 'name': must be a string"),
+        (#"["it"]"#, "t.json: must be a JSON object"),
+        (#"{"key": "#, "t.json: is not valid JSON"),
+    ])
+    func teamFilesAreChecked(_ json: String, _ message: String) {
+        do {
+            _ = try TeamDefinition.parse(Data(json.utf8), file: "t.json")
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect("\(error)".hasPrefix(message), "\(error)")
+        }
+    }
+
+    /// A store made before migration 7 keeps what it reported: those alerts stay old for every output file.
+    @Test func migrationSevenKeepsReportedAlertsForEveryFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-v6-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let db = try Database(path: path)
+        _ = try Migrator(application: "baton", migrations: StoreSchema.migrator.migrations.filter { $0.version <= 6 }).migrate(db)
+        try db.run("INSERT INTO reported_alerts(alert_key, kind, first_as_of, last_as_of, first_reported_at) VALUES ('stalled/T/a/1', 'stalled', 10, 20, 30)")
+        try db.run("INSERT INTO schedule_runs(definition, kind, period_end, state, started_at) VALUES ('w', 'report', 5, 'done', 1)")
+        let store = try OrchestrationStore(existingPath: path)
+        #expect(try store.db.scalar("PRAGMA user_version")?.int == 7)
+        let row = try #require(try store.db.rows("SELECT * FROM reported_alerts").first)
+        #expect(row.string("alert_key") == "stalled/T/a/1" && row.string("output") == "" && row.int("first_as_of") == 10)
+        #expect(try store.db.scalar("SELECT count(*) FROM schedule_runs WHERE error IS NULL")?.int == 1)
+        #expect(try store.db.scalar("SELECT count(*) FROM teams WHERE roster = 1")?.int == 0)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Orchestration
 @testable import Reporting
 import SQLite
 
@@ -15,7 +16,7 @@ import SQLite
         "stalled X-6/z 72 default 100",    // completed after as_of: open at as_of
         "stalled X-6/g 72 default 100",
         "unowned X-1/n - no-team 5", "unowned X-2/n - no-team 18", "unowned X-3/n - no-team 80",
-        "unowned X-4/g - undefined-team 73", "unowned X-5/g - undefined-team 71", "unowned X-6/g - undefined-team 100",
+        // No roster is declared: team ghost (seen only in a log) owns its work, so X-4…6/g are not unowned.
         "unwatched X-3/b 72 unwatched-days 80",   // tb: oldest ready 80 h, last start 26 days ago
         "unwatched X-6/g 72 unwatched-days 100",  // ghost: never started
         "unwatched X-6/z 72 unwatched-days 100",  // tz: its only start is after as_of
@@ -38,6 +39,65 @@ import SQLite
         #expect(tz.lastStartedAt == nil)
         let tb = try #require(report.alerts.first { $0.kind == .unwatched && $0.team == "tb" })
         #expect(tb.lastStartedAt == AlertFixture.at(-30 * 24 + 20))  // H-20 started b at its opening
+    }
+
+    /// With a team roster ('baton team apply'), open work of a team outside it is unowned: ghost is on no roster.
+    @Test func aRosterMakesWorkOfTeamsOutsideItUnowned() throws {
+        let f = try AlertFixture()
+        for key in ["ta", "tb", "tz"] { try f.store.apply(team: TeamDefinition(key: key, name: key.uppercased())) }
+        let report = try f.engine().compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: AlertFixture.asOf)
+        let unowned = Set(report.alerts.filter { $0.kind == .unowned }.map(Self.summary))
+        #expect(unowned == ["unowned X-1/n - no-team 5", "unowned X-2/n - no-team 18", "unowned X-3/n - no-team 80",
+                            "unowned X-4/g - not-in-roster 73", "unowned X-5/g - not-in-roster 71", "unowned X-6/g - not-in-roster 100"])
+        // A team the store does not know at all is unowned with or without a roster.
+        try f.store.db.run("UPDATE step_runs SET team = 'nobody' WHERE ticket_id = 'X-1' AND step = 'a'")
+        try f.store.db.run("UPDATE teams SET roster = 0")
+        let unknown = try f.engine().compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: 0)
+        #expect(unknown.alerts.filter { $0.kind == .unowned }.map(Self.summary).contains("unowned X-1/a - unknown-team 5"))
+        #expect(!unknown.alerts.contains { $0.source == "not-in-roster" })
+    }
+
+    /// Every alert query runs through the query runner with one name per parameter: the settings give exactly the
+    /// parameters the queries take (no second spelling), and each query's own `-- param` defaults are its defaults.
+    @Test func alertQueriesTakeOneNamePerParameter() throws {
+        let f = try AlertFixture()
+        let files = ["stalled.sql", "alerts_unowned.sql", "alerts_unwatched.sql", "alerts_handoff.sql", "alerts_open_work.sql"]
+        var taken = Set<String>()
+        for file in files {
+            let q = try QueryFile.load(URL(fileURLWithPath: AlertFixture.queries + "/" + file))
+            taken.formUnion(try QueryRunner.parameterNames(q, on: f.store.db))
+        }
+        #expect(Set(AlertSettings(asOf: 0).parameters.keys) == taken)
+        #expect(taken == ["as_of", "stall_percentile", "stall_window_days", "stall_min_runs", "stall_default_hours", "unwatched_days", "handoff_hours"])
+        // The defaults of AlertSettings are the files' defaults.
+        let stalled = try QueryFile.load(URL(fileURLWithPath: AlertFixture.queries + "/stalled.sql"))
+        let s = AlertSettings(asOf: 0)
+        #expect(stalled.defaults["stall_percentile"]?.double == s.percentile && stalled.defaults["stall_min_runs"]?.int == Int64(s.minimumRuns)
+                && stalled.defaults["stall_window_days"]?.int == Int64(s.windowDays) && stalled.defaults["stall_default_hours"]?.double == s.defaultHours)
+        // An SQL error in an alert query is the query runner's message, naming the file.
+        let folder = try temporaryFolder()
+        for file in files { try FileManager.default.copyItem(atPath: AlertFixture.queries + "/" + file, toPath: folder.path + "/" + file) }
+        try Data("SELECT * FROM no_such_table WHERE :as_of".utf8).write(to: folder.appendingPathComponent("alerts_unowned.sql"))
+        let error = #expect(throws: ReportingError.self) {
+            try AlertEngine(db: f.store.db, queryFolder: folder.path).compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: 0)
+        }
+        #expect(error?.message.hasPrefix(folder.path + "/alerts_unowned.sql: SQL error: no such table") == true, "\(error?.message ?? "")")
+    }
+
+    /// New is kept per output file: alerts written to one file are still new in another.
+    @Test func newIsKeptPerOutputFile() throws {
+        let f = try AlertFixture()
+        let engine = f.engine()
+        let settings = AlertSettings(asOf: AlertFixture.asOf)
+        let first = try engine.compute(settings, generatedAt: 0, output: "/srv/a.json")
+        try engine.remember(first, reportedAt: 0, output: "/srv/a.json")
+        let later = AlertSettings(asOf: AlertFixture.at(1))
+        #expect(try engine.compute(later, generatedAt: 0, output: "/srv/a.json").alerts.filter(\.isNew).map(Self.summary) == ["stalled X-2/a 4 target 5"])
+        let other = try engine.compute(later, generatedAt: 0, output: "/srv/b.json")
+        #expect(other.newCount == other.alerts.count && other.alerts.count > 10)
+        #expect(try engine.compute(later, generatedAt: 0, output: "/srv/x/../a.json").newCount == 1)
+        // A look with no output: new until some file had it.
+        #expect(try engine.compute(later, generatedAt: 0).newCount == 1)
     }
 
     @Test func activeAgeExcludesPausedTime() throws {

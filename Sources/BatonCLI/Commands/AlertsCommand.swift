@@ -32,7 +32,9 @@ enum AlertsCommand {
         discussion: """
         Stalled: an open, unpaused step run whose active age exceeds its threshold (the step's target, else the p85 of
         time in step over the last 90 days when there are 20 runs, else 72 hours); every row names its threshold and
-        source. Unowned: an open step run with no team, or whose team has no definition. Unwatched: a team whose oldest
+        source. Unowned: an open step run with no team, whose team the store does not know, or -- when a team roster
+        is declared ('baton team apply') -- whose team is not on it (a team first seen in an imported log owns its
+        work until a roster says otherwise). Unwatched: a team whose oldest
         ready run has waited --unwatched-days and which started no step in that time. Handoff: an open ticket with no
         step run open, so no team owns it, for more than --handoff-hours (24) since its last step was done (else since
         it opened); its step and team are the last step done and the team that did it. Source between-steps: a
@@ -40,8 +42,10 @@ enum AlertsCommand {
         all-steps-done: a defined service whose steps are all done but the ticket is not closed; no-step-ready: a
         defined service with a step still waiting and none open.
 
-        Each alert says "new": true the first time it is reported (the store remembers alerts by ticket, step and
-        attempt, handoffs by ticket and since when they wait; re-running the same --as-of gives the same answer).
+        Each alert says "new": true the first time it is written to that --out file (the store remembers alerts per
+        file, by ticket, step and attempt, handoffs by ticket and since when they wait; re-running the same --as-of
+        gives the same answer). Output to standard output is never remembered, and a run to one file does not make
+        another file's alerts old: looking by hand never silences the cron run's --fail-on-alert.
         The file is written to a temporary file in the same folder, fsynced and renamed over FILE, so readers never
         see a partial file. Output is byte-identical for the same store and --as-of in any time zone: generated_at
         equals --as-of when it is given. The .prom file has a gauge per kind, e.g. baton_stalled_steps{team,service,step}

@@ -12,7 +12,10 @@ enum ServiceCommands {
         name: "apply",
         abstract: "Validate service definitions (JSON) and store each one that changed as a new version.",
         discussion: """
-        Open tickets keep the version they were opened with. Unknown team keys create the team.
+        Open tickets keep the version they were opened with. Unknown fields are refused ("did you mean"). A step
+        team the store does not know yet is created; when it is one letter away from a team another definition, log
+        or team file knows ("facilties" beside "facilities"), or when a team roster is declared ('baton team apply')
+        and it is not on it, a warning on standard error names the file and field (the definition is still applied).
         Example: baton service apply samples/services/*.json
         """,
         arguments: [.arg("files", "Service definition files (JSON).", variadic: true)],
@@ -20,6 +23,7 @@ enum ServiceCommands {
             let store = try CommandSupport.store(inv)
             // Validate every file before storing any: all or nothing.
             let definitions = try inv.arguments.map { try ServiceDefinition.load(path: $0) }
+            for warning in try store.teamWarnings(for: Array(zip(inv.arguments, definitions))) { inv.err.line("Warning: \(warning)") }
             try store.db.transaction {
                 for (file, definition) in zip(inv.arguments, definitions) {
                     switch try store.apply(definition) {

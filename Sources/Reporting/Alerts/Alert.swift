@@ -61,13 +61,54 @@ public struct AlertSettings: Sendable, Equatable {
 
     public init(asOf: Int64) { self.asOf = asOf }
 
+    /// The value of each query parameter, one name per parameter: the names the SQL files use (`stalled.sql`'s
+    /// `stall_*`, `alerts_unwatched.sql`'s `unwatched_days`, `alerts_handoff.sql`'s `handoff_hours`).
     var parameters: [String: SQLValue] {
-        // Both spellings: the report engine's stalled.sql names its parameters stall_*.
-        ["as_of": .integer(asOf), "percentile": .real(percentile), "window_days": .integer(Int64(windowDays)),
-         "min_runs": .integer(Int64(minimumRuns)), "default_hours": .real(defaultHours),
-         "stall_percentile": .real(percentile), "stall_window_days": .integer(Int64(windowDays)),
+        ["as_of": .integer(asOf), "stall_percentile": .real(percentile), "stall_window_days": .integer(Int64(windowDays)),
          "stall_min_runs": .integer(Int64(minimumRuns)), "stall_default_hours": .real(defaultHours),
          "unwatched_days": .integer(Int64(unwatchedDays)), "handoff_hours": .real(handoffHours)]
+    }
+
+    /// One setting as `baton alerts` takes it (`--unwatched-days`) and an alert definition writes it
+    /// (`"unwatched_days"`), with the one range both accept.
+    public struct Option: Sendable {
+        /// The definition field, e.g. `unwatched_days`.
+        public let key: String
+        public let range: ClosedRange<Double>
+        /// Only whole numbers.
+        public let whole: Bool
+        public let apply: @Sendable (inout AlertSettings, Double) -> Void
+
+        /// The command-line option, e.g. `unwatched-days`.
+        public var flag: String { key.replacingOccurrences(of: "_", with: "-") }
+
+        /// What a valid value is, e.g. "a whole number in 1...3650" or "a number in 0.0...1.0".
+        public var expected: String {
+            whole ? "a whole number in \(Int64(range.lowerBound))...\(Int64(range.upperBound))"
+                : "a number in \(range.lowerBound)...\(range.upperBound)"
+        }
+
+        /// Nil when `value` is valid, else what a valid value is.
+        public func problem(_ value: Double) -> String? {
+            guard value.isFinite, range.contains(value), !whole || value == value.rounded() else { return "must be \(expected)" }
+            return nil
+        }
+    }
+
+    /// Every numeric setting, in the order `baton alerts --help` lists them.
+    public static let options: [Option] = [
+        Option(key: "unwatched_days", range: 1...3650, whole: true) { $0.unwatchedDays = Int($1) },
+        Option(key: "percentile", range: 0...1, whole: false) { $0.percentile = $1 },
+        Option(key: "window_days", range: 1...36500, whole: true) { $0.windowDays = Int($1) },
+        Option(key: "min_runs", range: 1...1_000_000, whole: true) { $0.minimumRuns = Int($1) },
+        Option(key: "default_hours", range: 0...1_000_000, whole: false) { $0.defaultHours = $1 },
+        Option(key: "handoff_hours", range: 0...1_000_000, whole: false) { $0.handoffHours = $1 },
+    ]
+
+    /// Sets one option after checking it; the error says what a valid value is.
+    public mutating func set(_ option: Option, _ value: Double) throws(ReportingError) {
+        if let problem = option.problem(value) { throw ReportingError(problem) }
+        option.apply(&self, value)
     }
 }
 

@@ -4,8 +4,12 @@ import SQLite
 /// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
 ///
 /// Queries: `stalled.sql` (the report engine's: one definition of a stalled step for reports and alerts),
-/// `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_handoff.sql`, `alerts_open_work.sql`. Each takes `:as_of` and the settings'
-/// named parameters.
+/// `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_handoff.sql`, `alerts_open_work.sql`. They run through
+/// the query runner like every other query (the file's `-- param` defaults, then the settings, one name per
+/// parameter: `AlertSettings.parameters`).
+///
+/// "New" is kept per output file: an alert is new in a file until an earlier as_of wrote it to that file, so a run
+/// by hand (to standard output, or to another file) never makes the cron run's alerts old.
 public struct AlertEngine {
     public let db: Database
     public let queryFolder: String
@@ -15,27 +19,28 @@ public struct AlertEngine {
         self.queryFolder = queryFolder
     }
 
-    /// A query file's text, or an error naming the file.
-    func sql(_ name: String) throws -> String {
+    /// A query file of the folder, or an error naming the file.
+    func query(_ name: String) throws -> QueryFile {
         let path = queryFolder + "/" + name
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard FileManager.default.isReadableFile(atPath: path) else {
             throw AlertError("cannot read the query \(path) (pass --queries DIR or set BATON_QUERIES)")
         }
-        return text
+        return try QueryFile.load(URL(fileURLWithPath: path))
     }
 
     func run(_ file: String, _ parameters: [String: SQLValue]) throws -> [Row] {
-        let statement = try db.cached(try sql(file))
-        statement.reset()
-        defer { statement.reset() }
-        try statement.bind(named: parameters)
-        var rows: [Row] = []
-        while try statement.step() { rows.append(statement.currentRow()) }
-        return rows
+        let output = try QueryRunner.run(try query(file), on: db, parameters: parameters)
+        return output.rows.map { Row(columns: output.columns, values: $0) }
     }
 
-    /// The alerts at `settings.asOf`, with `isNew` from the store's memory of earlier runs.
-    public func compute(_ settings: AlertSettings, generatedAt: Int64) throws -> AlertReport {
+    /// The output key alerts are remembered under: the file's absolute, standardised path.
+    public static func outputKey(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// The alerts at `settings.asOf`, with `isNew` from the store's memory of earlier runs: of runs that wrote
+    /// `output` (a path), or with no output of any run (a look on standard output: new means no file had it yet).
+    public func compute(_ settings: AlertSettings, generatedAt: Int64, output: String? = nil) throws -> AlertReport {
         let parameters = settings.parameters
         var alerts: [Alert] = []
         for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched),
@@ -61,9 +66,13 @@ public struct AlertEngine {
             ($0.team ?? "", kindOrder[$0.kind]!, $0.readyAt, $0.ticketID, $0.step)
                 < ($1.team ?? "", kindOrder[$1.kind]!, $1.readyAt, $1.ticketID, $1.step)
         }
-        let seen = try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ?")
+        // Rows written before memory was kept per file (output '') count for every file.
+        let seen = output == nil
+            ? try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ? LIMIT 1")
+            : try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ? AND output IN (?, '') LIMIT 1")
+        let key = output.map(Self.outputKey)
         for i in alerts.indices {
-            alerts[i].isNew = try seen.rows([alerts[i].key, settings.asOf]).isEmpty
+            alerts[i].isNew = try seen.rows(key.map { [alerts[i].key, settings.asOf, $0] } ?? [alerts[i].key, settings.asOf]).isEmpty
         }
         var openWork = try run("alerts_open_work.sql", parameters).map {
             TeamOpenWork(team: $0.string("team") ?? "", openRuns: Int($0.int("open_runs") ?? 0), ready: Int($0.int("ready") ?? 0),
@@ -77,17 +86,19 @@ public struct AlertEngine {
         return AlertReport(settings: settings, generatedAt: generatedAt, alerts: alerts, openWork: openWork)
     }
 
-    /// Remembers the report's alerts (call after the output is safely written), so later as_of values say `new: false`.
-    public func remember(_ report: AlertReport, reportedAt: Int64) throws {
+    /// Remembers the report's alerts as written to `output` (call after the file is safely written), so later as_of
+    /// values say `new: false` in that file. Without an output they are remembered for every file (`output` '').
+    public func remember(_ report: AlertReport, reportedAt: Int64, output: String? = nil) throws {
+        let key = output.map(Self.outputKey) ?? ""
         try db.transaction {
             let upsert = try db.cached("""
-                INSERT INTO reported_alerts(alert_key, kind, ticket_id, step, team, first_as_of, last_as_of, first_reported_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(alert_key) DO UPDATE SET first_as_of = min(first_as_of, excluded.first_as_of),
-                                                     last_as_of = max(last_as_of, excluded.last_as_of)
+                INSERT INTO reported_alerts(alert_key, output, kind, ticket_id, step, team, first_as_of, last_as_of, first_reported_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(alert_key, output) DO UPDATE SET first_as_of = min(first_as_of, excluded.first_as_of),
+                                                             last_as_of = max(last_as_of, excluded.last_as_of)
                 """)
             for a in report.alerts {
-                try upsert.run([a.key, a.kind.rawValue, a.ticketID, a.step, a.team, report.settings.asOf, report.settings.asOf, reportedAt])
+                try upsert.run([a.key, key, a.kind.rawValue, a.ticketID, a.step, a.team, report.settings.asOf, report.settings.asOf, reportedAt])
             }
         }
     }
@@ -102,10 +113,12 @@ public struct AlertError: Error, CustomStringConvertible, Sendable {
 
 extension AlertEngine {
     /// Computes the alerts, writes them to `path` atomically in `format` (or returns the text when `path` is nil),
-    /// then remembers them when `remember` is true. A failed write leaves the old file and the store untouched.
+    /// then remembers them for that file when `remember` is true. Output to standard output (`path` nil) is never
+    /// remembered: looking does not make the next file's alerts old. A failed write leaves the old file and the
+    /// store untouched.
     public func publish(_ settings: AlertSettings, generatedAt: Int64, format: AlertFormat, to path: String?,
                         mode: mode_t = 0o640, remember: Bool = true) throws -> (report: AlertReport, text: String) {
-        let report = try compute(settings, generatedAt: generatedAt)
+        let report = try compute(settings, generatedAt: generatedAt, output: path)
         let text = format.render(report)
         if let path {
             // Temporaries of runs killed mid-write (SIGKILL) would otherwise pile up next to the file.
@@ -114,7 +127,7 @@ extension AlertEngine {
                 throw AlertError("cannot write the alert file: \(error); the previous file is unchanged")
             }
         }
-        if remember { try self.remember(report, reportedAt: Instant.now()) }
+        if remember, let path { try self.remember(report, reportedAt: Instant.now(), output: path) }
         return (report, text)
     }
 }

@@ -1,0 +1,46 @@
+import Foundation
+
+/// A team of the roster, as a team file (`teams/*.json`, applied with `baton team apply`) declares it:
+///
+/// ```json
+/// {"key": "facilities", "name": "Facilities"}
+/// ```
+///
+/// Once any team is on the roster, open work of a team outside it is "unowned" (a typo in a definition, or a group
+/// an imported log names that nobody declared); with no roster, only work with no team is.
+public struct TeamDefinition: Sendable, Equatable {
+    public var key: String
+    public var name: String
+
+    public init(key: String, name: String) { self.key = key; self.name = name }
+
+    public static let fields = ["key", "name"]
+
+    public static func load(path: String) throws -> TeamDefinition {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(file: path, "cannot read the file") }
+        return try parse(data, file: path)
+    }
+
+    public static func parse(_ data: Data, file: String) throws -> TeamDefinition {
+        let root: Any
+        do { root = try JSONSerialization.jsonObject(with: data) } catch {
+            throw InputError(file: file, "is not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
+        }
+        guard let object = root as? [String: Any] else {
+            throw InputError(file: file, "must be a JSON object such as {\"key\": \"it\", \"name\": \"IT\"}")
+        }
+        try KnownFields.check(object, fields, at: "", file: file)
+        guard let keyValue = object["key"] else { throw InputError(file: file, field: "key", "is required") }
+        guard let key = keyValue as? String else { throw InputError(file: file, field: "key", "must be a string") }
+        guard ServiceDefinition.isValidKey(key) else {
+            throw InputError(file: file, field: "key", "'\(key)' must be letters, digits, '-', '_' or '.' (no spaces)")
+        }
+        var name = key
+        if let v = object["name"], !(v is NSNull) {
+            guard let s = v as? String else { throw InputError(file: file, field: "name", "must be a string") }
+            guard !s.trimmingCharacters(in: .whitespaces).isEmpty else { throw InputError(file: file, field: "name", "must not be empty") }
+            name = s
+        }
+        return TeamDefinition(key: key, name: name)
+    }
+}
