@@ -67,18 +67,16 @@ public struct ReportDefinition: Sendable {
                                            workingDirectory: workingDirectory, environment: environment))
     }
 
-    /// Every definition in the first reports folder found (e.g. for `baton schedule`), by name. A file that does
+    /// Every definition in the first reports folder found, by name (report definitions only). A file that does
     /// not validate is returned as its error, so one bad file does not hide the others.
     public static func available(workingDirectory: String = FileManager.default.currentDirectoryPath,
                                  environment: [String: String] = ProcessInfo.processInfo.environment) -> [(name: String, definition: Result<ReportDefinition, ReportingError>)] {
-        guard let folder = ResourceDirectory.find(.reports, workingDirectory: workingDirectory, environment: environment) else { return [] }
-        return ResourceDirectory.names(in: folder, fileExtension: "json").map { name in
-            do {
-                return (name, .success(try load(folder.appendingPathComponent(name + ".json"))))
-            } catch let error as ReportingError {
-                return (name, .failure(error))
-            } catch {
-                return (name, .failure(ReportingError("\(folder.path)/\(name).json: \(error)")))
+        guard let folder = ResourceDirectory.find(.reports, workingDirectory: workingDirectory, environment: environment),
+              let all = try? DefinitionFile.all(in: folder.path) else { return [] }
+        return all.compactMap { name, result in
+            switch result {
+            case .success(let d): return d.report.map { (name, .success($0)) }
+            case .failure(let e): return (name, .failure(e))
             }
         }
     }
@@ -90,18 +88,22 @@ public struct ReportDefinition: Sendable {
         return try parse(data, name: url.deletingPathExtension().lastPathComponent, path: url.path)
     }
 
-    /// Parses and validates a definition.
+    /// Parses and validates a report definition (through the one loader, `Definition`): an alert definition is
+    /// refused here.
     public static func parse(_ data: Data, name: String, path: String) throws -> ReportDefinition {
-        let root: Any
-        do {
-            root = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw ReportingError("\(path): is not valid JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error))")
+        let definition = try DefinitionFile.parse(data, name: name, path: path)
+        guard let report = definition.report else {
+            throw ReportingError("\(path): is an alert definition (\"kind\": \"\(definition.kind.rawValue)\"), not a report; run it with 'baton alerts --definition \(name)' or 'baton schedule run'")
         }
-        let r = JSONReader(file: path)
-        let object = try r.object(root, "(top level)")
-        try r.onlyKeys(object, ["title", "description", "period", "formats", "schedule", "timezone", "parameters", "headlines",
-                                "sections", "definitions"], at: "")
+        return report
+    }
+
+    static let keys = ["kind", "title", "description", "period", "formats", "schedule", "timezone", "parameters", "headlines",
+                       "sections", "definitions"]
+
+    /// The report fields of a definition's JSON object (`kind`, `schedule` and `timezone` are checked by `DefinitionFile`).
+    static func parse(_ object: [String: Any], name: String, path: String, reader r: JSONReader) throws -> ReportDefinition {
+        try r.onlyKeys(object, keys, at: "")
         let title = try r.string(object, "title", at: "")
         let description = try r.optionalString(object, "description", at: "") ?? ""
         let period = try r.period(object["period"], field: "period") ?? PeriodRule(unit: .weeks, count: 1)
@@ -113,16 +115,6 @@ public struct ReportDefinition: Sendable {
             }
         }
         let schedule = try r.optionalString(object, "schedule", at: "")
-        // The scheduler's parser (names, ranges, steps, macros, an IANA `timezone`) is the one judge of a schedule.
-        let timezone = try r.optionalString(object, "timezone", at: "")
-        if let schedule {
-            do { _ = try CronExpression(schedule, timeZone: timezone) } catch let e as CronExpression.ParseError {
-                if e.message.contains("time zone") { throw r.error("timezone", e.message) }
-                throw r.error("schedule", "'\(schedule)' must be a cron expression (minute hour day-of-month month day-of-week, e.g. \"0 6 * * MON\"): \(e.message)")
-            }
-        } else if timezone != nil {
-            throw r.error("timezone", "is only meaningful with a schedule")
-        }
         let parameters = try r.parameters(object["parameters"], "parameters")
 
         var headlines: Headlines?
@@ -245,7 +237,7 @@ struct JSONReader {
         return n.boolValue
     }
 
-    private func isBool(_ n: NSNumber) -> Bool {
+    func isBool(_ n: NSNumber) -> Bool {
         ["c", "B"].contains(String(cString: n.objCType))
     }
 

@@ -15,7 +15,7 @@ import SQLite
         let h = try CLIHarness().alertStore(stalled: 1)
         try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
         _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.prom"}"#)
-        _ = try h.write("reports/adhoc.json", #"{"title": "no schedule"}"#)
+        _ = try h.write("reports/adhoc.json", #"{"title": "no schedule", "sections": [{"key": "s", "query": "stalled", "columns": ["ticket_id"]}]}"#)
         let now = ["--now", "2026-03-10T12:05:00Z"]
         let list = h.run(["schedule", "list", "--format", "csv"] + now)
         #expect(list.out.replacingOccurrences(of: "\r\n", with: "\n") == "definition,kind,schedule,timezone,next_fire,last_period,last_state,last_finished,due\nalerts,alerts,*/10 * * * *,UTC,2026-03-10T12:10:00Z,,,,1\n")
@@ -30,6 +30,76 @@ import SQLite
         #expect(cron.out.contains("*/10 * * * * "))
         #expect(cron.out.contains("--db \(h.dbPath) schedule run --reports \(h.directory.path)/reports --out \(h.directory.path)/out"))
         #expect(h.run(["schedule", "crontab", "--every", "0"]).code == 64)
+    }
+
+    /// cron turns an unescaped % into a newline (and feeds the rest to standard input): every % is written \%.
+    @Test func crontabLinesEscapePercent() throws {
+        let h = try CLIHarness().prepared()
+        let cron = h.run(["--db", h.directory.path + "/100%/baton.db", "schedule", "crontab", "--out", "out-%Y", "--reports", "reports"])
+        #expect(cron.code == 0, "\(cron.err)")
+        let line = try #require(cron.out.split(separator: "\n").last.map(String.init))
+        #expect(line.contains("--db '\(h.directory.path)/100\\%/baton.db'"), "\(line)")
+        #expect(line.contains("--out '\(h.directory.path)/out-\\%Y'"), "\(line)")
+        #expect(!line.replacingOccurrences(of: "\\%", with: "").contains("%"), "\(line)")
+        #expect(ScheduleCommands.cronEscaped("a%b%%c") == "a\\%b\\%\\%c")
+    }
+
+    /// The scheduler reads alert definitions with the loader `baton alerts` shares: values the command refuses are
+    /// refused, naming the file and the field; the other definitions still run.
+    @Test func scheduledAlertDefinitionsAreChecked() throws {
+        let h = try CLIHarness().alertStore(stalled: 1)
+        try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json", "teams": ["hr"], "handoff_hours": 12}"#)
+        var bad: [String] = []
+        for (name, field) in [("p", #""percentile": 5"#), ("u", #""unwatched_days": "x""#), ("d", #""default_hours": -5"#), ("t", #""teams": "it""#)] {
+            bad.append(try h.write("reports/\(name).json", "{\"kind\": \"alerts\", \"schedule\": \"*/10 * * * *\", \"out\": \"\(name).json\", \(field)}"))
+        }
+        let r = h.run(["schedule", "run", "--now", "2026-03-10T12:05:00Z"])
+        #expect(r.code == 1)
+        for (path, needle) in zip(bad, ["field 'percentile': must be a number in 0.0...1.0, not 5", "field 'unwatched_days': must be a whole number in 1...3650, not \"x\"",
+                                        "field 'default_hours': must be a number in 0.0...1000000.0, not -5", "field 'teams': must be an array of team keys"]) {
+            #expect(r.err.contains("Error: \(path): \(needle)"), "\(r.err)")
+            #expect(!FileManager.default.fileExists(atPath: h.directory.path + "/out/" + URL(fileURLWithPath: path).lastPathComponent))
+        }
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: h.directory.appendingPathComponent("out/alerts.json"))) as? [String: Any]
+        #expect(doc?["teams"] as? [String] == ["hr"])
+        #expect((doc?["thresholds"] as? [String: Any])?["handoff_hours"] as? NSNumber == 12)
+        // The command refuses the same values.
+        #expect(h.run(["alerts", "--percentile", "5"]).code == 64)
+        #expect(h.run(["alerts", "--unwatched-days", "x"]).code == 64)
+        #expect(h.run(["alerts", "--default-hours", "-5"]).code == 64)
+        // And `baton alerts --definition` runs a definition by hand with the same settings.
+        let byHand = h.run(["alerts", "--definition", "alerts", "--as-of", CLIHarness.alertsAsOf, "--format", "json"])
+        #expect(byHand.code == 0, "\(byHand.err)")
+        #expect(byHand.out.contains("\"handoff_hours\": 12") && byHand.out.contains("\"teams\": [\"hr\"]"), "\(byHand.out)")
+        let refused = h.run(["alerts", "--definition", "p"])
+        #expect(refused.code == 1 && refused.err.contains("field 'percentile'"), "\(refused.err)")
+    }
+
+    /// A failed attempt leaves its trace in the history (state, attempts, error), and so does a run that was killed.
+    @Test func historyShowsFailedAndKilledAttempts() throws {
+        let h = try CLIHarness().alertStore(stalled: 1)
+        try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
+        _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json"}"#)
+        _ = try h.write("plain", "a file, not a folder")
+        #expect(h.run(["schedule", "run", "--out", "plain/out", "--now", "2026-03-10T12:05:00Z"]).code == 1)
+        let failed = h.run(["schedule", "history", "--format", "json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(failed.out.utf8)) as? [[String: Any]])
+        #expect(rows.count == 1 && rows[0]["state"] as? String == "failed" && (rows[0]["error"] as? String)?.contains("Not a directory") == true, "\(failed.out)")
+        #expect(h.run(["schedule", "run", "--now", "2026-03-10T12:05:00Z"]).code == 0)
+        // A run killed mid-way (its pid is gone) on the next period.
+        let db = try Database(path: h.dbPath)
+        try db.run("INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host) VALUES ('alerts','alerts',?,?,'running',?,99999999,?)",
+                   [Instant.parse("2026-03-10T12:00:00Z")!, Instant.parse("2026-03-10T12:10:00Z")!, Instant.now(), ProcessInfo.processInfo.hostName])
+        let before = h.run(["schedule", "history", "--format", "csv"])
+        #expect(before.out.contains("alerts,alerts,2026-03-10T12:00:00Z,2026-03-10T12:10:00Z,failed,1,"), "\(before.out)")
+        #expect(before.out.contains("its runner (pid 99999999) is gone"))
+        #expect(h.run(["schedule", "run", "--now", "2026-03-10T12:15:00Z"]).code == 0)
+        let attempts = h.run(["schedule", "history", "--attempts", "--format", "json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(attempts.out.utf8)) as? [[String: Any]])
+        #expect(list.map { "\($0["period_end"] as? String ?? "") \($0["attempt"] as? NSNumber ?? 0) \($0["state"] as? String ?? "")" } == [
+            "2026-03-10T12:10:00Z 2 done", "2026-03-10T12:10:00Z 1 killed", "2026-03-10T12:00:00Z 2 done", "2026-03-10T12:00:00Z 1 failed",
+        ], "\(attempts.out)")
     }
 
     @Test func aRunThatCannotGetTheLockExits75WithOneLine() throws {
@@ -51,11 +121,13 @@ import SQLite
         try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
         _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "alerts.json"}"#)
         _ = try h.write("plain", "a file, not a folder")
-        let before = try h.fingerprint()
+        let before = try h.fingerprint(["reported_alerts", "events", "step_runs"])
         let r = h.run(["schedule", "run", "--out", "plain/out", "--now", "2026-03-10T12:05:00Z"])
         #expect(r.code == 1)
         #expect(r.err.contains("Error: alerts 2026-03-10T1200Z:") && r.err.contains("Not a directory"), "\(r.err)")
-        #expect(try h.fingerprint() == before)
+        #expect(try h.fingerprint(["reported_alerts", "events", "step_runs"]) == before)
+        // Only the attempt is recorded: the period failed, with its error.
+        #expect(try Database(path: h.dbPath).scalar("SELECT state FROM schedule_runs")?.string == "failed")
         #expect(h.run(["schedule", "run", "--now", "2026-03-10T12:05:00Z"]).code == 0)  // retried once the folder is fine
     }
 

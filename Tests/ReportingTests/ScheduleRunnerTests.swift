@@ -52,7 +52,7 @@ final class ScheduleFixture {
 
 @Suite struct ScheduleRunnerTests {
     static func t(_ s: String) -> Int64 { Instant.parse(s)! }
-    static let weekly = #"{"title": "Weekly", "schedule": "0 6 * * MON"}"#
+    static let weekly = #"{"title": "Weekly", "schedule": "0 6 * * MON", "sections": [{"key": "s", "query": "stalled", "columns": ["ticket_id"]}]}"#
 
     @Test func missedPeriodsAreCaughtUpExactlyOnce() throws {
         let f = try ScheduleFixture()
@@ -78,21 +78,52 @@ final class ScheduleFixture {
         #expect(history.last?.string("outputs") == "[\"\(f.out)/weekly/2026-11-23T0600Z\"]")
     }
 
-    @Test func aFailedPeriodLeavesTheStoreUnchangedAndIsRetried() throws {
+    @Test func aFailedPeriodIsRecordedWithItsErrorAndRetried() throws {
         let f = try ScheduleFixture()
         let d = try f.definition("weekly", Self.weekly)
         let runner = f.runner()
         _ = try runner.run([d], now: Self.t("2026-11-02T07:00:00Z"))
-        let before = try f.snapshot()
         f.failOn = [Self.t("2026-11-09T06:00:00Z")]
         let failed = try runner.run([d], now: Self.t("2026-11-16T07:00:00Z"))
         #expect(failed.map(\.status) == [.failed])          // 11-16 waits behind the failed 11-09
         #expect(failed.first?.message.contains("disk full") == true)
-        #expect(try f.snapshot() == before)
         #expect(f.reports("weekly") == ["2026-11-02T0600Z", "latest"])   // no partial folder, no temporary
+        // The attempt leaves a trace: the period is failed, with its error, and the attempt is recorded.
+        let run = try #require(try f.store.db.rows("SELECT state, attempts, error, outcome, outputs FROM schedule_runs WHERE period_end = ?", [Self.t("2026-11-09T06:00:00Z")]).first)
+        #expect(run.string("state") == "failed" && run.int("attempts") == 1 && run.string("error") == "disk full (simulated)" && run["outputs"].isNull)
+        #expect(run.string("outcome") == "attempt 1 failed: disk full (simulated)")
+        #expect(try f.store.db.scalar("SELECT count(*) FROM schedule_runs WHERE period_end = ?", [Self.t("2026-11-16T06:00:00Z")])?.int == 0)
         f.failOn = []
         let retried = try runner.run([d], now: Self.t("2026-11-16T07:05:00Z"))
         #expect(retried.map(\.period.label) == ["2026-11-09T0600Z", "2026-11-16T0600Z"])
+        let attempts = try f.store.db.rows("SELECT attempt, state, error FROM schedule_attempts WHERE period_end = ? ORDER BY attempt", [Self.t("2026-11-09T06:00:00Z")])
+        #expect(attempts.map { "\($0.int("attempt")!) \($0.string("state")!) \($0.string("error") ?? "-")" } == ["1 failed disk full (simulated)", "2 done -"])
+        let done = try #require(try f.store.db.rows("SELECT state, attempts, error FROM schedule_runs WHERE period_end = ?", [Self.t("2026-11-09T06:00:00Z")]).first)
+        #expect(done.string("state") == "done" && done.int("attempts") == 2 && done["error"].isNull)
+    }
+
+    /// An alert definition runs only its latest period, so a killed run of an older one is never retried: it must not
+    /// stay `running` for ever. The next run records the attempt as killed and the period as failed.
+    @Test func aKilledRunIsRecordedEvenWhenItsPeriodIsNotRetried() throws {
+        let f = try ScheduleFixture()
+        let d = try f.definition("stalled", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "stalled.json"}"#)
+        let host = ProcessInfo.processInfo.hostName
+        let old = Self.t("2026-11-09T07:00:00Z")
+        try f.store.db.run("INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host) VALUES ('stalled','alerts',?,?,'running',?,99999999,?)",
+                           [old - 600, old, Instant.now() - 5, host])
+        let outcome = try f.runner().run([d], now: Self.t("2026-11-09T07:25:00Z"))
+        #expect(outcome.map(\.period.label) == ["2026-11-09T0720Z"])
+        let row = try #require(try f.store.db.rows("SELECT state, error FROM schedule_runs WHERE period_end = ?", [old]).first)
+        #expect(row.string("state") == "failed", "\(row)")
+        #expect(row.string("error") == "attempt 1 killed: its runner (pid 99999999 on \(host)) is gone")
+        let attempt = try #require(try f.store.db.rows("SELECT attempt, state, error, finished_at FROM schedule_attempts WHERE period_end = ?", [old]).first)
+        #expect(attempt.string("state") == "killed" && attempt.int("attempt") == 1 && attempt.int("finished_at") != nil)
+        #expect(attempt.string("error") == "killed: its runner (pid 99999999 on \(host)) is gone")
+        // A live claim is left alone by the sweep.
+        try f.store.db.run("INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host) VALUES ('stalled','alerts',?,?,'running',?,1,?)",
+                           [old, old + 600, Instant.now() - 5, host])
+        #expect(try f.runner().recordAbandonedAttempts() == 0)
+        #expect(try f.store.db.scalar("SELECT state FROM schedule_runs WHERE period_end = ?", [old + 600])?.string == "running")
     }
 
     @Test func anAbandonedClaimIsRetriedButALiveOneIsNot() throws {
@@ -107,6 +138,7 @@ final class ScheduleFixture {
         let outcome = try runner.run([d], now: Self.t("2026-11-09T07:00:00Z"))
         #expect(outcome.map(\.status) == [.generated])
         #expect(try f.store.db.scalar("SELECT attempts FROM schedule_runs WHERE period_end = ?", [end])?.int == 2)
+        #expect(try f.store.db.rows("SELECT state FROM schedule_attempts WHERE period_end = ? ORDER BY attempt", [end]).compactMap { $0.string("state") } == ["killed", "done"])
         // A live claim (pid 1 is always running) started a minute ago is left alone…
         let next = Self.t("2026-11-16T06:00:00Z")
         try f.store.db.run("INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host) VALUES ('weekly','report',?,?,'running',?,1,?)",
@@ -146,8 +178,10 @@ final class ScheduleFixture {
 
     @Test func definitionsAreReadWithClearErrors() throws {
         let f = try ScheduleFixture()
-        #expect(try ScheduleDefinition.load(path: { try! "{\"title\": \"x\"}".write(toFile: f.directory + "/reports/adhoc.json", atomically: true, encoding: .utf8); return f.directory + "/reports/adhoc.json" }()) == nil)
-        for (json, needle) in [(#"{"schedule": "0 6 * * FUN"}"#, "field 'schedule'"), (#"{"schedule": 5}"#, "field 'schedule' must be a string"),
+        let adhoc = f.directory + "/reports/adhoc.json"
+        try #"{"title": "x", "sections": [{"key": "s", "query": "stalled", "columns": ["ticket_id"]}]}"#.write(toFile: adhoc, atomically: true, encoding: .utf8)
+        #expect(try ScheduleDefinition.load(path: adhoc) == nil)
+        for (json, needle) in [(#"{"schedule": "0 6 * * FUN"}"#, "field 'schedule'"), (#"{"schedule": 5}"#, "field 'schedule': must be a string"),
                                (#"{"schedule": "0 6 * * *", "timezone": "Nowhere/City"}"#, "field 'timezone'"),
                                (#"{"schedule": "0 6 * * *", "kind": "alarm"}"#, "field 'kind'"), (#"{"schedule": "#, "not valid JSON")] {
             let path = f.directory + "/reports/bad.json"
@@ -159,7 +193,7 @@ final class ScheduleFixture {
                 #expect("\(error)".contains(path) && "\(error)".contains(needle), "\(error)")
             }
         }
-        let zoned = try f.definition("berlin", #"{"schedule": "0 6 * * *", "timezone": "Europe/Berlin"}"#)
+        let zoned = try f.definition("berlin", #"{"kind": "alerts", "schedule": "0 6 * * *", "timezone": "Europe/Berlin"}"#)
         #expect(zoned.cron.next(after: Self.t("2026-07-01T00:00:00Z")) == Self.t("2026-07-01T04:00:00Z"))
     }
 }

@@ -23,6 +23,7 @@ enum AlertsCommand {
         .value("handoff-hours", "H", "An open ticket with no step open (between steps) for more than H hours is a handoff alert (default 24)."),
         .value("mode", "OCTAL", "Permission bits of the alert file, used as given (default 0640 narrowed by the umask)."),
         .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary)."),
+        .value("definition", "NAME", "Take the settings, format and teams of an alert definition (reports/NAME.json with \"kind\": \"alerts\", or a path); options given here override them."),
         .flag("no-record", "Do not remember these alerts as reported (a dry run: the next run still calls them new)."),
     ]
 
@@ -61,29 +62,22 @@ enum AlertsCommand {
         """)],
         run: run)
 
-    static func settings(_ inv: Invocation, asOf: Int64) throws -> AlertSettings {
-        var s = AlertSettings(asOf: asOf)
-        func number(_ name: String, _ range: ClosedRange<Double>) throws -> Double? {
-            guard let text = inv.value(name) else { return nil }
-            guard let v = Double(text), range.contains(v) else {
-                throw inv.usageError("--\(name) must be a number in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
+    /// The settings in force: the defaults, then the alert definition's (`--definition`), then the options, each
+    /// checked against the one range `AlertSettings.options` gives (the same a definition file is checked against).
+    static func settings(_ inv: Invocation, asOf: Int64, definition: AlertDefinition? = nil) throws -> AlertSettings {
+        var s = definition?.settings(asOf: asOf) ?? AlertSettings(asOf: asOf)
+        for option in AlertSettings.options {
+            guard let text = inv.value(option.flag) else { continue }
+            guard let v = Double(text.trimmingCharacters(in: .whitespaces)), option.problem(v) == nil else {
+                throw inv.usageError("--\(option.flag) must be \(option.expected), not '\(text)'")
             }
-            return v
+            option.apply(&s, v)
         }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let text = inv.value(name) else { return nil }
-            guard let v = Int(text), range.contains(v) else {
-                throw inv.usageError("--\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), not '\(text)'")
-            }
-            return v
+        let teams = inv.all("team")
+        if let empty = teams.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw inv.usageError("--team needs a team key, not '\(empty)'")
         }
-        if let v = try integer("unwatched-days", 1...3650) { s.unwatchedDays = v }
-        if let v = try number("percentile", 0...1) { s.percentile = v }
-        if let v = try integer("window-days", 1...36500) { s.windowDays = v }
-        if let v = try integer("min-runs", 1...1_000_000) { s.minimumRuns = v }
-        if let v = try number("default-hours", 0...1_000_000) { s.defaultHours = v }
-        if let v = try number("handoff-hours", 0...1_000_000) { s.handoffHours = v }
-        s.teams = inv.all("team")
+        if !teams.isEmpty { s.teams = teams }
         return s
     }
 
@@ -91,12 +85,19 @@ enum AlertsCommand {
         let out = inv.value("out").map { path in
             path.hasPrefix("/") ? path : inv.context.workingDirectory + "/" + path
         }
+        let definition = try inv.value("definition").map { name -> AlertDefinition in
+            let file = try DefinitionFile.named(name, workingDirectory: inv.context.workingDirectory, environment: inv.context.environment)
+            guard let alerts = file.alerts else {
+                throw ReportingError("\(file.path): is a report definition, not an alert definition (\"kind\": \"alerts\"); run it with 'baton report \(name)'")
+            }
+            return alerts
+        }
         let format: AlertFormat
         if let text = inv.value("format") {
             guard let f = AlertFormat(rawValue: text) else { throw inv.usageError("--format must be json, text or prom, not '\(text)'") }
             format = f
         } else {
-            format = out.flatMap(AlertFormat.forPath) ?? .text
+            format = out.flatMap(AlertFormat.forPath) ?? definition?.format ?? .text
         }
         var mode: mode_t = FileMode.mode(for: .file)  // 0640 narrowed by the umask; --mode is used as given
         if let text = inv.value("mode") {
@@ -105,7 +106,7 @@ enum AlertsCommand {
         }
         let given = try CommandSupport.instant(inv, "as-of")
         let asOf = given ?? Instant.now()
-        let settings = try settings(inv, asOf: asOf)
+        let settings = try settings(inv, asOf: asOf, definition: definition)
         let store = try CommandSupport.store(inv)
         let folder = QueryFolder.locate(explicit: inv.value("queries"), environment: inv.context.environment,
                                         workingDirectory: inv.context.workingDirectory)

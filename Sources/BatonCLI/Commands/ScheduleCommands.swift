@@ -78,15 +78,20 @@ enum ScheduleCommands {
         name: "history",
         abstract: "List the periods scheduled runs generated (or are generating, or failed to), newest first.",
         discussion: """
-        One row per definition and period from the store's schedule_runs table: the period, its state (done, or
-        running: in progress, or left by a run that died and will be retried), the attempts it took, when it started
-        and finished, a one-line outcome and the files it wrote.
+        One row per definition and period from the store's schedule_runs table: the period, its state (done; failed:
+        the last attempt failed or its runner died, and the next run retries it; running: in progress), the attempts
+        it took, when it started and finished, a one-line outcome, the last error and the files it wrote. A period
+        whose runner is gone (its pid is not alive on this host) shows as failed before the next run records it.
+        With --attempts, one row per attempt instead (schedule_attempts): running, done, failed or killed, with its
+        process and error.
         Examples:
           baton schedule history --definition weekly --limit 4
-          baton schedule history --format json
+          baton schedule history --attempts --format json
         """,
         options: [.value("definition", "NAME", "Only this definition (a file stem in reports/)."),
-                  .value("limit", "N", "Show at most N periods (default: 50)."), RowFormat.option],
+                  .value("limit", "N", "Show at most N periods (default: 50)."),
+                  .flag("attempts", "One row per attempt (with its pid, host and error) instead of one per period."),
+                  RowFormat.option],
         run: { inv in
             let format = try RowFormat.from(inv)
             let limit = try CommandSupport.limit(inv)
@@ -96,17 +101,42 @@ enum ScheduleCommands {
                 let known = try store.db.rows("SELECT DISTINCT definition FROM schedule_runs").compactMap { $0.string("definition") }
                 throw ActionRefused("no scheduled run of '\(name)' in the store\(Suggest.didYouMean(name, in: known))")
             }
+            if inv.flag("attempts") {
+                let rows = try store.db.rows("""
+                    SELECT definition, iso(period_end) AS period_end, attempt, state, iso(started_at) AS started_at,
+                           iso(finished_at) AS finished_at, finished_at - started_at AS seconds, pid, host, error
+                    FROM schedule_attempts WHERE ?1 IS NULL OR definition = ?1
+                    ORDER BY period_end DESC, definition, attempt DESC LIMIT ?2
+                    """, [name, limit])
+                let columns = ["definition", "period_end", "attempt", "state", "started_at", "finished_at", "seconds", "pid", "host", "error"]
+                let shown = try rows.map { try truthful($0, store: store, running: "running", gone: "killed") }
+                RowPrinter.print(columns: columns, rows: shown.map { r in columns.map { r[$0] } }, format: format, to: inv.out)
+                return 0
+            }
             let rows = try store.db.rows("""
                 SELECT definition, kind, iso(period_start) AS period_start, iso(period_end) AS period_end, state, attempts,
                        iso(started_at) AS started_at, iso(finished_at) AS finished_at, finished_at - started_at AS seconds,
-                       outcome, outputs
+                       outcome, error, outputs, pid, host
                 FROM schedule_runs WHERE ?1 IS NULL OR definition = ?1
                 ORDER BY period_end DESC, definition LIMIT ?2
                 """, [name, limit])
-            RowPrinter.print(rows, columns: ["definition", "kind", "period_start", "period_end", "state", "attempts", "started_at",
-                                             "finished_at", "seconds", "outcome", "outputs"], format: format, to: inv.out)
+            let columns = ["definition", "kind", "period_start", "period_end", "state", "attempts", "started_at", "finished_at", "seconds",
+                           "outcome", "error", "outputs"]
+            let shown = try rows.map { try truthful($0, store: store, running: "running", gone: "failed") }
+            RowPrinter.print(columns: columns, rows: shown.map { r in columns.map { r[$0] } }, format: format, to: inv.out)
             return 0
         })
+
+    /// A history row as it really stands: a `running` row whose process is gone from this host says so.
+    static func truthful(_ row: Row, store: OrchestrationStore, running: String, gone: String) throws -> Row {
+        guard row.string("state") == running, row.string("host") == ProcessInfo.processInfo.hostName,
+              let pid = row.int("pid"), pid != Int64(getpid()), !ProcessLiveness.isRunning(pid_t(pid)) else { return row }
+        var values = row.values
+        let note = "its runner (pid \(pid)) is gone; the next run retries it"
+        if let i = row.columns.firstIndex(of: "state") { values[i] = .text(gone) }
+        if let i = row.columns.firstIndex(of: "error"), values[i].isNull { values[i] = .text(note) }
+        return Row(columns: row.columns, values: values)
+    }
 
     static let crontab = CommandSpec(
         name: "crontab",
@@ -122,7 +152,7 @@ enum ScheduleCommands {
             let db = absolute(inv.databasePath, inv)
             let line = "\(n == 1 ? "*" : "*/\(n)") * * * * \(quote(binary)) --db \(quote(db)) schedule run --reports \(quote(folder(inv, "reports", "reports"))) --out \(quote(folder(inv, "out", "out")))"
             inv.out.line("# Baton: generate due reports and alert files (cron mails any output: failures and new reports).")
-            inv.out.line(line)
+            inv.out.line(cronEscaped(line))
             return 0
         })
 
@@ -136,6 +166,12 @@ enum ScheduleCommands {
             return found.path
         }
         return absolute(inv.value(option) ?? fallback, inv)
+    }
+
+    /// A command for a crontab line: cron turns an unescaped `%` into a newline (the rest goes to standard input),
+    /// so each `%` is written `\%` (cron passes it on as `%`, inside quotes too).
+    static func cronEscaped(_ command: String) -> String {
+        command.replacingOccurrences(of: "%", with: "\\%")
     }
 
     /// Single-quotes a word for sh when it has anything but safe characters.
@@ -200,7 +236,7 @@ enum ScheduleCommands {
     /// time (weekly: the previous complete ISO weeks), as of the fire time, in every format of the definition.
     static func generateReport(_ d: ScheduleDefinition, _ p: SchedulePeriod, _ folder: String,
                                store: OrchestrationStore, inv: Invocation, queries: String) throws -> String {
-        let definition = try ReportDefinition.load(URL(fileURLWithPath: d.path))
+        guard let definition = d.report else { throw ScheduleError("\(d.path): not a report definition") }
         let window = try ReportEngine.window(for: definition, from: nil, to: nil, asOf: p.end)
         var environment = inv.context.environment
         environment["BATON_QUERIES"] = queries
@@ -216,22 +252,11 @@ enum ScheduleCommands {
     /// One alert file for as_of = the fire time, with the definition's options.
     static func generateAlerts(_ d: ScheduleDefinition, _ p: SchedulePeriod, _ folder: String,
                                store: OrchestrationStore, queries: String) throws -> [String] {
-        var settings = AlertSettings(asOf: p.end)
-        if let v = d.json["unwatched_days"]?.number { settings.unwatchedDays = Int(v) }
-        if let v = d.json["percentile"]?.number { settings.percentile = v }
-        if let v = d.json["window_days"]?.number { settings.windowDays = Int(v) }
-        if let v = d.json["min_runs"]?.number { settings.minimumRuns = Int(v) }
-        if let v = d.json["default_hours"]?.number { settings.defaultHours = v }
-        if let v = d.json["handoff_hours"]?.number { settings.handoffHours = v }
-        settings.teams = d.json["teams"]?.array?.compactMap(\.string) ?? []
-        let path = folder + "/" + d.alertOutput
-        let format: AlertFormat
-        if let text = d.json["format"]?.string {
-            guard let f = AlertFormat(rawValue: text) else { throw ScheduleError("\(d.path): field 'format' must be json, text or prom, not '\(text)'") }
-            format = f
-        } else {
-            format = AlertFormat.forPath(path) ?? .json
-        }
+        guard let alerts = d.alerts else { throw ScheduleError("\(d.path): not an alert definition") }
+        // Checked on load by the one loader, against the ranges `baton alerts` enforces.
+        let settings = alerts.settings(asOf: p.end)
+        let path = folder + "/" + alerts.out
+        let format = alerts.format ?? AlertFormat.forPath(path) ?? .json
         _ = try AlertEngine(db: store.db, queryFolder: queries).publish(settings, generatedAt: p.end, format: format, to: path, mode: FileMode.mode(for: .file))
         return [path]
     }

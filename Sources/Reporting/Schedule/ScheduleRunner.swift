@@ -20,17 +20,18 @@ public struct SchedulePeriod: Sendable, Equatable, Hashable {
 }
 
 /// Runs the scheduled definitions that are due, each period exactly once, and records the run history in the store
-/// (`schedule_runs`).
+/// (`schedule_runs`, one row per period; `schedule_attempts`, one row per attempt at it).
 ///
 /// - Catch-up: a report definition with history runs every fire time after its latest recorded period up to now,
 ///   oldest first, each for its own period. With no history, only the latest due period runs. An alert definition
 ///   runs only its latest due period (older alert files would be overwritten at once).
 /// - Exactly once: a period is claimed in a `BEGIN IMMEDIATE` transaction on the unique (definition, period_end)
-///   key before it is generated. A claim whose process is dead, or older than `staleAfter`, is taken over.
+///   key before it is generated. A claim whose process is gone (its pid is not alive on this host), or older than
+///   `staleAfter`, is taken over: its attempt is recorded as `killed` and the period is generated again.
 /// - Atomic outputs: a report is built in a temporary folder and renamed into `<out>/<name>/<label>` when complete;
 ///   `<out>/<name>/latest` is a symbolic link replaced atomically. Temporaries of dead runs are removed.
-/// - Failure: the claim is removed (the store is as before), later periods of that definition wait for the next
-///   run, and other definitions still run.
+/// - Failure: the attempt and its error are recorded and the period is `failed` (its outputs are as before); it is
+///   retried by the next run, later periods of that definition wait for it, and other definitions still run.
 public final class ScheduleRunner {
     public enum Status: String, Sendable { case generated, failed, busy }
 
@@ -73,10 +74,12 @@ public final class ScheduleRunner {
         SchedulePeriod(start: d.cron.previous(atOrBefore: end - 1) ?? end, end: end)
     }
 
-    /// The periods of `d` that are due at `now`, oldest first.
+    /// The periods of `d` that are due at `now`, oldest first: new fire times, and periods whose last attempt failed
+    /// or whose runner is gone.
     public func duePeriods(_ d: ScheduleDefinition, now: Int64) throws -> [SchedulePeriod] {
         let rows = try db.rows("SELECT period_end, state, pid, host, started_at FROM schedule_runs WHERE definition = ? ORDER BY period_end", [d.name])
-        let retry = rows.filter { $0.string("state") == "running" && isStale($0) }.compactMap { $0.int("period_end") }.filter { $0 <= now }
+        let retry = rows.filter { $0.string("state") == "failed" || ($0.string("state") == "running" && isStale($0)) }
+            .compactMap { $0.int("period_end") }.filter { $0 <= now }
         guard let latest = d.cron.previous(atOrBefore: now) else { return [] }
         var ends: [Int64]
         if d.kind == .alerts {
@@ -91,40 +94,104 @@ public final class ScheduleRunner {
     }
 
     func isStale(_ row: Row) -> Bool {
+        staleReason(row) != nil
+    }
+
+    /// Why a `running` claim is abandoned (its process is gone, or it is older than `staleAfter`), or nil.
+    func staleReason(_ row: Row) -> String? {
         let started = row.int("started_at") ?? 0
-        if Instant.now() - started > staleAfter { return true }
-        if row.string("host") == host, let p = row.int("pid") {
-            return p != pid && !ProcessLiveness.isRunning(pid_t(p))
+        let p = row.int("pid")
+        if row.string("host") == host, let p, p != pid, !ProcessLiveness.isRunning(pid_t(p)) {
+            return "killed: its runner (pid \(p) on \(host)) is gone"
         }
-        return false
+        if Instant.now() - started > staleAfter {
+            return "abandoned: its runner (pid \(p.map(String.init) ?? "?") on \(row.string("host") ?? "?")) did not finish within \(staleAfter) s"
+        }
+        return nil
+    }
+
+    /// Records the attempts whose runner is gone as `killed` and their periods as `failed` (so the history tells the
+    /// truth even for a period no run will retry, such as an alert file's older period); returns how many.
+    @discardableResult
+    public func recordAbandonedAttempts() throws -> Int {
+        try db.transaction {
+            var count = 0
+            for row in try db.rows("SELECT id, definition, period_end, attempts, pid, host, started_at FROM schedule_runs WHERE state = 'running'") {
+                guard let reason = staleReason(row), let name = row.string("definition"), let end = row.int("period_end") else { continue }
+                try markAbandoned(name, end, attempt: row.int("attempts") ?? 1, pid: row.int("pid"), reason: reason)
+                count += 1
+            }
+            return count
+        }
+    }
+
+    func markAbandoned(_ name: String, _ end: Int64, attempt: Int64, pid claimPid: Int64?, reason: String) throws {
+        let now = Instant.now()
+        let message = "attempt \(attempt) \(reason)"
+        try db.run("UPDATE schedule_runs SET state = 'failed', finished_at = ?, outcome = ?, error = ? WHERE definition = ? AND period_end = ? AND state = 'running' AND pid IS ?",
+                   [now, message, message, name, end, claimPid])
+        try db.run("""
+            INSERT INTO schedule_attempts(definition, period_end, attempt, state, started_at, finished_at, pid, host, error)
+            SELECT definition, period_end, attempts, 'killed', started_at, ?, pid, host, ? FROM schedule_runs WHERE definition = ? AND period_end = ?
+            ON CONFLICT(definition, period_end, attempt) DO UPDATE SET state = 'killed', finished_at = excluded.finished_at, error = excluded.error
+            WHERE schedule_attempts.state = 'running'
+            """, [now, reason, name, end])
     }
 
     /// Claims the period for this process; false when it is done or held by a live run.
     func claim(_ d: ScheduleDefinition, _ p: SchedulePeriod) throws -> Bool {
         try db.transaction {
             let now = Instant.now()
-            if let row = try db.rows("SELECT state, pid, host, started_at FROM schedule_runs WHERE definition = ? AND period_end = ?", [d.name, p.end]).first {
-                guard row.string("state") == "running", isStale(row) else { return false }
-                try db.run("UPDATE schedule_runs SET pid = ?, host = ?, started_at = ?, attempts = attempts + 1 WHERE definition = ? AND period_end = ?",
+            if let row = try db.rows("SELECT state, attempts, pid, host, started_at FROM schedule_runs WHERE definition = ? AND period_end = ?", [d.name, p.end]).first {
+                switch row.string("state") {
+                case "failed": break
+                case "running":
+                    guard let reason = staleReason(row) else { return false }
+                    try markAbandoned(d.name, p.end, attempt: row.int("attempts") ?? 1, pid: row.int("pid"), reason: reason)
+                default: return false
+                }
+                try db.run("UPDATE schedule_runs SET state = 'running', pid = ?, host = ?, started_at = ?, finished_at = NULL, attempts = attempts + 1 WHERE definition = ? AND period_end = ?",
                            [pid, host, now, d.name, p.end])
-                return true
+            } else {
+                try db.run("""
+                    INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host)
+                    VALUES (?, ?, ?, ?, 'running', ?, ?, ?)
+                    """, [d.name, d.kind.rawValue, p.start, p.end, now, pid, host])
             }
             try db.run("""
-                INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host)
-                VALUES (?, ?, ?, ?, 'running', ?, ?, ?)
-                """, [d.name, d.kind.rawValue, p.start, p.end, now, pid, host])
+                INSERT INTO schedule_attempts(definition, period_end, attempt, state, started_at, pid, host)
+                SELECT definition, period_end, attempts, 'running', started_at, pid, host FROM schedule_runs WHERE definition = ? AND period_end = ?
+                ON CONFLICT(definition, period_end, attempt) DO UPDATE SET state = 'running', started_at = excluded.started_at,
+                    finished_at = NULL, pid = excluded.pid, host = excluded.host, error = NULL
+                """, [d.name, p.end])
             return true
         }
     }
 
     func finish(_ d: ScheduleDefinition, _ p: SchedulePeriod, outputs: [String], message: String) throws {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: outputs, options: [.withoutEscapingSlashes]), as: UTF8.self)
-        try db.run("UPDATE schedule_runs SET state = 'done', finished_at = ?, outcome = ?, outputs = ? WHERE definition = ? AND period_end = ? AND pid = ?",
-                   [Instant.now(), message, json, d.name, p.end, pid])
+        try db.transaction {
+            let now = Instant.now()
+            try db.run("UPDATE schedule_runs SET state = 'done', finished_at = ?, outcome = ?, outputs = ?, error = NULL WHERE definition = ? AND period_end = ? AND pid = ?",
+                       [now, message, json, d.name, p.end, pid])
+            try db.run("""
+                UPDATE schedule_attempts SET state = 'done', finished_at = ? WHERE definition = ? AND period_end = ? AND pid = ? AND state = 'running'
+                """, [now, d.name, p.end, pid])
+        }
     }
 
-    func release(_ d: ScheduleDefinition, _ p: SchedulePeriod) {
-        try? db.run("DELETE FROM schedule_runs WHERE definition = ? AND period_end = ? AND pid = ? AND state = 'running'", [d.name, p.end, pid])
+    /// Records a failed attempt: the period stays due (state `failed`) with the error, outputs as before.
+    func fail(_ d: ScheduleDefinition, _ p: SchedulePeriod, error: String) {
+        let line = error.replacingOccurrences(of: "\n", with: " ")
+        try? db.transaction {
+            let now = Instant.now()
+            let attempt = try db.scalar("SELECT attempts FROM schedule_runs WHERE definition = ? AND period_end = ? AND pid = ?", [d.name, p.end, pid])?.int ?? 1
+            try db.run("UPDATE schedule_runs SET state = 'failed', finished_at = ?, outcome = ?, error = ? WHERE definition = ? AND period_end = ? AND pid = ? AND state = 'running'",
+                       [now, "attempt \(attempt) failed: \(line)", line, d.name, p.end, pid])
+            try db.run("""
+                UPDATE schedule_attempts SET state = 'failed', finished_at = ?, error = ? WHERE definition = ? AND period_end = ? AND pid = ? AND state = 'running'
+                """, [now, line, d.name, p.end, pid])
+        }
     }
 
     /// Removes temporaries left by killed runs in the output folder and each report's folder.
@@ -138,6 +205,7 @@ public final class ScheduleRunner {
     /// Runs every due period of every definition; returns what happened, in order.
     public func run(_ definitions: [ScheduleDefinition], now: Int64) throws -> [Outcome] {
         removeStaleTemporaries(definitions)
+        try recordAbandonedAttempts()
         var outcomes: [Outcome] = []
         for d in definitions {
             for p in try duePeriods(d, now: now) {
@@ -152,7 +220,7 @@ public final class ScheduleRunner {
                     outcomes.append(outcome)
                     onGenerated(outcome)
                 } catch {
-                    release(d, p)
+                    fail(d, p, error: "\(error)")
                     outcomes.append(Outcome(definition: d.name, period: p, status: .failed, outputs: [], message: "\(error)"))
                     break  // later periods wait, so the failed one stays due (it is older than anything recorded)
                 }
@@ -195,7 +263,7 @@ public final class ScheduleRunner {
     public func history(limit: Int = 1000) throws -> [Row] {
         try db.rows("""
             SELECT definition, kind, iso(period_start) AS period_start, iso(period_end) AS period_end, state, iso(started_at) AS started,
-                   iso(finished_at) AS finished, attempts, outcome, outputs
+                   iso(finished_at) AS finished, attempts, outcome, error, outputs
             FROM schedule_runs ORDER BY period_end DESC, definition LIMIT ?
             """, [limit])
     }
