@@ -18,7 +18,9 @@ extension Database {
             let code = errno
             if code == EEXIST { return }  // an existing store (or one another process just created) keeps its mode
             let parent = (path as NSString).deletingLastPathComponent
-            let place = code == EACCES || code == EROFS || code == ENOSPC || code == EDQUOT ? " in \(parent.isEmpty ? "." : parent)" : ""
+            let folder = parent.isEmpty ? "." : parent
+            let place = code == ENOENT ? " (there is no folder \(folder))"
+                : code == EACCES || code == EROFS || code == ENOSPC || code == EDQUOT ? " in \(folder)" : ""
             throw SQLiteError(extendedCode: SQLITE_CANTOPEN,
                               message: "cannot create the store \(path): \(SystemError.reason(code))\(place)", systemErrno: code)
         }

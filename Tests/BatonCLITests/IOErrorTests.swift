@@ -37,6 +37,18 @@ import SQLite
         }
     }
 
+    @Test func aStoreThatCannotBeCreatedSaysWhy() throws {
+        let h = try CLIHarness()
+        let plain = try h.write("plain", "not a folder")
+        var r = h.run(["--db", plain + "/baton.db", "init"])
+        #expect(r.code == 1)
+        #expect(r.err == "Error: cannot create the store \(plain)/baton.db: Not a directory\n", "\(r.err)")
+        r = h.run(["--db", h.directory.path + "/none/baton.db", "init"])
+        #expect(r.err == "Error: cannot create the store \(h.directory.path)/none/baton.db: No such file or directory (there is no folder \(h.directory.path)/none)\n", "\(r.err)")
+        r = h.run(["--db", h.directory.path, "init"])
+        #expect(r.err.hasPrefix("Error: cannot open the store \(h.directory.path): Is a directory"), "\(r.err)")
+    }
+
     // MARK: Permission denied, as a user the permission bits apply to
 
     static let canDropPrivileges: Bool = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
