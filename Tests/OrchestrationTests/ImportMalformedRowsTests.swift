@@ -51,6 +51,17 @@ import SQLite
         #expect(try f.store.db.scalar("SELECT coalesce(actor, '') FROM events")?.string == "")
     }
 
+    /// `at` is a date-time with Z or an offset: a date alone (which would be read as midnight UTC) is a bad row.
+    @Test func aDateWithoutATimeIsABadRow() throws {
+        let f = try ImportFixture()
+        let file = try f.write("date.csv", Self.header + "T-1,hiring,,,opened,2026-03-02,ana\n")
+        let e = f.importError { try f.importFile(file) }
+        #expect(e?.line == 2 && e?.field == "at" && e?.message.contains("'2026-03-02' is not an ISO 8601 date-time") == true, "\(String(describing: e))")
+        let noZone = try f.write("nozone.csv", Self.header + "T-1,hiring,,,opened,2026-03-02T09:00:00,ana\n")
+        #expect(f.importError { try f.importFile(noZone) }?.field == "at")
+        #expect(try f.count("SELECT count(*) FROM events") == 0)
+    }
+
     /// With --skip-bad each malformed row goes to the rejects file with its line and column, and the rest imports.
     @Test func skipBadWritesMalformedRowsToTheRejectsFile() throws {
         let f = try ImportFixture()

@@ -136,7 +136,8 @@ struct CanonicalLogReader {
             throw InputError(file: file, line: line, field: "event",
                              "unknown event kind '\(event)'\(Suggest.didYouMean(event, in: EventKind.allCases.map(\.rawValue))) (kinds: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard let instant = Instant.parse(at) else {
+        // A date alone (Instant.parse reads it as midnight UTC, for --from/--to) says neither the time nor the zone.
+        guard at.utf8.count > 10, let instant = Instant.parse(at) else {
             throw InputError(file: file, line: line, field: "at", "'\(at)' is not an ISO 8601 date-time with Z or an offset (e.g. 2026-03-02T09:15:00Z)")
         }
         if kind.isTicketEvent {
