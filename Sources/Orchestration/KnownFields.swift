@@ -13,11 +13,22 @@ public enum KnownFields {
         }
     }
 
+    /// Throws for a field whose value is `null`: Baton never writes one, and reading it as "absent" would hide a
+    /// mistake (a generator that lost a value).
+    public static func refuseNull(_ object: [String: Any], at: String, file: String) throws {
+        for key in object.keys.sorted() where object[key] is NSNull {
+            throw InputError(file: file, field: at.isEmpty ? key : "\(at).\(key)", "must not be null (leave an optional field out instead)")
+        }
+    }
+
     /// The same for each object of an array field (`steps`, `intake`); values of other shapes are left to the decoder.
     public static func checkEach(_ value: Any?, _ allowed: [String], at: String, file: String) throws {
         guard let array = value as? [Any] else { return }
         for (i, item) in array.enumerated() {
-            if let object = item as? [String: Any] { try check(object, allowed, at: "\(at)[\(i)]", file: file) }
+            if let object = item as? [String: Any] {
+                try check(object, allowed, at: "\(at)[\(i)]", file: file)
+                try refuseNull(object, at: "\(at)[\(i)]", file: file)
+            }
         }
     }
 }

@@ -121,6 +121,7 @@ extension ServiceDefinition {
         // Unknown fields first, with "did you mean": the decoder would skip them.
         if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
             try KnownFields.check(object, fields, at: "", file: file)
+            try KnownFields.refuseNull(object, at: "", file: file)
             try KnownFields.checkEach(object["steps"], stepFields, at: "steps", file: file)
             try KnownFields.checkEach(object["intake"], intakeFields, at: "intake", file: file)
         }

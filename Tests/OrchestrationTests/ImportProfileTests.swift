@@ -112,6 +112,11 @@ import SQLite
         let empty = try f.write("empty.json", Self.profileJSON.replacingOccurrences(of: #""actor": "who""#, with: #""actor": "who", "step": " ""#))
         #expect(throws: InputError(file: empty, field: "step", "must name a column (or key, or XES attribute), not be empty")) { try ImportProfile.load(path: empty) }
         #expect(ImportProfile.fields.contains("lead_time_ends") && ImportProfile.fields.contains("close_on"))
+        // A null names the file and the field, in a list too.
+        let nullMissing = try f.write("null.json", Self.profileJSON.replacingOccurrences(of: #""missing": ["?"]"#, with: #""missing": [null]"#))
+        #expect(throws: InputError(file: nullMissing, field: "missing[0]", "must not be null")) { try ImportProfile.load(path: nullMissing) }
+        let nullTime = try f.write("null2.json", Self.profileJSON.replacingOccurrences(of: #""time": "when""#, with: #""time": null"#))
+        #expect(throws: InputError(file: nullTime, field: "time", "must not be null (leave an optional field out instead)")) { try ImportProfile.load(path: nullTime) }
     }
 
     /// What the header check needs (the importer's CSV reader calls it): every attribute the profile names, `step`

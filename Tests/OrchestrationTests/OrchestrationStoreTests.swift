@@ -115,6 +115,9 @@ import SQLite
         (#"{"key": "s", "steps": [{"key": "a"}, {"key": "b", "taget": "4h"}]}"#, "svc.json: field 'steps[1].taget': is not a known field; did you mean 'target'?"),
         (#"{"key": "s", "steps": [{"key": "a"}], "intake": [{"key": "f", "requird": true}]}"#, "svc.json: field 'intake[0].requird': is not a known field; did you mean 'required'?"),
         (#"{"key": "s", "steps": [{"key": "a"}], "colour": "red"}"#, "svc.json: field 'colour': is not a known field (known: key, name, enforce_order"),
+        // null is not "absent": Baton never writes one, and a generator that lost a value should hear about it.
+        (#"{"key": "s", "name": null, "steps": [{"key": "a"}]}"#, "svc.json: field 'name': must not be null (leave an optional field out instead)"),
+        (#"{"key": "s", "steps": [{"key": "a", "team": null}]}"#, "svc.json: field 'steps[0].team': must not be null"),
     ])
     func invalidDefinitionsNameTheFileAndField(json: String, message: String) {
         do {

@@ -91,6 +91,7 @@ public struct ImportProfile: Codable, Sendable, Equatable {
         // Unknown fields, with "did you mean" (the decoder would skip them).
         if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
             try KnownFields.check(object, fields, at: "", file: path)
+            try KnownFields.refuseNull(object, at: "", file: path)
         }
         let profile: ImportProfile
         do {
@@ -98,7 +99,9 @@ public struct ImportProfile: Codable, Sendable, Equatable {
         } catch let DecodingError.keyNotFound(key, _) {
             throw InputError(file: path, field: key.stringValue, "is required")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw InputError(file: path, field: context.codingPath.map(\.stringValue).joined(separator: "."), "has the wrong type")
+            throw InputError(file: path, field: Self.fieldPath(context.codingPath), "has the wrong type")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw InputError(file: path, field: Self.fieldPath(context.codingPath), "must not be null")
         } catch let DecodingError.dataCorrupted(context) {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
             let allowed = field == "lead_time_ends" ? LeadTimeEnds.allCases.map(\.rawValue) : StatusClass.allCases.map(\.rawValue)
@@ -114,6 +117,15 @@ public struct ImportProfile: Codable, Sendable, Equatable {
         _ = try profile.timeParser(file: path, timezoneOverride: nil)
         try profile.checkAttributes(file: path)
         return profile
+    }
+
+    /// `missing[0]`, `statuses.New`: a decoding path as the file writes it.
+    static func fieldPath(_ path: [CodingKey]) -> String {
+        var out = ""
+        for key in path {
+            if let i = key.intValue { out += "[\(i)]" } else { out += out.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
+        return out
     }
 
     /// The fields a profile file may have.
