@@ -100,6 +100,31 @@ import SQLite
         #expect(try f.count("SELECT count(*) FROM events") == 0)
     }
 
+    /// A gzipped CSV or JSON Lines file cut short says so, with the line where the text stops.
+    @Test func aGzippedCSVOrJSONLinesCutShortNamesTheLine() throws {
+        let f = try ImportFixture()
+        var csv = "ticket_id,service,step,team,event,at,actor\n"
+        var jsonl = ""
+        for i in 0..<3000 {
+            csv += "T-\(i),hiring,,,opened,2026-03-02T09:00:00Z,ana\n"
+            jsonl += "{\"ticket_id\":\"T-\(i)\",\"service\":\"hiring\",\"event\":\"opened\",\"at\":\"2026-03-02T09:00:00Z\"}\n"
+        }
+        for (name, text) in [("log.csv", csv), ("log.jsonl", jsonl)] {
+            let plain = try f.write(name, text)
+            let gzip = Process()
+            gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+            gzip.arguments = ["-c", "gzip -c \"$0\" > \"$0.gz\"", plain]
+            try gzip.run()
+            gzip.waitUntilExit()
+            let gz = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
+            let cut = f.path("cut-" + name + ".gz")
+            try gz.prefix(gz.count / 2).write(to: URL(fileURLWithPath: cut))
+            let e = f.importError { try f.importFile(cut) }
+            #expect(e?.line != nil && e?.message.contains("cut short") == true, "\(name): \(String(describing: e))")
+        }
+        #expect(try f.count("SELECT count(*) FROM events") == 0)
+    }
+
     // The real log, gzipped and plain, cut at several offsets.
 
     static var receipt: URL? { ImportFixture.sharedData?.appendingPathComponent("receipt.xes.gz") }

@@ -143,7 +143,11 @@ public final class ByteSource {
         var number = 0
         while true {
             let chunk: Data
-            do { chunk = try readText() } catch let bad as BadText { throw bad.inputError(file: name, line: number + 1) }
+            do { chunk = try readText() } catch let bad as BadText {
+                throw bad.inputError(file: name, line: number + 1)
+            } catch let error as InputError where error.line == nil {
+                throw InputError(file: error.file, line: number + 1, error.message)   // e.g. a .gz cut short: where it stops
+            }
             if chunk.isEmpty { break }
             try chunk.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
                 let bytes = buffer.bindMemory(to: UInt8.self)

@@ -40,7 +40,11 @@ struct CSVRecordReader {
         var parser = Parser(delimiter: delimiter)
         while true {
             let chunk: Data
-            do { chunk = try source.readText() } catch let bad as BadText { throw bad.inputError(file: source.name, line: parser.line) }
+            do { chunk = try source.readText() } catch let bad as BadText {
+                throw bad.inputError(file: source.name, line: parser.line)
+            } catch let error as InputError where error.line == nil {
+                throw InputError(file: error.file, line: parser.line, error.message)   // e.g. a .gz cut short: where it stops
+            }
             if chunk.isEmpty { break }
             try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
                 try parser.consume(raw.bindMemory(to: UInt8.self), body)
