@@ -113,11 +113,12 @@ public struct AlertError: Error, CustomStringConvertible, Sendable {
 
 extension AlertEngine {
     /// Computes the alerts, writes them to `path` atomically in `format` (or returns the text when `path` is nil),
-    /// then remembers them for that file when `remember` is true. Output to standard output (`path` nil) is never
+    /// then remembers them for that file when `remember` is true. `mode`: exact permission bits; nil: `FileMode`'s
+    /// rule (0640 narrowed by the umask). Output to standard output (`path` nil) is never
     /// remembered: looking does not make the next file's alerts old. A failed write leaves the old file and the
     /// store untouched.
     public func publish(_ settings: AlertSettings, generatedAt: Int64, format: AlertFormat, to path: String?,
-                        mode: mode_t = 0o640, remember: Bool = true) throws -> (report: AlertReport, text: String) {
+                        mode: mode_t? = nil, remember: Bool = true) throws -> (report: AlertReport, text: String) {
         let report = try compute(settings, generatedAt: generatedAt, output: path)
         let text = format.render(report)
         if let path {

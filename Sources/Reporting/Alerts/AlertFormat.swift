@@ -37,7 +37,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
 
     static let definitions: [(String, String)] = [
         ("stalled", "an open, unpaused step run whose active age (age minus paused time) exceeds its threshold: the step's target, else the percentile of time in step of the same service and step over runs completed in the window before as_of when there are at least minimum_runs, else default_hours"),
-        ("unowned", "an open step run whose step has no team, or whose team has no definition (seen only in an imported log)"),
+        ("unowned", "an open step run whose step has no team, whose team the store does not know, or, when a team roster is declared (baton team apply), whose team is not on it"),
         ("unwatched", "a team whose oldest ready step run has waited at least unwatched_days and which started no step in the unwatched_days before as_of"),
         ("handoff", "an open ticket with no step run open, so no team owns it, for longer than handoff_hours since its last step was done (else since it opened): between-steps in a service created by an import (no declared next step), all-steps-done or no-step-ready in a defined service; step and team are the last step done and its team"),
     ]
@@ -171,7 +171,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
             }
         }
         family("baton_stalled_steps", "Stalled step runs (open, unpaused, active age over threshold) by team, service and step.", grouped(.stalled))
-        family("baton_unowned_steps", "Open step runs whose step has no team or whose team has no definition, by team, service and step.", grouped(.unowned))
+        family("baton_unowned_steps", "Open step runs whose step has no team, whose team the store does not know or that is off the declared roster, by team, service and step.", grouped(.unowned))
         family("baton_unwatched_queue", "1 for a team whose ready work has waited the unwatched period with no step started.",
                r.alerts.filter { $0.kind == .unwatched }.map { ([("team", $0.team ?? "")], "1") })
         family("baton_handoff_tickets", "Open tickets waiting between steps (no step run open, no team owns them) longer than handoff_hours, by service and the team of the last step done (empty: none done).",
