@@ -77,6 +77,18 @@ import SQLite
         #expect(try f.store.db.scalar("SELECT name FROM teams WHERE key = 'l1'")?.string == "L1")
     }
 
+    /// A profile's `step` naming a column the file lacks is refused at the header, with "did you mean", instead of
+    /// making every run the team's.
+    @Test func aStepColumnTheFileLacksIsRefused() throws {
+        let f = try ImportFixture()
+        var profile = try profile(f)
+        profile.step = "taks"
+        let file = try f.write("steps.csv", "id,state,when,group,who,task\nA,New,2026-03-02T00:00:00Z,L1,u,triage\n")
+        let error = #expect(throws: InputError.self) { try f.importFile(file, profile: profile) }
+        #expect(error?.line == 1 && error?.field == "taks" && error?.message.contains("did you mean 'task'") == true, "\(String(describing: error))")
+        #expect(try f.count("SELECT count(*) FROM events") == 0)
+    }
+
     @Test func aTicketThatDoesNotStartWithAnOpeningStatusIsRejected() throws {
         let f = try ImportFixture()
         let file = try f.write("late.csv", "id,state,when,group,who\nB,New,2026-03-02T00:00:00Z,L1,u\nC,Work,2026-03-02T01:00:00Z,L1,u\n")

@@ -187,7 +187,7 @@ def service_cases(rng, n):
             which = rng.choice(["target", "kind", "key", "type", "team", "dupstep"])
             if which == "target": obj["steps"][0]["target"] = rng.choice(["4x", "-2h", "h", "1e9d"])
             elif which == "kind": obj["steps"][1]["kind"] = "judgement"
-            elif which == "key": obj["key"] = rng.choice(["with space", "", "a/b", "ü"])
+            elif which == "key": obj["key"] = rng.choice(["with space", "", "a/b", "a\u00a0b"])   # letters of any script are keys
             elif which == "type": obj["intake"][0]["type"] = "integer"
             elif which == "team": obj["steps"][0]["team"] = "bad team!"
             elif which == "dupstep": obj["steps"][1]["key"] = "a"

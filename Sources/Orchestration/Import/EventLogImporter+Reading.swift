@@ -27,6 +27,8 @@ extension EventLogImporter.Run {
                                 throw InputError(file: self.file, line: line, field: name,
                                                  "missing required column (the profile names it)\(CanonicalLogReader.delimiterHint(fields, delimiter: delimiter))")
                             }
+                            // The optional attributes too: a `step` or `actor` naming no column would read as empty.
+                            try profile.checkColumns(fields, file: self.file, line: line)
                             return
                         }
                         let record = CanonicalLogReader.record(fields, delimiter: delimiter)
