@@ -25,6 +25,25 @@ import SQLite
 
     func bytes(_ h: CLIHarness, _ name: String) -> Data? { FileManager.default.contents(atPath: h.directory.appendingPathComponent(name).path) }
 
+    /// The rejects go to a temporary file that replaces the old one only when the import commits: an import that
+    /// fails leaves an earlier rejects file (and the folder) as they were.
+    @Test func aFailedImportLeavesTheEarlierRejectsFile() throws {
+        let h = try CLIHarness()
+        #expect(h.run(["init"]).code == 0)
+        let first = try h.write("first.csv", Self.log)
+        #expect(h.run(["import", first, "--skip-bad", "rejects.csv"]).code == 0)
+        let earlier = try #require(bytes(h, "rejects.csv"))
+        #expect(String(decoding: earlier, as: UTF8.self).contains("reviewed"))
+        // Not-well-formed UTF-8 fails the whole file whatever --skip-bad says.
+        var broken = Data("ticket_id,service,step,team,event,at,actor\nT-9,hiring,,,opened,2026-03-02T09:00:00Z,".utf8)
+        broken.append(contentsOf: [0xFF, 0x0A])
+        try broken.write(to: h.directory.appendingPathComponent("broken.csv"))
+        #expect(h.run(["import", "broken.csv", "--skip-bad", "rejects.csv"]).code == 1)
+        #expect(bytes(h, "rejects.csv") == earlier)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
     @Test func theInputFileIsNeverTheRejectsFileWhateverItsName() throws {
         let h = try CLIHarness()
         #expect(h.run(["init"]).code == 0)
