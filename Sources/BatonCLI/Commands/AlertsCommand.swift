@@ -10,7 +10,8 @@ enum AlertsCommand {
     static let newAlertsExitCode: Int32 = 3
 
     static let options: [CommandSpec.Option] = [
-        .value("out", short: "o", "FILE", "Write the alert file here, replacing it atomically (default: standard output)."),
+        .value("out", short: "o", "FILE", "Write the alert file here, replacing it atomically (default: standard output); never over a file Baton did not write."),
+        .flag("force", "Let --out replace an existing file that is not a Baton output."),
         .value("format", "FORMAT", "json, text or prom (default: from the --out extension .json/.txt/.prom, else text)."),
         .value("as-of", "INSTANT", "Compute the alerts as of this instant (default: now). Also used as generated_at, so the file is reproducible."),
         .value("team", "KEY", "Only this team's alerts and gauges (repeatable).", repeating: true),
@@ -85,6 +86,7 @@ enum AlertsCommand {
         let out = inv.value("out").map { path in
             path.hasPrefix("/") ? path : inv.context.workingDirectory + "/" + path
         }
+        if let out, let shown = inv.value("out") { try OutputGuard.check(out, shown: shown, force: inv.flag("force")) }
         let definition = try inv.value("definition").map { name -> AlertDefinition in
             let file = try DefinitionFile.named(name, workingDirectory: inv.context.workingDirectory, environment: inv.context.environment)
             guard let alerts = file.alerts else {

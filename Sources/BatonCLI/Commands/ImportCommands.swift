@@ -198,17 +198,21 @@ enum ImportCommands {
         Exports whole tickets (every event of each ticket opened in [--from, --to)), ticket by ticket, each
         ticket's events in time order. XES uses the concept, lifecycle, org and time extensions; the exact
         Baton event kind travels as the 'baton:event' attribute so that a re-import is exact.
-        --out is written atomically (a temporary file in the same folder, then renamed); default standard output.
+        --out is written atomically (a temporary file in the same folder, then renamed); default standard output. An
+        existing --out is replaced only when it is a Baton output (an export, a generated log, an alert or rejects
+        file) or with --force, so a mistyped name never destroys someone else's file.
         """,
         options: [
             .value("format", "csv|jsonl|xes", "Output format (default: from --out's extension, else csv)."),
             .value("from", "T", "Only tickets opened at or after T (ISO 8601)."),
             .value("to", "T", "Only tickets opened before T."),
             .value("service", "KEY", "Only tickets of this service."),
-            .value("out", "FILE", "Write to FILE (atomically) instead of standard output."),
+            .value("out", "FILE", "Write to FILE (atomically) instead of standard output; never over a file Baton did not write."),
+            .flag("force", "Let --out replace an existing file that is not a Baton output."),
         ],
         run: { inv in
             let out = inv.value("out")
+            if let out { try OutputGuard.check(path(inv, out), shown: out, force: inv.flag("force")) }
             let format: EventLogExporter.Format
             if let text = inv.value("format") {
                 guard let f = EventLogExporter.Format(rawValue: text) else { throw inv.usageError("--format must be csv, jsonl or xes") }
@@ -248,9 +252,11 @@ enum ImportCommands {
             .value("start", "DATE", "First day (default 2026-01-05)."),
             .value("days", "D", "Length of the period in days (default 90)."),
             .value("services", "DIR", "Generate tickets for the service definitions in DIR (*.json)."),
-            .value("out", "FILE", "Write to FILE (atomically); '-' or absent: standard output."),
+            .value("out", "FILE", "Write to FILE (atomically); '-' or absent: standard output. Never over a file Baton did not write."),
+            .flag("force", "Let --out replace an existing file that is not a Baton output."),
         ],
         run: { inv in
+            if let out = inv.value("out"), out != "-" { try OutputGuard.check(path(inv, out), shown: out, force: inv.flag("force")) }
             guard let n = Int(try inv.required("tickets")), n >= 0 else { throw inv.usageError("--tickets must be a whole number") }
             var options = LogGenerator.Options(tickets: n)
             if let s = inv.value("seed") {
