@@ -216,7 +216,7 @@ import SQLite
         let t = try #require(try f.store.loadTicket("INC1"))
         #expect(t.openedAt == ImportFixture.t("2016-02-29T01:23:00Z"))        // Lisbon is UTC+0 in winter
         #expect(t.closedAt == ImportFixture.t("2016-07-01T07:53:00Z"))        // and UTC+1 in summer
-        let bad = try f.write("sn-bad.csv", "number,incident_state,sys_updated_at,assignment_group\nINC2,New,31/2/2016 01:23,Group 1\n")
+        let bad = try f.write("sn-bad.csv", "number,incident_state,sys_updated_at,assignment_group,sys_updated_by\nINC2,New,31/2/2016 01:23,Group 1,u1\n")
         #expect(throws: InputError(file: bad, line: 2, field: "sys_updated_at", "'31/2/2016 01:23' is not a time in the format d/M/yyyy HH:mm")) {
             try f.importFile(bad, profile: try Self.profile("servicenow-incidents.json"))
         }
