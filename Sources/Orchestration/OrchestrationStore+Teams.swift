@@ -26,6 +26,11 @@ extension OrchestrationStore {
         try db.rows("SELECT key FROM teams WHERE roster = 1 ORDER BY key").compactMap { $0.string("key") }
     }
 
+    /// Every known team key (on the roster, or first seen in a definition or a log), in no particular order.
+    public func teamKeys() throws -> [String] {
+        try db.rows("SELECT key FROM teams").compactMap { $0.string("key") }
+    }
+
     /// Every team: key, name, how it is known (`roster`, `definition`, `log`), and its open runs.
     public func teamList() throws -> [Row] {
         try db.rows("""
@@ -39,7 +44,7 @@ extension OrchestrationStore {
     /// is declared), or — with no roster — a team no other definition, log or team file knows that is one edit from
     /// one they do ("facilties" beside "facilities"). Each names the file and the field.
     public func teamWarnings(for definitions: [(file: String, definition: ServiceDefinition)]) throws -> [String] {
-        let stored = Set(try db.rows("SELECT key FROM teams").compactMap { $0.string("key") })
+        let stored = Set(try teamKeys())
         let roster = try rosterTeams()
         var warnings: [String] = []
         for (index, (file, definition)) in definitions.enumerated() {

@@ -44,7 +44,7 @@ extension OrchestrationStore {
         let known = try db.scalar("SELECT 1 FROM teams WHERE key = ?", [team]) != nil
             || (try db.scalar("SELECT 1 FROM step_runs WHERE team = ? LIMIT 1", [team])) != nil
         if !known {
-            let teams = try db.rows("SELECT key FROM teams").compactMap { $0.string("key") }
+            let teams = try teamKeys()
             throw ActionRefused("no team '\(team)'\(Suggest.didYouMean(team, in: teams))")
         }
         return try db.rows("""

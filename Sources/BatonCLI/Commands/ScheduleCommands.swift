@@ -59,9 +59,10 @@ enum ScheduleCommands {
             let now = try CommandSupport.instant(inv, "now") ?? Instant.now()
             let store = try CommandSupport.store(inv)
             let runner = ScheduleRunner(db: store.db, outputFolder: "", generateReport: { _, _, _ in "" }, generateAlerts: { _, _, _ in [] })
+            let history = ScheduleHistory(db: store.db)
             var rows: [[SQLValue]] = []
             for d in definitions {
-                let last = try store.db.rows("SELECT period_end, state, finished_at FROM schedule_runs WHERE definition = ? ORDER BY period_end DESC LIMIT 1", [d.name]).first
+                let last = try history.lastRun(of: d.name)
                 let due = try runner.duePeriods(d, now: now).count
                 rows.append([.text(d.name), .text(d.kind.rawValue), .text(d.cron.text), .text(d.cron.timeZoneName),
                              d.cron.next(after: now).map { .text(Instant.iso($0)) } ?? .null,
@@ -97,46 +98,20 @@ enum ScheduleCommands {
             let limit = try CommandSupport.limit(inv)
             let store = try CommandSupport.store(inv)
             let name = inv.value("definition")
-            if let name, try store.db.scalar("SELECT 1 FROM schedule_runs WHERE definition = ? LIMIT 1", [name]) == nil {
-                let known = try store.db.rows("SELECT DISTINCT definition FROM schedule_runs").compactMap { $0.string("definition") }
-                throw ActionRefused("no scheduled run of '\(name)' in the store\(Suggest.didYouMean(name, in: known))")
-            }
+            let history = ScheduleHistory(db: store.db)
+            if let name { try history.requireRuns(of: name) }
             if inv.flag("attempts") {
-                let rows = try store.db.rows("""
-                    SELECT definition, iso(period_end) AS period_end, attempt, state, iso(started_at) AS started_at,
-                           iso(finished_at) AS finished_at, finished_at - started_at AS seconds, pid, host, error
-                    FROM schedule_attempts WHERE ?1 IS NULL OR definition = ?1
-                    ORDER BY period_end DESC, definition, attempt DESC LIMIT ?2
-                    """, [name, limit])
                 let columns = ["definition", "period_end", "attempt", "state", "started_at", "finished_at", "seconds", "pid", "host", "error"]
-                let shown = try rows.map { try truthful($0, store: store, running: "running", gone: "killed") }
+                let shown = try history.attempts(definition: name, limit: limit)
                 RowPrinter.print(columns: columns, rows: shown.map { r in columns.map { r[$0] } }, format: format, to: inv.out)
                 return 0
             }
-            let rows = try store.db.rows("""
-                SELECT definition, kind, iso(period_start) AS period_start, iso(period_end) AS period_end, state, attempts,
-                       iso(started_at) AS started_at, iso(finished_at) AS finished_at, finished_at - started_at AS seconds,
-                       outcome, error, outputs, pid, host
-                FROM schedule_runs WHERE ?1 IS NULL OR definition = ?1
-                ORDER BY period_end DESC, definition LIMIT ?2
-                """, [name, limit])
             let columns = ["definition", "kind", "period_start", "period_end", "state", "attempts", "started_at", "finished_at", "seconds",
                            "outcome", "error", "outputs"]
-            let shown = try rows.map { try truthful($0, store: store, running: "running", gone: "failed") }
+            let shown = try history.periods(definition: name, limit: limit)
             RowPrinter.print(columns: columns, rows: shown.map { r in columns.map { r[$0] } }, format: format, to: inv.out)
             return 0
         })
-
-    /// A history row as it really stands: a `running` row whose process is gone from this host says so.
-    static func truthful(_ row: Row, store: OrchestrationStore, running: String, gone: String) throws -> Row {
-        guard row.string("state") == running, row.string("host") == ProcessInfo.processInfo.hostName,
-              let pid = row.int("pid"), pid != Int64(getpid()), !ProcessLiveness.isRunning(pid_t(pid)) else { return row }
-        var values = row.values
-        let note = "its runner (pid \(pid)) is gone; the next run retries it"
-        if let i = row.columns.firstIndex(of: "state") { values[i] = .text(gone) }
-        if let i = row.columns.firstIndex(of: "error"), values[i].isNull { values[i] = .text(note) }
-        return Row(columns: row.columns, values: values)
-    }
 
     static let crontab = CommandSpec(
         name: "crontab",

@@ -158,7 +158,7 @@ enum StepCommands {
                                    note: inv.value("note")))
             inv.out.line("\(ticket) \(step): reassigned to \(team)\(before.map { " (was \($0))" } ?? "")")
             // Not refused (a team may exist before any definition names it), but a typo should not go unnoticed.
-            let teams = try store.db.rows("SELECT key FROM teams").compactMap { $0.string("key") }
+            let teams = try store.teamKeys()
             if !teams.contains(team) {
                 let hint = Suggest.closest(team, in: teams).map { " (did you mean '\($0)'?)" } ?? ""
                 inv.err.line("Warning: no team '\(team)' is known\(hint); until a service definition names it, the step shows as unowned work")

@@ -258,15 +258,6 @@ public final class ScheduleRunner {
         if let current = try? FileManager.default.destinationOfSymbolicLink(atPath: link), current > label { return }
         try AtomicFile.replaceSymlink(link, pointingTo: label)
     }
-
-    /// The run history, newest first (for `baton schedule list` and tests).
-    public func history(limit: Int = 1000) throws -> [Row] {
-        try db.rows("""
-            SELECT definition, kind, iso(period_start) AS period_start, iso(period_end) AS period_end, state, iso(started_at) AS started,
-                   iso(finished_at) AS finished, attempts, outcome, error, outputs
-            FROM schedule_runs ORDER BY period_end DESC, definition LIMIT ?
-            """, [limit])
-    }
 }
 
 /// An exclusive lock on a file next to the store, held while `baton schedule run` works, so overlapping cron
