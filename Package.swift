@@ -1,9 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Baton targets Linux only: it calls Glibc (write, flock, getpid) and reads /proc (process liveness, the
+// binary's own path, the umask, import progress). SwiftPM has no "Linux only" declaration, so no `platforms:`
+// is given rather than a macOS one that would not build.
 let package = Package(
     name: "Baton",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "baton", targets: ["baton"]),
     ],
