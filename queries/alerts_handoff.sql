@@ -7,7 +7,7 @@
 --                   steps after it were done first, so the order rule readied nothing). A defined service declares
 --                   its first attempts at the opening, so a first attempt not ready by :as_of was waiting then; a
 --                   later attempt (a reopening) did not exist before its own event.
--- A run is open at :as_of when known_at <= :as_of and it has not ended by then (waiting runs have no known_at).
+-- The step runs open at :as_of are queries/_open_runs.sql's (the one as_of rule for open work).
 -- since (ready_at) = the latest done_at at or before :as_of among the ticket's runs, else its opening; step, team
 -- and attempt are that run's (the last step done and the team that did it; NULL when none is done). Age = as_of -
 -- since; a row is reported when its age exceeds :handoff_hours.
@@ -15,7 +15,9 @@
 -- through the (ticket_id, step, attempt) index: the cost follows open work, not the length of the history.
 --
 -- param :handoff_hours = 24.0
-WITH open_tickets AS (
+WITH
+-- include _open_runs.sql
+, open_tickets AS (
     SELECT id FROM tickets WHERE state = 'open' AND opened_at <= :as_of
     UNION ALL SELECT id FROM tickets WHERE closed_at > :as_of AND opened_at <= :as_of
     UNION ALL SELECT id FROM tickets WHERE cancelled_at > :as_of AND opened_at <= :as_of
@@ -29,8 +31,7 @@ idle AS (
     FROM open_tickets o
     JOIN tickets t ON t.id = o.id
     JOIN services s ON s.key = t.service AND s.version = t.service_version
-    WHERE NOT EXISTS (SELECT 1 FROM step_runs r WHERE r.ticket_id = t.id AND r.known_at <= :as_of
-                      AND (r.done_at IS NULL OR r.done_at > :as_of))
+    WHERE t.id NOT IN (SELECT ticket_id FROM open_runs)  -- IN: SQLite indexes the list once
 ),
 handoffs AS (
     SELECT i.ticket_id, i.service, lr.step, nullif(lr.team, '') AS team, lr.attempt,

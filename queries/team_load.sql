@@ -7,28 +7,13 @@
 -- run open then (a log-made service waiting for its next step, or a defined one whose steps are done but which is
 -- not closed; any age, as in alerts_handoff.sql), oldest_age_hours = the oldest of them (as_of minus the latest
 -- done_at at or before :as_of among its runs, else its opening); its other counts are 0. No such tickets: no row.
-WITH open_runs AS (
-    SELECT id, ticket_id, CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
-                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END AS team, ready_at, started_at
-    FROM step_runs WHERE done_at IS NULL AND known_at <= :as_of
-    UNION ALL
-    SELECT id, ticket_id, CASE WHEN team_since IS NULL OR team_since <= :as_of THEN team
-                ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = step_runs.id AND x.at > :as_of ORDER BY x.at, x.rowid LIMIT 1) END AS team, ready_at, started_at
-    FROM step_runs WHERE done_at > :as_of AND +known_at <= :as_of  -- "+": the done_at index, not known_at (all history)
-),
-load AS (
-    SELECT coalesce(o.team, '') AS team,
+WITH
+-- include _open_runs.sql
+, load AS (
+    SELECT coalesce(team, '') AS team,
            sum(state = 'ready') AS ready, sum(state = 'active') AS active, sum(state = 'paused') AS paused,
-           max(:as_of - o.ready_at) / 3600.0 AS oldest_age_hours
-    FROM (
-        SELECT o.*, CASE
-                   WHEN EXISTS (SELECT 1 FROM step_pauses p WHERE p.run_id = o.id AND p.paused_at <= :as_of
-                                AND (p.resumed_at IS NULL OR p.resumed_at > :as_of)) THEN 'paused'
-                   WHEN o.started_at <= :as_of THEN 'active'
-                   ELSE 'ready' END AS state
-        FROM open_runs o JOIN tickets t ON t.id = o.ticket_id
-        WHERE t.opened_at <= :as_of
-    ) o
+           max(:as_of - ready_at) / 3600.0 AS oldest_age_hours
+    FROM open_runs
     GROUP BY 1
 ),
 flow AS (
@@ -71,8 +56,7 @@ between_steps AS (
            max(:as_of - coalesce((SELECT max(r.done_at) FROM step_runs r WHERE r.ticket_id = t.id AND r.done_at <= :as_of),
                                  t.opened_at)) / 3600.0 AS oldest_age_hours
     FROM open_tickets o JOIN tickets t ON t.id = o.id
-    WHERE NOT EXISTS (SELECT 1 FROM step_runs r WHERE r.ticket_id = t.id AND r.known_at <= :as_of
-                      AND (r.done_at IS NULL OR r.done_at > :as_of))
+    WHERE t.id NOT IN (SELECT ticket_id FROM open_runs)  -- IN: SQLite indexes the list once
 )
 SELECT * FROM (
 SELECT t.team, coalesce(l.ready, 0) AS ready, coalesce(l.active, 0) AS active, coalesce(l.paused, 0) AS paused,

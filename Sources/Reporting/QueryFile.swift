@@ -7,7 +7,9 @@ import SQLite
 /// instant (stored as Unix seconds) or text) and with it the parameter's type: a value given for it must be of
 /// that type. `:from`, `:to` and `:as_of` are instants. A line `-- series: days` (or `weeks`) marks a query whose
 /// rows are one per day or week of the window: it clamps the window to the span of the data (see `DataSpan`).
-/// The leading comment block is the query's description.
+/// A line `-- include _NAME.sql` is replaced by that file of the same folder: a fragment (its name starts with `_`)
+/// that holds SQL several queries share, such as `_open_runs.sql`, the one definition of the step runs open at
+/// `:as_of`. Fragments are not queries of their own. The leading comment block is the query's description.
 public struct QueryFile: Sendable {
     /// The file stem, e.g. `stalled`.
     public let name: String
@@ -57,15 +59,34 @@ public struct QueryFile: Sendable {
         self.description = description.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Reads a query file.
+    /// Reads a query file, with its `-- include` lines replaced by the fragments they name.
     public static func load(_ url: URL) throws -> QueryFile {
+        QueryFile(name: url.deletingPathExtension().lastPathComponent, path: url.path, sql: try text(of: url, including: true))
+    }
+
+    private static func text(of url: URL, including: Bool) throws -> String {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ReportingError("\(url.path): cannot read the file")
         }
         guard let sql = String(data: data, encoding: .utf8) else {
             throw ReportingError("\(url.path): is not UTF-8 text")
         }
-        return QueryFile(name: url.deletingPathExtension().lastPathComponent, path: url.path, sql: sql)
+        guard including, sql.contains("-- include ") else { return sql }
+        var lines: [String] = []
+        for (k, line) in sql.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("-- include ") else { lines.append(String(line)); continue }
+            let name = trimmed.dropFirst("-- include ".count).trimmingCharacters(in: .whitespaces)
+            guard name.hasPrefix("_"), name.hasSuffix(".sql"), !name.contains("/") else {
+                throw ReportingError("\(url.path):\(k + 1): an include names a fragment of the same folder, '_NAME.sql', not '\(name)'")
+            }
+            let fragment = url.deletingLastPathComponent().appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: fragment.path) else {
+                throw ReportingError("\(url.path):\(k + 1): the fragment \(fragment.path) it includes is missing")
+            }
+            lines.append(try text(of: fragment, including: false).trimmingCharacters(in: .newlines))   // fragments include nothing
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// A query by name (looked up in the queries folders) or by path to a `.sql` file.

@@ -69,9 +69,9 @@ public enum ResourceDirectory {
         throw ReportingError(message)
     }
 
-    /// File stems with the extension in `folder`, sorted.
+    /// File stems with the extension in `folder`, sorted; fragments (`_NAME`, included by other files) are left out.
     public static func names(in folder: URL, fileExtension: String) -> [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return files.filter { $0.hasSuffix("." + fileExtension) }.map { String($0.dropLast(fileExtension.count + 1)) }.sorted()
+        return files.filter { $0.hasSuffix("." + fileExtension) && !$0.hasPrefix("_") }.map { String($0.dropLast(fileExtension.count + 1)) }.sorted()
     }
 }

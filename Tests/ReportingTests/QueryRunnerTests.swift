@@ -60,3 +60,28 @@ import SQLite
         #expect(ParameterValue.parse("'42'") == .text("42"))
     }
 }
+
+/// `-- include _NAME.sql`: a fragment of the same folder shared by several queries (the as_of rule for open work).
+@Suite struct QueryIncludeTests {
+    @Test func aFragmentIsIncludedAndNamedWhenMissing() throws {
+        let folder = try temporaryFolder()
+        try "-- param :n = 2\nhalf AS (SELECT :n / 2 AS v)".write(to: folder.appendingPathComponent("_half.sql"), atomically: true, encoding: .utf8)
+        try "-- A query.\nWITH\n-- include _half.sql\nSELECT v FROM half".write(to: folder.appendingPathComponent("q.sql"), atomically: true, encoding: .utf8)
+        let q = try QueryFile.load(folder.appendingPathComponent("q.sql"))
+        #expect(q.sql.contains("half AS (SELECT :n / 2 AS v)") && q.defaults["n"]?.int == 2 && q.description == "A query.")
+        #expect(ResourceDirectory.names(in: folder, fileExtension: "sql") == ["q"], "fragments are not queries")
+        try "WITH\n-- include _gone.sql\nSELECT 1".write(to: folder.appendingPathComponent("r.sql"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: ReportingError.self) { try QueryFile.load(folder.appendingPathComponent("r.sql")) }
+        #expect(error?.message.contains("r.sql:2: the fragment") == true && error?.message.contains("_gone.sql") == true)
+    }
+
+    /// Every query that needs the step runs open at as_of takes them from the one fragment.
+    @Test func theOpenAtAsOfRuleLivesInOneFile() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("queries")
+        for name in ["stalled", "aging", "team_load", "alerts_open_work", "alerts_unowned", "alerts_unwatched", "alerts_handoff"] {
+            let text = try String(contentsOf: folder.appendingPathComponent(name + ".sql"), encoding: .utf8)
+            #expect(text.contains("-- include _open_runs.sql") && !text.contains("step_runs_unended") && !text.contains("step_pauses"), "\(name)")
+        }
+    }
+}
