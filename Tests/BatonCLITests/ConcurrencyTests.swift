@@ -69,8 +69,16 @@ import SQLite
             }
         }
         let before = try fingerprint()
+        // Empty the write-ahead log, so whatever it holds next the rebuild wrote: pages of its one transaction that
+        // spilled out of the page cache (it commits only at the end).
+        _ = try store.db.scalar("PRAGMA wal_checkpoint(TRUNCATE)")
+        let wal = h.dbPath + "-wal"
+        func walSize() -> Int { ((try? FileManager.default.attributesOfItem(atPath: wal)[.size]) as? NSNumber)?.intValue ?? 0 }
+        #expect(walSize() == 0)
         let p = try CLIHarness.startBinary(["rebuild"], env: ["BATON_DB": h.dbPath])
-        Thread.sleep(forTimeInterval: 0.5)
+        // Kill it once it is mid-transaction with uncommitted pages written (1 MB of log), not after a guessed time.
+        let deadline = Date().addingTimeInterval(30)
+        while p.isRunning, Date() < deadline, walSize() < 1_000_000 { Thread.sleep(forTimeInterval: 0.002) }
         _ = try killAndReopen(p, store: h.dbPath, tooLate: "the rebuild finished before the kill; the test needs more history")
         #expect(try fingerprint() == before)
         #expect(before == ["90000", "0", "0"])
