@@ -197,7 +197,7 @@ import SQLite
         let path = mountPoint + "/alerts.json"
         try AtomicFile.write("old\n", to: path)
         // Fill the disk (64 KiB; the loop is bounded in any case).
-        let filler = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: mountPoint + "/filler", contents: nil); return mountPoint + "/filler" }())!
+        let filler = FileHandle(forWritingAtPath: { _ = FileManager.default.createFile(atPath: mountPoint + "/filler", contents: nil); return mountPoint + "/filler" }())!
         for _ in 0..<64 { if (try? filler.write(contentsOf: Data(count: 4096))) == nil { break } }
         try? filler.close()
         #expect(throws: AtomicFileError.self) { try AtomicFile.write(String(repeating: "new\n", count: 20_000), to: path) }
