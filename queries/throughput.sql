@@ -2,16 +2,9 @@
 -- counting only events at or before :as_of. Every week of the window within the span of the data (the first ticket
 -- opening to the last change at or before :as_of) and every service appears (zeros included).
 -- series: weeks
-WITH RECURSIVE span AS (
-    -- The window clamped to the span of the data (DataSpan in the code says the same): from the first ticket opening
-    -- to the last opening, closing or cancellation at or before :as_of. Days or weeks outside it have nothing to show,
-    -- so the rows stop growing with the window there (an empty store gives no rows).
-    SELECT max(:from, coalesce((SELECT min(opened_at) FROM tickets), :to)) AS from_at,
-           min(:to, 1 + max(coalesce((SELECT max(opened_at) FROM tickets WHERE opened_at <= :as_of), -9e18),
-                            coalesce((SELECT max(closed_at) FROM tickets WHERE closed_at <= :as_of), -9e18),
-                            coalesce((SELECT max(cancelled_at) FROM tickets WHERE cancelled_at <= :as_of), -9e18))) AS to_at
-),
-weeks(week_start) AS (
+WITH RECURSIVE
+-- include _span.sql
+, weeks(week_start) AS (
     SELECT week_start(from_at) FROM span WHERE from_at < to_at
     UNION ALL
     SELECT week_start + 7 * 86400 FROM weeks WHERE week_start + 7 * 86400 < (SELECT to_at FROM span)

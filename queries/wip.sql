@@ -2,16 +2,9 @@
 -- end of each UTC day of [:from, :to) (the last second of the day), or :as_of on the day that contains it; the days
 -- within the span of the data only (the first ticket opening to the last change at or before :as_of).
 -- series: days
-WITH RECURSIVE span AS (
-    -- The window clamped to the span of the data (DataSpan in the code says the same): from the first ticket opening
-    -- to the last opening, closing or cancellation at or before :as_of. Days or weeks outside it have nothing to show,
-    -- so the rows stop growing with the window there (an empty store gives no rows).
-    SELECT max(:from, coalesce((SELECT min(opened_at) FROM tickets), :to)) AS from_at,
-           min(:to, 1 + max(coalesce((SELECT max(opened_at) FROM tickets WHERE opened_at <= :as_of), -9e18),
-                            coalesce((SELECT max(closed_at) FROM tickets WHERE closed_at <= :as_of), -9e18),
-                            coalesce((SELECT max(cancelled_at) FROM tickets WHERE cancelled_at <= :as_of), -9e18))) AS to_at
-),
-days(day_start) AS (
+WITH RECURSIVE
+-- include _span.sql
+, days(day_start) AS (
     SELECT from_at - ((from_at % 86400) + 86400) % 86400 FROM span WHERE from_at < to_at AND from_at <= :as_of
     UNION ALL
     SELECT day_start + 86400 FROM days WHERE day_start + 86400 < (SELECT to_at FROM span) AND day_start + 86400 <= :as_of
