@@ -150,3 +150,9 @@ public final class Database {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
+
+/// A connection has one owner: it is never handed to another thread or task (GRDB's rule). The compiler refuses
+/// to send one; the import's writer thread, which writes on the importing thread's connection while that thread
+/// waits, is the one place that takes the connection across threads, under its own lock (`ProjectionWriter`).
+@available(*, unavailable)
+extension Database: Sendable {}

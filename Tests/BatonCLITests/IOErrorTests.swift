@@ -132,7 +132,7 @@ import SQLite
     }
 
     static func fill(_ point: String) {
-        FileManager.default.createFile(atPath: point + "/filler", contents: nil)
+        _ = FileManager.default.createFile(atPath: point + "/filler", contents: nil)
         guard let h = FileHandle(forWritingAtPath: point + "/filler") else { return }
         for _ in 0..<4096 { if (try? h.write(contentsOf: Data(count: 4096))) == nil { break } }
         try? h.close()

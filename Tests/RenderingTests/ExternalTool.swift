@@ -22,8 +22,8 @@ enum ExternalTool {
         let folder = FileManager.default.temporaryDirectory
         let outURL = folder.appendingPathComponent("baton-tool-\(UUID().uuidString).out")
         let errURL = folder.appendingPathComponent("baton-tool-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
         // Files rather than pipes: Chromium writes a lot to stderr and a full pipe would block it.
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
