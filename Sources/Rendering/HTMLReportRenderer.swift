@@ -164,7 +164,7 @@ public struct HTMLReportRenderer: Sendable {
 
     func definitions(_ r: ReportResult) -> String {
         let esc = HTMLEscape.text
-        let terms = ReportDefinitions.terms(r, numbersRule: "Durations in hours with one decimal (h), ratios as percentages with one decimal, instants in UTC. Each cell's exact value, as in the CSV, is in its tooltip (title) and data-value attribute.")
+        let terms = ReportGlossary.terms(r, numbersRule: "Durations in hours with one decimal (h), ratios as percentages with one decimal, instants in UTC. Each cell's exact value, as in the CSV, is in its tooltip (title) and data-value attribute.")
         var h = "<section class=\"definitions\" id=\"definitions\" aria-labelledby=\"h-definitions\">\n<h2 id=\"h-definitions\">Definitions</h2>\n<dl>\n"
         for (term, text) in terms { h += "<dt>\(esc(term))</dt><dd>\(esc(text))</dd>\n" }
         return h + "</dl>\n</section>\n"

@@ -192,7 +192,7 @@ public struct XLSXReportRenderer: Sendable {
         s.column(0, width: 24, wrap); s.column(1, width: 100, wrap)
         s.freezeHeader()
         try s.string(0, 0, "Term", header); try s.string(0, 1, "Definition", header)
-        let terms = ReportDefinitions.terms(r, numbersRule: "Numbers are number cells with their full precision; formats only round the display (hours 0.00, ratios 0.0%). Instants are Excel date-times in UTC. Text is never a formula.")
+        let terms = ReportGlossary.terms(r, numbersRule: "Numbers are number cells with their full precision; formats only round the display (hours 0.00, ratios 0.0%). Instants are Excel date-times in UTC. Text is never a formula.")
         for (i, (term, text)) in terms.enumerated() {
             try s.string(i + 1, 0, term, wrap); try s.string(i + 1, 1, text, wrap)
         }

@@ -36,7 +36,8 @@ public struct ReportDefinition: Sendable {
         public var period: PeriodRule?
     }
 
-    public struct Definition: Sendable, Equatable {
+    /// One entry of the report's glossary (the `definitions` array of its JSON): a term and what it means.
+    public struct Term: Sendable, Equatable {
         public var term: String
         public var text: String
     }
@@ -56,7 +57,7 @@ public struct ReportDefinition: Sendable {
     public var headlines: Headlines?
     public var sections: [Section]
     /// The definitions section; `{name}` in a text is replaced by the parameter's value in force.
-    public var definitions: [Definition]
+    public var definitions: [Term]
 
     public static let knownFormats = ["csv", "html", "xlsx"]
 
@@ -179,14 +180,14 @@ public struct ReportDefinition: Sendable {
         }
         if sections.isEmpty { throw r.error("sections", "a report needs at least one section") }
 
-        var definitions: [Definition] = []
+        var definitions: [Term] = []
         if let value = object["definitions"] {
             guard let array = value as? [Any] else { throw r.error("definitions", "must be an array of {\"term\", \"text\"}") }
             for (i, d) in array.enumerated() {
                 let field = "definitions[\(i)]"
                 let o = try r.object(d, field)
                 try r.onlyKeys(o, ["term", "text"], at: field)
-                definitions.append(Definition(term: try r.string(o, "term", at: field), text: try r.string(o, "text", at: field)))
+                definitions.append(Term(term: try r.string(o, "term", at: field), text: try r.string(o, "text", at: field)))
             }
         }
         return ReportDefinition(name: name, path: path, title: title, description: description, period: period, formats: formats,

@@ -149,7 +149,7 @@ import Testing
     @Test func definitionsEndThePageWithTheStandardTermsOnce() throws {
         var r = report
         r.definitions = [("Window", "the engine's own words"), ("Percentile", "type 7")]
-        let terms = ReportDefinitions.terms(r, numbersRule: "rule")
+        let terms = ReportGlossary.terms(r, numbersRule: "rule")
         #expect(terms.map(\.0) == ["Window", "Percentile", "As of", "Generated at", "Store", "Numbers"])
         #expect(terms[0].1 == "the engine's own words")
         #expect(terms[2].1.hasPrefix("2026-03-30T00:00:00Z"))

@@ -1,9 +1,9 @@
 import Reporting
 import SQLite
 
-/// The definitions every rendered report ends with: the report's own terms, the percentile method when the
+/// The glossary every rendered report ends with (its "Definitions" section): the report's own terms, the percentile method when the
 /// report does not state one, the window, as_of, generation time, store, and how numbers are shown.
-public enum ReportDefinitions {
+public enum ReportGlossary {
     public static func terms(_ r: ReportResult, numbersRule: String) -> [(String, String)] {
         var terms = r.definitions
         if !terms.contains(where: { $0.0.lowercased().contains("percentile") }) {
