@@ -185,8 +185,9 @@ public final class OrchestrationStore {
     }
 
     /// Appends an event; false when an identical one (same ticket, step, kind, instant and task) is already stored.
+    /// Internal: only the state machine's callers (`record`, the importer) write events, after it has applied them.
     @discardableResult
-    public func insertEvent(_ e: Event) throws -> Bool {
+    func insertEvent(_ e: Event) throws -> Bool {
         let payload = e.payloadJSON
         try db.run("""
             INSERT OR IGNORE INTO events(ticket_id, step, kind, at, actor, source, team, task, note, service, service_version, payload)
@@ -254,8 +255,9 @@ public final class OrchestrationStore {
         return t
     }
 
-    /// Writes one ticket's projection, replacing what was stored for it.
-    public func saveTicket(_ t: TicketState, isNew: Bool) throws {
+    /// Writes one ticket's projection, replacing what was stored for it. Internal: projections are written only from
+    /// what the state machine made of the events.
+    func saveTicket(_ t: TicketState, isNew: Bool) throws {
         guard let openedAt = t.openedAt else { throw ActionRefused("\(t.id) has no opened event") }
         if !isNew {
             try db.run("DELETE FROM step_pauses WHERE run_id IN (SELECT id FROM step_runs WHERE ticket_id = ?)", [t.id])
