@@ -73,7 +73,6 @@ final class ServiceInference {
         }
         let team = row.team.isEmpty ? nil : row.team
         steps[row.step] = FirstSeen(at: row.at, line: row.line, team: team, name: names.step)
-        if let team, let name = names.team, !name.isEmpty { teamNames[team] = teamNames[team] ?? name }
         firstSeen[key] = steps
         last = (key, row.step, row.at, row.line)
         // The provisional version lists every step seen so far (in file order, for now): streamed tickets are
@@ -84,7 +83,6 @@ final class ServiceInference {
         }
     }
 
-    private var teamNames: [String: String] = [:]
     /// Every team the file's rows name (with its label, when the key is a slug of one): a step worked by several
     /// teams has a team of its own on each ticket, and each is a team of the store.
     private var teamsSeen: [String: String?] = [:]
@@ -136,7 +134,7 @@ final class ServiceInference {
                     .map { ServiceDefinition.Step(key: $0.key, name: $0.value.name ?? $0.key, team: $0.value.team) }
                 provisional.definition.steps = kept + added
                 var teams = provisional.definition.teams ?? [:]
-                for step in added { if let team = step.team, teams[team] == nil { teams[team] = teamNames[team] ?? team } }
+                for step in added { if let team = step.team, teams[team] == nil { teams[team] = teamsSeen[team].flatMap { $0 } ?? team } }
                 provisional.definition.teams = teams.isEmpty ? nil : teams
                 switch try store.apply(provisional.definition, origin: "log") {
                 case .created(let v), .updated(let v), .unchanged(let v): final = v

@@ -29,21 +29,22 @@ public struct TicketClosing: Sendable, Equatable {
     }
 
     /// Canonical events of one ticket in time order: the `closed` event the rule adds (with the line of the event
-    /// it closes at), or nil when the log itself ends the ticket or no rule applies.
+    /// it closes at, and `source`, the import adding it), or nil when the log itself ends the ticket or no rule applies.
     func closingEvent(for events: [(Event, Int)], source: String) -> (Event, Int)? {
         guard casesComplete || !closeOn.isEmpty, let first = events.first,
               !events.contains(where: { $0.0.kind == .closed || $0.0.kind == .cancelled }) else { return nil }
         var closing: (Event, Int)?
-        if !closeOn.isEmpty {
-            let keys = closingKeys
-            // The final streak of named activities: the last of them closes the case.
-            if let last = events.last(where: { !$0.0.kind.isTicketEvent }), keys.contains(KeySlug.make(last.0.step)) { closing = last }
+        var byName = false
+        // The final streak of named activities: the last of them closes the case.
+        if !closeOn.isEmpty, let last = events.last(where: { !$0.0.kind.isTicketEvent }), closingKeys.contains(KeySlug.make(last.0.step)) {
+            closing = last
+            byName = true
         }
         if closing == nil && casesComplete { closing = events.last }
-        guard let (at, line) = closing.map({ ($0.0.at, $0.1) }) else { return nil }
-        let note = casesComplete && closing.map({ !closingKeys.contains(KeySlug.make($0.0.step)) }) ?? true
-            ? "closed at the case's last event (--cases-complete)" : "closed at a closing activity (--close-on)"
-        return (Event(ticketID: first.0.ticketID, kind: .closed, at: at, source: first.0.source, note: note), line)
+        guard let (end, line) = closing else { return nil }
+        let at = end.at
+        let note = byName ? "closed at a closing activity (--close-on)" : "closed at the case's last event (--cases-complete)"
+        return (Event(ticketID: first.0.ticketID, kind: .closed, at: at, source: source, note: note), line)
     }
 
     /// A status-change history's closing, given each row's class in time order: the row whose instant ends the work
