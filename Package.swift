@@ -16,18 +16,22 @@ let package = Package(
         .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter",
                        providers: [.apt(["libxlsxwriter-dev"])]),
 
-        .target(name: "SQLite", dependencies: ["CSQLite"]),
-        .target(name: "Orchestration", dependencies: ["SQLite"]),
-        .target(name: "Reporting", dependencies: ["Orchestration", "SQLite"]),
-        .target(name: "Rendering", dependencies: ["Reporting", "CXLSXWriter"]),
-        .target(name: "BatonCLI", dependencies: ["SQLite", "Orchestration", "Reporting", "Rendering"]),
+        // The small core every module may import: instants, durations, text codecs, "did you mean", the input
+        // error, file modes, the publisher of files and process liveness. Foundation only.
+        .target(name: "BatonCore"),
+        .target(name: "SQLite", dependencies: ["BatonCore", "CSQLite"]),
+        .target(name: "Orchestration", dependencies: ["BatonCore", "SQLite"]),
+        .target(name: "Reporting", dependencies: ["BatonCore", "Orchestration", "SQLite"]),
+        .target(name: "Rendering", dependencies: ["BatonCore", "Reporting", "CXLSXWriter"]),
+        .target(name: "BatonCLI", dependencies: ["BatonCore", "SQLite", "Orchestration", "Reporting", "Rendering"]),
         .executableTarget(name: "baton", dependencies: ["BatonCLI"]),
 
-        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
-        .testTarget(name: "OrchestrationTests", dependencies: ["Orchestration", "SQLite"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Rendering", "Orchestration", "SQLite"]),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "Reporting", "Orchestration", "SQLite"]),
-        .testTarget(name: "BatonCLITests", dependencies: ["BatonCLI", "Orchestration", "Reporting", "SQLite"]),
+        .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore"]),
+        .testTarget(name: "SQLiteTests", dependencies: ["BatonCore", "SQLite"]),
+        .testTarget(name: "OrchestrationTests", dependencies: ["BatonCore", "Orchestration", "SQLite"]),
+        .testTarget(name: "ReportingTests", dependencies: ["BatonCore", "Reporting", "Rendering", "Orchestration", "SQLite"]),
+        .testTarget(name: "RenderingTests", dependencies: ["BatonCore", "Rendering", "Reporting", "Orchestration", "SQLite"]),
+        .testTarget(name: "BatonCLITests", dependencies: ["BatonCore", "BatonCLI", "Orchestration", "Reporting", "SQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

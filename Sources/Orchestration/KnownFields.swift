@@ -1,3 +1,4 @@
+import BatonCore
 import Foundation
 
 /// Refuses fields a JSON definition does not know (a misspelt `"enforce_ordr"` or `"taget"` would otherwise be

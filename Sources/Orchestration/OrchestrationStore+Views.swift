@@ -1,3 +1,4 @@
+import BatonCore
 import SQLite
 
 /// The read views people use every day: the requester's ticket view, a team's queue, the manager's open work.

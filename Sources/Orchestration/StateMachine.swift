@@ -1,3 +1,4 @@
+import BatonCore
 import SQLite
 
 /// The one state machine that applies every event, live or imported.

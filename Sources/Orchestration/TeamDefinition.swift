@@ -1,3 +1,4 @@
+import BatonCore
 import Foundation
 
 /// A team of the roster, as a team file (`teams/*.json`, applied with `baton team apply`) declares it:

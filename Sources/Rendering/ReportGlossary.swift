@@ -1,3 +1,4 @@
+import BatonCore
 import Reporting
 import SQLite
 

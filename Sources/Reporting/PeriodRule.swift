@@ -1,3 +1,4 @@
+import BatonCore
 import SQLite
 
 /// A report's default window: the previous `count` complete days, ISO weeks or calendar months (UTC)

@@ -1,3 +1,4 @@
+import BatonCore
 import CSQLite
 
 /// The one error type of the store layer: SQLite's extended result code, its message and the SQL that failed.

@@ -1,3 +1,4 @@
+import BatonCore
 import Foundation
 @testable import Orchestration
 @testable import Reporting

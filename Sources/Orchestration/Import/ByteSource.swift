@@ -1,3 +1,4 @@
+import BatonCore
 import Foundation
 
 /// The character encodings `baton import --encoding` reads. Text always reaches the parsers as UTF-8.

@@ -1,3 +1,4 @@
+import BatonCore
 import Foundation
 
 /// Streams RFC 4180 records from a `ByteSource`: quoted fields may hold the delimiter, quotes (`""`) and line

@@ -1,3 +1,4 @@
+import BatonCore
 /// One row of an incoming log as the importer stages it, before rows are grouped by ticket and put in time order.
 /// Canonical rows carry an event `kind`; status-change rows (read through a profile) carry a `status` instead.
 public struct StagedRow: Sendable, Equatable {

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
-@testable import Reporting
-import SQLite
+@testable import BatonCore
 
 @Suite struct AtomicFileTests {
     let folder: String

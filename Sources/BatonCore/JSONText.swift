@@ -25,14 +25,4 @@ public enum JSONText {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)"
     }
-
-    public static func value(_ v: SQLValue) -> String {
-        switch v {
-        case .null: return "null"
-        case .integer(let i): return String(i)
-        case .real(let d): return d.isFinite ? Self.number(d) : "null"
-        case .text(let s): return string(s)
-        case .blob(let b): return string(String(decoding: b, as: UTF8.self))
-        }
-    }
 }
