@@ -21,17 +21,20 @@ let package = Package(
         .target(name: "BatonCore"),
         .target(name: "SQLite", dependencies: ["BatonCore", "CSQLite"]),
         .target(name: "Orchestration", dependencies: ["BatonCore", "SQLite"]),
-        .target(name: "Reporting", dependencies: ["BatonCore", "Orchestration", "SQLite"]),
+        // Cron, the runner, the lock and the run history, whatever is scheduled (Reporting's definitions).
+        .target(name: "Scheduling", dependencies: ["BatonCore", "SQLite"]),
+        .target(name: "Reporting", dependencies: ["BatonCore", "Orchestration", "Scheduling", "SQLite"]),
         .target(name: "Rendering", dependencies: ["BatonCore", "Reporting", "CXLSXWriter"]),
-        .target(name: "BatonCLI", dependencies: ["BatonCore", "SQLite", "Orchestration", "Reporting", "Rendering"]),
+        .target(name: "BatonCLI", dependencies: ["BatonCore", "SQLite", "Orchestration", "Scheduling", "Reporting", "Rendering"]),
         .executableTarget(name: "baton", dependencies: ["BatonCLI"]),
 
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore"]),
         .testTarget(name: "SQLiteTests", dependencies: ["BatonCore", "SQLite"]),
         .testTarget(name: "OrchestrationTests", dependencies: ["BatonCore", "Orchestration", "SQLite"]),
-        .testTarget(name: "ReportingTests", dependencies: ["BatonCore", "Reporting", "Rendering", "Orchestration", "SQLite"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["BatonCore", "Scheduling", "Reporting", "Orchestration", "SQLite"]),
+        .testTarget(name: "ReportingTests", dependencies: ["BatonCore", "Scheduling", "Reporting", "Rendering", "Orchestration", "SQLite"]),
         .testTarget(name: "RenderingTests", dependencies: ["BatonCore", "Rendering", "Reporting", "Orchestration", "SQLite"]),
-        .testTarget(name: "BatonCLITests", dependencies: ["BatonCore", "BatonCLI", "Orchestration", "Reporting", "SQLite"]),
+        .testTarget(name: "BatonCLITests", dependencies: ["BatonCore", "Scheduling", "BatonCLI", "Orchestration", "Reporting", "SQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -28,6 +28,8 @@ public final class OrchestrationStore {
     }
 
     public static var schemaVersion: Int { StoreSchema.migrator.latestVersion }
+    /// The store's own migrations (not the modules' tracks), for tests that rebuild an older store.
+    public static var schemaMigrations: [Migrator.Migration] { StoreSchema.migrator.migrations }
 
     // MARK: services
 

@@ -143,37 +143,9 @@ enum StoreSchema {
         CREATE INDEX tickets_opened_at ON tickets(opened_at, service);
         CREATE INDEX tickets_cancelled_at ON tickets(cancelled_at, service, opened_at) WHERE cancelled_at IS NOT NULL;
         """),
-        .init(version: 3, name: "schedule run history and reported alerts", sql: """
-        -- One row per (definition, period): the claim that makes each scheduled period run exactly once.
-        -- state 'running' with a dead pid (or older than the stale timeout) is retried by the next run.
-        CREATE TABLE schedule_runs(
-            id INTEGER PRIMARY KEY,
-            definition TEXT NOT NULL,            -- report or alert definition name (file stem in reports/)
-            kind TEXT NOT NULL,                  -- report | alerts
-            period_start INTEGER,                -- the period [period_start, period_end): previous fire time
-            period_end INTEGER NOT NULL,         -- the fire time; also the run's as_of
-            state TEXT NOT NULL,                 -- running | done
-            started_at INTEGER NOT NULL,
-            finished_at INTEGER,
-            pid INTEGER,
-            host TEXT,
-            attempts INTEGER NOT NULL DEFAULT 1,
-            outcome TEXT,                        -- a one-line summary
-            outputs TEXT,                        -- JSON array of the paths written
-            UNIQUE(definition, period_end)
-        );
-        -- Every alert ever reported, so an alert says `new` only the first time.
-        -- first_as_of is the earliest as_of that reported it, so re-running an as_of gives the same answer.
-        CREATE TABLE reported_alerts(
-            alert_key TEXT PRIMARY KEY,          -- kind/ticket/step/ready_at, or unwatched/team/last-start
-            kind TEXT NOT NULL,                  -- stalled | unowned | unwatched
-            ticket_id TEXT,
-            step TEXT,
-            team TEXT,
-            first_as_of INTEGER NOT NULL,
-            last_as_of INTEGER NOT NULL,
-            first_reported_at INTEGER NOT NULL
-        );
+        // Version 3 also created schedule_runs and reported_alerts; they are now the Scheduling and Alerts modules'
+        // tables, in tracks of their own (SchedulingSchema, AlertSchema), and version 8 records where old stores stand.
+        .init(version: 3, name: "team start index", sql: """
         -- "When did this team last start a step" without reading the whole history.
         CREATE INDEX step_runs_team_started ON step_runs(team, started_at) WHERE started_at IS NOT NULL;
         """),
@@ -233,45 +205,23 @@ enum StoreSchema {
                                                   known_at, team_since, reassignments)
             WHERE done_at IS NOT NULL;
         """),
-        // Settings checked in one place, and schedule history that tells the truth (issue 12).
-        // - teams.roster: 1 for a team declared by 'baton team apply' (the roster). When any team is on the roster,
-        //   open work of a team outside it is unowned; with no roster only work with no team is.
-        // - reported_alerts per output file: an alert is new in a file until an earlier as_of wrote it to that file,
-        //   so a look by hand never silences the cron run. Rows from before keep output '' (they count for every file).
-        // - schedule_attempts: every attempt at a scheduled period, its end (done, failed, killed) and its error;
-        //   schedule_runs.error is the last attempt's error (state 'failed' until a retry succeeds).
-        .init(version: 7, name: "team roster, alert memory per output, schedule attempts", sql: """
+        // teams.roster: 1 for a team declared by 'baton team apply' (the roster). When any team is on the roster,
+        // open work of a team outside it is unowned; with no roster only work with no team is.
+        .init(version: 7, name: "team roster", sql: """
         ALTER TABLE teams ADD COLUMN roster INTEGER NOT NULL DEFAULT 0;
-        CREATE TABLE reported_alerts_v7(
-            alert_key TEXT NOT NULL,             -- kind/ticket/step/ready_at, or unwatched/team/last-start
-            output TEXT NOT NULL DEFAULT '',     -- the file it was written to (absolute path); '' before version 7
-            kind TEXT NOT NULL,                  -- stalled | unowned | unwatched | handoff
-            ticket_id TEXT,
-            step TEXT,
-            team TEXT,
-            first_as_of INTEGER NOT NULL,
-            last_as_of INTEGER NOT NULL,
-            first_reported_at INTEGER NOT NULL,
-            PRIMARY KEY(alert_key, output)
-        );
-        INSERT INTO reported_alerts_v7(alert_key, output, kind, ticket_id, step, team, first_as_of, last_as_of, first_reported_at)
-            SELECT alert_key, '', kind, ticket_id, step, team, first_as_of, last_as_of, first_reported_at FROM reported_alerts;
-        DROP TABLE reported_alerts;
-        ALTER TABLE reported_alerts_v7 RENAME TO reported_alerts;
-        ALTER TABLE schedule_runs ADD COLUMN error TEXT;
-        CREATE TABLE schedule_attempts(
-            id INTEGER PRIMARY KEY,
-            definition TEXT NOT NULL,
-            period_end INTEGER NOT NULL,
-            attempt INTEGER NOT NULL,            -- 1, 2, … for the period
-            state TEXT NOT NULL,                 -- running | done | failed | killed (its process died)
-            started_at INTEGER NOT NULL,
-            finished_at INTEGER,                 -- killed: when a later run found its process gone
-            pid INTEGER,
-            host TEXT,
-            error TEXT,
-            UNIQUE(definition, period_end, attempt)
-        );
+        """),
+        // Each module's tables in a track of its own. A store from before knows them by the store's version: seed the
+        // tracks from the tables that exist (version 1: as schema 3 made them, 2: as schema 7 changed them).
+        .init(version: 8, name: "module schema tracks", sql: Migrator.tracksTable + """
+        ;
+        INSERT OR IGNORE INTO schema_tracks(track, version, name)
+            SELECT 'scheduling', CASE WHEN EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'schedule_attempts') THEN 2 ELSE 1 END,
+                   'from store schema ' || (SELECT max(version) FROM schema_migrations)
+            WHERE EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schedule_runs');
+        INSERT OR IGNORE INTO schema_tracks(track, version, name)
+            SELECT 'alerts', CASE WHEN EXISTS(SELECT 1 FROM pragma_table_info('reported_alerts') WHERE name = 'output') THEN 2 ELSE 1 END,
+                   'from store schema ' || (SELECT max(version) FROM schema_migrations)
+            WHERE EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reported_alerts');
         """),
     ])
 }

@@ -1,3 +1,4 @@
+import Scheduling
 import BatonCore
 import Foundation
 import Testing

@@ -210,20 +210,4 @@ import SQLite
             #expect("\(error)".hasPrefix(message), "\(error)")
         }
     }
-
-    /// A store made before migration 7 keeps what it reported: those alerts stay old for every output file.
-    @Test func migrationSevenKeepsReportedAlertsForEveryFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-v6-\(UUID().uuidString).db").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let db = try Database(path: path)
-        _ = try Migrator(application: "baton", migrations: StoreSchema.migrator.migrations.filter { $0.version <= 6 }).migrate(db)
-        try db.run("INSERT INTO reported_alerts(alert_key, kind, first_as_of, last_as_of, first_reported_at) VALUES ('stalled/T/a/1', 'stalled', 10, 20, 30)")
-        try db.run("INSERT INTO schedule_runs(definition, kind, period_end, state, started_at) VALUES ('w', 'report', 5, 'done', 1)")
-        let store = try OrchestrationStore(existingPath: path)
-        #expect(try store.db.scalar("PRAGMA user_version")?.int == 7)
-        let row = try #require(try store.db.rows("SELECT * FROM reported_alerts").first)
-        #expect(row.string("alert_key") == "stalled/T/a/1" && row.string("output") == "" && row.int("first_as_of") == 10)
-        #expect(try store.db.scalar("SELECT count(*) FROM schedule_runs WHERE error IS NULL")?.int == 1)
-        #expect(try store.db.scalar("SELECT count(*) FROM teams WHERE roster = 1")?.int == 0)
-    }
 }

@@ -1,6 +1,8 @@
 import BatonCore
 import Foundation
 import Orchestration
+import Reporting
+import Scheduling
 import SQLite
 
 /// The command tree. Each command group lives in its own file as a `CommandSpec`.
@@ -32,7 +34,18 @@ enum Commands {
 enum CommandSupport {
     /// Opens an existing store (or explains how to create one).
     static func store(_ inv: Invocation) throws -> OrchestrationStore {
-        try OrchestrationStore(existingPath: inv.databasePath)
+        try withModuleTables(OrchestrationStore(existingPath: inv.databasePath))
+    }
+
+    /// Opens the store at `path`, creating it when missing.
+    static func createStore(_ path: String) throws -> OrchestrationStore {
+        try withModuleTables(OrchestrationStore(path: path))
+    }
+
+    /// Every module's tables up to date, so a command that fails part way finds them as any other command left them.
+    private static func withModuleTables(_ store: OrchestrationStore) throws -> OrchestrationStore {
+        for migrator in [AlertSchema.migrator, SchedulingSchema.migrator] { try migrator.migrate(store.db) }
+        return store
     }
 
     /// Parses an instant option such as `--at`; nil when absent.

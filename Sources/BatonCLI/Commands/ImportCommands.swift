@@ -93,7 +93,7 @@ enum ImportCommands {
             } else if inv.flag("force") {
                 throw inv.usageError("--force goes with --skip-bad FILE (it lets it replace an existing file)")
             }
-            let store = try OrchestrationStore(path: inv.databasePath)
+            let store = try CommandSupport.createStore(inv.databasePath)
             let source = try ByteSource(path: file, workingDirectory: inv.context.workingDirectory, encoding: encoding)
             var options = EventLogImporter.Options(format: format, profile: profile)
             options.delimiter = delimiter

@@ -1,3 +1,4 @@
+import Scheduling
 import BatonCore
 import Foundation
 import Orchestration
@@ -59,8 +60,8 @@ enum ScheduleCommands {
             for e in errors { inv.err.line("Error: \(e)") }
             let now = try CommandSupport.instant(inv, "now") ?? Instant.now()
             let store = try CommandSupport.store(inv)
-            let runner = ScheduleRunner(db: store.db, outputFolder: "", generateReport: { _, _, _ in "" }, generateAlerts: { _, _, _ in [] })
-            let history = ScheduleHistory(db: store.db)
+            let runner = try ScheduleRunner<ScheduleDefinition>(db: store.db, outputFolder: "", generateReport: { _, _, _ in "" }, generateAlerts: { _, _, _ in [] })
+            let history = try ScheduleHistory(db: store.db)
             var rows: [[SQLValue]] = []
             for d in definitions {
                 let last = try history.lastRun(of: d.name)
@@ -99,7 +100,7 @@ enum ScheduleCommands {
             let limit = try CommandSupport.limit(inv)
             let store = try CommandSupport.store(inv)
             let name = inv.value("definition")
-            let history = ScheduleHistory(db: store.db)
+            let history = try ScheduleHistory(db: store.db)
             if let name { try history.requireRuns(of: name) }
             if inv.flag("attempts") {
                 let columns = ["definition", "period_end", "attempt", "state", "started_at", "finished_at", "seconds", "pid", "host", "error"]
@@ -180,7 +181,7 @@ enum ScheduleCommands {
         defer { withExtendedLifetime(lock) {} }
         let queries = QueryFolder.locate(explicit: inv.value("queries"), environment: inv.context.environment,
                                          workingDirectory: inv.context.workingDirectory)
-        let runner = ScheduleRunner(
+        let runner = try ScheduleRunner(
             db: store.db, outputFolder: outFolder,
             generateReport: { definition, period, folder in
                 try generateReport(definition, period, folder, store: store, inv: inv, queries: queries)

@@ -9,7 +9,7 @@ enum StoreCommands {
         run: { inv in
             let path = inv.databasePath
             let existed = FileManager.default.fileExists(atPath: path)
-            _ = try OrchestrationStore(path: path)
+            _ = try CommandSupport.createStore(path)
             inv.out.line(existed ? "Store \(path) is ready (schema \(OrchestrationStore.schemaVersion))."
                                  : "Created store \(path) (schema \(OrchestrationStore.schemaVersion)).")
             return 0

@@ -42,6 +42,7 @@ public struct AlertEngine {
     /// The alerts at `settings.asOf`, with `isNew` from the store's memory of earlier runs: of runs that wrote
     /// `output` (a path), or with no output of any run (a look on standard output: new means no file had it yet).
     public func compute(_ settings: AlertSettings, generatedAt: Int64, output: String? = nil) throws -> AlertReport {
+        try AlertSchema.migrator.migrate(db)
         let parameters = settings.parameters
         var alerts: [Alert] = []
         for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched),
@@ -90,6 +91,7 @@ public struct AlertEngine {
     /// Remembers the report's alerts as written to `output` (call after the file is safely written), so later as_of
     /// values say `new: false` in that file. Without an output they are remembered for every file (`output` '').
     public func remember(_ report: AlertReport, reportedAt: Int64, output: String? = nil) throws {
+        try AlertSchema.migrator.migrate(db)
         let key = output.map(Self.outputKey) ?? ""
         try db.transaction {
             let upsert = try db.cached("""

@@ -1,4 +1,5 @@
 import Foundation
+import Scheduling
 
 /// A report or alert definition that has a `schedule`, read from a `reports/*.json` file by the one loader of
 /// definitions (`DefinitionFile`), so the scheduler runs exactly what `baton report` and `baton alerts` would accept.
@@ -8,7 +9,7 @@ import Foundation
 /// {"kind": "alerts", "title": "Stalled steps", "schedule": "*/10 * * * *", "out": "alerts.prom",
 ///  "unwatched_days": 3, "teams": ["hr"]}
 /// ```
-public struct ScheduleDefinition: Sendable {
+public struct ScheduleDefinition: ScheduledJob {
     public typealias Kind = DefinitionKind
 
     /// The file stem: `weekly` for `reports/weekly.json`.
@@ -21,6 +22,8 @@ public struct ScheduleDefinition: Sendable {
     public var report: ReportDefinition?
     /// The alert file and its settings (kind `alerts`), checked on load.
     public var alerts: AlertDefinition?
+
+    public var jobKind: ScheduledJobKind { kind == .report ? .report : .alerts }
 
     /// Alert definitions: the output file name (relative to the output folder), default `<name>.json`.
     public var alertOutput: String { alerts?.out ?? "\(name).json" }
@@ -58,11 +61,4 @@ public struct ScheduleDefinition: Sendable {
             throw ScheduleError(e.message)
         }
     }
-}
-
-/// A scheduling problem (bad definition, unreadable folder), with a message for people.
-public struct ScheduleError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

@@ -1,6 +1,8 @@
+import Scheduling
 import BatonCore
 import Foundation
 import Testing
+@testable import Scheduling
 @testable import Reporting
 import Orchestration
 import SQLite
@@ -17,6 +19,7 @@ final class ScheduleFixture {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-schedule-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory + "/reports", withIntermediateDirectories: true)
         store = try OrchestrationStore(path: directory + "/baton.db")
+        try SchedulingSchema.migrator.migrate(store.db)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -27,8 +30,8 @@ final class ScheduleFixture {
         return try #require(try ScheduleDefinition.load(path: path))
     }
 
-    func runner() -> ScheduleRunner {
-        ScheduleRunner(db: store.db, outputFolder: out,
+    func runner() throws -> ScheduleRunner<ScheduleDefinition> {
+        try ScheduleRunner(db: store.db, outputFolder: out,
             generateReport: { [unowned self] d, p, folder in
                 calls.append((d.name, p))
                 if failOn.contains(p.end) { throw ScheduleError("disk full (simulated)") }
@@ -58,7 +61,7 @@ final class ScheduleFixture {
     @Test func missedPeriodsAreCaughtUpExactlyOnce() throws {
         let f = try ScheduleFixture()
         let d = try f.definition("weekly", Self.weekly)
-        let runner = f.runner()
+        let runner = try f.runner()
         // First run: only the latest due period (Monday 2026-11-02 06:00).
         let first = try runner.run([d], now: Self.t("2026-11-04T12:00:00Z"))
         #expect(first.map(\.status) == [.generated])
@@ -82,7 +85,7 @@ final class ScheduleFixture {
     @Test func aFailedPeriodIsRecordedWithItsErrorAndRetried() throws {
         let f = try ScheduleFixture()
         let d = try f.definition("weekly", Self.weekly)
-        let runner = f.runner()
+        let runner = try f.runner()
         _ = try runner.run([d], now: Self.t("2026-11-02T07:00:00Z"))
         f.failOn = [Self.t("2026-11-09T06:00:00Z")]
         let failed = try runner.run([d], now: Self.t("2026-11-16T07:00:00Z"))
@@ -130,7 +133,7 @@ final class ScheduleFixture {
     @Test func anAbandonedClaimIsRetriedButALiveOneIsNot() throws {
         let f = try ScheduleFixture()
         let d = try f.definition("weekly", Self.weekly)
-        let runner = f.runner()
+        let runner = try f.runner()
         let host = ProcessInfo.processInfo.hostName
         let end = Self.t("2026-11-09T06:00:00Z"), start = Self.t("2026-11-02T06:00:00Z")
         // A run killed with SIGKILL: its pid is gone.
@@ -169,7 +172,7 @@ final class ScheduleFixture {
         let f = try ScheduleFixture()
         let d = try f.definition("stalled", #"{"kind": "alerts", "schedule": "*/10 * * * *", "out": "stalled.json"}"#)
         #expect(d.kind == .alerts)
-        let runner = f.runner()
+        let runner = try f.runner()
         _ = try runner.run([d], now: Self.t("2026-11-09T07:00:00Z"))
         let later = try runner.run([d], now: Self.t("2026-11-09T09:05:00Z"))   // 12 fire times later
         #expect(later.map(\.period.label) == ["2026-11-09T0900Z"])

@@ -1,6 +1,8 @@
+import Scheduling
 import BatonCore
 import Foundation
 import Testing
+@testable import Scheduling
 @testable import Reporting
 import SQLite
 

@@ -1,6 +1,5 @@
 import BatonCore
 import Foundation
-import Orchestration
 import SQLite
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +11,10 @@ import Glibc
 public struct ScheduleHistory {
     let db: Database
 
-    public init(db: Database) { self.db = db }
+    public init(db: Database) throws {
+        try SchedulingSchema.migrator.migrate(db)
+        self.db = db
+    }
 
     /// The latest recorded period of `definition` (period_end, state, finished_at as instants), or nil.
     public func lastRun(of definition: String) throws -> Row? {
@@ -24,7 +26,7 @@ public struct ScheduleHistory {
     public func requireRuns(of definition: String) throws {
         guard try db.scalar("SELECT 1 FROM schedule_runs WHERE definition = ? LIMIT 1", [definition]) == nil else { return }
         let known = try db.rows("SELECT DISTINCT definition FROM schedule_runs").compactMap { $0.string("definition") }
-        throw ActionRefused("no scheduled run of '\(definition)' in the store\(Suggest.didYouMean(definition, in: known))")
+        throw ScheduleError("no scheduled run of '\(definition)' in the store\(Suggest.didYouMean(definition, in: known))")
     }
 
     /// One row per period, newest first (all definitions when `definition` is nil); a period whose runner is gone

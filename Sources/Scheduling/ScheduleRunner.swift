@@ -5,6 +5,18 @@ import SQLite
 import Glibc
 #endif
 
+/// What the runner needs of a scheduled definition (Reporting's `ScheduleDefinition`; tests' own).
+public protocol ScheduledJob: Sendable {
+    /// The definition's name: the key of its run history and its report folder.
+    var name: String { get }
+    var cron: CronExpression { get }
+    var jobKind: ScheduledJobKind { get }
+}
+
+/// A report is a folder per period, published whole and caught up period by period; an alert file is one file,
+/// written for the latest due period only (older ones would be overwritten at once).
+public enum ScheduledJobKind: String, Sendable { case report, alerts }
+
 /// One period of a scheduled definition: [start, end), where `end` is a fire time (and the run's as_of) and
 /// `start` the fire time before it.
 public struct SchedulePeriod: Sendable, Equatable, Hashable {
@@ -33,7 +45,7 @@ public struct SchedulePeriod: Sendable, Equatable, Hashable {
 ///   `<out>/<name>/latest` is a symbolic link replaced atomically. Temporaries of dead runs are removed.
 /// - Failure: the attempt and its error are recorded and the period is `failed` (its outputs are as before); it is
 ///   retried by the next run, later periods of that definition wait for it, and other definitions still run.
-public final class ScheduleRunner {
+public final class ScheduleRunner<Job: ScheduledJob> {
     public enum Status: String, Sendable { case generated, failed, busy }
 
     public struct Outcome: Sendable {
@@ -52,9 +64,9 @@ public final class ScheduleRunner {
     public var maximumCatchUp = 500
     /// Writes one report for `period` into `folder` (a temporary folder that is published when this returns) and
     /// says what it covered (e.g. its window).
-    public var generateReport: (ScheduleDefinition, SchedulePeriod, String) throws -> String
+    public var generateReport: (Job, SchedulePeriod, String) throws -> String
     /// Writes one alert file for as_of = `period.end` into the output folder (atomically); returns the paths written.
-    public var generateAlerts: (ScheduleDefinition, SchedulePeriod, String) throws -> [String]
+    public var generateAlerts: (Job, SchedulePeriod, String) throws -> [String]
     /// Called after each period is generated and recorded.
     public var onGenerated: (Outcome) -> Void = { _ in }
 
@@ -62,8 +74,9 @@ public final class ScheduleRunner {
     let pid = Int64(getpid())
 
     public init(db: Database, outputFolder: String,
-                generateReport: @escaping (ScheduleDefinition, SchedulePeriod, String) throws -> String,
-                generateAlerts: @escaping (ScheduleDefinition, SchedulePeriod, String) throws -> [String]) {
+                generateReport: @escaping (Job, SchedulePeriod, String) throws -> String,
+                generateAlerts: @escaping (Job, SchedulePeriod, String) throws -> [String]) throws {
+        try SchedulingSchema.migrator.migrate(db)
         self.db = db
         self.outputFolder = outputFolder
         self.generateReport = generateReport
@@ -71,19 +84,19 @@ public final class ScheduleRunner {
     }
 
     /// The period ending at fire time `end`.
-    public func period(_ d: ScheduleDefinition, endingAt end: Int64) -> SchedulePeriod {
+    public func period(_ d: Job, endingAt end: Int64) -> SchedulePeriod {
         SchedulePeriod(start: d.cron.previous(atOrBefore: end - 1) ?? end, end: end)
     }
 
     /// The periods of `d` that are due at `now`, oldest first: new fire times, and periods whose last attempt failed
     /// or whose runner is gone.
-    public func duePeriods(_ d: ScheduleDefinition, now: Int64) throws -> [SchedulePeriod] {
+    public func duePeriods(_ d: Job, now: Int64) throws -> [SchedulePeriod] {
         let rows = try db.rows("SELECT period_end, state, pid, host, started_at FROM schedule_runs WHERE definition = ? ORDER BY period_end", [d.name])
         let retry = rows.filter { $0.string("state") == "failed" || ($0.string("state") == "running" && isStale($0)) }
             .compactMap { $0.int("period_end") }.filter { $0 <= now }
         guard let latest = d.cron.previous(atOrBefore: now) else { return [] }
         var ends: [Int64]
-        if d.kind == .alerts {
+        if d.jobKind == .alerts {
             let recorded = rows.first { $0.int("period_end") == latest }
             ends = recorded == nil || retry.contains(latest) ? [latest] : []
         } else if let anchor = rows.compactMap({ $0.int("period_end") }).max() {
@@ -140,7 +153,7 @@ public final class ScheduleRunner {
     }
 
     /// Claims the period for this process; false when it is done or held by a live run.
-    func claim(_ d: ScheduleDefinition, _ p: SchedulePeriod) throws -> Bool {
+    func claim(_ d: Job, _ p: SchedulePeriod) throws -> Bool {
         try db.transaction {
             let now = Instant.now()
             if let row = try db.rows("SELECT state, attempts, pid, host, started_at FROM schedule_runs WHERE definition = ? AND period_end = ?", [d.name, p.end]).first {
@@ -157,7 +170,7 @@ public final class ScheduleRunner {
                 try db.run("""
                     INSERT INTO schedule_runs(definition, kind, period_start, period_end, state, started_at, pid, host)
                     VALUES (?, ?, ?, ?, 'running', ?, ?, ?)
-                    """, [d.name, d.kind.rawValue, p.start, p.end, now, pid, host])
+                    """, [d.name, d.jobKind.rawValue, p.start, p.end, now, pid, host])
             }
             try db.run("""
                 INSERT INTO schedule_attempts(definition, period_end, attempt, state, started_at, pid, host)
@@ -169,7 +182,7 @@ public final class ScheduleRunner {
         }
     }
 
-    func finish(_ d: ScheduleDefinition, _ p: SchedulePeriod, outputs: [String], message: String) throws {
+    func finish(_ d: Job, _ p: SchedulePeriod, outputs: [String], message: String) throws {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: outputs, options: [.withoutEscapingSlashes]), as: UTF8.self)
         try db.transaction {
             let now = Instant.now()
@@ -182,7 +195,7 @@ public final class ScheduleRunner {
     }
 
     /// Records a failed attempt: the period stays due (state `failed`) with the error, outputs as before.
-    func fail(_ d: ScheduleDefinition, _ p: SchedulePeriod, error: String) {
+    func fail(_ d: Job, _ p: SchedulePeriod, error: String) {
         let line = error.replacingOccurrences(of: "\n", with: " ")
         try? db.transaction {
             let now = Instant.now()
@@ -196,15 +209,15 @@ public final class ScheduleRunner {
     }
 
     /// Removes temporaries left by killed runs in the output folder and each report's folder.
-    public func removeStaleTemporaries(_ definitions: [ScheduleDefinition]) {
+    public func removeStaleTemporaries(_ definitions: [Job]) {
         AtomicFile.removeStaleTemporaries(in: outputFolder)
-        for d in definitions where d.kind == .report {
+        for d in definitions where d.jobKind == .report {
             AtomicFile.removeStaleTemporaries(in: outputFolder + "/" + d.name)
         }
     }
 
     /// Runs every due period of every definition; returns what happened, in order.
-    public func run(_ definitions: [ScheduleDefinition], now: Int64) throws -> [Outcome] {
+    public func run(_ definitions: [Job], now: Int64) throws -> [Outcome] {
         removeStaleTemporaries(definitions)
         try recordAbandonedAttempts()
         var outcomes: [Outcome] = []
@@ -230,8 +243,8 @@ public final class ScheduleRunner {
         return outcomes
     }
 
-    func generate(_ d: ScheduleDefinition, _ p: SchedulePeriod) throws -> ([String], String) {
-        switch d.kind {
+    func generate(_ d: Job, _ p: SchedulePeriod) throws -> ([String], String) {
+        switch d.jobKind {
         case .alerts:
             try AtomicFile.makeFolders(outputFolder)
             return (try generateAlerts(d, p, outputFolder), "alerts as of \(Instant.iso(p.end))")
@@ -258,34 +271,5 @@ public final class ScheduleRunner {
         let link = folder + "/latest"
         if let current = try? FileManager.default.destinationOfSymbolicLink(atPath: link), current > label { return }
         try AtomicFile.replaceSymlink(link, pointingTo: label)
-    }
-}
-
-/// An exclusive lock on a file next to the store, held while `baton schedule run` works, so overlapping cron
-/// invocations queue instead of racing. The kernel releases it when the process dies (even by SIGKILL).
-public final class ScheduleLock {
-    let fd: Int32
-    public let path: String
-
-    /// Takes the lock, waiting up to `waitSeconds`; nil when another process still holds it.
-    public static func acquire(path: String, waitSeconds: Double) throws -> ScheduleLock? {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw AtomicFileError(path: path, operation: "open the lock file", errno: errno) }
-        let deadline = Date().addingTimeInterval(waitSeconds)
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
-                close(fd)
-                return nil
-            }
-            usleep(20_000)
-        }
-        return ScheduleLock(fd: fd, path: path)
-    }
-
-    init(fd: Int32, path: String) { self.fd = fd; self.path = path }
-
-    deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
     }
 }
