@@ -10,14 +10,16 @@ extension OrchestrationStore {
     @discardableResult
     public func apply(team: TeamDefinition) throws -> TeamOutcome {
         try db.transaction {
-            let existing = try db.rows("SELECT name, defined, roster FROM teams WHERE key = ?", [team.key]).first
-            if let existing, existing.string("name") == team.name, existing.int("defined") == 1, existing.int("roster") == 1 {
+            let existing = try db.rows("SELECT name, defined, roster, calendar FROM teams WHERE key = ?", [team.key]).first
+            if let existing, existing.string("name") == team.name, existing.int("defined") == 1, existing.int("roster") == 1,
+               existing.string("calendar") == team.calendar {
                 return .unchanged
             }
             try db.run("""
-                INSERT INTO teams(key, name, defined, roster) VALUES (?, ?, 1, 1)
-                ON CONFLICT(key) DO UPDATE SET name = excluded.name, defined = 1, roster = 1
-                """, [team.key, team.name])
+                INSERT INTO teams(key, name, defined, roster, calendar) VALUES (?, ?, 1, 1, ?)
+                ON CONFLICT(key) DO UPDATE SET name = excluded.name, defined = 1, roster = 1, calendar = excluded.calendar
+                """, [team.key, team.name, team.calendar])
+            if existing?.string("calendar") != team.calendar { try registerServiceLevels() }
             return existing == nil ? .added : .updated
         }
     }
@@ -35,7 +37,7 @@ extension OrchestrationStore {
     /// Every team: key, name, how it is known (`roster`, `definition`, `log`), and its open runs.
     public func teamList() throws -> [Row] {
         try db.rows("""
-            SELECT t.key AS team, t.name, CASE WHEN t.roster = 1 THEN 'roster' WHEN t.defined = 1 THEN 'definition' ELSE 'log' END AS known_from,
+            SELECT t.key AS team, t.name, coalesce(t.calendar, '') AS calendar, CASE WHEN t.roster = 1 THEN 'roster' WHEN t.defined = 1 THEN 'definition' ELSE 'log' END AS known_from,
                    (SELECT count(*) FROM step_runs r WHERE r.team = t.key AND (r.state = 'ready' OR r.state = 'active' OR r.state = 'paused')) AS open_runs
             FROM teams t ORDER BY t.key
             """)

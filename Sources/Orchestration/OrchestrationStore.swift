@@ -12,6 +12,7 @@ public final class OrchestrationStore {
     public init(path: String) throws {
         db = try Database(path: path, pageSize: Self.pageSize)
         try StoreSchema.migrator.migrate(db)
+        try registerServiceLevels()
     }
 
     /// Page size of a new store: 16 KiB pages make a bulk import about a tenth faster than SQLite's default 4 KiB
@@ -25,6 +26,7 @@ public final class OrchestrationStore {
         }
         db = try Database(path: path, pageSize: Self.pageSize)
         try StoreSchema.migrator.migrate(db)
+        try registerServiceLevels()
     }
 
     public static var schemaVersion: Int { StoreSchema.migrator.latestVersion }
@@ -50,8 +52,8 @@ public final class OrchestrationStore {
             try db.run("INSERT INTO services(key, version, name, enforce_order, auto_close, origin, definition, created_at) VALUES (?,?,?,?,?,?,?,?)",
                        [definition.key, version, definition.name, definition.enforceOrder, definition.autoClose, origin, json, at])
             for (i, step) in definition.steps.enumerated() {
-                try db.run("INSERT INTO service_steps(service, version, position, key, name, team, kind, target_seconds) VALUES (?,?,?,?,?,?,?,?)",
-                           [definition.key, version, i, step.key, step.name, step.team, step.kind.rawValue, step.targetSeconds])
+                try db.run("INSERT INTO service_steps(service, version, position, key, name, team, kind, target_seconds, calendar) VALUES (?,?,?,?,?,?,?,?,?)",
+                           [definition.key, version, i, step.key, step.name, step.team, step.kind.rawValue, step.targetSeconds, step.calendar])
                 if let team = step.team {
                     let name = definition.teams?[team] ?? team
                     let defined = origin == "definition"
@@ -62,6 +64,8 @@ public final class OrchestrationStore {
                         """, [team, name, defined])
                 }
             }
+            // The new version's targets and calendars count from now on this connection too.
+            if definition.steps.contains(where: { $0.target != nil || $0.calendar != nil }) { try registerServiceLevels() }
             return latest == nil ? .created(version: version) : .updated(version: version)
         }
     }

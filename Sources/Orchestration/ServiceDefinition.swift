@@ -33,6 +33,9 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
         public var kind: Kind
         public var target: String?
         public var tasks: [String]?
+        /// The calendar the step's target and working time are counted in (first the step's, then its team's,
+        /// then 24×7); a key of a calendar applied with `baton calendar apply`.
+        public var calendar: String?
 
         public enum Kind: String, Codable, Sendable, CaseIterable { case task, review, approval, automated }
 
@@ -48,6 +51,7 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
             kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .task
             target = try c.decodeIfPresent(String.self, forKey: .target)
             tasks = try c.decodeIfPresent([String].self, forKey: .tasks)
+            calendar = try c.decodeIfPresent(String.self, forKey: .calendar)
         }
 
         /// The target as seconds, when one is set.
@@ -115,7 +119,7 @@ extension ServiceDefinition {
 
     /// The fields a definition file may have (the decoder ignores others, so they are refused here).
     public static let fields = ["key", "name", "enforce_order", "auto_close", "intake", "steps", "teams", "lead_time_ends"]
-    public static let stepFields = ["key", "name", "team", "kind", "target", "tasks"]
+    public static let stepFields = ["key", "name", "team", "kind", "target", "tasks", "calendar"]
     public static let intakeFields = ["key", "label", "type", "required", "options"]
 
     public static func parse(_ data: Data, file: String) throws -> ServiceDefinition {
@@ -170,6 +174,9 @@ extension ServiceDefinition {
             }
             if let team = step.team, !Self.isValidKey(team) {
                 throw InputError(file: file, field: "\(field).team", "'\(team)' must be letters, digits, '-', '_' or '.'")
+            }
+            if let calendar = step.calendar, !Self.isValidKey(calendar) {
+                throw InputError(file: file, field: "\(field).calendar", "'\(calendar)' must be a calendar key: letters, digits, '-', '_' or '.'")
             }
             if let target = step.target, DurationText.seconds(target) == nil {
                 throw InputError(file: file, field: "\(field).target", "'\(target)' is not a duration; write e.g. 30m, 4h, 2d, 1w or 1d12h")

@@ -223,5 +223,18 @@ enum StoreSchema {
                    'from store schema ' || (SELECT max(version) FROM schema_migrations)
             WHERE EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reported_alerts');
         """),
+        // Business calendars (issue 14): versioned like services; a team's and a step's calendar by key.
+        .init(version: 9, name: "calendars", sql: """
+        CREATE TABLE calendars(
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            definition TEXT NOT NULL,            -- the canonical JSON of the calendar file
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY(key, version)
+        );
+        ALTER TABLE teams ADD COLUMN calendar TEXT;
+        ALTER TABLE service_steps ADD COLUMN calendar TEXT;
+        """),
     ])
 }

@@ -16,7 +16,7 @@ enum Commands {
             stalled steps, team load and automation readiness as HTML, CSV and XLSX reports.
             """,
             subcommands: [
-                StoreCommands.initialize, ServiceCommands.group, TeamCommands.group, TicketCommands.group, StepCommands.group,
+                StoreCommands.initialize, ServiceCommands.group, TeamCommands.group, CalendarCommands.group, TicketCommands.group, StepCommands.group,
                 StepCommands.task, ViewCommands.queue, ViewCommands.open, StoreCommands.rebuild,
             ] + extensions,
             sections: [("EXIT STATUS", "0 success, 1 failure (the store is unchanged), 64 usage error."),

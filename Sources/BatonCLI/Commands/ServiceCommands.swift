@@ -24,6 +24,11 @@ enum ServiceCommands {
             let store = try CommandSupport.store(inv)
             // Validate every file before storing any: all or nothing.
             let definitions = try inv.arguments.map { try ServiceDefinition.load(path: $0) }
+            for (file, definition) in zip(inv.arguments, definitions) {
+                for (i, step) in definition.steps.enumerated() {
+                    try store.requireCalendar(step.calendar, file: file, field: "steps[\(i)].calendar")
+                }
+            }
             for warning in try store.teamWarnings(for: Array(zip(inv.arguments, definitions))) { inv.err.line("Warning: \(warning)") }
             try store.db.transaction {
                 for (file, definition) in zip(inv.arguments, definitions) {

@@ -28,6 +28,7 @@ enum TeamCommands {
             for (file, team) in zip(inv.arguments, teams) {
                 if let first = seen[team.key] { throw InputError(file: file, field: "key", "team '\(team.key)' is also in \(first)") }
                 seen[team.key] = file
+                try store.requireCalendar(team.calendar, file: file, field: "calendar")
             }
             try store.db.transaction {
                 for team in teams {

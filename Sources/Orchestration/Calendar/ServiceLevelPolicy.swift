@@ -1,0 +1,103 @@
+import BatonCore
+import Foundation
+import SQLite
+
+/// Which calendar and which target apply to a step run: the one place for that rule.
+///
+/// - Calendar: the step's own (`"calendar"` on the step, in the service version the ticket was opened with), else
+///   the calendar of the team holding the run, else none (24×7: working time is wall time).
+/// - Target: the step's target in that service version, counted in the run's calendar.
+///
+/// What-if overrides (`baton report … --target SERVICE/STEP=4h --calendar TEAM=KEY`) replace the stored values as
+/// if they had always applied; they live only in this value, never in the store.
+///
+/// The queries reach the rule through SQL functions registered on the store's connection (`register(on:)`):
+/// `working_seconds(calendar, from, to)`, `run_calendar(service, version, step, team)` and
+/// `run_target_seconds(service, version, step)`.
+public struct ServiceLevelPolicy: Sendable {
+    /// The latest version of every calendar, compiled.
+    public var calendars: [String: WorkingCalendar]
+    var teamCalendars: [String: String]
+    var steps: [String: (target: Int64?, calendar: String?)]
+    /// `SERVICE/STEP` → target seconds.
+    public var targetOverrides: [String: Int64] = [:]
+    /// `TEAM` or `SERVICE/STEP` → calendar key.
+    public var calendarOverrides: [String: String] = [:]
+
+    static func stepKey(_ service: String, _ version: Int64, _ step: String) -> String { "\(service)\u{1}\(version)\u{1}\(step)" }
+
+    /// The calendar key of a run (nil: 24×7).
+    public func calendar(service: String, version: Int64, step: String, team: String?) -> String? {
+        if let c = calendarOverrides["\(service)/\(step)"] { return c }
+        if let c = steps[Self.stepKey(service, version, step)]?.calendar { return c }
+        guard let team, !team.isEmpty else { return nil }
+        return calendarOverrides[team] ?? teamCalendars[team]
+    }
+
+    /// The target of a run's step, in seconds of its calendar (nil: none).
+    public func target(service: String, version: Int64, step: String) -> Int64? {
+        targetOverrides["\(service)/\(step)"] ?? steps[Self.stepKey(service, version, step)]?.target
+    }
+
+    /// Working seconds of `calendar` (nil: 24×7) in [from, to).
+    public func workingSeconds(_ calendar: String?, from: Int64, to: Int64) -> Int64? {
+        guard let calendar else { return max(0, to - from) }
+        return calendars[calendar]?.workingSeconds(from: from, to: to)
+    }
+
+    /// Reads the calendars, the teams' calendars and every service version's step targets and calendars.
+    static func load(from db: Database, calendars definitions: [String: CalendarDefinition]) throws -> ServiceLevelPolicy {
+        var teams: [String: String] = [:]
+        for row in try db.rows("SELECT key, calendar FROM teams WHERE calendar IS NOT NULL") {
+            if let key = row.string("key"), let calendar = row.string("calendar") { teams[key] = calendar }
+        }
+        var steps: [String: (target: Int64?, calendar: String?)] = [:]
+        for row in try db.rows("SELECT service, version, key, target_seconds, calendar FROM service_steps WHERE target_seconds IS NOT NULL OR calendar IS NOT NULL") {
+            guard let service = row.string("service"), let version = row.int("version"), let step = row.string("key") else { continue }
+            steps[stepKey(service, version, step)] = (row.int("target_seconds"), row.string("calendar"))
+        }
+        return ServiceLevelPolicy(calendars: definitions.mapValues(WorkingCalendar.init), teamCalendars: teams, steps: steps)
+    }
+
+    /// Registers the policy's SQL functions on `db` (replacing earlier ones).
+    func register(on db: Database) throws {
+        let lookup = CalendarLookup(calendars)
+        try db.createFunction("working_seconds", argumentCount: 3) { args in
+            guard !args.isNull(1), !args.isNull(2) else { return .null }
+            let from = args.int64(1), to = args.int64(2)
+            guard let calendar = try args.withText(0, lookup.calendar) else { return .integer(max(0, to - from)) }
+            return .integer(calendar.workingSeconds(from: from, to: to))
+        }
+        let policy = self
+        try db.createFunction("run_calendar", argumentCount: 4) { args in
+            guard let service = args.text(0), let step = args.text(2) else { return .null }
+            return policy.calendar(service: service, version: args.int64(1), step: step, team: args.text(3)).map(SQLValue.text) ?? .null
+        }
+        try db.createFunction("run_target_seconds", argumentCount: 3) { args in
+            guard let service = args.text(0), let step = args.text(2) else { return .null }
+            return policy.target(service: service, version: args.int64(1), step: step).map(SQLValue.integer) ?? .null
+        }
+    }
+}
+
+/// Calendars by key for `working_seconds`, with the last key's calendar remembered: a query calls it row after
+/// row with the same key, and comparing bytes costs less than making a String.
+private final class CalendarLookup {
+    let calendars: [String: WorkingCalendar]
+    var lastKey: [UInt8] = []
+    var last: WorkingCalendar?
+
+    init(_ calendars: [String: WorkingCalendar]) { self.calendars = calendars }
+
+    func calendar(_ key: UnsafeRawBufferPointer?) throws -> WorkingCalendar? {
+        guard let key else { return nil }
+        if let last, key.elementsEqual(lastKey) { return last }
+        let name = String(decoding: key, as: UTF8.self)
+        guard let found = calendars[name] else {
+            throw FunctionError("working_seconds: no calendar '\(name)' in the store\(Suggest.didYouMean(name, in: Array(calendars.keys)))")
+        }
+        lastKey = Array(key)
+        last = found
+        return found
+    }
+}
