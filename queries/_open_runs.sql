@@ -5,8 +5,16 @@
 -- from the runs that ended after :as_of, so the cost follows open work, not the length of the history. Its columns,
 -- as they stood at :as_of: team (the team holding it then: a run reassigned later still belonged to the earlier
 -- team), state (ready, active or paused), paused_seconds (paused time within [ready_at, :as_of]) and
--- active_seconds (:as_of - ready_at - paused_seconds).
+-- active_seconds (:as_of - ready_at - paused_seconds); and in the run's calendar (run_calendar: the step's own
+-- calendar in the ticket's service version, else that of the team holding the run, else none, 24x7): calendar,
+-- target_seconds (run_target_seconds: the step's target, counted in that calendar) and working_seconds (the working
+-- time in [ready_at, :as_of] less the working time paused: pauses stop both clocks).
 open_runs AS MATERIALIZED (
+    SELECT o.*, run_target_seconds(o.service, o.service_version, o.step) AS target_seconds,
+           working_seconds(o.calendar, o.ready_at, :as_of)
+             - coalesce((SELECT sum(working_seconds(o.calendar, max(p.paused_at, o.ready_at), min(coalesce(p.resumed_at, :as_of), :as_of)))
+                         FROM step_pauses p WHERE p.run_id = o.id AND p.paused_at <= :as_of), 0) AS working_seconds
+    FROM (SELECT x.*, run_calendar(x.service, x.service_version, x.step, x.team) AS calendar FROM (
     SELECT r.id, r.ticket_id, r.service, t.service_version, t.title, r.step, r.position, r.attempt, r.ready_at, r.started_at,
            nullif(CASE WHEN r.team_since IS NULL OR r.team_since <= :as_of THEN r.team
                        ELSE (SELECT x.from_team FROM step_reassignments x WHERE x.run_id = r.id AND x.at > :as_of
@@ -25,4 +33,5 @@ open_runs AS MATERIALIZED (
     JOIN step_runs r ON r.id = c.id
     JOIN tickets t ON t.id = r.ticket_id
     WHERE t.opened_at <= :as_of
+    ) x) o
 )

@@ -3,15 +3,19 @@
 -- excluded. Wait and work are over the runs with a started event; flow efficiency = sum of work / sum of time
 -- in step over those same runs (a ratio of sums). Rework attempts count as runs of their own. A run counts for
 -- the team that completed it; reassignments: how often those runs changed team before they were done.
+-- Working time in step (p50/p85/p95_working_hours): the working time of the run's calendar in [ready_at, done_at],
+-- less the working time paused (see _done_runs.sql; with no calendar it is time in step less the paused time).
 -- Percentiles: linear interpolation between closest ranks (Hyndman-Fan type 7, Excel PERCENTILE.INC).
-WITH runs AS (
-    SELECT service, step, coalesce(team, '') AS team, position, attempt, reassignments,
-           (done_at - ready_at) / 3600.0 AS sojourn_hours,
+WITH done_window(lo, hi) AS (SELECT :from, min(:to, :as_of + 1)),
+-- include _done_runs.sql
+, runs AS (
+    SELECT service, step, team, position, attempt, reassignments,
+           wall_seconds / 3600.0 AS sojourn_hours,
+           working_seconds / 3600.0 AS working_hours,
            CASE WHEN started_at IS NOT NULL THEN (started_at - ready_at) / 3600.0 END AS wait_hours,
            CASE WHEN started_at IS NOT NULL THEN (done_at - started_at) / 3600.0 END AS work_hours,
            CASE WHEN started_at IS NOT NULL THEN (done_at - ready_at) / 3600.0 END AS started_sojourn_hours
-    FROM step_runs
-    WHERE state = 'done' AND done_at >= :from AND done_at < :to AND done_at <= :as_of AND ready_at IS NOT NULL
+    FROM done_runs
 )
 SELECT service, step, team, count(*) AS runs,
        percentile(sojourn_hours, 0.5) AS p50_hours,
@@ -23,7 +27,10 @@ SELECT service, step, team, count(*) AS runs,
        avg(sojourn_hours) AS mean_hours,
        sum(attempt > 1) AS rework_runs,
        min(position) AS position,
-       sum(reassignments) AS reassignments
+       sum(reassignments) AS reassignments,
+       percentile(working_hours, 0.5) AS p50_working_hours,
+       percentile(working_hours, 0.85) AS p85_working_hours,
+       percentile(working_hours, 0.95) AS p95_working_hours
 FROM runs
 GROUP BY service, step, team
 ORDER BY service, min(position), step, team

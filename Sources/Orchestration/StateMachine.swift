@@ -156,13 +156,13 @@ public struct StateMachine: Sendable {
             }
         case .paused:
             switch t.runs[i].state {
-            case .active: pause(&t.runs[i], at: e.at)
-            case .ready where mode == .history: pause(&t.runs[i], at: e.at)
+            // A ready step may be paused too: waiting on the requester before work starts stops the clock.
+            case .active, .ready: pause(&t.runs[i], at: e.at)
             case .waiting where mode == .history:
                 try readyWaiting(&t, i, e, service)
                 pause(&t.runs[i], at: e.at)
             case .paused: throw ActionRefused("\(label()) is already paused")
-            default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); only an active step can be paused")
+            default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); only a ready or active step can be paused")
             }
         case .resumed:
             guard t.runs[i].state == .paused else {

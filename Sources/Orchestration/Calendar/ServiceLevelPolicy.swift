@@ -12,7 +12,8 @@ import SQLite
 /// if they had always applied; they live only in this value, never in the store.
 ///
 /// The queries reach the rule through SQL functions registered on the store's connection (`register(on:)`):
-/// `working_seconds(calendar, from, to)`, `run_calendar(service, version, step, team)` and
+/// `working_seconds(calendar, from, to)`, `add_working_seconds(calendar, from, seconds)` (the instant that much
+/// working time after `from`; NULL when the calendar never works), `run_calendar(service, version, step, team)` and
 /// `run_target_seconds(service, version, step)`.
 public struct ServiceLevelPolicy: Sendable {
     /// The latest version of every calendar, compiled.
@@ -67,6 +68,13 @@ public struct ServiceLevelPolicy: Sendable {
             let from = args.int64(1), to = args.int64(2)
             guard let calendar = try args.withText(0, lookup.calendar) else { return .integer(max(0, to - from)) }
             return .integer(calendar.workingSeconds(from: from, to: to))
+        }
+        try db.createFunction("add_working_seconds", argumentCount: 3) { args in
+            guard !args.isNull(1), !args.isNull(2) else { return .null }
+            let from = args.int64(1), seconds = args.int64(2)
+            guard let calendar = try args.withText(0, lookup.calendar) else { return .integer(from + max(0, seconds)) }
+            let due = calendar.addingWorkingSeconds(seconds, to: from)
+            return due == Int64.max ? .null : .integer(due)
         }
         let policy = self
         try db.createFunction("run_calendar", argumentCount: 4) { args in

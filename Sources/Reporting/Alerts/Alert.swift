@@ -1,11 +1,13 @@
 import Foundation
 import SQLite
 
-/// One alert: a stalled step run, unowned open work, an unwatched team queue, or a ticket waiting between steps
-/// (a handoff: open, but no step run of it is open, so no team owns it).
+/// One alert: a stalled step run, one at risk of breaching its target, unowned open work, an unwatched team
+/// queue, or a ticket waiting between steps (a handoff: open, but no step run of it is open, so no team owns it).
 public struct Alert: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
-        case stalled, unowned, unwatched, handoff
+        case stalled
+        case atRisk = "at_risk"
+        case unowned, unwatched, handoff
     }
 
     public var kind: Kind
@@ -32,13 +34,17 @@ public struct Alert: Sendable, Equatable {
     public var lastStartedAt: Int64?
     /// True when no earlier as_of reported this alert.
     public var isNew: Bool
+    /// Stalled and at risk: the working age in hours (the run's calendar; equals the active age without one).
+    public var workingAgeHours: Double? = nil
+    /// At risk: when the target is reached if the run stays open (nil: the calendar never works again).
+    public var dueAt: Int64? = nil
 
     /// The alert's identity across runs: the run (ticket, step and ready instant, which differs for each attempt).
     /// Unwatched alerts include the team's last start, so a queue picked up and then abandoned again is a new alert.
     /// Handoffs: the ticket and since when it waits, so each wait between two steps is its own alert.
     public var key: String {
         switch kind {
-        case .stalled, .unowned: return "\(kind.rawValue)/\(ticketID)/\(step)/\(readyAt)"
+        case .stalled, .atRisk, .unowned: return "\(kind.rawValue)/\(ticketID)/\(step)/\(readyAt)"
         case .unwatched: return "unwatched/\(team ?? "")/\(lastStartedAt.map(String.init) ?? "never")"
         case .handoff: return "handoff/\(ticketID)/\(readyAt)"
         }
@@ -56,6 +62,10 @@ public struct AlertSettings: Sendable, Equatable {
     public var unwatchedDays: Int = 3
     /// A ticket waiting between steps (no step run open) longer than this many hours is a handoff alert.
     public var handoffHours: Double = 24
+    /// At risk: runs within this many working hours of their target (0: within the last quarter of the target).
+    public var atRiskHours: Double = 0
+    /// The trailing window of the target attainment gauges, in days.
+    public var attainmentDays: Int = 7
     /// Only these teams (empty: all).
     public var teams: [String] = []
 
@@ -66,7 +76,8 @@ public struct AlertSettings: Sendable, Equatable {
     var parameters: [String: SQLValue] {
         ["as_of": .integer(asOf), "stall_percentile": .real(percentile), "stall_window_days": .integer(Int64(windowDays)),
          "stall_min_runs": .integer(Int64(minimumRuns)), "stall_default_hours": .real(defaultHours),
-         "unwatched_days": .integer(Int64(unwatchedDays)), "handoff_hours": .real(handoffHours)]
+         "unwatched_days": .integer(Int64(unwatchedDays)), "handoff_hours": .real(handoffHours),
+         "at_risk_hours": .real(atRiskHours), "attainment_days": .integer(Int64(attainmentDays))]
     }
 
     /// One setting as `baton alerts` takes it (`--unwatched-days`) and an alert definition writes it
@@ -103,6 +114,8 @@ public struct AlertSettings: Sendable, Equatable {
         Option(key: "min_runs", range: 1...1_000_000, whole: true) { $0.minimumRuns = Int($1) },
         Option(key: "default_hours", range: 0...1_000_000, whole: false) { $0.defaultHours = $1 },
         Option(key: "handoff_hours", range: 0...1_000_000, whole: false) { $0.handoffHours = $1 },
+        Option(key: "at_risk_hours", range: 0...1_000_000, whole: false) { $0.atRiskHours = $1 },
+        Option(key: "attainment_days", range: 1...3650, whole: true) { $0.attainmentDays = Int($1) },
     ]
 
     /// Sets one option after checking it; the error says what a valid value is.
@@ -122,12 +135,23 @@ public struct TeamOpenWork: Sendable, Equatable {
     public var oldestReadyAt: Int64?
 }
 
+/// Target attainment of one team, service and step over the trailing window (for the gauges).
+public struct TargetAttainment: Sendable, Equatable {
+    public var team: String
+    public var service: String
+    public var step: String
+    public var runs: Int
+    public var met: Int
+    public var ratio: Double { runs == 0 ? 0 : Double(met) / Double(runs) }
+}
+
 /// The result of one alert run: what every format renders.
 public struct AlertReport: Sendable {
     public var settings: AlertSettings
     public var generatedAt: Int64
     public var alerts: [Alert]
     public var openWork: [TeamOpenWork]
+    public var attainment: [TargetAttainment] = []
 
     public var newCount: Int { alerts.filter(\.isNew).count }
 }

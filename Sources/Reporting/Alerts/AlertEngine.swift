@@ -5,7 +5,8 @@ import SQLite
 /// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
 ///
 /// Queries: `stalled.sql` (the report engine's: one definition of a stalled step for reports and alerts),
-/// `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_handoff.sql`, `alerts_open_work.sql`. They run through
+/// `alerts_at_risk.sql`, `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_handoff.sql`, `alerts_open_work.sql`
+/// and `alerts_attainment.sql`. They run through
 /// the query runner like every other query (the file's `-- param` defaults, then the settings, one name per
 /// parameter: `AlertSettings.parameters`).
 ///
@@ -45,8 +46,8 @@ public struct AlertEngine {
         try AlertSchema.migrator.migrate(db)
         let parameters = settings.parameters
         var alerts: [Alert] = []
-        for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_unowned.sql", .unowned), ("alerts_unwatched.sql", .unwatched),
-                             ("alerts_handoff.sql", .handoff)] {
+        for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_at_risk.sql", .atRisk), ("alerts_unowned.sql", .unowned),
+                             ("alerts_unwatched.sql", .unwatched), ("alerts_handoff.sql", .handoff)] {
             for row in try run(file, parameters) {
                 alerts.append(Alert(
                     kind: kind,
@@ -56,7 +57,8 @@ public struct AlertEngine {
                     readyAt: row.int("ready_at") ?? 0, ageHours: row.double("age_hours") ?? 0,
                     activeAgeHours: row.double("active_age_hours") ?? 0, thresholdHours: row.double("threshold_hours"),
                     source: row.string("source") ?? row.string("threshold_source") ?? "",
-                    lastStartedAt: row.int("last_started_at"), isNew: true))
+                    lastStartedAt: row.int("last_started_at"), isNew: true,
+                    workingAgeHours: row.double("working_age_hours"), dueAt: row.int("due_at")))
             }
         }
         if !settings.teams.isEmpty {
@@ -85,7 +87,15 @@ public struct AlertEngine {
             let wanted = Set(settings.teams)
             openWork = openWork.filter { wanted.contains($0.team) }
         }
-        return AlertReport(settings: settings, generatedAt: generatedAt, alerts: alerts, openWork: openWork)
+        var attainment = try run("alerts_attainment.sql", parameters).map {
+            TargetAttainment(team: $0.string("team") ?? "", service: $0.string("service") ?? "", step: $0.string("step") ?? "",
+                             runs: Int($0.int("runs") ?? 0), met: Int($0.int("met") ?? 0))
+        }
+        if !settings.teams.isEmpty {
+            let wanted = Set(settings.teams)
+            attainment = attainment.filter { wanted.contains($0.team) }
+        }
+        return AlertReport(settings: settings, generatedAt: generatedAt, alerts: alerts, openWork: openWork, attainment: attainment)
     }
 
     /// Remembers the report's alerts as written to `output` (call after the file is safely written), so later as_of

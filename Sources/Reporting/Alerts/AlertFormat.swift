@@ -50,7 +50,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         var out = "{\n"
         out += "  \"as_of\": \(jsonString(Instant.iso(s.asOf))),\n"
         out += "  \"generated_at\": \(jsonString(Instant.iso(r.generatedAt))),\n"
-        out += "  \"thresholds\": {\"percentile\": \(number(s.percentile)), \"window_days\": \(s.windowDays), \"minimum_runs\": \(s.minimumRuns), \"default_hours\": \(number(s.defaultHours)), \"unwatched_days\": \(s.unwatchedDays), \"handoff_hours\": \(number(s.handoffHours))},\n"
+        out += "  \"thresholds\": {\"percentile\": \(number(s.percentile)), \"window_days\": \(s.windowDays), \"minimum_runs\": \(s.minimumRuns), \"default_hours\": \(number(s.defaultHours)), \"unwatched_days\": \(s.unwatchedDays), \"handoff_hours\": \(number(s.handoffHours)), \"at_risk_hours\": \(number(s.atRiskHours)), \"attainment_days\": \(s.attainmentDays)},\n"
         out += "  \"teams\": [\(s.teams.sorted().map(jsonString).joined(separator: ", "))],\n"
         out += "  \"definitions\": {" + definitions.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ") + "},\n"
         let counts = Alert.Kind.allCases.map { k in "\(jsonString(k.rawValue)): \(r.alerts.filter { $0.kind == k }.count)" }
@@ -69,6 +69,8 @@ public enum AlertFormat: String, Sendable, CaseIterable {
             if a.kind == .unwatched {
                 fields.append("\"last_started_at\": \(a.lastStartedAt.map { jsonString(Instant.iso($0)) } ?? "null")")
             }
+            if let w = a.workingAgeHours { fields.append("\"working_age_hours\": \(number(w))") }
+            if a.kind == .atRisk { fields.append("\"due_at\": \(a.dueAt.map { jsonString(Instant.iso($0)) } ?? "null")") }
             out += "    {" + fields.joined(separator: ", ") + "}"
         }
         out += r.alerts.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
@@ -100,13 +102,16 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         let s = r.settings
         var out = "# baton alerts as_of=\(Instant.iso(s.asOf)) generated_at=\(Instant.iso(r.generatedAt)) alerts=\(r.alerts.count) new=\(r.newCount)"
             + " percentile=\(number(s.percentile)) window_days=\(s.windowDays) minimum_runs=\(s.minimumRuns)"
-            + " default_hours=\(number(s.defaultHours)) unwatched_days=\(s.unwatchedDays) handoff_hours=\(number(s.handoffHours))\n"
+            + " default_hours=\(number(s.defaultHours)) unwatched_days=\(s.unwatchedDays) handoff_hours=\(number(s.handoffHours))"
+            + " at_risk_hours=\(number(s.atRiskHours)) attainment_days=\(s.attainmentDays)\n"
         for a in r.alerts {
             var line = "\(a.kind.rawValue) new=\(a.isNew ? "yes" : "no") team=\(logfmt(a.team ?? "-")) service=\(logfmt(a.service))"
                 + " step=\(logfmt(a.step)) ticket=\(logfmt(a.ticketID)) state=\(a.state)"
                 + " ready_at=\(Instant.iso(a.readyAt)) age_hours=\(number(a.ageHours)) active_age_hours=\(number(a.activeAgeHours))"
                 + " threshold_hours=\(a.thresholdHours.map(number) ?? "-") source=\(logfmt(a.source))"
             if a.kind == .unwatched { line += " last_started_at=\(a.lastStartedAt.map(Instant.iso) ?? "never")" }
+            if let w = a.workingAgeHours { line += " working_age_hours=\(number(w))" }
+            if a.kind == .atRisk { line += " due_at=\(a.dueAt.map(Instant.iso) ?? "never")" }
             out += line + "\n"
         }
         return out
@@ -156,7 +161,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         family("baton_alerts_as_of_timestamp_seconds", "The as_of instant the alerts were computed for (Unix seconds).", [([], "\(asOf)")])
         family("baton_last_success_timestamp_seconds", "When the alert file was last written successfully (Unix seconds; equals as_of when --as-of was given).",
                [([], "\(r.generatedAt)")])
-        family("baton_alerts", "Alerts in this file by kind (stalled, unowned, unwatched, handoff).",
+        family("baton_alerts", "Alerts in this file by kind (stalled, at_risk, unowned, unwatched, handoff).",
                Alert.Kind.allCases.map { k in ([("kind", k.rawValue)], "\(r.alerts.filter { $0.kind == k }.count)") })
         family("baton_new_alerts", "Alerts reported for the first time by kind.",
                Alert.Kind.allCases.map { k in ([("kind", k.rawValue)], "\(r.alerts.filter { $0.kind == k && $0.isNew }.count)") })
@@ -171,7 +176,10 @@ public enum AlertFormat: String, Sendable, CaseIterable {
                 return ([("team", c.team), ("service", c.service), ("step", c.step)], "\(c.n)")
             }
         }
-        family("baton_stalled_steps", "Stalled step runs (open, unpaused, active age over threshold) by team, service and step.", grouped(.stalled))
+        family("baton_stalled_steps", "Stalled step runs (open, unpaused, working age over threshold) by team, service and step.", grouped(.stalled))
+        family("baton_at_risk_steps", "Open, unpaused step runs within the risk window of their target (not yet breached) by team, service and step.", grouped(.atRisk))
+        family("baton_target_attainment_ratio", "Share of step runs completed in the trailing attainment_days that met their target (working time), by team, service and step.",
+               r.attainment.map { ([("team", $0.team), ("service", $0.service), ("step", $0.step)], number($0.ratio)) })
         family("baton_unowned_steps", "Open step runs whose step has no team, whose team the store does not know or that is off the declared roster, by team, service and step.", grouped(.unowned))
         family("baton_unwatched_queue", "1 for a team whose ready work has waited the unwatched period with no step started.",
                r.alerts.filter { $0.kind == .unwatched }.map { ([("team", $0.team ?? "")], "1") })
