@@ -39,8 +39,10 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
 
         public enum Kind: String, Codable, Sendable, CaseIterable { case task, review, approval, automated }
 
-        public init(key: String, name: String, team: String?, kind: Kind = .task, target: String? = nil, tasks: [String]? = nil) {
+        public init(key: String, name: String, team: String?, kind: Kind = .task, target: String? = nil, tasks: [String]? = nil,
+                    calendar: String? = nil) {
             self.key = key; self.name = name; self.team = team; self.kind = kind; self.target = target; self.tasks = tasks
+            self.calendar = calendar
         }
 
         public init(from decoder: Decoder) throws {

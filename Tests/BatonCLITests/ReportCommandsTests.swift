@@ -35,7 +35,7 @@ import SQLite
         let r = baton("query", "stalled", "--as-of", "2026-11-17T15:00:00Z", "--format", "csv")
         #expect(r.code == 0, "\(r.err)")
         #expect(r.out.hasPrefix("ticket_id,service,step,team,state,ready_at,age_hours,threshold_hours,threshold_source"))
-        #expect(r.out.contains("T-1,svc,a,t1,ready,2026-11-17T09:00:00Z,6,4,target,6,2,0,\"Printer, on fire\""))
+        #expect(r.out.contains("T-1,svc,a,t1,ready,2026-11-17T09:00:00Z,6,4,target,6,6,2,0,\"Printer, on fire\","))
         let before = baton("query", "stalled", "--as-of", "2026-11-17T12:00:00Z", "--format", "json")
         #expect(before.code == 0)
         #expect(before.out == "[]\n")

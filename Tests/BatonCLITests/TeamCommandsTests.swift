@@ -34,7 +34,7 @@ import SQLite
         #expect(r.out.contains("facilities: added to the roster\n") && r.out.contains("hr: on the roster\n"), "\(r.out)")
         #expect(h.run(["team", "apply"] + files).out.split(separator: "\n").allSatisfy { $0.hasSuffix(": unchanged") })
         let list = h.run(["team", "list", "--format", "csv"])
-        #expect(list.out.contains("hr,Human resources,roster,0"), "\(list.out)")
+        #expect(list.out.contains("hr,Human resources,,roster,0"), "\(list.out)")
         // A bad file refuses the whole apply and changes nothing.
         let before = try Database(path: h.dbPath).rows("SELECT * FROM teams ORDER BY key").map { $0.values.map(\.description).joined(separator: "|") }
         let bad = try h.write("bad.json", #"{"key": "ops", "nmae": "Operations"}"#)

@@ -194,7 +194,7 @@ import SQLite
     }
 
     @Test(arguments: [
-        (#"{"key": "it", "name": "IT", "members": []}"#, "t.json: field 'members': is not a known field (known: key, name)"),
+        (#"{"key": "it", "name": "IT", "members": []}"#, "t.json: field 'members': is not a known field (known: key, name, calendar)"),
         (#"{"key": "it", "nme": "IT"}"#, "t.json: field 'nme': is not a known field; did you mean 'name'?"),
         (#"{"name": "IT"}"#, "t.json: field 'key': is required"),
         (#"{"key": "i t"}"#, "t.json: field 'key': 'i t' must be letters"),

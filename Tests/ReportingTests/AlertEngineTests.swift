@@ -15,13 +15,14 @@ import SQLite
         "stalled X-4/g 72 default 73",
         "stalled X-6/z 72 default 100",    // completed after as_of: open at as_of
         "stalled X-6/g 72 default 100",
+        "at_risk X-2/a 4 target 4",        // active age 18 − 14 paused = 4 h: at its 4 h target, not over (last quarter: 1 h)
         "unowned X-1/n - no-team 5", "unowned X-2/n - no-team 18", "unowned X-3/n - no-team 80",
         // No roster is declared: team ghost (seen only in a log) owns its work, so X-4…6/g are not unowned.
         "unwatched X-3/b 72 unwatched-days 80",   // tb: oldest ready 80 h, last start 26 days ago
         "unwatched X-6/g 72 unwatched-days 100",  // ghost: never started
         "unwatched X-6/z 72 unwatched-days 100",  // tz: its only start is after as_of
     ]
-    // Not alerts: X-1/b (5 h < 17.15), X-2/a (active age 18 − 14 paused = 4 h, not over 4), X-3/a (paused),
+    // Not alerts: X-1/b (5 h < 17.15), X-2/a as stalled (4 h, not over 4), X-3/a (paused),
     // X-5/z (71 h), team ta (oldest ready run 5 h).
 
     static func summary(_ a: Alert) -> String {
@@ -61,14 +62,16 @@ import SQLite
     /// parameters the queries take (no second spelling), and each query's own `-- param` defaults are its defaults.
     @Test func alertQueriesTakeOneNamePerParameter() throws {
         let f = try AlertFixture()
-        let files = ["stalled.sql", "alerts_unowned.sql", "alerts_unwatched.sql", "alerts_handoff.sql", "alerts_open_work.sql"]
+        let files = ["stalled.sql", "alerts_at_risk.sql", "alerts_unowned.sql", "alerts_unwatched.sql", "alerts_handoff.sql", "alerts_open_work.sql",
+                     "alerts_attainment.sql"]
         var taken = Set<String>()
         for file in files {
             let q = try QueryFile.load(URL(fileURLWithPath: AlertFixture.queries + "/" + file))
             taken.formUnion(try QueryRunner.parameterNames(q, on: f.store.db))
         }
         #expect(Set(AlertSettings(asOf: 0).parameters.keys) == taken)
-        #expect(taken == ["as_of", "stall_percentile", "stall_window_days", "stall_min_runs", "stall_default_hours", "unwatched_days", "handoff_hours"])
+        #expect(taken == ["as_of", "stall_percentile", "stall_window_days", "stall_min_runs", "stall_default_hours", "unwatched_days", "handoff_hours",
+                         "at_risk_hours", "attainment_days"])
         // The defaults of AlertSettings are the files' defaults.
         let stalled = try QueryFile.load(URL(fileURLWithPath: AlertFixture.queries + "/stalled.sql"))
         let s = AlertSettings(asOf: 0)
@@ -76,7 +79,7 @@ import SQLite
                 && stalled.defaults["stall_window_days"]?.int == Int64(s.windowDays) && stalled.defaults["stall_default_hours"]?.double == s.defaultHours)
         // An SQL error in an alert query is the query runner's message, naming the file.
         let folder = try temporaryFolder()
-        for file in files + ["_open_runs.sql"] { try FileManager.default.copyItem(atPath: AlertFixture.queries + "/" + file, toPath: folder.path + "/" + file) }
+        for file in files + ["_open_runs.sql", "_done_runs.sql"] { try FileManager.default.copyItem(atPath: AlertFixture.queries + "/" + file, toPath: folder.path + "/" + file) }
         try Data("SELECT * FROM no_such_table WHERE :as_of".utf8).write(to: folder.appendingPathComponent("alerts_unowned.sql"))
         let error = #expect(throws: ReportingError.self) {
             try AlertEngine(db: f.store.db, queryFolder: folder.path).compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: 0)

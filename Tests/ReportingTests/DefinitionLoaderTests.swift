@@ -62,7 +62,8 @@ import SQLite
                 #expect((option.problem(value) == nil) == ok, "\(option.key) = \(value)")
             }
         }
-        #expect(AlertSettings.options.map(\.flag) == ["unwatched-days", "percentile", "window-days", "min-runs", "default-hours", "handoff-hours"])
+        #expect(AlertSettings.options.map(\.flag) == ["unwatched-days", "percentile", "window-days", "min-runs", "default-hours", "handoff-hours",
+                                                    "at-risk-hours", "attainment-days"])
     }
 
     @Test func aValidAlertDefinitionGivesItsSettings() throws {

@@ -19,7 +19,7 @@ import SQLite
         #expect(weekly.formats == ["csv", "html", "xlsx"])
         let keys = weekly.sections.map(\.key)
         for key in ["throughput", "lead_times", "step_times", "stalled", "team_load", "automation_readiness"] { #expect(keys.contains(key)) }
-        #expect(weekly.headlines?.items.count == 6)
+        #expect(weekly.headlines?.items.count == 7)
         #expect(weekly.definitions.contains { $0.term == "Percentile" && $0.text.contains("type 7") })
         #expect(weekly.parameters["stall_percentile"] == .real(0.85))
         #expect(weekly.parameters["stall_min_runs"] == .integer(20))

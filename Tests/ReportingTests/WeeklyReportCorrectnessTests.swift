@@ -76,6 +76,11 @@ import SQLite
         try expectSection(folder, "lead_time_scatter.csv", leading: ["ticket_id", "service", "closed_at", "lead_time_hours"],
                           keys: ["ticket_id"], ref.leadTimeScatter())
         try expectSection(folder, "aging.csv", leading: ["ticket_id", "service", "step"], keys: ["ticket_id", "step"], ref.aging())
+        try expectSection(folder, "service_levels.csv", leading: ["service", "step", "team", "week", "runs", "met", "breached",
+                                                                  "attainment", "target_hours", "p85_working_hours", "worst_breach_hours"],
+                          keys: ["service", "step", "team", "week"], ref.serviceLevels())
+        try expectSection(folder, "service_level_weeks.csv", leading: ["week", "runs", "met", "breached", "attainment"],
+                          keys: ["week"], ref.serviceLevelWeeks())
 
         // Headlines: the last week of the window against the week before, each as it stood at its end.
         let last = ref.headline(from: c.to - Self.week, to: c.to, asOf: c.asOf)
@@ -108,6 +113,11 @@ import SQLite
         let ref = ReferenceMetrics(tickets: Self.log.tickets, services: Self.log.services, from: c.from, to: c.to, asOf: c.asOf)
         let sources = Set(ref.stalled().values.compactMap { row -> String? in if case .text(let s)? = row["threshold_source"] { return s }; return nil })
         #expect(sources == ["target", "p85", "default"])
+        // Service levels: targets met and breached, counted in a calendar (berlin-office) and in 24×7.
+        let levels = ref.serviceLevels().values
+        #expect(levels.contains { $0["calendar"] == .text("berlin-office") } && levels.contains { $0["calendar"] == .text("") })
+        #expect(levels.contains { $0["breached"] != .number(0) } && levels.contains { $0["met"] != .number(0) })
+        #expect(ref.stalled().values.contains { $0["calendar"] == .text("berlin-office") && $0["working_age_hours"] != $0["active_age_hours"] })
         #expect(ref.aging().values.contains { $0["state"] == .text("paused") })
         #expect(ref.aging().values.contains { $0["state"] == .text("active") })
         var verdicts = Set<String>()

@@ -103,8 +103,12 @@ struct ReferenceMetrics {
     func leadTimes() -> [String: [String: Cell]] {
         var rows: [String: [String: Cell]] = [:]
         for s in serviceKeys {
-            let h = tickets.filter { $0.service == s && inWindow($0.closed) }.map { Self.hours($0.closed! - $0.opened) }
+            let closed = tickets.filter { $0.service == s && inWindow($0.closed) }
+            let h = closed.map { Self.hours($0.closed! - $0.opened) }
+            let w = closed.map { Self.hours(workingLead($0)) }
             rows[s] = ["closed": .number(Double(h.count)), "p50_hours": .number(Self.percentile(h, 0.5)),
+                       "p50_working_hours": .number(Self.percentile(w, 0.5)), "p85_working_hours": .number(Self.percentile(w, 0.85)),
+                       "p95_working_hours": .number(Self.percentile(w, 0.95)),
                        "p85_hours": .number(Self.percentile(h, 0.85)), "p95_hours": .number(Self.percentile(h, 0.95)),
                        "mean_hours": .number(h.isEmpty ? nil : h.reduce(0, +) / Double(h.count)), "max_hours": .number(h.max())]
         }
@@ -115,6 +119,7 @@ struct ReferenceMetrics {
         let groups = Dictionary(grouping: allRuns.map(\.1).filter(completed)) { "\($0.service)|\($0.step)|\($0.team)" }
         return groups.mapValues { runs in
             let sojourn = runs.map { Self.hours($0.end! - $0.ready) }
+            let working = runs.map { Self.hours(workingSeconds($0, until: $0.end!)) }
             let started = runs.filter { $0.started != nil }
             let wait = started.map { Self.hours($0.started! - $0.ready) }
             let work = started.map { Self.hours($0.end! - $0.started!) }
@@ -124,7 +129,9 @@ struct ReferenceMetrics {
                     "wait_p50_hours": .number(Self.percentile(wait, 0.5)), "work_p50_hours": .number(Self.percentile(work, 0.5)),
                     "flow_efficiency": .number(startedSojourn > 0 ? work.reduce(0, +) / startedSojourn : nil),
                     "mean_hours": .number(sojourn.reduce(0, +) / Double(sojourn.count)),
-                    "rework_runs": .number(Double(runs.filter { $0.attempt > 1 }.count))]
+                    "rework_runs": .number(Double(runs.filter { $0.attempt > 1 }.count)),
+                    "p50_working_hours": .number(Self.percentile(working, 0.5)), "p85_working_hours": .number(Self.percentile(working, 0.85)),
+                    "p95_working_hours": .number(Self.percentile(working, 0.95))]
         }
     }
 
@@ -138,17 +145,19 @@ struct ReferenceMetrics {
             if let target = r.targetSeconds {
                 threshold = Self.hours(target); source = "target"
             } else if history.count >= stallMinRuns {
-                threshold = Self.percentile(history.map { Self.hours($0.end! - $0.ready) }, stallPercentile)!
+                threshold = Self.percentile(history.map { Self.hours(workingSeconds($0, until: $0.end!)) }, stallPercentile)!
                 source = "p85"
             } else {
                 threshold = stallDefaultHours; source = "default"
             }
             let active = Self.hours(activeSeconds(r, at: asOf))
-            guard active > threshold else { continue }
+            let working = Self.hours(workingSeconds(r, until: asOf))
+            guard working > threshold else { continue }
             rows["\(t.id)|\(r.step)"] = ["service": .text(r.service), "team": .text(r.team), "state": .text(state(r, at: asOf)),
                                          "ready_at": .text(Instant.iso(r.ready)), "age_hours": .number(Self.hours(asOf - r.ready)),
                                          "threshold_hours": .number(threshold), "threshold_source": .text(source),
-                                         "active_age_hours": .number(active), "over_by_hours": .number(active - threshold),
+                                         "active_age_hours": .number(active), "working_age_hours": .number(working),
+                                         "over_by_hours": .number(working - threshold), "calendar": .text(calendarName(r)),
                                          "title": .text(t.title.hasPrefix("=") ? "'" + t.title : t.title)]
         }
         return rows
@@ -257,7 +266,7 @@ struct ReferenceMetrics {
         return ["opened": Double(tickets.filter { inside($0.opened) }.count), "closed": Double(lead.count),
                 "cancelled": Double(tickets.filter { inside($0.cancelled) }.count),
                 "lead_time_p50_hours": Self.percentile(lead, 0.5), "lead_time_p85_hours": Self.percentile(lead, 0.85),
-                "open_tickets": Double(open.count)]
+                "open_tickets": Double(open.count), "targets_met": targetsMet(from: f, to: t, asOf: at)]
     }
 
     func openTickets(service: String?, at t: Int64) -> Int {
@@ -320,7 +329,10 @@ struct ReferenceMetrics {
             rows["\(t.id)|\(r.step)"] = ["service": .text(r.service), "team": .text(r.team), "state": .text(state(r, at: asOf)),
                                          "ready_at": .text(Instant.iso(r.ready)), "age_hours": .number(Self.hours(asOf - r.ready)),
                                          "active_age_hours": .number(Self.hours(activeSeconds(r, at: asOf))),
-                                         "step_p85_hours": .number(Self.percentile(done.map { Self.hours($0.end! - $0.ready) }, 0.85))]
+                                         "step_p85_hours": .number(Self.percentile(done.map { Self.hours($0.end! - $0.ready) }, 0.85)),
+                                         "working_age_hours": .number(Self.hours(workingSeconds(r, until: asOf))),
+                                         "target_hours": .number(r.targetSeconds.map(Self.hours)), "calendar": .text(calendarName(r)),
+                                         "step_p85_working_hours": .number(Self.percentile(done.map { Self.hours(workingSeconds($0, until: $0.end!)) }, 0.85))]
         }
         return rows
     }

@@ -55,7 +55,7 @@ struct SyntheticLog {
     ])
     static let access = ServiceDefinition(key: "access", name: "Access request", enforceOrder: false, steps: [
         .init(key: "grant", name: "Grant access", team: "it", kind: .task),
-        .init(key: "verify", name: "Verify", team: "security", kind: .review, target: "8h"),
+        .init(key: "verify", name: "Verify", team: "security", kind: .review, target: "8h", calendar: "berlin-office"),
     ])
     static let printer = ServiceDefinition(key: "printer", name: "Printer repair", enforceOrder: true, steps: [
         .init(key: "fix", name: "Fix printer", team: "facilities", kind: .task),
@@ -212,8 +212,18 @@ struct SyntheticLog {
 
     /// Writes `events` as a canonical CSV log and imports it into a new store with `baton import`'s importer:
     /// the path a user's history takes. Tickets are written newest first, so the importer must reorder them.
+    /// The calendar of the log's services and teams: `access/verify` names it on the step, team `it` on the team.
+    static let calendarFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples/calendars/berlin-office.json")
+    static let teamCalendars = ["it": "berlin-office"]
+
     static func makeStore(at path: String, services: [ServiceDefinition], events: [Event], appliedAt: Int64) throws -> OrchestrationStore {
         let store = try OrchestrationStore(path: path)
+        try store.apply(calendar: try CalendarDefinition.load(path: calendarFile.path), at: appliedAt)
+        // Every team on the roster (so the roster changes nothing), `it` with its calendar.
+        for team in Set(services.flatMap { $0.steps.compactMap(\.team) }).sorted() {
+            try store.apply(team: TeamDefinition(key: team, name: team, calendar: teamCalendars[team]))
+        }
         for s in services { try store.apply(s, at: appliedAt) }
         var serviceOf: [String: String] = [:]
         var order: [String] = []
