@@ -79,3 +79,47 @@ public struct ServiceLevelWhatIf: Sendable, Equatable {
         try store.registerServiceLevels()
     }
 }
+
+extension ServiceLevelWhatIf {
+    /// Week by week over [from, to) (ISO weeks, the last one cut at `to`): step runs with a target completed in the
+    /// week, the percentage that met it, and the stalled and at-risk runs at the week's end, with the store's settings and
+    /// with the what-if side by side. `parameters` are the report's (stall_* thresholds). Leaves the store's own
+    /// rule registered.
+    public func replay(store: OrchestrationStore, from: Int64, to: Int64, asOf: Int64,
+                       parameters: [String: SQLValue], workingDirectory: String, environment: [String: String]) throws -> QueryOutput {
+        func query(_ name: String) throws -> QueryFile {
+            try QueryFile.named(name, workingDirectory: workingDirectory, environment: environment)
+        }
+        let weeks = try query("service_level_weeks"), stalled = try query("stalled"), atRisk = try query("alerts_at_risk")
+        var ends: [Int64] = []
+        var t = Instant.weekStart(from) + 7 * 86_400
+        while t < to { ends.append(t); t += 7 * 86_400 }
+        ends.append(to)
+        func measure() throws -> [[Int64]] {
+            var start = from
+            return try ends.map { end in
+                defer { start = end }
+                var p = parameters
+                p["from"] = .integer(start); p["to"] = .integer(end); p["as_of"] = .integer(min(end, asOf))
+                let w = try QueryRunner.run(weeks, on: store.db, parameters: p).rows
+                let runs = w.reduce(0) { $0 + ($1[2].int ?? 0) }, met = w.reduce(0) { $0 + ($1[3].int ?? 0) }
+                let s = try QueryRunner.run(stalled, on: store.db, parameters: p).rows.count
+                let r = try QueryRunner.run(atRisk, on: store.db, parameters: p).rows.count
+                return [runs, met, Int64(s), Int64(r)]
+            }
+        }
+        try restore(store)
+        let before = try measure()
+        try apply(to: store)
+        defer { try? restore(store) }
+        let after = try measure()
+        func ratio(_ met: Int64, _ runs: Int64) -> SQLValue { runs == 0 ? .null : .real((1000 * Double(met) / Double(runs)).rounded() / 10) }
+        let rows: [[SQLValue]] = ends.indices.map { i in
+            let b = before[i], a = after[i]
+            return [.text(Instant.isoWeekLabel(ends[i] - 1)), .integer(b[0]), ratio(b[1], b[0]), .integer(a[0]), ratio(a[1], a[0]),
+                    .integer(b[2]), .integer(a[2]), .integer(b[3]), .integer(a[3])]
+        }
+        return QueryOutput(columns: ["week", "runs", "attainment_pct", "what_if_runs", "what_if_attainment_pct",
+                                     "stalled_at_end", "what_if_stalled_at_end", "at_risk_at_end", "what_if_at_risk_at_end"], rows: rows)
+    }
+}

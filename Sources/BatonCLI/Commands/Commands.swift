@@ -86,6 +86,16 @@ enum CommandSupport {
         return result
     }
 
+    /// Repeated `--NAME key=value` options in the order given (a key may repeat: the last wins where it matters).
+    static func pairList(_ inv: Invocation, _ name: String) throws -> [(String, String)] {
+        try inv.all(name).map { item in
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex, item.index(after: eq) != item.endIndex else {
+                throw inv.usageError("--\(name) '\(item)' must be KEY=VALUE")
+            }
+            return (String(item[..<eq]), String(item[item.index(after: eq)...]))
+        }
+    }
+
     static func actor(_ inv: Invocation) -> String {
         inv.value("by") ?? inv.context.environment["BATON_ACTOR"] ?? inv.context.environment["USER"] ?? "unknown"
     }

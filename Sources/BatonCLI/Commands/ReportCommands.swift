@@ -78,6 +78,13 @@ enum ReportCommands {
             return 0
         })
 
+    static let whatIfHelp = """
+        --target and --calendar recompute the report as if those targets and calendars had always applied (the \
+        store is not written), then print, week by week, step runs with a target and their attainment, and the \
+        stalled and at-risk runs at each week's end: with the store's settings and with the what-if, side by side.
+        Example: baton report weekly --target onboarding/it-access=6h --calendar it=berlin-office
+        """
+
     static let report = CommandSpec(
         name: "report",
         abstract: "Run a report (reports/NAME.json or a file) and write its folder: a CSV per section, HTML, XLSX.",
@@ -97,8 +104,10 @@ enum ReportCommands {
             .value("format", "FORMATS", "Comma-separated: csv, html, xlsx (default: the report's formats)."),
             .value("out", "DIR", "Where the report folder goes (default: ./out)."),
             .value("param", "KEY=VALUE", "Override a parameter, e.g. stall_default_hours=48.", repeating: true),
+            .value("target", "SERVICE/STEP=DURATION", "What-if: this target, as if it had always applied (e.g. onboarding/it-access=6h).", repeating: true),
+            .value("calendar", "TEAM=KEY", "What-if: this calendar for a team (or SERVICE/STEP=KEY for a step), as if always.", repeating: true),
         ],
-        sections: [("LOOKUP", lookupHelp)],
+        sections: [("LOOKUP", lookupHelp), ("WHAT-IF", whatIfHelp)],
         run: { inv in
             let cwd = inv.context.workingDirectory, env = inv.context.environment
             let pairs = try CommandSupport.pairs(inv, "param")
@@ -125,18 +134,31 @@ enum ReportCommands {
             }
 
             let store = try CommandSupport.store(inv)
+            let whatIf = try ServiceLevelWhatIf.parse(targets: try CommandSupport.pairList(inv, "target"),
+                                                      calendars: try CommandSupport.pairList(inv, "calendar"), store: store)
             let engine = ReportEngine(store: store, workingDirectory: cwd, environment: env)
             var parameters = try checkedParameters(inv, pairs, for: try engine.queries(for: definition), on: store)
             // --param from/to/as_of mean what --from/--to/--as-of mean, as in 'baton query'.
             let given = try windowOptions(inv, parameters)
             for key in ["from", "to", "as_of"] { parameters[key] = nil }
             let window = try ReportEngine.window(for: definition, from: given.from, to: given.to, asOf: given.asOf)
-            let result = try engine.run(definition: definition, from: window.from, to: window.to, asOf: window.asOf,
+            if !whatIf.isEmpty { try whatIf.apply(to: store) }
+            var result = try engine.run(definition: definition, from: window.from, to: window.to, asOf: window.asOf,
                                         parameters: parameters)
             for (term, text) in result.definitions where term == "Series span" { inv.err.line("Note: \(text).") }
+            if !whatIf.isEmpty { result.definitions.insert(("What-if", whatIf.summary), at: 0) }
             let out = URL(fileURLWithPath: inv.value("out") ?? "out", relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL
             let folder = try ReportWriter.write(result, renderers: chosen, outputDirectory: out)
             inv.out.line(folder.path)
+            if !whatIf.isEmpty {
+                var values = definition.parameters
+                values.merge(parameters) { $1 }
+                let replay = try whatIf.replay(store: store, from: window.from, to: window.to, asOf: window.asOf, parameters: values,
+                                               workingDirectory: cwd, environment: env)
+                inv.out.line("")
+                inv.out.line(whatIf.summary)
+                RowPrinter.print(columns: replay.columns, rows: replay.rows, format: .table, to: inv.out)
+            }
             return 0
         })
 
