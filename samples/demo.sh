@@ -17,6 +17,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "Store and services"
 "$BATON" init
+"$BATON" calendar apply samples/calendars/*.json
+"$BATON" team apply samples/teams/*.json          # it, hr and facilities work Berlin office hours
 "$BATON" service apply samples/services/*.json
 
 step "History: six months of generated tickets for the sample services"
@@ -53,7 +55,17 @@ ls "$DEMO"/alerts/* | sed 's/^/alerts:  /'
 weekly=$(find "$DEMO/reports" -maxdepth 1 -type d -name 'weekly-*' | sort | head -1)
 echo
 echo "Headlines of the last week ($(basename "$weekly")):"
-tail -n +2 "$weekly/headlines.csv" | tr -d '\r' | awk -F, '{ f = ($3 == "count") ? "%.0f" : "%.1f h"; printf "  %-22s " f "  (previous week " f ")\n", $2, $4, $5 }'
+tail -n +2 "$weekly/headlines.csv" | tr -d '\r' | awk -F, '{ v = $4; p = $5; f = ($3 == "count") ? "%.0f" : "%.1f h"
+    if ($3 == "ratio") { f = "%.0f %%"; v *= 100; p *= 100 }
+    printf "  %-22s " f "  (previous week " f ")\n", $2, v, p }'
 echo "  Stalled steps now:     $(grep -c '^stalled' "$DEMO/alerts/alerts.txt" || true)"
+echo "  At risk now:           $(grep -c '^at_risk' "$DEMO/alerts/alerts.txt" || true)"
+# The weekend: open runs of Berlin-office teams past their target in wall-clock time but not in working time.
+weekend=$(python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+print(sum(1 for r in rows if r["calendar"] == "berlin-office" and r["target_hours"] and r["state"] != "paused"
+          and float(r["active_age_hours"]) > float(r["target_hours"]) >= float(r["working_age_hours"])))' "$weekly/aging.csv" 2>/dev/null || echo "?")
+echo "  Past target on the clock, not in office hours (no alert): $weekend"
 echo
 echo "Open $weekly/report.html in a browser. Demo built in $((SECONDS - started)) s."

@@ -47,6 +47,8 @@ import Testing
         let h = try CLIHarness()
         h.run(["init"])
         if defined {
+            let calendars = CLIHarness.packageRoot.appendingPathComponent("samples/calendars").path
+            #expect(h.run(["calendar", "apply", calendars + "/24x7.json"]).code == 0)
             for f in try FileManager.default.contentsOfDirectory(atPath: services).sorted() where f.hasSuffix(".json") {
                 #expect(h.run(["service", "apply", services + "/" + f]).code == 0)
             }

@@ -21,6 +21,8 @@ import SQLite
         let all = try FileManager.default.contentsOfDirectory(atPath: Self.samples + "/services").sorted().map { Self.samples + "/services/" + $0 }
         let fresh = try CLIHarness()
         fresh.run(["init"])
+        let calendars = try FileManager.default.contentsOfDirectory(atPath: Self.samples + "/calendars").map { Self.samples + "/calendars/" + $0 }
+        #expect(fresh.run(["calendar", "apply"] + calendars).code == 0)
         let samples = fresh.run(["service", "apply"] + all)
         #expect(samples.code == 0 && samples.err.isEmpty, "\(samples.err)")
     }
@@ -29,12 +31,16 @@ import SQLite
         let h = try CLIHarness().prepared()
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.samples + "/teams").sorted().map { Self.samples + "/teams/" + $0 }
         #expect(files.count == 10)
+        // Three sample teams work in the Berlin office calendar: it must be applied first.
+        let first = h.run(["team", "apply"] + files)
+        #expect(first.code == 1 && first.err.contains("field 'calendar': no calendar 'berlin-office' in the store"), "\(first.err)")
+        #expect(h.run(["calendar", "apply", Self.samples + "/calendars/berlin-office.json"]).code == 0)
         let r = h.run(["team", "apply"] + files)
         #expect(r.code == 0, "\(r.err)")
         #expect(r.out.contains("facilities: added to the roster\n") && r.out.contains("hr: on the roster\n"), "\(r.out)")
         #expect(h.run(["team", "apply"] + files).out.split(separator: "\n").allSatisfy { $0.hasSuffix(": unchanged") })
         let list = h.run(["team", "list", "--format", "csv"])
-        #expect(list.out.contains("hr,Human resources,,roster,0"), "\(list.out)")
+        #expect(list.out.contains("hr,Human resources,berlin-office,roster,0"), "\(list.out)")
         // A bad file refuses the whole apply and changes nothing.
         let before = try Database(path: h.dbPath).rows("SELECT * FROM teams ORDER BY key").map { $0.values.map(\.description).joined(separator: "|") }
         let bad = try h.write("bad.json", #"{"key": "ops", "nmae": "Operations"}"#)
