@@ -20,6 +20,7 @@ import_into() {
     local db="$1"; shift
     [ -f "$db" ] && return
     "$BATON" --db "$db.tmp" init >/dev/null
+    "$BATON" --db "$db.tmp" calendar apply "$ROOT"/samples/calendars/*.json >/dev/null
     "$BATON" --db "$db.tmp" service apply "$ROOT"/samples/services/*.json >/dev/null
     for csv in "$@"; do "$BATON" --db "$db.tmp" import "$csv" >/dev/null; done
     mv "$db.tmp" "$db"; rm -f "$db.tmp-wal" "$db.tmp-shm"
