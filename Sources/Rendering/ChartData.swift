@@ -55,126 +55,182 @@ public struct ChartData: Sendable {
     /// Builds the chart data, or throws when the spec names a column the section does not have.
     public init(section: SectionResult, spec: ChartSpec) throws {
         self.spec = spec
-        func column(_ name: String) throws -> Int {
-            guard let i = section.columns.firstIndex(where: { $0.name == name }) else {
-                let known = section.columns.map(\.name).joined(separator: ", ")
-                throw RenderError("section '\(section.key)': chart '\(spec.title)' names column '\(name)', which is not one of: \(known)")
-            }
-            return i
-        }
-        let xi = try column(spec.x)
-        let yis = try spec.y.map(column)
-        guard !yis.isEmpty else { throw RenderError("section '\(section.key)': chart '\(spec.title)' has no y column") }
-        let split = try (spec.kind == .scatter ? (spec.colorBy ?? spec.series) : spec.series).map(column)
-        let refs = try (spec.referenceLines ?? []).map(column)
+        let ix = try Indexes(section: section, spec: spec)
         let cols = section.columns
-        xUnit = cols[xi].unit
-        yUnit = cols[yis[0]].unit
-        xLabel = spec.xLabel ?? ChartData.axisLabel(cols[xi])
-        yLabel = spec.yLabel ?? (yis.count == 1 ? ChartData.axisLabel(cols[yis[0]]) : ChartData.unitLabel(yUnit) ?? "")
+        xUnit = cols[ix.x].unit
+        yUnit = cols[ix.ys[0]].unit
+        xLabel = spec.xLabel ?? ChartData.axisLabel(cols[ix.x])
+        yLabel = spec.yLabel ?? (ix.ys.count == 1 ? ChartData.axisLabel(cols[ix.ys[0]]) : ChartData.unitLabel(yUnit) ?? "")
         totalRows = section.rows.count
 
         let rows = section.rows
-        // A short row (fewer values than columns) reads as empty cells rather than trapping.
-        func at(_ row: [SQLValue], _ i: Int) -> SQLValue { i < row.count ? row[i] : .null }
         let numericX = spec.kind == .scatter && xUnit != .text && xUnit != .week
         self.numericX = numericX
-
-        // Series names: split values in order of first appearance, crossed with the y columns when several.
-        var splitNames: [String] = []
-        var splitIndex: [String: Int] = [:]
-        if let s = split {
-            for row in rows {
-                let name = ValueText.display(at(row, s), unit: cols[s].unit)
-                if splitIndex[name] == nil { splitIndex[name] = splitNames.count; splitNames.append(name) }
-            }
-        }
-        func seriesName(_ splitName: String?, _ yPos: Int) -> String {
-            guard let sn = splitName else { return cols[yis[yPos]].label }
-            return yis.count == 1 ? sn : "\(sn) · \(cols[yis[yPos]].label)"
-        }
-        let groups = split == nil ? [nil] : splitNames.map { Optional($0) }
-        var seriesList: [Series] = []
-        for g in groups { for p in yis.indices { seriesList.append(Series(name: seriesName(g, p), values: [], points: [])) } }
-        func seriesIndex(_ row: [SQLValue], _ yPos: Int) -> Int {
-            guard let s = split else { return yPos }
-            return splitIndex[ValueText.display(at(row, s), unit: cols[s].unit)]! * yis.count + yPos
-        }
-
-        var cats: [String] = []
-        var refsOut = refs.map { Reference(name: cols[$0].label, constant: nil, perCategory: []) }
+        let keys = SeriesKeys(rows: rows, columns: cols, indexes: ix)
+        var seriesList = keys.emptySeries()
+        var refsOut = ix.references.map { Reference(name: cols[$0].label, constant: nil, perCategory: []) }
+        let xu = cols[ix.x].unit
         if numericX {
-            let step = max(1, (rows.count + ChartData.maxScatterPoints - 1) / ChartData.maxScatterPoints)
-            var drawn = 0
-            for (r, row) in rows.enumerated() where r % step == 0 {
-                guard let x = at(row, xi).double else { continue }
-                drawn += 1
-                for (p, yi) in yis.enumerated() {
-                    if let y = at(row, yi).double { seriesList[seriesIndex(row, p)].points.append(Point(x: x, y: y, row: r)) }
-                }
-            }
-            drawnRows = drawn
+            categories = []
+            drawnRows = ChartData.placePoints(rows, ix, keys, into: &seriesList)
         } else {
-            // Categories in order of first appearance, or ascending for numeric and instant x.
-            var catIndex: [String: Int] = [:]
-            var catKeys: [(label: String, key: Double?)] = []
-            for row in rows {
-                let label = ValueText.display(at(row, xi), unit: xUnit)
-                if catIndex[label] == nil { catIndex[label] = catKeys.count; catKeys.append((label, at(row, xi).double)) }
-            }
-            if xUnit != .text, xUnit != .week, catKeys.allSatisfy({ $0.key != nil }) {
-                catKeys.sort { $0.key! < $1.key! }
-            }
-            if catKeys.count > ChartData.maxCategories { catKeys = Array(catKeys.suffix(ChartData.maxCategories)) }
-            cats = catKeys.map(\.label)
-            if xUnit == .instant {
-                let times = catKeys.map { Int64(($0.key ?? 0).rounded(.down)) }
-                let midnights = times.allSatisfy { $0 % 86_400 == 0 }
-                categoryTicks = times.map { t in
-                    let (y, m, d, hh, mm, _) = Instant.civil(t)
-                    return midnights ? String(format: "%04d-%02d-%02d", y, m, d) : String(format: "%02d-%02d %02d:%02d", m, d, hh, mm)
-                }
-            } else {
-                categoryTicks = cats
-            }
-            let xu = cols[xi].unit
+            let catKeys = ChartData.categoryKeys(rows, x: ix.x, unit: xu)
+            let cats = catKeys.map(\.label)
+            categories = cats
+            categoryTicks = xu == .instant ? ChartData.instantTicks(catKeys.map(\.key)) : cats
             rowOrderCategories = cats.count == rows.count
-                && zip(cats, rows).allSatisfy { $0 == ValueText.display(at($1, xi), unit: xu) }
-            catIndex = [:]
-            for (i, c) in cats.enumerated() { catIndex[c] = i }
-            for i in seriesList.indices { seriesList[i].values = Array(repeating: nil, count: cats.count) }
-            for i in refsOut.indices { refsOut[i].perCategory = Array(repeating: nil, count: cats.count) }
-            var drawn = 0
-            let step = spec.kind == .scatter ? max(1, (rows.count + ChartData.maxScatterPoints - 1) / ChartData.maxScatterPoints) : 1
-            for (r, row) in rows.enumerated() {
-                guard let c = catIndex[ValueText.display(at(row, xi), unit: xUnit)] else { continue }
-                for (k, ri) in refs.enumerated() where refsOut[k].perCategory[c] == nil { refsOut[k].perCategory[c] = at(row, ri).double }
-                if spec.kind == .scatter {
-                    guard r % step == 0 else { continue }
-                    drawn += 1
-                    for (p, yi) in yis.enumerated() {
-                        if let y = at(row, yi).double { seriesList[seriesIndex(row, p)].points.append(Point(x: Double(c), y: y, row: r)) }
-                    }
-                } else {
-                    drawn += 1
-                    // Rows sharing a category and series add up (e.g. several rows for one week).
-                    for (p, yi) in yis.enumerated() {
-                        guard let y = at(row, yi).double else { continue }
-                        let s = seriesIndex(row, p)
-                        seriesList[s].values[c] = (seriesList[s].values[c] ?? 0) + y
-                    }
-                }
-            }
-            drawnRows = drawn
+                && zip(cats, rows).allSatisfy { $0 == ValueText.display(ChartData.at($1, ix.x), unit: xu) }
+            drawnRows = ChartData.fill(rows, kind: spec.kind, ix, keys, categories: cats, unit: xu,
+                                       series: &seriesList, references: &refsOut)
         }
         // A reference column with one value over all rows is one line across the chart.
-        for (k, ri) in refs.enumerated() {
-            let values = Set(rows.compactMap { at($0, ri).double })
+        for (k, ri) in ix.references.enumerated() {
+            let values = Set(rows.compactMap { ChartData.at($0, ri).double })
             if values.count == 1 { refsOut[k].constant = values.first }
         }
-        categories = cats
         series = seriesList
         references = refsOut
+    }
+
+    /// The section columns a chart draws, by index; throws when the spec names a column the section does not have.
+    private struct Indexes {
+        var x: Int
+        var ys: [Int]
+        /// The column whose values split the rows into series (scatter: `color_by`, else `series`).
+        var split: Int?
+        var references: [Int]
+
+        init(section: SectionResult, spec: ChartSpec) throws {
+            func column(_ name: String) throws -> Int {
+                guard let i = section.columns.firstIndex(where: { $0.name == name }) else {
+                    let known = section.columns.map(\.name).joined(separator: ", ")
+                    throw RenderError("section '\(section.key)': chart '\(spec.title)' names column '\(name)', which is not one of: \(known)")
+                }
+                return i
+            }
+            x = try column(spec.x)
+            ys = try spec.y.map(column)
+            guard !ys.isEmpty else { throw RenderError("section '\(section.key)': chart '\(spec.title)' has no y column") }
+            split = try (spec.kind == .scatter ? (spec.colorBy ?? spec.series) : spec.series).map(column)
+            references = try (spec.referenceLines ?? []).map(column)
+        }
+    }
+
+    /// Series names: split values in order of first appearance, crossed with the y columns when several; and
+    /// which series a row's y column goes to.
+    private struct SeriesKeys {
+        var columns: [ColumnSpec]
+        var ys: [Int]
+        var split: Int?
+        var splitNames: [String] = []
+        var splitIndex: [String: Int] = [:]
+
+        init(rows: [[SQLValue]], columns: [ColumnSpec], indexes ix: Indexes) {
+            self.columns = columns
+            ys = ix.ys
+            split = ix.split
+            if let s = split {
+                for row in rows {
+                    let name = ValueText.display(ChartData.at(row, s), unit: columns[s].unit)
+                    if splitIndex[name] == nil { splitIndex[name] = splitNames.count; splitNames.append(name) }
+                }
+            }
+        }
+
+        /// A series without values or points per split value and y column (the y columns vary fastest).
+        func emptySeries() -> [Series] {
+            let groups = split == nil ? [nil] : splitNames.map { Optional($0) }
+            var list: [Series] = []
+            for g in groups { for p in ys.indices { list.append(Series(name: name(g, p), values: [], points: [])) } }
+            return list
+        }
+
+        func name(_ splitName: String?, _ yPos: Int) -> String {
+            guard let sn = splitName else { return columns[ys[yPos]].label }
+            return ys.count == 1 ? sn : "\(sn) · \(columns[ys[yPos]].label)"
+        }
+
+        /// The index in `emptySeries()` of the series for `row`'s y column at `yPos`.
+        func index(_ row: [SQLValue], _ yPos: Int) -> Int {
+            guard let s = split else { return yPos }
+            return splitIndex[ValueText.display(ChartData.at(row, s), unit: columns[s].unit)]! * ys.count + yPos
+        }
+    }
+
+    /// A short row (fewer values than columns) reads as empty cells rather than trapping.
+    private static func at(_ row: [SQLValue], _ i: Int) -> SQLValue { i < row.count ? row[i] : .null }
+
+    /// A scatter over a numeric x: a point per row with a number in x and in a y column, thinned to every k-th
+    /// row beyond `maxScatterPoints`. Returns the rows drawn.
+    private static func placePoints(_ rows: [[SQLValue]], _ ix: Indexes, _ keys: SeriesKeys, into series: inout [Series]) -> Int {
+        let step = max(1, (rows.count + ChartData.maxScatterPoints - 1) / ChartData.maxScatterPoints)
+        var drawn = 0
+        for (r, row) in rows.enumerated() where r % step == 0 {
+            guard let x = at(row, ix.x).double else { continue }
+            drawn += 1
+            for (p, yi) in ix.ys.enumerated() {
+                if let y = at(row, yi).double { series[keys.index(row, p)].points.append(Point(x: x, y: y, row: r)) }
+            }
+        }
+        return drawn
+    }
+
+    /// Categories in order of first appearance, or ascending for numeric and instant x; the last `maxCategories`.
+    private static func categoryKeys(_ rows: [[SQLValue]], x xi: Int, unit xUnit: ColumnUnit) -> [(label: String, key: Double?)] {
+        var catIndex: [String: Int] = [:]
+        var catKeys: [(label: String, key: Double?)] = []
+        for row in rows {
+            let label = ValueText.display(at(row, xi), unit: xUnit)
+            if catIndex[label] == nil { catIndex[label] = catKeys.count; catKeys.append((label, at(row, xi).double)) }
+        }
+        if xUnit != .text, xUnit != .week, catKeys.allSatisfy({ $0.key != nil }) {
+            catKeys.sort { $0.key! < $1.key! }
+        }
+        if catKeys.count > ChartData.maxCategories { catKeys = Array(catKeys.suffix(ChartData.maxCategories)) }
+        return catKeys
+    }
+
+    /// Tick labels of instant categories: the date alone when every category is a midnight, else month, day and time.
+    private static func instantTicks(_ keys: [Double?]) -> [String] {
+        let times = keys.map { Int64(($0 ?? 0).rounded(.down)) }
+        let midnights = times.allSatisfy { $0 % 86_400 == 0 }
+        return times.map { t in
+            let (y, m, d, hh, mm, _) = Instant.civil(t)
+            return midnights ? String(format: "%04d-%02d-%02d", y, m, d) : String(format: "%02d-%02d %02d:%02d", m, d, hh, mm)
+        }
+    }
+
+    /// Bar, line and a scatter over categories: the series' values per category (rows sharing a category and
+    /// series add up) or, for the scatter, a point per row at its category (thinned like a numeric scatter); and
+    /// each reference column's first value per category. Returns the rows drawn.
+    private static func fill(_ rows: [[SQLValue]], kind: ChartSpec.Kind, _ ix: Indexes, _ keys: SeriesKeys, categories cats: [String],
+                             unit xUnit: ColumnUnit, series: inout [Series], references: inout [Reference]) -> Int {
+        var catIndex: [String: Int] = [:]
+        for (i, c) in cats.enumerated() { catIndex[c] = i }
+        for i in series.indices { series[i].values = Array(repeating: nil, count: cats.count) }
+        for i in references.indices { references[i].perCategory = Array(repeating: nil, count: cats.count) }
+        var drawn = 0
+        let step = kind == .scatter ? max(1, (rows.count + ChartData.maxScatterPoints - 1) / ChartData.maxScatterPoints) : 1
+        for (r, row) in rows.enumerated() {
+            guard let c = catIndex[ValueText.display(at(row, ix.x), unit: xUnit)] else { continue }
+            for (k, ri) in ix.references.enumerated() where references[k].perCategory[c] == nil { references[k].perCategory[c] = at(row, ri).double }
+            if kind == .scatter {
+                guard r % step == 0 else { continue }
+                drawn += 1
+                for (p, yi) in ix.ys.enumerated() {
+                    if let y = at(row, yi).double { series[keys.index(row, p)].points.append(Point(x: Double(c), y: y, row: r)) }
+                }
+            } else {
+                drawn += 1
+                // Rows sharing a category and series add up (e.g. several rows for one week).
+                for (p, yi) in ix.ys.enumerated() {
+                    guard let y = at(row, yi).double else { continue }
+                    let s = keys.index(row, p)
+                    series[s].values[c] = (series[s].values[c] ?? 0) + y
+                }
+            }
+        }
+        return drawn
     }
 
     /// "Lead time (hours)" style axis label from a column.
