@@ -109,91 +109,114 @@ public struct ReportDefinition: Sendable {
         let title = try r.string(object, "title", at: "")
         let description = try r.optionalString(object, "description", at: "") ?? ""
         let period = try r.period(object["period"], field: "period") ?? PeriodRule(unit: .weeks, count: 1)
-        var formats = ["csv"]
-        if let value = object["formats"] {
-            formats = try r.stringArray(value, "formats")
-            for (i, f) in formats.enumerated() where !knownFormats.contains(f) {
-                throw r.error("formats[\(i)]", "'\(f)' is not a format; use \(knownFormats.joined(separator: ", "))")
-            }
-        }
+        let formats = try parseFormats(object["formats"], reader: r)
         let schedule = try r.optionalString(object, "schedule", at: "")
         let parameters = try r.parameters(object["parameters"], "parameters")
+        let headlines = try object["headlines"].map { try parseHeadlines($0, reader: r) }
+        let sections = try parseSections(object["sections"], reader: r)
+        let definitions = try object["definitions"].map { try parseDefinitions($0, reader: r) } ?? []
+        return ReportDefinition(name: name, path: path, title: title, description: description, period: period, formats: formats,
+                                schedule: schedule, parameters: parameters, headlines: headlines, sections: sections,
+                                definitions: definitions)
+    }
 
-        var headlines: Headlines?
-        if let value = object["headlines"] {
-            let h = try r.object(value, "headlines")
-            try r.onlyKeys(h, ["query", "parameters", "items", "period"], at: "headlines")
-            let itemsValue = h["items"] ?? []
-            guard let itemArray = itemsValue as? [Any] else { throw r.error("headlines.items", "must be an array") }
-            var items: [HeadlineItem] = []
-            for (i, v) in itemArray.enumerated() {
-                let field = "headlines.items[\(i)]"
-                let o = try r.object(v, field)
-                try r.onlyKeys(o, ["column", "label", "unit", "higher_is_better"], at: field)
-                let column = try r.string(o, "column", at: field)
-                items.append(HeadlineItem(column: column, label: try r.optionalString(o, "label", at: field) ?? column,
-                                          unit: try r.unit(o["unit"], "\(field).unit") ?? .number,
-                                          higherIsBetter: try r.optionalBool(o, "higher_is_better", at: field) ?? true))
-            }
-            headlines = Headlines(query: try r.string(h, "query", at: "headlines"),
-                                  parameters: try r.parameters(h["parameters"], "headlines.parameters"),
-                                  items: items, period: try r.period(h["period"], field: "headlines.period"))
+    /// `formats`: an array (or comma-separated string) of known formats; CSV alone when absent.
+    private static func parseFormats(_ value: Any?, reader r: JSONReader) throws -> [String] {
+        guard let value else { return ["csv"] }
+        let formats = try r.stringArray(value, "formats")
+        for (i, f) in formats.enumerated() where !knownFormats.contains(f) {
+            throw r.error("formats[\(i)]", "'\(f)' is not a format; use \(knownFormats.joined(separator: ", "))")
         }
+        return formats
+    }
 
-        guard let sectionValues = object["sections"] as? [Any] else {
-            throw r.error("sections", object["sections"] == nil ? "is required" : "must be an array of sections")
+    /// `headlines`: the query, its parameters, the items (a column each) and an optional period.
+    private static func parseHeadlines(_ value: Any, reader r: JSONReader) throws -> Headlines {
+        let h = try r.object(value, "headlines")
+        try r.onlyKeys(h, ["query", "parameters", "items", "period"], at: "headlines")
+        let itemsValue = h["items"] ?? []
+        guard let itemArray = itemsValue as? [Any] else { throw r.error("headlines.items", "must be an array") }
+        var items: [HeadlineItem] = []
+        for (i, v) in itemArray.enumerated() {
+            let field = "headlines.items[\(i)]"
+            let o = try r.object(v, field)
+            try r.onlyKeys(o, ["column", "label", "unit", "higher_is_better"], at: field)
+            let column = try r.string(o, "column", at: field)
+            items.append(HeadlineItem(column: column, label: try r.optionalString(o, "label", at: field) ?? column,
+                                      unit: try r.unit(o["unit"], "\(field).unit") ?? .number,
+                                      higherIsBetter: try r.optionalBool(o, "higher_is_better", at: field) ?? true))
+        }
+        return Headlines(query: try r.string(h, "query", at: "headlines"),
+                         parameters: try r.parameters(h["parameters"], "headlines.parameters"),
+                         items: items, period: try r.period(h["period"], field: "headlines.period"))
+    }
+
+    /// `sections`: a non-empty array of sections with unique keys.
+    private static func parseSections(_ value: Any?, reader r: JSONReader) throws -> [Section] {
+        guard let sectionValues = value as? [Any] else {
+            throw r.error("sections", value == nil ? "is required" : "must be an array of sections")
         }
         var sections: [Section] = []
         var keys = Set<String>()
         for (i, value) in sectionValues.enumerated() {
-            let field = "sections[\(i)]"
-            let s = try r.object(value, field)
-            try r.onlyKeys(s, ["key", "title", "description", "query", "parameters", "columns", "chart", "highlight"], at: field)
-            let key = try r.string(s, "key", at: field)
-            guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
-                throw r.error("\(field).key", "'\(key)' must be letters, digits, '_' or '-' (it names the CSV file)")
-            }
-            guard keys.insert(key).inserted else { throw r.error("\(field).key", "duplicate section key '\(key)'") }
-            guard let columnValues = s["columns"] as? [Any], !columnValues.isEmpty else {
-                throw r.error("\(field).columns", "must be a non-empty array of columns ({\"name\", \"label\", \"unit\"})")
-            }
-            var columns: [ColumnSpec] = []
-            for (j, c) in columnValues.enumerated() {
-                let cf = "\(field).columns[\(j)]"
-                if let name = c as? String {
-                    columns.append(ColumnSpec(name: name, label: name, unit: .text))
-                    continue
-                }
-                let o = try r.object(c, cf)
-                try r.onlyKeys(o, ["name", "label", "unit"], at: cf)
-                let name = try r.string(o, "name", at: cf)
-                guard !columns.contains(where: { $0.name == name }) else { throw r.error("\(cf).name", "duplicate column '\(name)'") }
-                columns.append(ColumnSpec(name: name, label: try r.optionalString(o, "label", at: cf) ?? name,
-                                          unit: try r.unit(o["unit"], "\(cf).unit") ?? .text))
-            }
-            var chart: ChartSpec?
-            if let c = s["chart"] { chart = try r.chart(c, "\(field).chart", columns: columns.map(\.name)) }
-            sections.append(Section(key: key, title: try r.optionalString(s, "title", at: field) ?? key,
-                                    description: try r.optionalString(s, "description", at: field) ?? "",
-                                    query: try r.string(s, "query", at: field),
-                                    parameters: try r.parameters(s["parameters"], "\(field).parameters"),
-                                    columns: columns, chart: chart, highlight: try r.optionalBool(s, "highlight", at: field) ?? false))
+            sections.append(try parseSection(value, field: "sections[\(i)]", keys: &keys, reader: r))
         }
         if sections.isEmpty { throw r.error("sections", "a report needs at least one section") }
+        return sections
+    }
 
-        var definitions: [Term] = []
-        if let value = object["definitions"] {
-            guard let array = value as? [Any] else { throw r.error("definitions", "must be an array of {\"term\", \"text\"}") }
-            for (i, d) in array.enumerated() {
-                let field = "definitions[\(i)]"
-                let o = try r.object(d, field)
-                try r.onlyKeys(o, ["term", "text"], at: field)
-                definitions.append(Term(term: try r.string(o, "term", at: field), text: try r.string(o, "text", at: field)))
-            }
+    /// One section; `keys` holds the keys of the sections before it (a duplicate is an error) and gains this one's.
+    private static func parseSection(_ value: Any, field: String, keys: inout Set<String>, reader r: JSONReader) throws -> Section {
+        let s = try r.object(value, field)
+        try r.onlyKeys(s, ["key", "title", "description", "query", "parameters", "columns", "chart", "highlight"], at: field)
+        let key = try r.string(s, "key", at: field)
+        guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            throw r.error("\(field).key", "'\(key)' must be letters, digits, '_' or '-' (it names the CSV file)")
         }
-        return ReportDefinition(name: name, path: path, title: title, description: description, period: period, formats: formats,
-                                schedule: schedule, parameters: parameters, headlines: headlines, sections: sections,
-                                definitions: definitions)
+        guard keys.insert(key).inserted else { throw r.error("\(field).key", "duplicate section key '\(key)'") }
+        let columns = try parseColumns(s["columns"], field: "\(field).columns", reader: r)
+        var chart: ChartSpec?
+        if let c = s["chart"] { chart = try r.chart(c, "\(field).chart", columns: columns.map(\.name)) }
+        return Section(key: key, title: try r.optionalString(s, "title", at: field) ?? key,
+                       description: try r.optionalString(s, "description", at: field) ?? "",
+                       query: try r.string(s, "query", at: field),
+                       parameters: try r.parameters(s["parameters"], "\(field).parameters"),
+                       columns: columns, chart: chart, highlight: try r.optionalBool(s, "highlight", at: field) ?? false)
+    }
+
+    /// A section's `columns`: each a name (a text column labelled by its name) or `{"name", "label", "unit"}`.
+    private static func parseColumns(_ value: Any?, field: String, reader r: JSONReader) throws -> [ColumnSpec] {
+        guard let columnValues = value as? [Any], !columnValues.isEmpty else {
+            throw r.error(field, "must be a non-empty array of columns ({\"name\", \"label\", \"unit\"})")
+        }
+        var columns: [ColumnSpec] = []
+        for (j, c) in columnValues.enumerated() {
+            let cf = "\(field)[\(j)]"
+            if let name = c as? String {
+                columns.append(ColumnSpec(name: name, label: name, unit: .text))
+                continue
+            }
+            let o = try r.object(c, cf)
+            try r.onlyKeys(o, ["name", "label", "unit"], at: cf)
+            let name = try r.string(o, "name", at: cf)
+            guard !columns.contains(where: { $0.name == name }) else { throw r.error("\(cf).name", "duplicate column '\(name)'") }
+            columns.append(ColumnSpec(name: name, label: try r.optionalString(o, "label", at: cf) ?? name,
+                                      unit: try r.unit(o["unit"], "\(cf).unit") ?? .text))
+        }
+        return columns
+    }
+
+    /// `definitions`: the glossary, an array of `{"term", "text"}`.
+    private static func parseDefinitions(_ value: Any, reader r: JSONReader) throws -> [Term] {
+        guard let array = value as? [Any] else { throw r.error("definitions", "must be an array of {\"term\", \"text\"}") }
+        var definitions: [Term] = []
+        for (i, d) in array.enumerated() {
+            let field = "definitions[\(i)]"
+            let o = try r.object(d, field)
+            try r.onlyKeys(o, ["term", "text"], at: field)
+            definitions.append(Term(term: try r.string(o, "term", at: field), text: try r.string(o, "text", at: field)))
+        }
+        return definitions
     }
 }
 
