@@ -55,68 +55,99 @@ public struct ReportEngine {
         let fixed: [String: SQLValue] = ["from": .integer(from), "to": .integer(to), "as_of": .integer(asOf)]
         var inForce: [String: SQLValue] = [:]  // every parameter a query used (for the definitions section)
 
-        func parameters(for query: QueryFile, _ section: [String: SQLValue], _ window: [String: SQLValue]) -> [String: SQLValue] {
-            var values = query.defaults
-            values.merge(definition.parameters) { $1 }
-            values.merge(section) { $1 }
-            values.merge(overrides) { $1 }
-            values.merge(window) { $1 }
-            return values
-        }
-
         try check(definition)
         var sections: [SectionResult] = []
         var series: Set<String> = []  // the units of the day/week series the report shows
         for (i, section) in definition.sections.enumerated() {
-            let query = try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")
-            if let unit = query.series { series.insert(unit) }
-            let values = parameters(for: query, section.parameters, fixed)
-            let output = try QueryRunner.run(query, on: db, parameters: values)
-            for name in try QueryRunner.prepare(query, on: db).parameterNames {
-                let key = String(name.dropFirst())
-                if fixed[key] == nil, let v = values[key] { inForce[key] = v }
-            }
-            var indexes: [Int] = []
-            for (j, column) in section.columns.enumerated() {
-                guard let k = output.columns.firstIndex(of: column.name) else {
-                    throw ReportingError("\(definition.path): field 'sections[\(i)].columns[\(j)]': '\(column.name)' is not a column of \(query.path)\(Suggest.didYouMean(column.name, in: output.columns)) (columns: \(output.columns.joined(separator: ", ")))")
-                }
-                indexes.append(k)
-            }
-            let rows = output.rows.map { row in indexes.map { row[$0] } }
-            sections.append(SectionResult(key: section.key, title: section.title, description: section.description,
-                                          columns: section.columns, rows: rows, chart: section.chart, highlight: section.highlight))
+            sections.append(try runSection(i, section, of: definition, fixed: fixed, overrides: overrides,
+                                           inForce: &inForce, series: &series))
         }
+        let headlines = try definition.headlines.map {
+            try self.headlines($0, of: definition, from: from, to: to, asOf: asOf, overrides: overrides)
+        } ?? []
+        let definitions = try definitionsSection(definition, from: from, to: to, asOf: asOf, fixed: fixed,
+                                                 inForce: inForce, series: series)
+        return ReportResult(name: definition.name, title: definition.title, description: definition.description,
+                            from: from, to: to, asOf: asOf, generatedAt: generatedAt, store: db.path,
+                            headlines: headlines, sections: sections, definitions: definitions)
+    }
 
+    /// The parameters a query runs with: its defaults, then the definition's, the section's (or headlines'),
+    /// the overrides and the window, each overriding the ones before.
+    private static func parameters(for query: QueryFile, _ definition: ReportDefinition, _ section: [String: SQLValue],
+                                   _ overrides: [String: SQLValue], _ window: [String: SQLValue]) -> [String: SQLValue] {
+        var values = query.defaults
+        values.merge(definition.parameters) { $1 }
+        values.merge(section) { $1 }
+        values.merge(overrides) { $1 }
+        values.merge(window) { $1 }
+        return values
+    }
+
+    /// Section `i`: its query's rows, reduced to the definition's columns in its order. Records the parameters the
+    /// query used (other than the window) in `inForce`, and the unit of its day/week series in `series`.
+    private func runSection(_ i: Int, _ section: ReportDefinition.Section, of definition: ReportDefinition,
+                            fixed: [String: SQLValue], overrides: [String: SQLValue],
+                            inForce: inout [String: SQLValue], series: inout Set<String>) throws -> SectionResult {
+        let query = try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")
+        if let unit = query.series { series.insert(unit) }
+        let values = Self.parameters(for: query, definition, section.parameters, overrides, fixed)
+        let output = try QueryRunner.run(query, on: db, parameters: values)
+        for name in try QueryRunner.prepare(query, on: db).parameterNames {
+            let key = String(name.dropFirst())
+            if fixed[key] == nil, let v = values[key] { inForce[key] = v }
+        }
+        var indexes: [Int] = []
+        for (j, column) in section.columns.enumerated() {
+            guard let k = output.columns.firstIndex(of: column.name) else {
+                throw ReportingError("\(definition.path): field 'sections[\(i)].columns[\(j)]': '\(column.name)' is not a column of \(query.path)\(Suggest.didYouMean(column.name, in: output.columns)) (columns: \(output.columns.joined(separator: ", ")))")
+            }
+            indexes.append(k)
+        }
+        let rows = output.rows.map { row in indexes.map { row[$0] } }
+        return SectionResult(key: section.key, title: section.title, description: section.description,
+                             columns: section.columns, rows: rows, chart: section.chart, highlight: section.highlight)
+    }
+
+    /// The headline numbers: the headline query for the current period (the headlines' period at the end of the
+    /// window, else the whole window) and for the one before it, as it stood at its own end (or at as_of, when
+    /// that is earlier).
+    private func headlines(_ spec: ReportDefinition.Headlines, of definition: ReportDefinition, from: Int64, to: Int64,
+                           asOf: Int64, overrides: [String: SQLValue]) throws -> [Headline] {
+        let query = try loadQuery(spec.query, definition: definition, field: "headlines.query")
+        let current: (from: Int64, to: Int64)
+        let previous: (from: Int64, to: Int64)
+        if let rule = spec.period {
+            current = rule.window(endingAt: to)
+            previous = rule.window(endingAt: current.from)
+        } else {
+            current = (from, to)
+            previous = (from - (to - from), from)
+        }
+        func row(_ w: (from: Int64, to: Int64), asOf: Int64) throws -> QueryOutput {
+            let window: [String: SQLValue] = ["from": .integer(w.from), "to": .integer(w.to), "as_of": .integer(asOf)]
+            return try QueryRunner.run(query, on: db, parameters: Self.parameters(for: query, definition, spec.parameters, overrides, window))
+        }
+        // The previous period as it stood at its own end (or at as_of, when that is earlier).
+        let now = try row(current, asOf: asOf)
+        let before = try row(previous, asOf: min(asOf, previous.to))
         var headlines: [Headline] = []
-        if let spec = definition.headlines {
-            let query = try loadQuery(spec.query, definition: definition, field: "headlines.query")
-            let current: (from: Int64, to: Int64)
-            let previous: (from: Int64, to: Int64)
-            if let rule = spec.period {
-                current = rule.window(endingAt: to)
-                previous = rule.window(endingAt: current.from)
-            } else {
-                current = (from, to)
-                previous = (from - (to - from), from)
+        for (j, item) in spec.items.enumerated() {
+            guard let k = now.columns.firstIndex(of: item.column) else {
+                throw ReportingError("\(definition.path): field 'headlines.items[\(j)].column': '\(item.column)' is not a column of \(query.path) (columns: \(now.columns.joined(separator: ", ")))")
             }
-            func row(_ w: (from: Int64, to: Int64), asOf: Int64) throws -> QueryOutput {
-                let window: [String: SQLValue] = ["from": .integer(w.from), "to": .integer(w.to), "as_of": .integer(asOf)]
-                return try QueryRunner.run(query, on: db, parameters: parameters(for: query, spec.parameters, window))
-            }
-            // The previous period as it stood at its own end (or at as_of, when that is earlier).
-            let now = try row(current, asOf: asOf)
-            let before = try row(previous, asOf: min(asOf, previous.to))
-            for (j, item) in spec.items.enumerated() {
-                guard let k = now.columns.firstIndex(of: item.column) else {
-                    throw ReportingError("\(definition.path): field 'headlines.items[\(j)].column': '\(item.column)' is not a column of \(query.path) (columns: \(now.columns.joined(separator: ", ")))")
-                }
-                headlines.append(Headline(key: item.column, label: item.label, unit: item.unit,
-                                          value: now.rows.first?[k].double, previous: before.rows.first?[k].double,
-                                          higherIsBetter: item.higherIsBetter))
-            }
+            headlines.append(Headline(key: item.column, label: item.label, unit: item.unit,
+                                      value: now.rows.first?[k].double, previous: before.rows.first?[k].double,
+                                      higherIsBetter: item.higherIsBetter))
         }
+        return headlines
+    }
 
+    /// The definitions section: the window, the definition's terms (`{name}` replaced by the value in force), what
+    /// lead times measure, the span of data behind the day/week series, and the parameters in force.
+    private func definitionsSection(_ definition: ReportDefinition, from: Int64, to: Int64, asOf: Int64,
+                                    fixed: [String: SQLValue], inForce: [String: SQLValue],
+                                    series: Set<String>) throws -> [(String, String)] {
         var definitions: [(String, String)] = [
             ("Window", "Counts and percentiles cover items completed in [\(Instant.iso(from)), \(Instant.iso(to))); stalled steps and load are as of \(Instant.iso(asOf)). The report sees only events at or before as_of."),
         ]
@@ -130,9 +161,7 @@ public struct ReportEngine {
         if !inForce.isEmpty {
             definitions.append(("Parameters", inForce.keys.sorted().map { "\($0) = \(Self.text(inForce[$0]!))" }.joined(separator: "; ")))
         }
-        return ReportResult(name: definition.name, title: definition.title, description: definition.description,
-                            from: from, to: to, asOf: asOf, generatedAt: generatedAt, store: db.path,
-                            headlines: headlines, sections: sections, definitions: definitions)
+        return definitions
     }
 
     /// Every query the definition runs (sections, then headlines), each once.
