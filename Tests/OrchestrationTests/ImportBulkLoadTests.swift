@@ -118,7 +118,7 @@ import SQLite
         var ticket = TicketState(id: "T-1")
         ticket.service = "hiring"; ticket.serviceVersion = 1; ticket.openedAt = 0; ticket.lastEventAt = 0
         #expect(throws: CancellationError.self) { try f.store.db.transaction {
-            let writer = try ProjectionWriter(db: f.store.db)
+            let writer = try ImportWriterThread(db: f.store.db)
             writer.startWriterThread()
             defer { try? writer.stopWriterThread(discard: true) }
             try writer.insertNew(ticket)

@@ -235,7 +235,7 @@ extension EventLogImporter.Run {
             if replayed { summary.ticketsReplayed += 1 }
             guard !added.isEmpty else { return true }
             try writer.insert(added)
-            try store.saveTicket(ticket, isNew: false)
+            try writer.replace(ticket)
             // A ticket this import created while streaming is counted once, as new.
             if streamed || !flushed.contains(id.hashValue) { summary.ticketsUpdated += 1 }
             summary.eventsAdded += added.count

@@ -182,7 +182,7 @@ public final class EventLogImporter {
         var flushed = Set<Int>()
         var storeHadTickets = true
         var stagedRows = 0
-        var writer: ProjectionWriter!
+        var writer: ImportWriterThread!
         var exists: Statement!
         /// Whether a streamed ticket was in the store before this import, asked of a second, read-only connection: in
         /// WAL mode it reads the store as last committed, which is all a streamed ticket can be found in (one the
@@ -232,7 +232,7 @@ public final class EventLogImporter {
                     status TEXT NOT NULL, title TEXT NOT NULL, requester TEXT NOT NULL, line INTEGER NOT NULL);
                 """)
             insertStage = try db.prepare("INSERT INTO temp.import_stage(ticket, at, kind, service, step, team, actor, task, status, title, requester, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
-            writer = try ProjectionWriter(db: db)
+            writer = try ImportWriterThread(db: db)
             exists = try db.prepare("SELECT 1 FROM tickets WHERE id = ?")
             storeHadTickets = try db.scalar("SELECT 1 FROM tickets LIMIT 1") != nil
             let path = try db.path
