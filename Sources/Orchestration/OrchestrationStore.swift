@@ -28,6 +28,12 @@ public final class OrchestrationStore {
         try StoreSchema.migrator.migrate(db)
     }
 
+    /// A store over a connection its caller opened on the thread that owns it, to a store already migrated (the
+    /// import's writer thread).
+    init(connection: Database) {
+        db = connection
+    }
+
     public static var schemaVersion: Int { StoreSchema.migrator.latestVersion }
 
     // MARK: services
