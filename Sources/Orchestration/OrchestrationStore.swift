@@ -5,7 +5,9 @@ import SQLite
 /// The orchestration store: one SQLite file holding services, the event log and its projections.
 /// Every public mutating call is one transaction: all or nothing.
 public final class OrchestrationStore {
-    public let db: Database
+    /// The store's connection, owned by the thread that opened the store. `package`: the modules of Baton run
+    /// their queries on it (reports, alerts, schedules); nothing outside Baton reaches it.
+    package let db: Database
     private var serviceCache: [String: ServiceVersion] = [:]
     private var writer: ProjectionWriter?
 
