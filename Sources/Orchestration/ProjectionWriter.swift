@@ -208,6 +208,26 @@ final class ProjectionWriter {
         try flushRuns()
     }
 
+    // MARK: service versions
+
+    /// Steps of `service` that moved in its definition (an import orders a log-made service's steps once it has
+    /// seen them all): the runs written already take their new positions.
+    func reposition(service: String, _ moved: [(step: String, position: Int)]) throws {
+        guard !moved.isEmpty else { return }
+        try flush()
+        let cases = Array(repeating: "WHEN ? THEN ?", count: moved.count).joined(separator: " ")
+        let keys = Array(repeating: "?", count: moved.count).joined(separator: ",")
+        let values: [SQLBindable] = moved.flatMap { [$0.step, $0.position] as [SQLBindable] } + [service] + moved.map(\.step)
+        try db.run("UPDATE step_runs SET position = CASE step \(cases) END WHERE service = ? AND step IN (\(keys))", values)
+    }
+
+    /// Tickets written against version `from` of `service` (and their `opened` events) name version `to` instead.
+    func repoint(service: String, from: Int, to: Int) throws {
+        try flush()
+        try db.run("UPDATE tickets SET service_version = ? WHERE service = ? AND service_version = ?", [to, service, from])
+        try db.run("UPDATE events SET service_version = ? WHERE kind = 'opened' AND service = ? AND service_version = ?", [to, service, from])
+    }
+
     /// Drops the buffered rows (their transaction is rolling back).
     func discard() {
         pendingEvents.removeAll(keepingCapacity: true)

@@ -141,18 +141,13 @@ final class ServiceInference {
                 }
                 if base == 0 { created.append(key) } else { updated.append(key) }
                 // Runs written while the file streamed carry the positions of file order; correct those that moved.
-                let moved = provisional.definition.steps.enumerated().filter { i, step in streamedOrder.firstIndex(of: step.key) != i }
-                if !moved.isEmpty {
-                    let cases = Array(repeating: "WHEN ? THEN ?", count: moved.count).joined(separator: " ")
-                    let keys = Array(repeating: "?", count: moved.count).joined(separator: ",")
-                    let values: [SQLBindable] = moved.flatMap { [$0.element.key, $0.offset] as [SQLBindable] }
-                        + [key] + moved.map { $0.element.key }
-                    try store.run("UPDATE step_runs SET position = CASE step \(cases) END WHERE service = ? AND step IN (\(keys))", values)
-                }
+                let moved = provisional.definition.steps.enumerated()
+                    .filter { i, step in streamedOrder.firstIndex(of: step.key) != i }.map { (step: $0.element.key, position: $0.offset) }
+                if !moved.isEmpty { try store.perform { try $0.projections.reposition(service: key, moved) } }
             }
             if final != provisional.version {
-                try store.run("UPDATE tickets SET service_version = ? WHERE service = ? AND service_version = ?", [final, key, provisional.version])
-                try store.run("UPDATE events SET service_version = ? WHERE kind = 'opened' AND service = ? AND service_version = ?", [final, key, provisional.version])
+                let (streamed, stored) = (provisional.version, final)
+                try store.perform { try $0.projections.repoint(service: key, from: streamed, to: stored) }
             }
             if let stored = try store.service(key, version: final) { states[key] = .stored(stored) }
         }
