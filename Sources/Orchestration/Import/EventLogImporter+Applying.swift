@@ -10,7 +10,7 @@ extension EventLogImporter.Run {
         /// and reads the next chunk while this thread applies one.
         func applyStaged() throws {
             guard stagedRows > 0 else { return }
-            let rows = ImportWriterThread.batchWeight * 2
+            let rows = ImportWriterThread.batchRows * 2
             var next = try writer.request { try $0.stagedChunk(rows: rows) }
             var processed = 0
             while true {

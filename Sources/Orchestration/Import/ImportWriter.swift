@@ -11,11 +11,26 @@ enum ImportWrite: Sendable {
     case replacedTicket(TicketState)
     /// A row put aside in the staging table, to be read back ordered by ticket and time (`stagedChunk`).
     case staged(StagedRow)
+}
 
-    /// Its share of a batch: a batch carries about the same number of rows whatever it holds.
-    var weight: Int {
-        if case .events(let events) = self { return events.count }
-        return 1
+/// Writes handed to the writer thread at once. Events, projections and staged rows go to tables independent of
+/// one another, so each list keeps only its own order (a ticket's projection is written after the projection it
+/// replaces).
+struct ImportBatch: Sendable {
+    var events: [Event] = []
+    var tickets: [(ticket: TicketState, isNew: Bool)] = []
+    var staged: [StagedRow] = []
+
+    /// Rows in the batch.
+    var count: Int { events.count + tickets.count + staged.count }
+
+    mutating func append(_ write: ImportWrite) {
+        switch write {
+        case .events(let added): events.append(contentsOf: added)
+        case .newTicket(let ticket): tickets.append((ticket, true))
+        case .replacedTicket(let ticket): tickets.append((ticket, false))
+        case .staged(let row): staged.append(row)
+        }
     }
 }
 
@@ -63,16 +78,13 @@ final class ImportWriter {
         projections = try ProjectionWriter(db: db)
     }
 
-    /// Writes a batch, in order.
-    func write(_ batch: [ImportWrite]) throws {
-        for write in batch {
-            switch write {
-            case .events(let events): try projections.insert(events)
-            case .newTicket(let ticket): try projections.insertNew(ticket)
-            case .replacedTicket(let ticket): try projections.replace(ticket)
-            case .staged(let row): try stage(row)
-            }
+    /// Writes a batch.
+    func write(_ batch: ImportBatch) throws {
+        try projections.insert(batch.events)
+        for (ticket, isNew) in batch.tickets {
+            if isNew { try projections.insertNew(ticket) } else { try projections.replace(ticket) }
         }
+        for row in batch.staged { try stage(row) }
     }
 
     private func stage(_ r: StagedRow) throws {

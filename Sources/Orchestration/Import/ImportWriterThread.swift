@@ -13,11 +13,10 @@ import SQLite
 /// after it runs; the importing thread hears the error at its next message.
 final class ImportWriterThread {
     /// Rows per batch, and batches queued: enough to keep both threads busy, little enough to keep memory flat.
-    static let batchWeight = 2048, maxQueuedBatches = 4
+    static let batchRows = 2048, maxQueuedBatches = 4
 
     private let mailbox = Mailbox()
-    private var outgoing: [ImportWrite] = []
-    private var outgoingWeight = 0
+    private var outgoing = ImportBatch()
     /// Waits for each ticket's writes (tests compare this with the overlapped path).
     private let synchronous: Bool
     /// Service versions looked up (a stored version never changes).
@@ -27,7 +26,7 @@ final class ImportWriterThread {
     /// by the first message).
     init(path: String, firstLoad: Bool, synchronous: Bool = false) {
         self.synchronous = synchronous
-        outgoing.reserveCapacity(Self.batchWeight)
+        outgoing.events.reserveCapacity(Self.batchRows)
         let mailbox = self.mailbox
         let thread = Thread { mailbox.serve(path: path, firstLoad: firstLoad) }
         thread.name = "baton-import-writer"
@@ -39,16 +38,15 @@ final class ImportWriterThread {
     /// Queues a write.
     func write(_ write: ImportWrite) throws {
         outgoing.append(write)
-        outgoingWeight += write.weight
         if synchronous { return try ask { _ in } }
-        if outgoingWeight >= Self.batchWeight { try ship() }
+        if outgoing.count >= Self.batchRows { try ship() }
     }
 
     private func ship() throws {
-        guard !outgoing.isEmpty else { return }
+        guard outgoing.count > 0 else { return }
         let batch = outgoing
-        outgoing.removeAll(keepingCapacity: true)
-        outgoingWeight = 0
+        outgoing = ImportBatch()
+        outgoing.events.reserveCapacity(Self.batchRows)
         try mailbox.put(.write { try $0.write(batch) })
     }
 
@@ -87,7 +85,7 @@ final class ImportWriterThread {
 
     /// Commits (after writing everything sent) or rolls back, and waits for the thread to close its connection.
     func finish(commit: Bool) throws {
-        if commit { try ship() } else { outgoing.removeAll() }
+        if commit { try ship() } else { outgoing = ImportBatch() }
         try mailbox.end(commit: commit)
     }
 
