@@ -112,6 +112,27 @@ import SQLite
         #expect(try synchronous.fingerprint().split(separator: "\n").filter { !seedRows($0) } == expected)
     }
 
+    /// A bad row after several batches the writer thread has written already (into an empty store, under the
+    /// rollback journal, and into one with tickets, in WAL mode; grouped and in time order) rolls all of them back.
+    @Test(arguments: [false, true], [false, true])
+    func aBadRowAfterBatchesTheWriterWroteChangesNothing(storeHasTickets: Bool, timeOrdered: Bool) throws {
+        let f = try ImportFixture()
+        if storeHasTickets { try f.importFile(try f.write("seed.csv", try Self.generated(tickets: 30, seed: 8))) }
+        let before = try f.fingerprint()
+        var lines = try Self.generated(tickets: 600, seed: 9).split(separator: "\n").map(String.init)
+        if timeOrdered {
+            let header = lines.removeFirst()
+            let at = { (line: String) in line.split(separator: ",", omittingEmptySubsequences: false)[5] }
+            lines = [header] + lines.sorted { at($0) < at($1) }
+        }
+        #expect(lines.count > ImportWriterThread.batchRows * 2)
+        let text = lines.joined(separator: "\n") + "\nG-999999,hiring,,,opened,2026-03-04T09:00:00Z,ana\nG-999999,hiring,screen,hr,resumed,2026-03-04T10:00:00Z,bo\n"
+        #expect(throws: InputError.self) { try f.importFile(try f.write("bad.csv", text)) }
+        #expect(try f.fingerprint() == before)
+        #expect(try f.store.db.scalar("PRAGMA journal_mode")?.string == "wal")
+        #expect(try f.count("SELECT count(*) FROM imports") == (storeHasTickets ? 1 : 0))
+    }
+
     /// A statement that fails on the writer thread fails the import on the importing thread, at its next message:
     /// the transaction is rolled back at once, nothing sent after it runs, and committing throws the same error.
     @Test func aFailureOnTheWriterThreadReachesTheImportingThread() throws {

@@ -159,11 +159,16 @@ private final class Mailbox: @unchecked Sendable {
         return try answer.get()
     }
 
-    /// Ends the transaction and waits for the thread to exit; throws the writer's error when committing.
+    /// Ends the transaction and waits for the thread to exit; throws the writer's error when committing. A
+    /// rollback drops what is still queued (nothing waits for it).
     func end(commit: Bool) throws {
         condition.lock(); defer { condition.unlock() }
         if !ended {
             ended = true
+            if !commit {
+                queue.removeAll()
+                queuedWrites = 0
+            }
             queue.append(.end(commit: commit))
             condition.broadcast()
         }
