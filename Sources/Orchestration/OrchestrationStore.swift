@@ -5,8 +5,11 @@ import SQLite
 /// The orchestration store: one SQLite file holding services, the event log and its projections.
 /// Every public mutating call is one transaction: all or nothing.
 public final class OrchestrationStore {
-    public let db: Database
+    /// The store's connection, owned by the thread that opened the store. `package`: the modules of Baton run
+    /// their queries on it (reports, alerts, schedules); nothing outside Baton reaches it.
+    package let db: Database
     private var serviceCache: [String: ServiceVersion] = [:]
+    private var writer: ProjectionWriter?
 
     /// Opens the store at `path`, creating or upgrading its schema. Refuses a store written by a newer Baton.
     public init(path: String) throws {
@@ -27,6 +30,12 @@ public final class OrchestrationStore {
         db = try Database(path: path, pageSize: Self.pageSize)
         try StoreSchema.migrator.migrate(db)
         try registerServiceLevels()
+    }
+
+    /// A store over a connection its caller opened on the thread that owns it, to a store already migrated (the
+    /// import's writer thread).
+    init(connection: Database) {
+        db = connection
     }
 
     public static var schemaVersion: Int { StoreSchema.migrator.latestVersion }
@@ -195,12 +204,7 @@ public final class OrchestrationStore {
     /// Internal: only the state machine's callers (`record`, the importer) write events, after it has applied them.
     @discardableResult
     func insertEvent(_ e: Event) throws -> Bool {
-        let payload = e.payloadJSON
-        try db.run("""
-            INSERT OR IGNORE INTO events(ticket_id, step, kind, at, actor, source, team, task, note, service, service_version, payload)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-            """, [e.ticketID, e.step, e.kind.rawValue, e.at, e.actor, e.source, e.team, e.task, e.note, e.service, e.serviceVersion, payload])
-        return db.changes == 1
+        try writingProjections { try $0.insertEvent(e) }
     }
 
     /// The stored events of one ticket, in the order they apply (time, then arrival).
@@ -244,11 +248,7 @@ public final class OrchestrationStore {
         var runIDs: [Int64] = []
         for r in try db.rows("SELECT * FROM step_runs WHERE ticket_id = ? ORDER BY id", [id]) {
             runIDs.append(r.int("id") ?? 0)
-            t.runs.append(.init(step: r.string("step") ?? "", team: r.string("team"), position: r.int("position").map { Int($0) },
-                                attempt: Int(r.int("attempt") ?? 1),
-                                state: TicketState.RunState(rawValue: r.string("state") ?? "waiting") ?? .waiting,
-                                readyAt: r.int("ready_at"), startedAt: r.int("started_at"), doneAt: r.int("done_at"),
-                                pausedSeconds: r.int("paused_seconds") ?? 0, actor: r.string("actor"), knownAt: r.int("known_at")))
+            t.runs.append(ProjectionWriter.run(from: r))
         }
         for (k, runID) in runIDs.enumerated() {
             t.runs[k].pauses = try db.rows("SELECT paused_at, resumed_at FROM step_pauses WHERE run_id = ? ORDER BY paused_at", [runID])
@@ -262,44 +262,26 @@ public final class OrchestrationStore {
         return t
     }
 
-    /// Writes one ticket's projection, replacing what was stored for it. Internal: projections are written only from
-    /// what the state machine made of the events.
+    /// Writes one ticket's projection (replacing what was stored for it unless `isNew`), through the one projection
+    /// writer. Internal: projections are written only from what the state machine made of the events.
     func saveTicket(_ t: TicketState, isNew: Bool) throws {
-        guard let openedAt = t.openedAt else { throw ActionRefused("\(t.id) has no opened event") }
-        if !isNew {
-            try db.run("DELETE FROM step_pauses WHERE run_id IN (SELECT id FROM step_runs WHERE ticket_id = ?)", [t.id])
-            try db.run("DELETE FROM step_reassignments WHERE run_id IN (SELECT id FROM step_runs WHERE ticket_id = ?)", [t.id])
-            try db.run("DELETE FROM step_runs WHERE ticket_id = ?", [t.id])
-            try db.run("DELETE FROM ticket_tasks WHERE ticket_id = ?", [t.id])
+        try writingProjections { writer in
+            if isNew { try writer.insertNew(t) } else { try writer.replace(t) }
         }
-        let intake = t.intake.isEmpty ? "{}" : String(decoding: try JSONEncoder.sorted.encode(t.intake), as: UTF8.self)
-        try db.run("""
-            INSERT INTO tickets(id, service, service_version, requester, title, intake, state, opened_at, closed_at, cancelled_at, last_event_at)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO UPDATE SET service = excluded.service, service_version = excluded.service_version,
-                requester = excluded.requester, title = excluded.title, intake = excluded.intake, state = excluded.state,
-                opened_at = excluded.opened_at, closed_at = excluded.closed_at, cancelled_at = excluded.cancelled_at,
-                last_event_at = excluded.last_event_at
-            """, [t.id, t.service, t.serviceVersion, t.requester, t.title, intake, t.state.rawValue, openedAt,
-                  t.closedAt, t.cancelledAt, t.lastEventAt])
-        let insertRun = try db.cached("""
-            INSERT INTO step_runs(ticket_id, service, step, team, position, attempt, state, ready_at, started_at, done_at, paused_seconds, actor,
-                                  known_at, reassignments, team_since)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            """)
-        let insertPause = try db.cached("INSERT INTO step_pauses(run_id, paused_at, resumed_at) VALUES (?,?,?)")
-        let insertReassignment = try db.cached("INSERT INTO step_reassignments(run_id, at, from_team, to_team) VALUES (?,?,?,?)")
-        for r in t.runs {
-            try insertRun.run([t.id, t.service, r.step, r.team, r.position, r.attempt, r.state.rawValue, r.readyAt, r.startedAt,
-                               r.doneAt, r.pausedSeconds, r.actor, r.knownAt, r.reassignments.count, r.reassignments.last?.at])
-            guard !r.pauses.isEmpty || !r.reassignments.isEmpty else { continue }
-            let runID = db.lastInsertRowID
-            for p in r.pauses { try insertPause.run([runID, p.pausedAt, p.resumedAt]) }
-            for x in r.reassignments { try insertReassignment.run([runID, x.at, x.from, x.to]) }
-        }
-        for task in t.tasks {
-            try db.run("INSERT INTO ticket_tasks(ticket_id, step, task, done_at, actor) VALUES (?,?,?,?,?)",
-                       [t.id, task.step, task.task, task.at, task.actor])
+    }
+
+    /// Runs `body` with the store's projection writer (prepared on first use), then writes what it buffered. On an
+    /// error the buffered rows are dropped: the caller's transaction rolls back.
+    private func writingProjections<T>(_ body: (ProjectionWriter) throws -> T) throws -> T {
+        let writer = try self.writer ?? ProjectionWriter(db: db)
+        self.writer = writer
+        do {
+            let result = try body(writer)
+            try writer.flush()
+            return result
+        } catch {
+            writer.discard()
+            throw error
         }
     }
 
@@ -327,23 +309,25 @@ public final class OrchestrationStore {
     public func rebuild() throws -> (tickets: Int, events: Int) {
         try db.transaction {
             try db.execute("DELETE FROM step_pauses; DELETE FROM step_runs; DELETE FROM ticket_tasks; DELETE FROM tickets;")
-            var tickets = 0, events = 0
-            var batch: [Event] = []
-            func flush() throws {
-                guard !batch.isEmpty else { return }
-                if let t = try replay(batch) { try saveTicket(t, isNew: true) }
-                tickets += 1
-                events += batch.count
-                batch.removeAll(keepingCapacity: true)
+            return try writingProjections { writer in
+                var tickets = 0, events = 0
+                var batch: [Event] = []
+                func flush() throws {
+                    guard !batch.isEmpty else { return }
+                    if let t = try replay(batch) { try writer.insertNew(t) }
+                    tickets += 1
+                    events += batch.count
+                    batch.removeAll(keepingCapacity: true)
+                }
+                let statement = try db.prepare("SELECT * FROM events ORDER BY ticket_id, at, id")
+                try statement.forEach { s in
+                    let e = Self.event(from: s.currentRow())
+                    if let last = batch.last, last.ticketID != e.ticketID { try flush() }
+                    batch.append(e)
+                }
+                try flush()
+                return (tickets, events)
             }
-            let statement = try db.prepare("SELECT * FROM events ORDER BY ticket_id, at, id")
-            try statement.forEach { s in
-                let e = Self.event(from: s.currentRow())
-                if let last = batch.last, last.ticketID != e.ticketID { try flush() }
-                batch.append(e)
-            }
-            try flush()
-            return (tickets, events)
         }
     }
 }

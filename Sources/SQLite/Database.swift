@@ -14,8 +14,11 @@ public final class Database {
 
     /// Opens (creating when needed) the database at `path`, in WAL mode with `synchronous=NORMAL`,
     /// foreign keys on and a busy timeout, with the aggregate functions registered. `pageSize` applies to a
-    /// database created by this call (an existing file keeps the page size it was made with).
-    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 30_000, pageSize: Int? = nil) throws {
+    /// database created by this call (an existing file keeps the page size it was made with). With
+    /// `keepingJournalMode` the file stays in the journal mode it is in (a first import's writer connection opens
+    /// while the store is under a rollback journal for the load; see `EventLogImporter`).
+    public init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 30_000, pageSize: Int? = nil,
+                keepingJournalMode: Bool = false) throws {
         _ = Self.configured
         // Baton creates the file itself, at the mode FileMode decides, before SQLite writes a byte (its -wal and -shm copy it).
         if !readOnly { try Self.createStoreFile(path) }
@@ -31,7 +34,7 @@ public final class Database {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
-        if !readOnly {
+        if !readOnly && !keepingJournalMode {
             // Before WAL mode is set: that writes the file's header, which fixes the page size.
             if let pageSize { try execute("PRAGMA page_size=\(pageSize)") }
             try setJournalModeWAL(timeoutMilliseconds: busyTimeoutMilliseconds)
@@ -151,8 +154,8 @@ public final class Database {
     }
 }
 
-/// A connection has one owner: it is never handed to another thread or task (GRDB's rule). The compiler refuses
-/// to send one; the import's writer thread, which writes on the importing thread's connection while that thread
-/// waits, is the one place that takes the connection across threads, under its own lock (`ProjectionWriter`).
+/// A connection has one owner: it is never handed to another thread or task (GRDB's rule), and the compiler
+/// refuses to send one. A thread that needs the store opens a connection of its own (the import's writer thread
+/// does; the importing thread sends it messages).
 @available(*, unavailable)
 extension Database: Sendable {}

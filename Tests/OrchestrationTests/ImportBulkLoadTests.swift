@@ -91,8 +91,8 @@ import SQLite
         #expect(try Self.indexes(f) == indexes)
     }
 
-    /// A store without tickets is loaded with the writes on a writer thread; a store with tickets (which the import
-    /// must look up) synchronously. Both must store the same rows.
+    /// A store without tickets is loaded under a rollback journal; a store with tickets (which the import must look
+    /// up) in WAL mode, the streamed tickets looked up on a second connection. Both must store the same rows.
     @Test func theWriterThreadStoresWhatTheSynchronousPathStores() throws {
         let text = try Self.generated(tickets: 300, seed: 11)
         let threaded = try ImportFixture()
@@ -112,21 +112,59 @@ import SQLite
         #expect(try synchronous.fingerprint().split(separator: "\n").filter { !seedRows($0) } == expected)
     }
 
-    /// A statement that fails on the writer thread fails the import on the importing thread, at its next hand-over.
+    /// A bad row after several batches the writer thread has written already (into an empty store, under the
+    /// rollback journal, and into one with tickets, in WAL mode; grouped and in time order) rolls all of them back.
+    @Test(arguments: [false, true], [false, true])
+    func aBadRowAfterBatchesTheWriterWroteChangesNothing(storeHasTickets: Bool, timeOrdered: Bool) throws {
+        let f = try ImportFixture()
+        if storeHasTickets { try f.importFile(try f.write("seed.csv", try Self.generated(tickets: 30, seed: 8))) }
+        let before = try f.fingerprint()
+        var lines = try Self.generated(tickets: 600, seed: 9).split(separator: "\n").map(String.init)
+        if timeOrdered {
+            let header = lines.removeFirst()
+            let at = { (line: String) in line.split(separator: ",", omittingEmptySubsequences: false)[5] }
+            lines = [header] + lines.sorted { at($0) < at($1) }
+        }
+        #expect(lines.count > ImportWriterThread.batchRows * 2)
+        let text = lines.joined(separator: "\n") + "\nG-999999,hiring,,,opened,2026-03-04T09:00:00Z,ana\nG-999999,hiring,screen,hr,resumed,2026-03-04T10:00:00Z,bo\n"
+        #expect(throws: InputError.self) { try f.importFile(try f.write("bad.csv", text)) }
+        #expect(try f.fingerprint() == before)
+        #expect(try f.store.db.scalar("PRAGMA journal_mode")?.string == "wal")
+        #expect(try f.count("SELECT count(*) FROM imports") == (storeHasTickets ? 1 : 0))
+    }
+
+    /// A statement that fails on the writer thread fails the import on the importing thread, at its next message:
+    /// the transaction is rolled back at once, nothing sent after it runs, and committing throws the same error.
     @Test func aFailureOnTheWriterThreadReachesTheImportingThread() throws {
         let f = try ImportFixture()
         var ticket = TicketState(id: "T-1")
         ticket.service = "hiring"; ticket.serviceVersion = 1; ticket.openedAt = 0; ticket.lastEventAt = 0
-        #expect(throws: CancellationError.self) { try f.store.db.transaction {
-            let writer = try ProjectionWriter(db: f.store.db)
-            writer.startWriterThread()
-            defer { try? writer.stopWriterThread(discard: true) }
-            try writer.insertNew(ticket)
-            try writer.insertNew(ticket)   // the same id again: tickets' PRIMARY KEY refuses it, on the writer thread
-            #expect { try writer.flush() } throws: { ($0 as? SQLiteError)?.message.contains("UNIQUE constraint failed: tickets.id") == true }
-            throw CancellationError()      // roll back
-        } }
+        let writer = ImportWriterThread(path: f.store.db.path, firstLoad: false)
+        try writer.write(.newTicket(ticket))
+        try writer.write(.newTicket(ticket))   // the same id again: tickets' PRIMARY KEY refuses it, on the writer thread
+        let errors = [
+            #expect(throws: SQLiteError.self) { try writer.ask { try $0.hasTicket("T-1") } },
+            #expect(throws: SQLiteError.self) { try writer.ask { try $0.hasTicket("T-1") } },
+            #expect(throws: SQLiteError.self) { try writer.finish(commit: true) },
+        ]
+        #expect(errors.allSatisfy { $0?.message.contains("UNIQUE constraint failed: tickets.id") == true }, "\(errors)")
         #expect(try f.count("SELECT count(*) FROM tickets") == 0)
+    }
+
+    /// The writer thread's connection holds the import's transaction: its lookups see the writes sent before them,
+    /// the store's own connection sees nothing until the commit.
+    @Test func theWriterThreadOwnsTheImportsTransaction() throws {
+        let f = try ImportFixture()
+        var ticket = TicketState(id: "T-1")
+        ticket.service = "hiring"; ticket.serviceVersion = 1; ticket.openedAt = 0; ticket.lastEventAt = 0
+        let writer = ImportWriterThread(path: f.store.db.path, firstLoad: false)
+        try writer.write(.events([Event(ticketID: "T-1", kind: .opened, at: 0, service: "hiring", serviceVersion: 1)]))
+        try writer.write(.newTicket(ticket))
+        #expect(try writer.ask { try $0.hasTicket("T-1") })
+        #expect(try writer.ask { try $0.store.events(ofTicket: "T-1").count } == 1)
+        #expect(try f.count("SELECT count(*) FROM tickets") == 0)
+        try writer.finish(commit: true)
+        #expect(try f.count("SELECT count(*) FROM tickets") == 1 && f.count("SELECT count(*) FROM events") == 1)
     }
 
     /// A first load into an empty store runs under a rollback journal; the store is in WAL mode again afterwards,

@@ -5,33 +5,32 @@ import SQLite
 /// The ticket applier: one ticket's rows → events → the state machine (history mode) → the store. New tickets are
 /// written through the projection writer; a ticket already in the store is replayed from all its events.
 extension EventLogImporter.Run {
-        /// Applies the staged rows (a file not grouped by ticket), ticket by ticket in time order.
+        /// Applies the staged rows (a file not grouped by ticket), ticket by ticket in time order. The writer thread
+        /// reads them back a chunk of tickets at a time, with whether the store has each (and its stored events),
+        /// and reads the next chunk while this thread applies one.
         func applyStaged() throws {
             guard stagedRows > 0 else { return }
-            let read = try db.prepare("SELECT ticket, at, kind, service, step, team, actor, task, status, title, requester, line FROM temp.import_stage ORDER BY ticket, at, seq")
-            var rows: [StagedRow] = []
+            let rows = ImportWriterThread.batchRows * 2
+            var next = try writer.request { try $0.stagedChunk(rows: rows) }
             var processed = 0
-            try read.forEach { s in
-                let row = StagedRow(ticket: s.string(at: 0) ?? "", at: s.int(at: 1) ?? 0, kind: s.string(at: 2) ?? "", service: s.string(at: 3) ?? "",
-                                    step: s.string(at: 4) ?? "", team: s.string(at: 5) ?? "", actor: s.string(at: 6) ?? "",
-                                    task: s.string(at: 7) ?? "", status: s.string(at: 8) ?? "", title: s.string(at: 9) ?? "",
-                                    requester: s.string(at: 10) ?? "", line: Int(s.int(at: 11) ?? 0))
-                if let last = rows.last, last.ticket != row.ticket {
-                    try flush(rows, streamed: false)
-                    processed += rows.count
-                    rows.removeAll(keepingCapacity: true)
+            while true {
+                let chunk = try writer.reply(next)
+                guard !chunk.isEmpty else { break }
+                next = try writer.request { try $0.stagedChunk(rows: rows) }
+                for ticket in chunk {
+                    try flush(ticket.rows, streamed: false, staged: ticket)
+                    processed += ticket.rows.count
                     if let report = options.progress, Date().timeIntervalSince(lastProgress) >= 0.5 {
                         lastProgress = Date()
                         report(String(format: "applying: %d of %d staged rows (%.0f%%)", processed, stagedRows, Double(processed) * 100 / Double(max(stagedRows, 1))))
                     }
                 }
-                rows.append(row)
             }
-            try flush(rows, streamed: false)
         }
 
-        /// One ticket's rows → events → the state machine → the store.
-        func flush(_ rows: [StagedRow], streamed: Bool) throws {
+        /// One ticket's rows → events → the state machine → the store. `staged`: what the writer thread read back
+        /// with a staged ticket's rows (whether the store has it).
+        func flush(_ rows: [StagedRow], streamed: Bool, staged: StagedTicket? = nil) throws {
             guard let first = rows.first else { return }
             var group = rows
             if streamed {
@@ -44,11 +43,13 @@ extension EventLogImporter.Run {
                 flushed.insert(first.ticket.hashValue)
             }
             var known = false
-            if streamed, storeHadTickets, let prior = priorTickets {
+            if let staged {
+                known = staged.stored != nil
+            } else if streamed, storeHadTickets, let prior = priorTickets {
                 try prior.statement.forEach([first.ticket]) { _ in known = true }
             } else if !streamed || storeHadTickets {
-                try writer.quiesce()
-                try exists.forEach([first.ticket]) { _ in known = true }
+                let id = first.ticket
+                known = try writer.ask { try $0.hasTicket(id) }
             }
             let events: [(Event, Int)]
             if var converter, let profile = options.profile {
@@ -62,7 +63,7 @@ extension EventLogImporter.Run {
             } else {
                 events = try canonicalEvents(group, known: known)
             }
-            let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed)
+            let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed, stored: staged?.stored)
                                 : try applyNew(first.ticket, events, streamed: streamed)
             if !settled { try stage(group) }
         }
@@ -121,10 +122,9 @@ extension EventLogImporter.Run {
         }
 
         func stage(_ rows: [StagedRow]) throws {
-            try writer.quiesce()
             for row in rows {
                 stagedRows += 1
-                try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.title, row.requester, row.line])
+                try writer.write(.staged(row))
             }
         }
 
@@ -172,18 +172,18 @@ extension EventLogImporter.Run {
             guard try settle(streamed: streamed) else { return false }
             summary.duplicates += duplicates
             guard !added.isEmpty, ticket.isOpened else { return true }
-            try writer.insert(added)
-            try writer.insertNew(ticket)
+            try writer.write(.events(added))
+            try writer.write(.newTicket(ticket))
             summary.ticketsNew += 1
             summary.eventsAdded += added.count
             return true
         }
 
         /// A ticket already in the store: events it already has are duplicates; new ones are placed among the
-        /// stored ones by time and the projection is rebuilt from all of them (a replay).
-        func applyToExisting(_ id: String, _ events: [(Event, Int)], streamed: Bool) throws -> Bool {
-            try writer.flush()   // the ticket's own rows may still be buffered
-            let stored = try store.events(ofTicket: id)
+        /// stored ones by time and the projection is rebuilt from all of them (a replay). `stored`: its stored
+        /// events when they were read already (else they are asked for, after every write sent before).
+        func applyToExisting(_ id: String, _ events: [(Event, Int)], streamed: Bool, stored: [Event]? = nil) throws -> Bool {
+            let stored = try stored ?? writer.ask { try $0.store.events(ofTicket: id) }
             var seen = Set(stored.map(\.identity))
             var fresh: [(Event, Int)] = []
             var duplicates = 0
@@ -234,8 +234,8 @@ extension EventLogImporter.Run {
             guard try settle(streamed: streamed) else { duplicates = 0; return false }
             if replayed { summary.ticketsReplayed += 1 }
             guard !added.isEmpty else { return true }
-            try writer.insert(added)
-            try store.saveTicket(ticket, isNew: false)
+            try writer.write(.events(added))
+            try writer.write(.replacedTicket(ticket))
             // A ticket this import created while streaming is counted once, as new.
             if streamed || !flushed.contains(id.hashValue) { summary.ticketsUpdated += 1 }
             summary.eventsAdded += added.count

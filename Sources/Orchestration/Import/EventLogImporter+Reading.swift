@@ -115,10 +115,9 @@ extension EventLogImporter.Run {
                 // A ticket seen earlier comes back: the file is not grouped by ticket. The rest is staged and
                 // sorted; tickets already applied take their later rows as a replay.
                 streaming = false
-                try writer.stopWriterThread()
             }
             stagedRows += 1
-            try insertStage.run([row.ticket, row.at, row.kind, row.service, row.step, row.team, row.actor, row.task, row.status, row.title, row.requester, row.line])
+            try writer.write(.staged(row))
             if summary.rowsRead & 0x3FFF == 0 { progress(rows: summary.rowsRead) }
         }
 

@@ -69,99 +69,60 @@ public final class EventLogImporter {
         public var closing = TicketClosing()
         /// The CSV delimiter (`--delimiter`): a comma unless told (`;`, a tab, `|`).
         public var delimiter: UInt8 = 44
-        /// Whether writes may run on a writer thread while the file streams (tests turn it off to compare the paths).
+        /// Whether the writes overlap the reading (off: each write is waited for; tests compare the two).
         var writerThread = true
 
         public init(format: ImportFormat, profile: ImportProfile? = nil) { self.format = format; self.profile = profile }
     }
 
     let store: OrchestrationStore
-    var db: Database { store.db }
 
     public init(store: OrchestrationStore) { self.store = store }
 
-    private struct DryRunDone: Error { let summary: ImportSummary }
-
     /// Imports `source`. Throws `InputError` (naming the file, line and field) and leaves the store unchanged
     /// on the first bad row unless `skipBadPath` is set.
+    ///
+    /// The import runs on a writer thread with a connection of its own to the store file, in one transaction
+    /// (`ImportWriterThread`); this thread reads the file and applies the tickets, and sends it the writes and the
+    /// lookups. The store's own connection stays idle meanwhile (it holds no lock, so the writer is not kept waiting).
     public func run(_ source: ByteSource, options: Options) throws -> ImportSummary {
         let started = Date()
-        let run = Run(importer: self, source: source, options: options)
-        // Staging goes to disk, and a larger page cache keeps the indexes being written from spilling
-        // mid-transaction (see `Run.importCacheSize`).
-        let cacheSize = try db.scalar("PRAGMA cache_size")?.int ?? -2000
-        try db.execute("PRAGMA temp_store=FILE; PRAGMA cache_size=\(Run.importCacheSize)")
-        defer {
-            try? db.execute("DROP TABLE IF EXISTS temp.import_stage; PRAGMA temp_store=MEMORY; PRAGMA cache_size=\(cacheSize)")
-            store.forgetCachedServices()
-        }
+        let db = store.db
+        guard !db.isInTransaction else { throw ActionRefused("an import is a transaction of its own: it cannot run inside another one") }
+        guard FileManager.default.fileExists(atPath: db.path) else { throw ActionRefused("an import needs a store file; '\(db.path)' is not one") }
+        defer { store.forgetCachedServices() }
         // The first load into an empty store writes every page once, to the file, under a rollback journal (which
         // has nothing to save for pages the file did not have), instead of twice: to the WAL, then the checkpoint.
-        // Needs the only connection to the store; otherwise the import stays in WAL mode. WAL comes back at the end.
-        // Meanwhile other commands wait: each connection opened during the load waits (within its busy timeout) to
-        // put the store back in WAL mode (`Database.setJournalModeWAL`), which it can only do once this one is done.
-        var journalSwitched = false
+        // Only the only connection to the store can leave WAL mode (this one, before the writer's opens; the writer's
+        // keeps the mode it finds); otherwise the import stays in WAL mode. WAL comes back at the end. Meanwhile
+        // other commands wait: each connection opened during the load waits (within its busy timeout) to put the
+        // store back in WAL mode (`Database.setJournalModeWAL`), which it can only do once the import is done.
+        var firstLoad = false
         if !options.dryRun, try db.scalar("SELECT 1 FROM events LIMIT 1") == nil {
-            journalSwitched = (try? db.scalar("PRAGMA journal_mode=DELETE")?.string) == "delete"
-            if journalSwitched { try db.execute("PRAGMA synchronous=FULL") }
+            firstLoad = (try? db.scalar("PRAGMA journal_mode=DELETE")?.string) == "delete"
         }
         defer {
-            if journalSwitched {
-                // Commands that waited may hold read locks for a moment, or have switched back already: wait for the
-                // lock like they do (if this fails, the next connection to open puts the store in WAL mode).
-                try? db.setJournalModeWAL(timeoutMilliseconds: 30_000)
-                try? db.execute("PRAGMA synchronous=NORMAL")
-            }
+            // Commands that waited may hold read locks for a moment, or have switched back already: wait for the
+            // lock like they do (if this fails, the next connection to open puts the store in WAL mode).
+            if firstLoad { try? db.setJournalModeWAL(timeoutMilliseconds: 30_000) }
         }
-        do {
-            try db.transaction {
-                let timing = ProcessInfo.processInfo.environment["BATON_IMPORT_TIMING"] != nil
-                var mark = Date()
-                func phase(_ name: String) {
-                    guard timing else { return }
-                    FileHandle.standardError.write(Data(String(format: "%@: %.2f s\n", name, Date().timeIntervalSince(mark)).utf8))
-                    mark = Date()
-                }
-                try run.recordStart()
-                try run.prepare()
-                // Stopped (its unwritten rows discarded) before the transaction rolls back on an error.
-                defer { try? run.writer.stopWriterThread(discard: true) }
-                try run.beginBulkLoadIfLarge()
-                // The writes run on a thread of their own while the file streams, when the tickets the import must
-                // look up can be found without the writer: none (an empty store), or on a second connection.
-                if options.writerThread, !run.storeHadTickets || run.priorTickets != nil { run.writer.startWriterThread() }
-                try run.read()
-                try run.writer.stopWriterThread()
-                run.priorTickets = nil
-                try run.writer.flush()
-                phase("read (and apply grouped tickets)")
-                try run.services.finish(run.db)
-                run.summary.servicesCreated = run.services.created
-                run.summary.servicesUpdated = run.services.updated
-                try run.applyStaged()
-                try run.writer.flush()
-                phase("apply staged rows (\(run.stagedRows))")
-                // A dry run rolls back, which brings the dropped indexes back by itself.
-                if !options.dryRun {
-                    try run.restoreIndexes()
-                    phase("build indexes")
-                }
-                run.summary.seconds = Date().timeIntervalSince(started)
-                try run.recordEnd()
-                try run.finishRejects()
-                if options.dryRun { throw DryRunDone(summary: run.summary) }
-            }
-        } catch let done as DryRunDone {
-            var summary = done.summary
-            summary.dryRun = true
-            return summary
-        }
-        return run.summary
+        let writer = ImportWriterThread(path: db.path, firstLoad: firstLoad, synchronous: !options.writerThread)
+        // Rolls back unless committed below (a failed import, a dry run), before the journal mode comes back.
+        defer { try? writer.finish(commit: false) }
+        let run = Run(writer: writer, path: db.path, source: source, options: options)
+        try run.importAll(started: started)
+        // A dry run rolls back, which brings the dropped indexes back by itself.
+        try writer.finish(commit: !options.dryRun)
+        var summary = run.summary
+        summary.dryRun = options.dryRun
+        return summary
     }
 
     /// One import's state.
     final class Run: StagedRowSink {
-        unowned let importer: EventLogImporter
+        let writer: ImportWriterThread
+        /// The store file (for the read-only connection of `priorTickets`).
+        let path: String
         let source: ByteSource
         let options: Options
         let file: String
@@ -170,7 +131,6 @@ public final class EventLogImporter {
         var importID: Int64?
         var summary = ImportSummary()
         var rejects: RejectsWriter?
-        var insertStage: Statement!
         var lastProgress = Date()
         let startedAt = Date()
 
@@ -182,11 +142,10 @@ public final class EventLogImporter {
         var flushed = Set<Int>()
         var storeHadTickets = true
         var stagedRows = 0
-        var writer: ProjectionWriter!
-        var exists: Statement!
-        /// Whether a streamed ticket was in the store before this import, asked of a second, read-only connection: in
-        /// WAL mode it reads the store as last committed, which is all a streamed ticket can be found in (one the
-        /// file names twice is staged), so the lookup needs nothing the writer thread has yet to write.
+        /// Whether a streamed ticket was in the store before this import, asked of a second, read-only connection
+        /// (this thread's own): in WAL mode it reads the store as last committed, which is all a streamed ticket can
+        /// be found in (one the file names twice is staged), so the lookup waits for nothing the writer thread has
+        /// yet to write.
         var priorTickets: (db: Database, statement: Statement)?
         var converter: StatusChangeConverter?
         /// Rejections of the ticket being applied, issued only once the ticket is settled (see `settle`).
@@ -196,48 +155,72 @@ public final class EventLogImporter {
         /// The closing rule in force (the options', with the profile's `cases_complete`).
         var closing = TicketClosing()
 
-        init(importer: EventLogImporter, source: ByteSource, options: Options) {
-            self.importer = importer; self.source = source; self.options = options
+        init(writer: ImportWriterThread, path: String, source: ByteSource, options: Options) {
+            self.writer = writer; self.path = path; self.source = source; self.options = options
             file = source.name
         }
 
-        /// The connection, once the writer thread (if any) has written what it was given and left it.
-        var db: Database { get throws { try writer?.quiesce(); return importer.db } }
-        var store: OrchestrationStore { get throws { try writer?.quiesce(); return importer.store } }
+        /// The import, from its row in `imports` to its end (the caller commits).
+        func importAll(started: Date) throws {
+            let timing = ProcessInfo.processInfo.environment["BATON_IMPORT_TIMING"] != nil
+            var mark = Date()
+            func phase(_ name: String) throws {
+                guard timing else { return }
+                try writer.ask { _ in }   // the phase ends when the writer thread has written it
+                FileHandle.standardError.write(Data(String(format: "%@: %.2f s\n", name, Date().timeIntervalSince(mark)).utf8))
+                mark = Date()
+            }
+            try recordStart()
+            try prepare()
+            try beginBulkLoadIfLarge()
+            try read()
+            priorTickets = nil
+            try phase("read (and apply grouped tickets)")
+            try services.finish()
+            summary.servicesCreated = services.created
+            summary.servicesUpdated = services.updated
+            try applyStaged()
+            try phase("apply staged rows (\(stagedRows))")
+            if !options.dryRun {
+                try restoreIndexes()
+                try phase("build indexes")
+            }
+            summary.seconds = Date().timeIntervalSince(started)
+            try recordEnd()
+            try finishRejects()
+        }
 
         /// Adds this import's row to `imports` (not for a dry run, which writes nothing).
         func recordStart() throws {
             guard !options.dryRun else { return }
-            let db = try self.db
-            try db.run("INSERT INTO imports(file, format, profile, started_at) VALUES (?, ?, ?, ?)",
-                       [file, options.format.rawValue, options.profile.map { $0.name ?? $0.service }, Instant.now()])
-            importID = db.lastInsertRowID
-            sourceLabel = "import:\(db.lastInsertRowID)"
+            let (file, format, profile) = (file, options.format.rawValue, options.profile.map { $0.name ?? $0.service })
+            let id = try writer.ask { w in
+                try w.db.run("INSERT INTO imports(file, format, profile, started_at) VALUES (?, ?, ?, ?)", [file, format, profile, Instant.now()])
+                return w.db.lastInsertRowID
+            }
+            importID = id
+            sourceLabel = "import:\(id)"
         }
 
         func recordEnd() throws {
             guard let importID else { return }
-            try db.run("""
-                UPDATE imports SET finished_at = ?, rows_read = ?, tickets_new = ?, tickets_updated = ?, events_added = ?,
-                    duplicates = ?, rejected = ?, seconds = ? WHERE id = ?
-                """, [Instant.now(), summary.rowsRead, summary.ticketsNew, summary.ticketsUpdated, summary.eventsAdded,
-                      summary.duplicates, summary.rejected, (summary.seconds * 100).rounded() / 100, importID])
+            let s = summary
+            try writer.perform { w in
+                try w.db.run("""
+                    UPDATE imports SET finished_at = ?, rows_read = ?, tickets_new = ?, tickets_updated = ?, events_added = ?,
+                        duplicates = ?, rejected = ?, seconds = ? WHERE id = ?
+                    """, [Instant.now(), s.rowsRead, s.ticketsNew, s.ticketsUpdated, s.eventsAdded,
+                          s.duplicates, s.rejected, (s.seconds * 100).rounded() / 100, importID])
+            }
         }
 
         func prepare() throws {
-            try db.execute("""
-                DROP TABLE IF EXISTS temp.import_stage;
-                CREATE TEMP TABLE import_stage(seq INTEGER PRIMARY KEY, ticket TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL,
-                    service TEXT NOT NULL, step TEXT NOT NULL, team TEXT NOT NULL, actor TEXT NOT NULL, task TEXT NOT NULL,
-                    status TEXT NOT NULL, title TEXT NOT NULL, requester TEXT NOT NULL, line INTEGER NOT NULL);
-                """)
-            insertStage = try db.prepare("INSERT INTO temp.import_stage(ticket, at, kind, service, step, team, actor, task, status, title, requester, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
-            writer = try ProjectionWriter(db: db)
-            exists = try db.prepare("SELECT 1 FROM tickets WHERE id = ?")
-            storeHadTickets = try db.scalar("SELECT 1 FROM tickets LIMIT 1") != nil
-            let path = try db.path
-            if storeHadTickets, try db.scalar("PRAGMA journal_mode")?.string == "wal", FileManager.default.fileExists(atPath: path),
-               let reader = try? Database(path: path, readOnly: true), let lookup = try? reader.prepare("SELECT 1 FROM tickets WHERE id = ?") {
+            let (hadTickets, wal) = try writer.ask { w in
+                (try w.db.scalar("SELECT 1 FROM tickets LIMIT 1") != nil, try w.db.scalar("PRAGMA journal_mode")?.string == "wal")
+            }
+            storeHadTickets = hadTickets
+            if storeHadTickets, wal, let reader = try? Database(path: path, readOnly: true),
+               let lookup = try? reader.prepare("SELECT 1 FROM tickets WHERE id = ?") {
                 priorTickets = (reader, lookup)
             }
             closing = options.closing
@@ -248,8 +231,7 @@ public final class EventLogImporter {
                 closing.casesComplete = closing.casesComplete || profile.casesComplete == true
                 converter?.casesComplete = closing.casesComplete
             }
-            services = ServiceInference(store: { [unowned self] in try self.store }, profile: options.profile,
-                                        leadTimeEnds: closing.leadTimeEnds(profile: options.profile))
+            services = ServiceInference(store: writer, profile: options.profile, leadTimeEnds: closing.leadTimeEnds(profile: options.profile))
             if let path = options.skipBadPath { rejects = try RejectsWriter(path: path) }
         }
 
@@ -271,26 +253,28 @@ public final class EventLogImporter {
         /// where keeping it costs a random B-tree insert per row. All of it happens inside the import's
         /// transaction, so a failed import leaves the indexes as they were.
         func beginBulkLoadIfLarge() throws {
-            let storedEvents = try db.scalar("SELECT max(id) FROM events")?.int ?? 0
             // About 70–90 bytes per canonical row; a .gz file holds roughly ten times its size.
             let estimatedRows = source.totalBytes.map { source.name.hasSuffix(".gz") ? $0 / 8 : $0 / 80 } ?? 0
-            guard storedEvents == 0 || estimatedRows > storedEvents else { return }
-            droppedIndexes = try StoreSchema.secondaryIndexes(db).filter { !StoreSchema.bulkLoadKeptIndexes.contains($0.name) }
-            for index in droppedIndexes { try db.execute("DROP INDEX \(Database.quoteIdentifier(index.name))") }
-            try db.execute("PRAGMA cache_size=\(Self.bulkLoadCacheSize)")
+            droppedIndexes = try writer.ask { w in
+                let storedEvents = try w.db.scalar("SELECT max(id) FROM events")?.int ?? 0
+                guard storedEvents == 0 || estimatedRows > storedEvents else { return [] }
+                let dropped = try StoreSchema.secondaryIndexes(w.db).filter { !StoreSchema.bulkLoadKeptIndexes.contains($0.name) }
+                for index in dropped { try w.db.execute("DROP INDEX \(Database.quoteIdentifier(index.name))") }
+                try w.db.execute("PRAGMA cache_size=\(Self.bulkLoadCacheSize)")
+                return dropped
+            }
         }
 
         func restoreIndexes() throws {
             guard !droppedIndexes.isEmpty else { return }
-            try writer.flush()
             let threads = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 2)
-            try db.execute("PRAGMA threads=\(threads); PRAGMA cache_size=\(Self.indexBuildCacheSize)")
-            defer { try? db.execute("PRAGMA threads=0; PRAGMA cache_size=\(Self.bulkLoadCacheSize)") }
+            try writer.perform { try $0.db.execute("PRAGMA threads=\(threads); PRAGMA cache_size=\(Self.indexBuildCacheSize)") }
             // Seconds at 1M tickets, after the rows have all been read: say what is going on.
             for (k, index) in droppedIndexes.enumerated() {
                 options.progress?("building indexes: \(index.name) (\(k + 1) of \(droppedIndexes.count))")
-                try db.execute(index.sql)
+                try writer.ask { try $0.db.execute(index.sql) }
             }
+            try writer.perform { try $0.db.execute("PRAGMA threads=0; PRAGMA cache_size=\(Self.bulkLoadCacheSize)") }
             droppedIndexes = []
         }
 

@@ -28,7 +28,8 @@ final class ServiceInference {
     /// First appearance of a step the stored service lacks: the earliest instant, then the earliest line.
     private struct FirstSeen { var at: Int64; var line: Int; var team: String?; var name: String? }
 
-    private let store: () throws -> OrchestrationStore
+    /// The import's transaction, on its writer thread.
+    private let store: ImportWriterThread
     private let profile: ImportProfile?
     private var states: [String: State] = [:]
     private var order: [String] = []
@@ -37,10 +38,10 @@ final class ServiceInference {
     /// and only an earlier row than the one recorded needs a dictionary write.
     private var last = (service: "", step: "", at: Int64.max, line: Int.max)
 
-    /// `store` is asked for lazily (the importer's accessor waits for its writer thread first). `leadTimeEnds`:
+    /// `leadTimeEnds`:
     /// what ends a ticket of the services this import creates (`TicketClosing.Rule.leadTimeEnds`), kept with them
     /// so that reports can say what their lead times measure.
-    init(store: @escaping () throws -> OrchestrationStore, profile: ImportProfile?, leadTimeEnds: String?) {
+    init(store: ImportWriterThread, profile: ImportProfile?, leadTimeEnds: String?) {
         self.store = store
         self.profile = profile
         self.leadTimeEnds = leadTimeEnds
@@ -90,7 +91,7 @@ final class ServiceInference {
 
     private func begin(_ key: String) throws {
         order.append(key)
-        if let existing = try store().service(key) {
+        if let existing = try store.service(key) {
             if existing.isDefined {
                 states[key] = .stored(existing)
             } else {
@@ -115,14 +116,13 @@ final class ServiceInference {
         switch states[key] {
         case .stored(let s)? where version == nil || version == s.version: return s
         case .log(let p, _, _)? where version == nil || version == p.version: return p
-        default: return try store().service(key, version: version)
+        default: return try store.service(key, version: version)
         }
     }
 
     /// Stores the services made or extended from the log, with their new steps in time order, and points this
     /// import's tickets (and the runs already written while streaming) at what was stored.
-    func finish(_ db: Database) throws {
-        let store = try self.store()
+    func finish() throws {
         for key in order {
             guard case .log(var provisional, let base, let known)? = states[key] else { continue }
             let seen = firstSeen[key] ?? [:]
@@ -141,24 +141,19 @@ final class ServiceInference {
                 }
                 if base == 0 { created.append(key) } else { updated.append(key) }
                 // Runs written while the file streamed carry the positions of file order; correct those that moved.
-                let moved = provisional.definition.steps.enumerated().filter { i, step in streamedOrder.firstIndex(of: step.key) != i }
-                if !moved.isEmpty {
-                    let cases = Array(repeating: "WHEN ? THEN ?", count: moved.count).joined(separator: " ")
-                    let keys = Array(repeating: "?", count: moved.count).joined(separator: ",")
-                    let values: [SQLBindable] = moved.flatMap { [$0.element.key, $0.offset] as [SQLBindable] }
-                        + [key] + moved.map { $0.element.key }
-                    try db.run("UPDATE step_runs SET position = CASE step \(cases) END WHERE service = ? AND step IN (\(keys))", values)
-                }
+                let moved = provisional.definition.steps.enumerated()
+                    .filter { i, step in streamedOrder.firstIndex(of: step.key) != i }.map { (step: $0.element.key, position: $0.offset) }
+                if !moved.isEmpty { try store.perform { try $0.projections.reposition(service: key, moved) } }
             }
             if final != provisional.version {
-                try db.run("UPDATE tickets SET service_version = ? WHERE service = ? AND service_version = ?", [final, key, provisional.version])
-                try db.run("UPDATE events SET service_version = ? WHERE kind = 'opened' AND service = ? AND service_version = ?", [final, key, provisional.version])
+                let (streamed, stored) = (provisional.version, final)
+                try store.perform { try $0.projections.repoint(service: key, from: streamed, to: stored) }
             }
             if let stored = try store.service(key, version: final) { states[key] = .stored(stored) }
         }
         // Teams seen only on some tickets' runs are teams of the store too (not defined: seen only in a log).
         for (team, name) in teamsSeen.sorted(by: { $0.key < $1.key }) where ServiceDefinition.isValidKey(team) {
-            try db.run("INSERT INTO teams(key, name, defined) VALUES (?, ?, 0) ON CONFLICT(key) DO NOTHING", [team, (name ?? nil) ?? team])
+            try store.run("INSERT INTO teams(key, name, defined) VALUES (?, ?, 0) ON CONFLICT(key) DO NOTHING", [team, (name ?? nil) ?? team])
         }
     }
 }
