@@ -3,7 +3,7 @@
 -- (p50/p85/p95_working_hours): the working time in [opened_at, closed_at] of the calendar of the service's first
 -- step (its own, else its team's, in the ticket's service version: the desk that takes the request in), 24x7 without.
 -- Percentiles: linear interpolation between closest ranks (Hyndman-Fan type 7, Excel PERCENTILE.INC).
-WITH closed AS (
+WITH closed AS MATERIALIZED (
     SELECT t.service, (t.closed_at - t.opened_at) / 3600.0 AS hours,
            working_seconds((SELECT run_calendar(t.service, t.service_version, st.key, st.team) FROM service_steps st
                             WHERE st.service = t.service AND st.version = t.service_version ORDER BY st.position LIMIT 1),

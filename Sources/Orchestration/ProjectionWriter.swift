@@ -19,7 +19,7 @@ final class ProjectionWriter {
     private let event, events, newTicket, replacedTicket, run, runs, pause, reassignment, task: Statement
     private let deletes: [Statement]
     private var pendingEvents: [Event] = []
-    private var pendingRuns: [(ticket: String, service: String, run: TicketState.Run)] = []
+    private var pendingRuns: [(ticket: String, service: String, version: Int, run: TicketState.Run)] = []
 
     init(db: Database) throws {
         self.db = db
@@ -77,14 +77,14 @@ final class ProjectionWriter {
     /// `step_runs` as written, in bind order (`bindRun`). `OrchestrationStore.loadTicket` reads the same columns
     /// back (`run(from:)`), besides the row id.
     static let runColumns = ["ticket_id", "service", "step", "team", "position", "attempt", "state", "ready_at", "started_at",
-                             "done_at", "paused_seconds", "actor", "known_at", "reassignments", "team_since"]
+                             "done_at", "paused_seconds", "actor", "known_at", "reassignments", "team_since", "service_version"]
 
-    private func bindRun(_ ticket: String, _ service: String, _ r: TicketState.Run, _ s: Statement, _ o: Int32) throws {
+    private func bindRun(_ ticket: String, _ service: String, _ version: Int, _ r: TicketState.Run, _ s: Statement, _ o: Int32) throws {
         try text(s, o + 1, ticket); try text(s, o + 2, service); try text(s, o + 3, r.step); try text(s, o + 4, r.team)
         try int(s, o + 5, r.position.map(Int64.init)); try int(s, o + 6, Int64(r.attempt)); try text(s, o + 7, r.state.rawValue)
         try int(s, o + 8, r.readyAt); try int(s, o + 9, r.startedAt); try int(s, o + 10, r.doneAt); try int(s, o + 11, r.pausedSeconds)
         try text(s, o + 12, r.actor); try int(s, o + 13, r.knownAt); try int(s, o + 14, Int64(r.reassignments.count))
-        try int(s, o + 15, r.reassignments.last?.at)
+        try int(s, o + 15, r.reassignments.last?.at); try int(s, o + 16, Int64(version))
     }
 
     /// A run as `loadTicket` reads it back (pauses and reassignments are read from their own tables).
@@ -165,12 +165,12 @@ final class ProjectionWriter {
         try ticket.execute()
         for r in t.runs {
             guard !r.pauses.isEmpty || !r.reassignments.isEmpty else {
-                pendingRuns.append((t.id, t.service, r))
+                pendingRuns.append((t.id, t.service, t.serviceVersion, r))
                 if pendingRuns.count == Self.batchSize { try flushRuns() }
                 continue
             }
             try flushRuns()
-            try bindRun(t.id, t.service, r, run, 0)
+            try bindRun(t.id, t.service, t.serviceVersion, r, run, 0)
             try run.execute()
             let runID = db.lastInsertRowID
             for p in r.pauses {
@@ -191,11 +191,11 @@ final class ProjectionWriter {
     private func flushRuns() throws {
         guard !pendingRuns.isEmpty else { return }
         if pendingRuns.count == Self.batchSize {
-            for (k, r) in pendingRuns.enumerated() { try bindRun(r.ticket, r.service, r.run, runs, Int32(k * Self.runColumns.count)) }
+            for (k, r) in pendingRuns.enumerated() { try bindRun(r.ticket, r.service, r.version, r.run, runs, Int32(k * Self.runColumns.count)) }
             try runs.execute()
         } else {
             for r in pendingRuns {
-                try bindRun(r.ticket, r.service, r.run, run, 0)
+                try bindRun(r.ticket, r.service, r.version, r.run, run, 0)
                 try run.execute()
             }
         }
@@ -225,6 +225,7 @@ final class ProjectionWriter {
     func repoint(service: String, from: Int, to: Int) throws {
         try flush()
         try db.run("UPDATE tickets SET service_version = ? WHERE service = ? AND service_version = ?", [to, service, from])
+        try db.run("UPDATE step_runs SET service_version = ? WHERE service = ? AND service_version = ?", [to, service, from])
         try db.run("UPDATE events SET service_version = ? WHERE kind = 'opened' AND service = ? AND service_version = ?", [to, service, from])
     }
 

@@ -236,5 +236,15 @@ enum StoreSchema {
         ALTER TABLE teams ADD COLUMN calendar TEXT;
         ALTER TABLE service_steps ADD COLUMN calendar TEXT;
         """),
+        // The ticket's service version on each run, so the reports read a completed run's calendar and target (the
+        // service version's) from the ended-runs index alone, without a lookup of its ticket (issue 14).
+        .init(version: 10, name: "service version on step runs", sql: """
+        ALTER TABLE step_runs ADD COLUMN service_version INTEGER;
+        UPDATE step_runs SET service_version = (SELECT t.service_version FROM tickets t WHERE t.id = step_runs.ticket_id);
+        DROP INDEX IF EXISTS step_runs_ended;
+        CREATE INDEX step_runs_ended ON step_runs(done_at, state, service, step, team, position, attempt, ready_at, started_at,
+                                                  known_at, team_since, reassignments, service_version, paused_seconds)
+            WHERE done_at IS NOT NULL;
+        """),
     ])
 }

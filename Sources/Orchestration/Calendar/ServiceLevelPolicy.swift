@@ -76,14 +76,13 @@ public struct ServiceLevelPolicy: Sendable {
             let due = calendar.addingWorkingSeconds(seconds, to: from)
             return due == Int64.max ? .null : .integer(due)
         }
-        let policy = self
+        // The rule per row without making Strings: the queries call these once or more for every run they read.
+        let index = PolicyIndex(self)
         try db.createFunction("run_calendar", argumentCount: 4) { args in
-            guard let service = args.text(0), let step = args.text(2) else { return .null }
-            return policy.calendar(service: service, version: args.int64(1), step: step, team: args.text(3)).map(SQLValue.text) ?? .null
+            index.calendar(args).map(SQLValue.text) ?? .null
         }
         try db.createFunction("run_target_seconds", argumentCount: 3) { args in
-            guard let service = args.text(0), let step = args.text(2) else { return .null }
-            return policy.target(service: service, version: args.int64(1), step: step).map(SQLValue.integer) ?? .null
+            index.target(args).map(SQLValue.integer) ?? .null
         }
     }
 }
@@ -107,5 +106,71 @@ private final class CalendarLookup {
         lastKey = Array(key)
         last = found
         return found
+    }
+}
+
+/// `ServiceLevelPolicy.calendar` and `.target` over a call's raw argument bytes: entries are found by an FNV-1a
+/// hash of the bytes and confirmed by comparing them, so a call allocates nothing. The same rule, in the same order.
+private final class PolicyIndex {
+    struct Entry { let parts: [[UInt8]]; let version: Int64; let target: Int64?; let calendar: String? }
+    var steps: [UInt64: [Entry]] = [:]       // service, version, step
+    var overrides: [UInt64: [Entry]] = [:]   // service, step (what-if, every version)
+    var teams: [UInt64: [Entry]] = [:]       // team (what-if overrides included)
+
+    init(_ policy: ServiceLevelPolicy) {
+        func add(_ table: inout [UInt64: [Entry]], _ parts: [String], version: Int64, target: Int64?, calendar: String?) {
+            let bytes = parts.map { Array($0.utf8) }
+            table[Self.hash(bytes, version), default: []]
+                .append(Entry(parts: bytes, version: version, target: target, calendar: calendar))
+        }
+        for (key, value) in policy.steps {
+            let p = key.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
+            add(&steps, [p[0], p[2]], version: Int64(p[1]) ?? 0, target: value.target, calendar: value.calendar)
+        }
+        var serviceSteps = Set(policy.targetOverrides.keys)
+        for key in policy.calendarOverrides.keys where key.contains("/") { serviceSteps.insert(key) }
+        for key in serviceSteps {
+            let p = key.split(separator: "/", maxSplits: 1).map(String.init)
+            add(&overrides, p, version: 0, target: policy.targetOverrides[key], calendar: policy.calendarOverrides[key])
+        }
+        var teamCalendars = policy.teamCalendars
+        for (key, value) in policy.calendarOverrides where !key.contains("/") { teamCalendars[key] = value }
+        for (team, calendar) in teamCalendars { add(&teams, [team], version: 0, target: nil, calendar: calendar) }
+    }
+
+    static func hash<Bytes: Collection<UInt8>>(_ parts: [Bytes], _ version: Int64) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in parts {
+            for byte in part { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            h = (h ^ 0xff) &* 0x100_0000_01b3
+        }
+        return (h ^ UInt64(bitPattern: version)) &* 0x100_0000_01b3
+    }
+
+    func find(_ table: [UInt64: [Entry]], _ parts: [UnsafeRawBufferPointer], _ version: Int64) -> Entry? {
+        guard !table.isEmpty, let bucket = table[Self.hash(parts, version)] else { return nil }
+        return bucket.first { e in e.version == version && zip(e.parts, parts).allSatisfy { $0.elementsEqual($1) } }
+    }
+
+    /// The text of arguments `indices`, or nil when one is NULL.
+    func withParts<T>(_ args: FunctionArguments, _ indices: [Int], _ body: ([UnsafeRawBufferPointer]) -> T?) -> T? {
+        args.withText(indices[0]) { a in
+            guard let a else { return nil }
+            guard indices.count > 1 else { return body([a]) }
+            return args.withText(indices[1]) { b in b.flatMap { body([a, $0]) } }
+        }
+    }
+
+    /// run_calendar(service, version, step, team).
+    func calendar(_ args: FunctionArguments) -> String? {
+        let version = args.int64(1)
+        if let c = withParts(args, [0, 2], { p in find(overrides, p, 0)?.calendar ?? find(steps, p, version)?.calendar }) { return c }
+        return withParts(args, [3]) { p in find(teams, p, 0)?.calendar }
+    }
+
+    /// run_target_seconds(service, version, step).
+    func target(_ args: FunctionArguments) -> Int64? {
+        let version = args.int64(1)
+        return withParts(args, [0, 2]) { p in find(overrides, p, 0)?.target ?? find(steps, p, version)?.target }
     }
 }
