@@ -4,20 +4,17 @@ import Foundation
 /// plus U+2028/U+2029 so the text is also safe inside JavaScript.
 public enum JSONText {
     public static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
+        "\"" + TextEscaping.map(s) { u in
             switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+            case "\"": return .text("\\\"")
+            case "\\": return .text("\\\\")
+            case "\n": return .text("\\n")
+            case "\r": return .text("\\r")
+            case "\t": return .text("\\t")
             default:
-                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 { out += String(format: "\\u%04x", u.value) }
-                else { out.unicodeScalars.append(u) }
+                return u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 ? .text(String(format: "\\u%04x", u.value)) : .keep
             }
-        }
-        return out + "\""
+        } + "\""
     }
 
     /// Shortest text that reads back as the same Double (integers without a fraction).

@@ -4,6 +4,17 @@ import Foundation
 /// Refuses fields a JSON definition does not know (a misspelt `"enforce_ordr"` or `"taget"` would otherwise be
 /// ignored in silence), naming the file and the field with "did you mean".
 public enum KnownFields {
+    /// A definition file's bytes as its top-level JSON object: reading, JSON and "an object" checked, each error
+    /// naming the file (`example` shows what a valid file looks like).
+    public static func object(_ data: Data, file: String, example: String) throws -> [String: Any] {
+        let root: Any
+        do { root = try JSONSerialization.jsonObject(with: data) } catch {
+            throw InputError(file: file, "is not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
+        }
+        guard let object = root as? [String: Any] else { throw InputError(file: file, "must be a JSON object such as \(example)") }
+        return object
+    }
+
     /// Throws for the first key of `object` (in sorted order) that is not in `allowed`; `at` is the object's field
     /// path (`steps[2]`), empty at the top level.
     public static func check(_ object: [String: Any], _ allowed: [String], at: String, file: String) throws {

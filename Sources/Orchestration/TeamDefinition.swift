@@ -27,13 +27,7 @@ public struct TeamDefinition: Sendable, Equatable {
     }
 
     public static func parse(_ data: Data, file: String) throws -> TeamDefinition {
-        let root: Any
-        do { root = try JSONSerialization.jsonObject(with: data) } catch {
-            throw InputError(file: file, "is not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
-        }
-        guard let object = root as? [String: Any] else {
-            throw InputError(file: file, "must be a JSON object such as {\"key\": \"it\", \"name\": \"IT\"}")
-        }
+        let object = try KnownFields.object(data, file: file, example: "{\"key\": \"it\", \"name\": \"IT\"}")
         try KnownFields.check(object, fields, at: "", file: file)
         guard let keyValue = object["key"] else { throw InputError(file: file, field: "key", "is required") }
         guard let key = keyValue as? String else { throw InputError(file: file, field: "key", "must be a string") }

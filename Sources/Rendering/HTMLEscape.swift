@@ -1,29 +1,24 @@
+import BatonCore
 /// Escaping for text that comes from data. Everything from a report's rows, titles and definitions passes
 /// through here before it reaches the page, so no data can become markup.
 public enum HTMLEscape {
     /// Escapes `& < > " '` and replaces characters HTML forbids (C0 controls other than tab/newline/CR,
     /// DEL, C1 controls, noncharacters) with U+FFFD. Safe in element content and in quoted attributes.
     public static func text(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
+        TextEscaping.map(s) { u in
             switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(u)
+            case "&": return .text("&amp;")
+            case "<": return .text("&lt;")
+            case ">": return .text("&gt;")
+            case "\"": return .text("&quot;")
+            case "'": return .text("&#39;")
+            case "\t", "\n", "\r": return .keep
             default:
                 let v = u.value
-                if v < 0x20 || (v >= 0x7F && v <= 0x9F) || (v >= 0xFDD0 && v <= 0xFDEF) || (v & 0xFFFE) == 0xFFFE {
-                    out += "\u{FFFD}"
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+                let forbidden = v < 0x20 || (v >= 0x7F && v <= 0x9F) || (v >= 0xFDD0 && v <= 0xFDEF) || (v & 0xFFFE) == 0xFFFE
+                return forbidden ? .text("\u{FFFD}") : .keep
             }
         }
-        return out
     }
 
     /// An identifier fragment for `id`/`class` attributes: ASCII letters, digits, `-` and `_` only.

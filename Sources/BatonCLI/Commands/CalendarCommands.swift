@@ -29,18 +29,10 @@ enum CalendarCommands {
         run: { inv in
             let store = try CommandSupport.store(inv)
             let calendars = try inv.arguments.map { try CalendarDefinition.load(path: $0) }
-            var seen: [String: String] = [:]
-            for (file, calendar) in zip(inv.arguments, calendars) {
-                if let first = seen[calendar.key] { throw InputError(file: file, field: "key", "calendar '\(calendar.key)' is also in \(first)") }
-                seen[calendar.key] = file
-            }
+            try CommandSupport.refuseDuplicateKeys(inv.arguments, calendars.map(\.key), kind: "calendar")
             try store.db.transaction {
                 for (file, calendar) in zip(inv.arguments, calendars) {
-                    switch try store.apply(calendar: calendar) {
-                    case .created(let v): inv.out.line("\(calendar.key): created (version \(v)) from \(file)")
-                    case .updated(let v): inv.out.line("\(calendar.key): changed, now version \(v)")
-                    case .unchanged(let v): inv.out.line("\(calendar.key): unchanged (version \(v))")
-                    }
+                    inv.out.line(CommandSupport.applied(calendar.key, try store.apply(calendar: calendar), from: file))
                 }
             }
             return 0

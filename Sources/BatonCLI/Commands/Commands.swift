@@ -86,6 +86,24 @@ enum CommandSupport {
         return result
     }
 
+    /// Refuses two files of one apply that declare the same key (which one would win is nobody's guess).
+    static func refuseDuplicateKeys(_ files: [String], _ keys: [String], kind: String) throws {
+        var seen: [String: String] = [:]
+        for (file, key) in zip(files, keys) {
+            if let first = seen[key] { throw InputError(file: file, field: "key", "\(kind) '\(key)' is also in \(first)") }
+            seen[key] = file
+        }
+    }
+
+    /// The line `baton service apply` and `baton calendar apply` print for each definition.
+    static func applied(_ key: String, _ outcome: OrchestrationStore.ApplyOutcome, from file: String) -> String {
+        switch outcome {
+        case .created(let v): return "\(key): created (version \(v)) from \(file)"
+        case .updated(let v): return "\(key): changed, now version \(v)"
+        case .unchanged(let v): return "\(key): unchanged (version \(v))"
+        }
+    }
+
     /// Repeated `--NAME key=value` options in the order given (a key may repeat: the last wins where it matters).
     static func pairList(_ inv: Invocation, _ name: String) throws -> [(String, String)] {
         try inv.all(name).map { item in

@@ -32,11 +32,7 @@ enum ServiceCommands {
             for warning in try store.teamWarnings(for: Array(zip(inv.arguments, definitions))) { inv.err.line("Warning: \(warning)") }
             try store.db.transaction {
                 for (file, definition) in zip(inv.arguments, definitions) {
-                    switch try store.apply(definition) {
-                    case .created(let v): inv.out.line("\(definition.key): created (version \(v)) from \(file)")
-                    case .updated(let v): inv.out.line("\(definition.key): changed, now version \(v)")
-                    case .unchanged(let v): inv.out.line("\(definition.key): unchanged (version \(v))")
-                    }
+                    inv.out.line(CommandSupport.applied(definition.key, try store.apply(definition), from: file))
                 }
             }
             return 0

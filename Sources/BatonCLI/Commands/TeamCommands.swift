@@ -24,12 +24,8 @@ enum TeamCommands {
         run: { inv in
             let store = try CommandSupport.store(inv)
             let teams = try inv.arguments.map { try TeamDefinition.load(path: $0) }
-            var seen: [String: String] = [:]
-            for (file, team) in zip(inv.arguments, teams) {
-                if let first = seen[team.key] { throw InputError(file: file, field: "key", "team '\(team.key)' is also in \(first)") }
-                seen[team.key] = file
-                try store.requireCalendar(team.calendar, file: file, field: "calendar")
-            }
+            try CommandSupport.refuseDuplicateKeys(inv.arguments, teams.map(\.key), kind: "team")
+            for (file, team) in zip(inv.arguments, teams) { try store.requireCalendar(team.calendar, file: file, field: "calendar") }
             try store.db.transaction {
                 for team in teams {
                     switch try store.apply(team: team) {

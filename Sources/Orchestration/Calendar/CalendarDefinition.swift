@@ -130,14 +130,8 @@ public struct CalendarDefinition: Sendable, Equatable {
     }
 
     public static func parse(_ data: Data, file: String) throws -> CalendarDefinition {
-        let root: Any
-        do { root = try JSONSerialization.jsonObject(with: data) } catch {
-            throw InputError(file: file, "is not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
-        }
-        guard let object = root as? [String: Any] else {
-            throw InputError(file: file, "must be a JSON object such as {\"key\": \"office\", \"time_zone\": \"Europe/Berlin\", "
-                + "\"week\": {\"mon\": [\"09:00-17:00\"]}}")
-        }
+        let object = try KnownFields.object(data, file: file,
+            example: "{\"key\": \"office\", \"time_zone\": \"Europe/Berlin\", \"week\": {\"mon\": [\"09:00-17:00\"]}}")
         try KnownFields.check(object, fields, at: "", file: file)
         try KnownFields.refuseNull(object, at: "", file: file)
         guard let keyValue = object["key"] else { throw InputError(file: file, field: "key", "is required, e.g. \"key\": \"berlin-office\"") }

@@ -126,24 +126,19 @@ public struct EventLogExporter {
         """
 
     static func xml(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
+        TextEscaping.map(s) { c in
             switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n": out += "&#10;"
-            case "\r": out += "&#13;"
-            case "\t": out += "&#9;"
-            default:
-                if c.value < 0x20 { continue }  // not allowed in XML 1.0
-                out.unicodeScalars.append(c)
+            case "&": return .text("&amp;")
+            case "<": return .text("&lt;")
+            case ">": return .text("&gt;")
+            case "\"": return .text("&quot;")
+            case "'": return .text("&apos;")
+            case "\n": return .text("&#10;")
+            case "\r": return .text("&#13;")
+            case "\t": return .text("&#9;")
+            default: return c.value < 0x20 ? .drop : .keep  // other controls are not allowed in XML 1.0
             }
         }
-        return out
     }
 
     /// Canonical CSV is data for other programs: plain RFC 4180 quoting (no formula guard, which would change the values).

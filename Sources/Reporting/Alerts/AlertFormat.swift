@@ -83,18 +83,16 @@ public enum AlertFormat: String, Sendable, CaseIterable {
     static func logfmt(_ s: String) -> String {
         let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7f }
         if safe { return s }
-        var out = "\""
-        for u in s.unicodeScalars {
+        return "\"" + TextEscaping.map(s) { u in
             switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(u)
+            case "\"": return .text("\\\"")
+            case "\\": return .text("\\\\")
+            case "\n": return .text("\\n")
+            case "\r": return .text("\\r")
+            case "\t": return .text("\\t")
+            default: return .keep
             }
-        }
-        return out + "\""
+        } + "\""
     }
 
     /// A header comment, then one logfmt line per alert (grep for `^stalled`, `team=hr`, `new=yes`).
