@@ -33,7 +33,7 @@ public final class OrchestrationStore {
     }
 
     /// A store over a connection its caller opened on the thread that owns it, to a store already migrated (the
-    /// import's writer thread).
+    /// import's writer thread, and its importing thread's read-only lookups).
     init(connection: Database) {
         db = connection
     }

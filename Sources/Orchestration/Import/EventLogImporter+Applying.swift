@@ -43,10 +43,12 @@ extension EventLogImporter.Run {
                 flushed.insert(first.ticket.hashValue)
             }
             var known = false
+            var stored = staged?.stored
             if let staged {
                 known = staged.stored != nil
             } else if streamed, storeHadTickets, let prior = priorTickets {
-                try prior.statement.forEach([first.ticket]) { _ in known = true }
+                try prior.exists.forEach([first.ticket]) { _ in known = true }
+                if known { stored = try prior.store.events(ofTicket: first.ticket) }
             } else if !streamed || storeHadTickets {
                 let id = first.ticket
                 known = try writer.ask { try $0.hasTicket(id) }
@@ -63,7 +65,7 @@ extension EventLogImporter.Run {
             } else {
                 events = try canonicalEvents(group, known: known)
             }
-            let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed, stored: staged?.stored)
+            let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed, stored: stored)
                                 : try applyNew(first.ticket, events, streamed: streamed)
             if !settled { try stage(group) }
         }

@@ -142,11 +142,11 @@ public final class EventLogImporter {
         var flushed = Set<Int>()
         var storeHadTickets = true
         var stagedRows = 0
-        /// Whether a streamed ticket was in the store before this import, asked of a second, read-only connection
-        /// (this thread's own): in WAL mode it reads the store as last committed, which is all a streamed ticket can
-        /// be found in (one the file names twice is staged), so the lookup waits for nothing the writer thread has
-        /// yet to write.
-        var priorTickets: (db: Database, statement: Statement)?
+        /// Whether a streamed ticket was in the store before this import, and its stored events, asked of a second,
+        /// read-only connection (this thread's own): in WAL mode it reads the store as last committed, which is all
+        /// a streamed ticket can be found in (this import writes a streamed ticket once; one the file names twice is
+        /// staged), so the lookup waits for nothing the writer thread has yet to write.
+        var priorTickets: (store: OrchestrationStore, exists: Statement)?
         var converter: StatusChangeConverter?
         /// Rejections of the ticket being applied, issued only once the ticket is settled (see `settle`).
         var pendingRejections: [(Event, Int, String, String)] = []
@@ -221,7 +221,7 @@ public final class EventLogImporter {
             storeHadTickets = hadTickets
             if storeHadTickets, wal, let reader = try? Database(path: path, readOnly: true),
                let lookup = try? reader.prepare("SELECT 1 FROM tickets WHERE id = ?") {
-                priorTickets = (reader, lookup)
+                priorTickets = (OrchestrationStore(connection: reader), lookup)
             }
             closing = options.closing
             if let profile = options.profile {
