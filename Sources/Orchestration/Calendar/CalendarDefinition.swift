@@ -1,3 +1,4 @@
+import BatonCore
 import Foundation
 
 /// A business calendar as a calendar file (`calendars/*.json`) declares it: when a team works, in local time of one
