@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -7,7 +8,6 @@ import SQLite
 
 /// Real processes writing to one store file.
 @Suite(.serialized) struct ConcurrencyTests {
-    static var binaryAvailable: Bool { FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path) }
 
     /// SIGKILLs `p` and opens the store again, checking that the kill came before the end and the file is intact.
     func killAndReopen(_ p: Process, store path: String, tooLate: String) throws -> OrchestrationStore {
@@ -29,11 +29,11 @@ import SQLite
         return p
     }
 
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func twoWritersOf500ActionsLoseNothing() throws {
         let h = try CLIHarness().prepared()
         let before = try Database(path: h.dbPath).scalar("SELECT count(*) FROM events")?.int ?? 0
-        let bin = CLIHarness.batonBinary.path
+        let bin = TestPaths.batonBinary.path
         // Each writer: 500 separate processes, each one transaction (one ticket opened).
         let script = "for i in $(seq 1 500); do \"\(bin)\" ticket open onboarding --title \"w$W-$i\" --field employee=x || exit 1; done"
         let a = try shell(script, env: ["BATON_DB": h.dbPath, "W": "a"])
@@ -48,7 +48,7 @@ import SQLite
         #expect(try db.scalar("PRAGMA integrity_check")?.string == "ok")
     }
 
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func sigkillMidTransactionLosesNothingCommitted() throws {
         let h = try CLIHarness().prepared()
         // Enough history that a rebuild (one long transaction) takes a while: 30,000 tickets' events written
@@ -85,13 +85,13 @@ import SQLite
         #expect(before == ["90000", "0", "0"])
         // The next rebuild completes.
         let done = try CLIHarness.runBinary(["rebuild"], env: ["BATON_DB": h.dbPath])
-        #expect(done == 0)
+        #expect(done.status == 0, "\(done.err)")
         #expect(try fingerprint() == ["90000", "30000", "90000"])
     }
 
     /// The first load into an empty store runs under a rollback journal: killed once it has begun writing, the store
     /// comes back empty, intact and in WAL mode, and the same import then completes.
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func sigkillDuringAFirstLoadLeavesAnEmptyStore() throws {
         let h = try CLIHarness()
         #expect(h.run(["init"]).code == 0)

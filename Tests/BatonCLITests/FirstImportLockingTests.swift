@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -8,7 +9,6 @@ import SQLite
 /// meanwhile wait for it, as the README promises, instead of failing at once with "database is locked": each
 /// connection's switch back to WAL waits within the busy timeout (`Database.setJournalModeWAL`).
 @Suite(.serialized) struct FirstImportLockingTests {
-    static var binaryAvailable: Bool { FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path) }
 
     static func service(_ key: String) -> String {
         """
@@ -17,7 +17,7 @@ import SQLite
         """
     }
 
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"), .timeLimit(.minutes(1)))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"), .timeLimit(.minutes(1)))
     func eightWritersRacingAFirstImportOf100kEventsAllSucceed() throws {
         // A store with a service the generated log does not use, and no events: the import is a first load.
         let h = try CLIHarness()
@@ -41,7 +41,7 @@ import SQLite
             let args = i < 4 ? ["ticket", "open", "racedesk", "--title", "racer-\(i)"]
                              : ["service", "apply", h.directory.appendingPathComponent("w\(i - 4).json").path]
             let p = Process()
-            p.executableURL = CLIHarness.batonBinary
+            p.executableURL = TestPaths.batonBinary
             p.arguments = args
             p.environment = env
             p.standardOutput = FileHandle.nullDevice

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -107,26 +108,13 @@ import Orchestration
         #expect(h.run(["generate", "--tickets", "many"]).code == 64)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path), "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func standardInputAndGzipThroughTheBinary() throws {
-        let binary = CLIHarness.batonBinary
         let h = try CLIHarness()
         let file = try h.write("log.csv", Self.log)
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["import", "-", "--db", h.dbPath]
-        p.standardInput = FileHandle(forReadingAtPath: file)
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0 && text.contains("3 events added"), "\(text)")
-        let gz = Process()
-        gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gz.arguments = ["-k", file]
-        try gz.run()
-        gz.waitUntilExit()
+        let piped = try CLIHarness.runBinary(["import", "-", "--db", h.dbPath], env: ProcessInfo.processInfo.environment, inputFile: file)
+        #expect(piped.status == 0 && piped.out.contains("3 events added"), "\(piped.out)")
+        try ExternalTools.gzip(file)
         let r = h.run(["import", "log.csv.gz"])
         #expect(r.code == 0 && r.out.contains("3 duplicates skipped"))
     }

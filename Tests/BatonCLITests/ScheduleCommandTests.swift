@@ -1,5 +1,6 @@
 import Scheduling
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -7,10 +8,9 @@ import Reporting
 import SQLite
 
 @Suite(.serialized) struct ScheduleCommandTests {
-    static var binaryAvailable: Bool { FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path) }
 
     func environment(_ h: CLIHarness) -> [String: String] {
-        ["BATON_DB": h.dbPath, "PATH": "/usr/bin:/bin", "BATON_QUERIES": CLIHarness.packageRoot.appendingPathComponent("queries").path]
+        ["BATON_DB": h.dbPath, "PATH": "/usr/bin:/bin", "BATON_QUERIES": TestPaths.packageRoot.appendingPathComponent("queries").path]
     }
 
     @Test func listAndCrontab() throws {
@@ -145,7 +145,7 @@ import SQLite
     }
 
     /// 10 `baton schedule run` processes at once, 20 times: each period is generated exactly once.
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func overlappingRunsGenerateEachPeriodOnce() throws {
         let h = try CLIHarness().alertStore(stalled: 3)
         try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
@@ -161,7 +161,7 @@ import SQLite
             let now = Instant.iso(start + Int64(round) * 600)
             let processes = try (0..<10).map { _ -> Process in
                 let p = Process()
-                p.executableURL = CLIHarness.batonBinary
+                p.executableURL = TestPaths.batonBinary
                 p.arguments = ["schedule", "run", "--now", now, "--reports", h.directory.path + "/reports", "--out", h.directory.path + "/out", "--log", log]
                 p.environment = environment(h)
                 p.standardOutput = FileHandle.nullDevice
@@ -184,14 +184,15 @@ import SQLite
 
     /// The weekly report from reports/weekly.json through the binary: off for three Mondays, one run makes exactly
     /// three reports, each as of its own Monday; another run makes none.
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func missedWeeklyReportsAreCaughtUp() throws {
         let h = try CLIHarness().alertStore(stalled: 3)
         let reports = h.directory.path + "/reports"
         try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: CLIHarness.packageRoot.appendingPathComponent("reports/weekly.json").path, toPath: reports + "/weekly.json")
-        func run(_ now: String) throws -> (code: Int32, out: String, err: String) {
-            try CLIHarness.runBinaryCapturing(["schedule", "run", "--now", now, "--reports", reports, "--out", h.directory.path + "/out"], env: environment(h))
+        try FileManager.default.copyItem(atPath: TestPaths.packageRoot.appendingPathComponent("reports/weekly.json").path, toPath: reports + "/weekly.json")
+        func run(_ now: String) throws -> CLIHarness.Result {
+            let r = try CLIHarness.runBinary(["schedule", "run", "--now", now, "--reports", reports, "--out", h.directory.path + "/out"], env: environment(h))
+            return CLIHarness.Result(code: r.status, out: r.out, err: r.err)
         }
         let first = try run("2026-03-02T07:00:00Z")
         #expect(first.code == 0, "\(first.err)")
@@ -212,21 +213,21 @@ import SQLite
         let again = try run("2026-03-23T06:35:00Z")
         #expect(again.code == 0 && again.out.isEmpty)
         // The history lists each generated period once, newest first, with the files it wrote.
-        let history = try CLIHarness.runBinaryCapturing(["schedule", "history", "--definition", "weekly", "--format", "json"], env: environment(h))
-        #expect(history.code == 0, "\(history.err)")
+        let history = try CLIHarness.runBinary(["schedule", "history", "--definition", "weekly", "--format", "json"], env: environment(h))
+        #expect(history.status == 0, "\(history.err)")
         let periods = try #require(try JSONSerialization.jsonObject(with: Data(history.out.utf8)) as? [[String: Any]])
         #expect(periods.compactMap { $0["period_end"] as? String } == ["2026-03-23T06:00:00Z", "2026-03-16T06:00:00Z", "2026-03-09T06:00:00Z", "2026-03-02T06:00:00Z"])
         #expect(periods.allSatisfy { $0["state"] as? String == "done" && ($0["outputs"] as? String)?.contains("weekly/") == true })
-        let limited = try CLIHarness.runBinaryCapturing(["schedule", "history", "--limit", "1", "--format", "csv"], env: environment(h))
+        let limited = try CLIHarness.runBinary(["schedule", "history", "--limit", "1", "--format", "csv"], env: environment(h))
         #expect(limited.out.split(whereSeparator: \.isNewline).count == 2)
-        let typo = try CLIHarness.runBinaryCapturing(["schedule", "history", "--definition", "weekley"], env: environment(h))
-        #expect(typo.code == 1 && typo.err.contains("did you mean 'weekly'?"), "\(typo.err)")
+        let typo = try CLIHarness.runBinary(["schedule", "history", "--definition", "weekley"], env: environment(h))
+        #expect(typo.status == 1 && typo.err.contains("did you mean 'weekly'?"), "\(typo.err)")
     }
 
     /// A reader polls the alert file while 200 regenerations run, every fifth killed with SIGKILL part-way:
     /// it never sees a missing, empty or truncated file, and no temporary is left once a run completes.
     /// (The same for the latest report: `readersNeverSeeAPartialReport`.)
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func readersNeverSeeAPartialAlertFile() throws {
         let h = try CLIHarness().alertStore(stalled: 400)   // about 150 KB of JSON
         let path = h.directory.path + "/alerts.json"
@@ -245,7 +246,7 @@ import SQLite
         var killed = 0
         for i in 0..<200 {
             let p = Process()
-            p.executableURL = CLIHarness.batonBinary
+            p.executableURL = TestPaths.batonBinary
             p.arguments = ["alerts", "--out", path, "--as-of", Instant.iso(Instant.parse(CLIHarness.alertsAsOf)! + Int64(i) * 60)]
             p.environment = environment(h)
             p.standardOutput = FileHandle.nullDevice
@@ -269,7 +270,7 @@ import SQLite
     /// A reader polls the latest report (every file of `OUT/NAME/latest/`) and the alert file while 200
     /// `schedule run`s each generate the next minute's report and alerts, every fifth killed with SIGKILL: it never
     /// sees a missing, empty or truncated file; afterwards every period exists exactly once and no temporary is left.
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func readersNeverSeeAPartialReport() throws {
         let h = try CLIHarness().alertStore(stalled: 150)
         let reports = h.directory.path + "/reports", out = h.directory.path + "/out"
@@ -283,7 +284,7 @@ import SQLite
         let start = Instant.parse(CLIHarness.alertsAsOf)!
         func run(_ minute: Int) throws -> Process {
             let p = Process()
-            p.executableURL = CLIHarness.batonBinary
+            p.executableURL = TestPaths.batonBinary
             p.arguments = ["schedule", "run", "--now", Instant.iso(start + Int64(minute) * 60 + 5), "--reports", reports, "--out", out,
                            "--log", h.directory.path + "/generated.log"]
             p.environment = environment(h)

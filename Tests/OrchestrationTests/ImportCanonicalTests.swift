@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -115,12 +116,7 @@ import SQLite
     @Test func gzippedFilesAreReadDirectly() throws {
         let f = try ImportFixture()
         let plain = try f.write("hiring.csv", Self.hiring)
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = ["-k", plain]
-        try gzip.run()
-        gzip.waitUntilExit()
-        let s = try f.importFile(plain + ".gz")
+        let s = try f.importFile(try ExternalTools.gzip(plain))
         #expect(s.eventsAdded == 9 && s.ticketsNew == 2)
     }
 

@@ -133,34 +133,4 @@ enum ReportFixtures {
         for row in s.rows { out += ReportCSV.record(row, columns: s.columns) }
         return out
     }
-
-    /// RFC 4180 parser for the tests (fields of records; header included).
-    static func parseCSV(_ text: String) -> [[String]] {
-        var records: [[String]] = [], record: [String] = [], field = ""
-        var inQuotes = false, fieldStarted = false
-        var it = Array(text.unicodeScalars)[...]
-        while let c = it.popFirst() {
-            if inQuotes {
-                if c == "\"" { if it.first == "\"" { field.unicodeScalars.append("\""); it.removeFirst() } else { inQuotes = false } }
-                else { field.unicodeScalars.append(c) }
-            } else if c == "\"" { inQuotes = true; fieldStarted = true }
-            else if c == "," { record.append(field); field = ""; fieldStarted = false }
-            else if c == "\r" && it.first == "\n" { it.removeFirst(); record.append(field); records.append(record); record = []; field = ""; fieldStarted = false }
-            else { field.unicodeScalars.append(c); fieldStarted = true }
-        }
-        if fieldStarted || !record.isEmpty { record.append(field); records.append(record) }
-        return records
-    }
-
-    /// A fresh temporary folder.
-    static func tempFolder(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("baton-rendering-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    /// The package root (for `.build/` artefacts such as screenshots).
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
 }
