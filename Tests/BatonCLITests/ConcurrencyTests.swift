@@ -6,9 +6,8 @@ import Testing
 import Orchestration
 import SQLite
 
-/// Real processes writing to one store file.
+/// Writers at once on one store file, and real processes killed mid-write.
 @Suite(.serialized) struct ConcurrencyTests {
-
     /// SIGKILLs `p` and opens the store again, checking that the kill came before the end and the file is intact.
     func killAndReopen(_ p: Process, store path: String, tooLate: String) throws -> OrchestrationStore {
         kill(p.processIdentifier, SIGKILL)
@@ -74,12 +73,10 @@ import SQLite
         // spilled out of the page cache (it commits only at the end).
         _ = try store.db.scalar("PRAGMA wal_checkpoint(TRUNCATE)")
         let wal = h.dbPath + "-wal"
-        func walSize() -> Int { ((try? FileManager.default.attributesOfItem(atPath: wal)[.size]) as? NSNumber)?.intValue ?? 0 }
-        #expect(walSize() == 0)
+        #expect(fileSize(wal) == 0)
         let p = try CLIHarness.startBinary(["rebuild"], env: ["BATON_DB": h.dbPath])
         // Kill it once it is mid-transaction with uncommitted pages written (1 MB of log), not after a guessed time.
-        let deadline = Date().addingTimeInterval(30)
-        while p.isRunning, Date() < deadline, walSize() < 1_000_000 { Thread.sleep(forTimeInterval: 0.002) }
+        waitUntil("the rebuild to write 1 MB of log") { !p.isRunning || fileSize(wal) >= 1_000_000 }
         _ = try killAndReopen(p, store: h.dbPath, tooLate: "the rebuild finished before the kill; the test needs more history")
         #expect(try fingerprint() == before)
         #expect(before == ["90000", "0", "0"])
@@ -99,11 +96,9 @@ import SQLite
         let p = try CLIHarness.startBinary(["import", h.directory.appendingPathComponent("big.csv").path], env: ["BATON_DB": h.dbPath])
         // Kill it once the journal exists and the file has grown: pages are being written.
         let journal = h.dbPath + "-journal"
-        let deadline = Date().addingTimeInterval(30)
-        func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: h.dbPath)[.size]) as? NSNumber)?.intValue ?? 0 }
-        let initial = size()
-        while p.isRunning, Date() < deadline, !(FileManager.default.fileExists(atPath: journal) && size() > initial + 4_000_000) {
-            Thread.sleep(forTimeInterval: 0.01)
+        let initial = fileSize(h.dbPath)
+        waitUntil("the first load to write 4 MB under its journal") {
+            !p.isRunning || (FileManager.default.fileExists(atPath: journal) && fileSize(h.dbPath) > initial + 4_000_000)
         }
         let store = try killAndReopen(p, store: h.dbPath, tooLate: "the import finished before the kill; the test needs a larger file")
         #expect(try store.db.scalar("PRAGMA journal_mode")?.string == "wal")
