@@ -8,13 +8,7 @@ import Orchestration
 
 /// `baton import`, `export` and `generate` end to end, in-process (and once through the binary for standard input).
 @Suite struct ImportCLITests {
-    static let log = """
-    ticket_id,service,step,team,event,at,actor
-    T-1,hiring,screen,hr,completed,2026-03-02T15:00:00Z,bo
-    T-1,hiring,,,opened,2026-03-02T09:00:00Z,ana
-    T-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,bo
-
-    """
+    static let log = HiringLog.screening
 
     @Test func importReportsAndIsIdempotent() throws {
         let h = try CLIHarness()

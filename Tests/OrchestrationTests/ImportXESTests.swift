@@ -31,21 +31,8 @@ import SQLite
 
     @Test func badXESNamesTheElementLineAndField() throws {
         let f = try ImportFixture()
-        let file = try f.write("bad.xes", """
-        <log xes.version="1.0">
-          <trace>
-            <string key="concept:name" value="c1"/>
-            <event>
-              <string key="concept:name" value="A"/>
-              <date key="time:timestamp" value="2026-03-02T10:00:00Z"/>
-            </event>
-            <event>
-              <string key="concept:name" value="B"/>
-              <date key="time:timestamp" value="yesterday"/>
-            </event>
-          </trace>
-        </log>
-        """)
+        // One trace, two events; the second (its <event> on line 8) has time:timestamp "yesterday".
+        let file = try f.copy(fixture: "bad-timestamp.xes")
         #expect(throws: InputError(file: file, line: 8, field: "time:timestamp", "'yesterday' is not an ISO 8601 date-time")) {
             try f.importFile(file)
         }

@@ -34,6 +34,13 @@ import Testing
         return Run(dom: result.out, stderr: result.err, requestedURLs: urls)
     }
 
+    /// `report` rendered as HTML in a new temporary folder (the caller removes it): the folder and the page.
+    static func write(_ report: ReportResult, label: String) throws -> (folder: URL, page: URL) {
+        let folder = try TemporaryFolder.make(label)
+        try HTMLReportRenderer().write(report, to: folder)
+        return (folder, folder.appendingPathComponent("report.html"))
+    }
+
     static func cspViolations(_ stderr: String) -> [Substring] {
         stderr.split(separator: "\n").filter { $0.contains("Content Security Policy") }
     }
@@ -41,10 +48,8 @@ import Testing
     @Test(.enabled(if: chromium != nil, "chromium not found: install the Debian chromium package to check the page in a browser"))
     func browserBuildsEverySectionAndChartAndFetchesNothing() throws {
         let report = ReportFixtures.report()
-        let folder = try TemporaryFolder.make("chromium")
+        let (folder, page) = try Self.write(report, label: "chromium")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try HTMLReportRenderer().write(report, to: folder)
-        let page = folder.appendingPathComponent("report.html")
 
         let run = try load(page)
         #expect(run.dom.contains("</html>"), "no DOM dumped; stderr: \(run.stderr.suffix(2000))")
@@ -84,10 +89,8 @@ import Testing
     @Test(.enabled(if: chromium != nil, "chromium not found: install the Debian chromium package to print the page"))
     func printingPutsEachSectionOnItsOwnPage() throws {
         let report = ReportFixtures.report()
-        let folder = try TemporaryFolder.make("print")
+        let (folder, page) = try Self.write(report, label: "print")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try HTMLReportRenderer().write(report, to: folder)
-        let page = folder.appendingPathComponent("report.html")
         func pages(_ html: URL) throws -> Int {
             let pdf = folder.appendingPathComponent(html.lastPathComponent + ".pdf")
             _ = try load(html, extra: ["--print-to-pdf=\(pdf.path)", "--no-pdf-header-footer"])
