@@ -5,11 +5,15 @@ import Testing
 
 /// DESIGN's as_of contract: a report or alert file as of A equals the same command on a store fed only the
 /// events at or before A, byte for byte, for defined services and for services an import creates alike.
-@Suite(.serialized) struct AsOfIdentityTests {
+@Suite struct AsOfIdentityTests {
     static let services = TestPaths.inPackage("samples/services")
 
-    /// A generated log of 5,000 tickets sorted by time (the shape real exports have), as header + rows.
-    static func timeOrderedLog() throws -> (header: String, rows: [String]) {
+    /// A generated log of 5,000 tickets sorted by time (the shape real exports have), as header + rows; made once for
+    /// the cases that read it.
+    static let log: Result<Log, any Error> = Result { try timeOrderedLog() }
+    struct Log: Sendable { var header: String, rows: [String] }
+
+    static func timeOrderedLog() throws -> Log {
         let h = try CLIHarness()
         let file = h.directory.appendingPathComponent("gen.csv").path
         let r = h.run(["generate", "--tickets", "5000", "--services", services, "--seed", "11", "--out", file])
@@ -18,7 +22,7 @@ import Testing
         let header = lines.removeFirst()
         #expect(header == "ticket_id,service,step,team,event,at,actor")
         // Generated text has no quoted commas: the sixth field is the instant. A stable sort keeps file order on ties.
-        return (header, CanonicalLog.timeOrdered(lines))
+        return Log(header: header, rows: CanonicalLog.timeOrdered(lines))
     }
 
     /// Every file a weekly report (CSV) and the alert file (JSON and .prom) write as of `asOf`, by name.
@@ -120,7 +124,8 @@ import Testing
 
     @Test(arguments: [false, true])
     func aReportAsOfAEqualsTheReportOnTheEventsUpToA(defined: Bool) throws {
-        let (header, rows) = try Self.timeOrderedLog()
+        let log = try Self.log.get()
+        let (header, rows) = (log.header, log.rows)
         #expect(rows.count > 40_000)
         let full = try Self.store(header, rows, defined: defined)
         // Row order changes nothing: the same rows shuffled give the same report and alert files, byte for byte.

@@ -35,6 +35,13 @@ open class TemporaryFolder {
         return path(name)
     }
 
+    /// Keeps this folder (and the object) until the test process exits, then removes it: for a fixture made once and
+    /// shared by several tests (a real log imported once), which no single test may remove.
+    public func keptUntilExit() -> Self {
+        KeptUntilExit.shared.keep(self)
+        return self
+    }
+
     /// Creates a fresh folder `<tmp>/baton-<label>-<uuid>` that nothing removes (for suites that keep only a URL);
     /// the label keeps letters, digits and dashes only, so `#function` may be passed.
     public static func make(_ label: String = #function) throws -> URL {
@@ -42,5 +49,22 @@ open class TemporaryFolder {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("baton-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+}
+
+/// The folders kept until exit (strongly held, so never removed by a deinit), removed by an `atexit` handler.
+private final class KeptUntilExit: @unchecked Sendable {
+    static let shared = KeptUntilExit()
+    private let lock = NSLock()
+    private var folders: [TemporaryFolder] = []
+
+    private init() {
+        atexit { KeptUntilExit.shared.removeAll() }
+    }
+
+    func keep(_ folder: TemporaryFolder) { lock.withLock { folders.append(folder) } }
+
+    func removeAll() {
+        for folder in lock.withLock({ folders }) { try? FileManager.default.removeItem(at: folder.directory) }
     }
 }

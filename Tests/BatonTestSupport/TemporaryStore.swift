@@ -10,16 +10,24 @@ open class TemporaryStore: TemporaryFolder {
     /// The store file's path.
     public var dbPath: String { path("baton.db") }
 
-    /// Creates the folder (`baton-<label>-…`) and an empty store in it.
-    public override init(_ label: String) throws {
+    /// Creates the folder (`baton-<label>-…`) and an empty store in it, or a copy of the store file `copyOf` (one no
+    /// connection is writing, its log checkpointed: see `checkpoint()`).
+    public init(_ label: String, copyOf source: String? = nil) throws {
         let directory = try TemporaryFolder.make(label)
         do {
-            store = try OrchestrationStore(path: directory.appendingPathComponent("baton.db").path)
+            let path = directory.appendingPathComponent("baton.db").path
+            if let source { try FileManager.default.copyItem(atPath: source, toPath: path) }
+            store = try OrchestrationStore(path: path)
         } catch {
             try? FileManager.default.removeItem(at: directory)
             throw error
         }
         super.init(adopting: directory)
+    }
+
+    /// Moves everything in the write-ahead log into the store file, so that copying the file copies the store.
+    public func checkpoint() throws {
+        _ = try store.db.scalar("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 }
 

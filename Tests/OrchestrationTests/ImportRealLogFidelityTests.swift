@@ -91,9 +91,7 @@ import SQLite
     /// it, on the real logs and through a profile (BPI 2013: a run per team, 649 teams).
     @Test(.enabled(if: bpic != nil, "needs ../shared/data/bpic2013_incidents.xes.gz"))
     func everyCompletedRunHasTheTeamOfItsCompletingEvent() throws {
-        let f = try ImportFixture()
-        let profile = try ImportRealLogTests.profile("bpic2013-incidents.json")
-        let s = try f.importFile(Self.bpic!, profile: profile)
+        let (f, s) = try ImportFixture.copyOfBPIC2013()
         #expect(s.rejected == 0 && s.ticketsNew == 7554)
         let checked = try f.count("SELECT count(*) FROM step_runs WHERE state = 'done'")
         let mismatched = try f.count("""

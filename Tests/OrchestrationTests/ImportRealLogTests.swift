@@ -76,11 +76,8 @@ import SQLite
 
     @Test(.enabled(if: TestPaths.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
     func bpic2013IncidentsThroughTheProfile() throws {
-        let data = try #require(TestPaths.sharedData)
-        let file = data.appendingPathComponent("bpic2013_incidents.xes.gz").path
-        let f = try ImportFixture()
-        let profile = try Self.profile("bpic2013-incidents.json")
-        let s = try f.importFile(file, profile: profile)
+        let file = try #require(TestPaths.sharedFile("bpic2013_incidents.xes.gz"))
+        let (f, s) = try ImportFixture.copyOfBPIC2013()
         #expect(s.rowsRead == 65_533 && s.rejected == 0)
         let ticketCount = try f.count("SELECT count(*) FROM tickets")
         #expect(s.ticketsNew == 7_554 && ticketCount == 7_554)
