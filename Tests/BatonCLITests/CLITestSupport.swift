@@ -10,6 +10,12 @@ final class CLIHarness: TemporaryFolder, @unchecked Sendable {
 
     init() throws { try super.init("cli") }
 
+    /// A harness whose store is a copy of the store file `dbPath` (a shared import, see `SharedImports`).
+    init(copyOf dbPath: String) throws {
+        try super.init("cli")
+        try FileManager.default.copyItem(atPath: dbPath, toPath: self.dbPath)
+    }
+
     struct Result { let code: Int32; let out: String; let err: String }
 
     @discardableResult

@@ -9,31 +9,13 @@ import SQLite
 final class ImportFixture: TemporaryStore {
     init() throws { try super.init("import") }
 
-    /// A fixture of its own whose store is a copy of `shared`'s.
-    init(copyOf shared: ImportFixture) throws { try super.init("import", copyOf: shared.dbPath) }
+    /// A fixture of its own whose store is a copy of the store file `dbPath`.
+    init(copyOf dbPath: String) throws { try super.init("import", copyOf: dbPath) }
 
-    /// A real log imported once per test run, for tests that each read their own copy (`ImportFixture(copyOf:)`).
-    struct Imported: @unchecked Sendable {
-        let fixture: ImportFixture
-        let summary: ImportSummary
-    }
-
-    /// BPIC 2013 incidents through the shipped profile (nil without `../shared/data`).
-    static let bpic2013: Result<Imported, any Error>? = {
-        guard let file = TestPaths.sharedFile("bpic2013_incidents.xes.gz") else { return nil }
-        return Result {
-            let f = try ImportFixture().keptUntilExit()
-            let profile = try ImportProfile.load(path: TestPaths.inPackage("samples/profiles/bpic2013-incidents.json"))
-            let summary = try f.importFile(file, profile: profile)
-            try f.checkpoint()
-            return Imported(fixture: f, summary: summary)
-        }
-    }()
-
-    /// A copy of the BPIC 2013 import, and its summary.
+    /// A copy of the BPIC 2013 import (`SharedImports.bpic2013`), and its summary.
     static func copyOfBPIC2013() throws -> (ImportFixture, ImportSummary) {
-        let shared = try #require(bpic2013).get()
-        return (try ImportFixture(copyOf: shared.fixture), shared.summary)
+        let shared = try #require(SharedImports.bpic2013).get()
+        return (try ImportFixture(copyOf: shared.dbPath), shared.summary)
     }
 
     /// Imports a file; the summary, or the error thrown.
