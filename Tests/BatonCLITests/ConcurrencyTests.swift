@@ -7,7 +7,7 @@ import Orchestration
 import SQLite
 
 /// Writers at once on one store file, and real processes killed mid-write.
-@Suite(.serialized) struct ConcurrencyTests {
+@Suite struct ConcurrencyTests {
     /// SIGKILLs `p` and opens the store again, checking that the kill came before the end and the file is intact.
     func killAndReopen(_ p: Process, store path: String, tooLate: String) throws -> OrchestrationStore {
         kill(p.processIdentifier, SIGKILL)

@@ -9,7 +9,7 @@ import Testing
 /// Readers of what Baton publishes (the alert file, the latest report) while it is regenerated over and over, every
 /// fifth run a real process SIGKILLed as soon as it has begun writing: a reader never sees a missing, empty or
 /// truncated file, and nothing a killed run left stays once a later run completes. The other runs are in-process.
-@Suite(.serialized) struct ReadersUnderKillTests {
+@Suite struct ReadersUnderKillTests {
     /// A thread that reads published files in a loop until stopped, keeping the reads and what was wrong with them.
     final class Reader: @unchecked Sendable {
         private let lock = NSLock()
