@@ -9,7 +9,9 @@ public enum SharedImports {
     public struct Imported: @unchecked Sendable {
         /// The store file (its log checkpointed: a copy of the file is the whole store). Never write to it.
         public let dbPath: String
+        /// The import's summary (rows read, tickets, events, rejects).
         public let summary: ImportSummary
+        /// Holds the store's folder until the process exits.
         let keep: TemporaryStore
     }
 
