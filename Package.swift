@@ -28,13 +28,17 @@ let package = Package(
         .target(name: "BatonCLI", dependencies: ["BatonCore", "SQLite", "Orchestration", "Scheduling", "Reporting", "Rendering"]),
         .executableTarget(name: "baton", dependencies: ["BatonCLI"]),
 
-        .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore"]),
-        .testTarget(name: "SQLiteTests", dependencies: ["BatonCore", "SQLite"]),
-        .testTarget(name: "OrchestrationTests", dependencies: ["BatonCore", "Orchestration", "SQLite"]),
-        .testTarget(name: "SchedulingTests", dependencies: ["BatonCore", "Scheduling", "Reporting", "Orchestration", "SQLite"]),
-        .testTarget(name: "ReportingTests", dependencies: ["BatonCore", "Scheduling", "Reporting", "Rendering", "Orchestration", "SQLite"]),
-        .testTarget(name: "RenderingTests", dependencies: ["BatonCore", "Rendering", "Reporting", "Orchestration", "SQLite"]),
-        .testTarget(name: "BatonCLITests", dependencies: ["BatonCore", "Scheduling", "BatonCLI", "Orchestration", "Reporting", "SQLite"]),
+        // Fixtures the test targets share: temporary folders and stores, the package's paths and the real logs, other
+        // programs (the built binary, python3, Chromium, promtool), a tiny disk, waiting for another process's sign.
+        .target(name: "BatonTestSupport", dependencies: ["BatonCore", "SQLite", "Orchestration"], path: "Tests/BatonTestSupport"),
+        .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonTestSupport"]),
+        .testTarget(name: "SQLiteTests", dependencies: ["BatonCore", "SQLite", "BatonTestSupport"]),
+        .testTarget(name: "OrchestrationTests", dependencies: ["BatonCore", "Orchestration", "SQLite", "BatonTestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["BatonCore", "Scheduling", "Reporting", "Orchestration", "SQLite", "BatonTestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["BatonCore", "Scheduling", "Reporting", "Rendering", "Orchestration", "SQLite", "BatonTestSupport"]),
+        .testTarget(name: "RenderingTests", dependencies: ["BatonCore", "Rendering", "Reporting", "Orchestration", "SQLite", "BatonTestSupport"]),
+        .testTarget(name: "BatonCLITests", dependencies: ["BatonCore", "Scheduling", "BatonCLI", "Orchestration", "Reporting", "SQLite", "BatonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -27,30 +28,13 @@ extension CLIHarness {
         return self
     }
 
+    /// Every row of `tables`, to compare the store before and after a command that must change nothing.
     func fingerprint(_ tables: [String] = ["reported_alerts", "schedule_runs", "events", "step_runs"]) throws -> String {
-        let db = try Database(path: dbPath)
-        return try tables.map { t in try db.rows("SELECT * FROM \(t) ORDER BY rowid").map { $0.values.map(\.description).joined(separator: "|") }.joined(separator: "\n") }
-            .joined(separator: "\n--\n")
-    }
-
-    /// Runs the built binary with output captured.
-    static func runBinaryCapturing(_ args: [String], env: [String: String]) throws -> (code: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = batonBinary
-        p.arguments = args
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try Database(path: dbPath).dump(tables)
     }
 }
 
 @Suite struct AlertsCommandTests {
-    static var binaryAvailable: Bool { FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path) }
     let asOf = ["--as-of", CLIHarness.alertsAsOf]
 
     @Test func formatFollowsTheOptionThenTheExtensionThenText() throws {
@@ -103,8 +87,7 @@ extension CLIHarness {
         #expect(rows == [h.directory.path + "/cron/alerts.json", h.directory.path + "/scratch.json"])
     }
 
-    /// Root ignores permissions, so the unwritable folder is a path under a regular file (ENOTDIR); a full disk is a
-    /// tiny tmpfs when this machine lets us mount one.
+    /// Root ignores permissions, so the unwritable folder is a path under a regular file (ENOTDIR).
     @Test func anUnwritableOutputFailsAndChangesNothing() throws {
         let h = try CLIHarness().alertStore(stalled: 2)
         _ = try h.write("plain", "not a folder")
@@ -115,22 +98,15 @@ extension CLIHarness {
         #expect(try h.fingerprint() == before)
         #expect(h.run(["alerts", "--out", "/proc/baton-alerts.json"] + asOf).code == 1)
         #expect(try h.fingerprint() == before)
+    }
 
-        let tiny = h.directory.path + "/tiny"
-        try FileManager.default.createDirectory(atPath: tiny, withIntermediateDirectories: false)
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=32k", "tmpfs", tiny]
-        mount.standardError = FileHandle.nullDevice
-        guard (try? mount.run()) != nil else { print("skipped the full-disk case: no mount"); return }
-        mount.waitUntilExit()
-        guard mount.terminationStatus == 0 else { print("skipped the full-disk case: cannot mount a tmpfs here"); return }
-        defer {
-            let u = Process(); u.executableURL = URL(fileURLWithPath: "/bin/umount"); u.arguments = [tiny]
-            try? u.run(); u.waitUntilExit()
-        }
-        var fs = statvfs()
-        guard statvfs(tiny, &fs) == 0, UInt64(fs.f_blocks) * UInt64(fs.f_frsize) <= 1 << 20 else { Issue.record("tmpfs not mounted"); return }
+    /// A full disk is a tiny tmpfs: the alert file is not replaced, no temporary is left, the store is unchanged.
+    @Test(.enabled(if: TinyDisk.available, "needs to mount a tmpfs (root in a VM or container that allows it)"))
+    func aFullDiskFailsAndKeepsTheOldAlertFile() throws {
+        let h = try CLIHarness().alertStore(stalled: 2)
+        let disk = try #require(TinyDisk(kilobytes: 32, in: h.directory.path))
+        defer { disk.unmount() }
+        let tiny = disk.path
         #expect(h.run(["alerts", "--out", "tiny/alerts.json", "--no-record"] + asOf).code == 0)
         let old = try Data(contentsOf: URL(fileURLWithPath: tiny + "/alerts.json"))
         // 200 stalled tickets make a file far bigger than the 32 KiB disk.
@@ -144,7 +120,7 @@ extension CLIHarness {
         #expect(try big.fingerprint() == bigBefore)
     }
 
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func identicalBytesInEveryTimeZone() throws {
         let h = try CLIHarness().alertStore(stalled: 5)
         for ext in ["json", "txt", "prom"] {
@@ -152,9 +128,9 @@ extension CLIHarness {
             for tz in ["UTC", "Europe/Berlin", "America/Sao_Paulo"] {
                 let path = h.directory.path + "/\(tz.replacingOccurrences(of: "/", with: "-")).\(ext)"
                 // The same instant written in a local offset must not matter either.
-                let code = try CLIHarness.runBinary(["alerts", "--out", path, "--as-of", "2026-03-10T09:00:00-03:00"],
-                                                    env: ["BATON_DB": h.dbPath, "TZ": tz, "PATH": "/usr/bin:/bin"])
-                #expect(code == 0)
+                let r = try CLIHarness.runBinary(["alerts", "--out", path, "--as-of", "2026-03-10T09:00:00-03:00"],
+                                                 env: ["BATON_DB": h.dbPath, "TZ": tz, "PATH": "/usr/bin:/bin"])
+                #expect(r.status == 0, "\(r.err)")
                 files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
             }
             #expect(files[0].count > 200)

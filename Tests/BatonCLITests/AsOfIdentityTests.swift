@@ -1,14 +1,19 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
 
 /// DESIGN's as_of contract: a report or alert file as of A equals the same command on a store fed only the
 /// events at or before A, byte for byte, for defined services and for services an import creates alike.
-@Suite(.serialized) struct AsOfIdentityTests {
-    static let services = CLIHarness.packageRoot.appendingPathComponent("samples/services").path
+@Suite struct AsOfIdentityTests {
+    static let services = TestPaths.inPackage("samples/services")
 
-    /// A generated log of 5,000 tickets sorted by time (the shape real exports have), as header + rows.
-    static func timeOrderedLog() throws -> (header: String, rows: [String]) {
+    /// A generated log of 5,000 tickets sorted by time (the shape real exports have), as header + rows; made once for
+    /// the cases that read it.
+    static let log: Result<Log, any Error> = Result { try timeOrderedLog() }
+    struct Log: Sendable { var header: String, rows: [String] }
+
+    static func timeOrderedLog() throws -> Log {
         let h = try CLIHarness()
         let file = h.directory.appendingPathComponent("gen.csv").path
         let r = h.run(["generate", "--tickets", "5000", "--services", services, "--seed", "11", "--out", file])
@@ -17,12 +22,7 @@ import Testing
         let header = lines.removeFirst()
         #expect(header == "ticket_id,service,step,team,event,at,actor")
         // Generated text has no quoted commas: the sixth field is the instant. A stable sort keeps file order on ties.
-        let rows = lines.enumerated().sorted { a, b in
-            let x = a.element.split(separator: ",", omittingEmptySubsequences: false)[5]
-            let y = b.element.split(separator: ",", omittingEmptySubsequences: false)[5]
-            return x != y ? x < y : a.offset < b.offset
-        }.map(\.element)
-        return (header, rows)
+        return Log(header: header, rows: CanonicalLog.timeOrdered(lines))
     }
 
     /// Every file a weekly report (CSV) and the alert file (JSON and .prom) write as of `asOf`, by name.
@@ -47,34 +47,29 @@ import Testing
         let h = try CLIHarness()
         h.run(["init"])
         if defined {
-            let calendars = CLIHarness.packageRoot.appendingPathComponent("samples/calendars").path
+            let calendars = TestPaths.packageRoot.appendingPathComponent("samples/calendars").path
             #expect(h.run(["calendar", "apply", calendars + "/24x7.json"]).code == 0)
             for f in try FileManager.default.contentsOfDirectory(atPath: services).sorted() where f.hasSuffix(".json") {
                 #expect(h.run(["service", "apply", services + "/" + f]).code == 0)
             }
         }
-        let file = try h.write("log.csv", ([header] + rows).joined(separator: "\n") + "\n")
+        let file = try h.write("log.csv", CanonicalLog.csv(rows, header: header))
         let r = h.run(["import", file])
         #expect(r.code == 0, "\(r.err)")
         #expect(r.out.contains(" 0 rejected"), "\(r.out)")
         return h
     }
 
-    static var bpic: String? {
-        let path = CLIHarness.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/bpic2013_incidents.xes.gz").path
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }
+    static var bpic: String? { TestPaths.sharedFile("bpic2013_incidents.xes.gz") }
 
     /// The same on a real log: BPI Challenge 2013 (Steeman 2013, doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee)
     /// read through its profile, exported as canonical events and fed back sorted by time, whole and cut. (The
     /// profile itself looks ahead: whether a closing row closes a ticket depends on the rows after it, so the
     /// identity holds for the events the profile made, which is what a store holds.)
-    @Test(.enabled(if: bpic != nil))
+    @Test(.enabled(if: bpic != nil, "needs ../shared/data/bpic2013_incidents.xes.gz"))
     func theIdentityHoldsOnBPIChallenge2013() throws {
-        let source = try CLIHarness()
-        source.run(["init"])
-        let profile = CLIHarness.packageRoot.appendingPathComponent("samples/profiles/bpic2013-incidents.json").path
-        #expect(source.run(["import", Self.bpic!, "--profile", profile]).code == 0)
+        // The log through its profile (`baton import LOG --profile bpic2013-incidents.json`), imported once per run.
+        let source = try CLIHarness(copyOf: try #require(SharedImports.bpic2013).get().dbPath)
         let exported = source.directory.appendingPathComponent("bpic.csv").path
         #expect(source.run(["export", "--out", exported]).code == 0)
         var lines = try String(contentsOfFile: exported, encoding: .utf8).components(separatedBy: "\n").filter { !$0.isEmpty }
@@ -82,14 +77,10 @@ import Testing
         let columns = header.split(separator: ",").map(String.init)
         let at = try #require(columns.firstIndex(of: "at"))
         #expect(!lines.contains { $0.contains("\"") }, "no quoted fields: a plain split finds the instant")
-        let rows = lines.enumerated().sorted { a, b in
-            let x = a.element.split(separator: ",", omittingEmptySubsequences: false)[at]
-            let y = b.element.split(separator: ",", omittingEmptySubsequences: false)[at]
-            return x != y ? x < y : a.offset < b.offset
-        }.map(\.element)
+        let rows = CanonicalLog.timeOrdered(lines, column: at)
         let full = try Self.store(header, rows, defined: false)
         for cut in ["2012-05-02T12:00:00Z", "2012-05-15T08:00:00Z"] {
-            let kept = rows.filter { String($0.split(separator: ",", omittingEmptySubsequences: false)[at]) <= cut }
+            let kept = CanonicalLog.upTo(cut, rows, column: at)
             let partial = try Self.store(header, kept, defined: false)
             let expected = try Self.outputs(partial, asOf: cut, from: "2012-04-02", to: "2012-05-28")
             let actual = try Self.outputs(full, asOf: cut, from: "2012-04-02", to: "2012-05-28")
@@ -115,12 +106,12 @@ import Testing
             "X-3,desk,triage,alpha,completed,2026-03-02T09:00:00Z,al",
             "X-3,desk,fix,beta,started,2026-03-02T10:00:00Z,be",
             "X-3,desk,fix,gamma,reassigned,2026-03-02T12:30:00Z,gu",
-        ].sorted { $0.split(separator: ",", omittingEmptySubsequences: false)[5] < $1.split(separator: ",", omittingEmptySubsequences: false)[5] }
-        let header = "ticket_id,service,step,team,event,at,actor"
+        ].sorted { CanonicalLog.field($0, 5) < CanonicalLog.field($1, 5) }
+        let header = CanonicalLog.header
         let full = try Self.store(header, rows, defined: false)
         var sawReassignment = false
         for cut in ["2026-03-02T09:30:00Z", "2026-03-02T11:30:00Z", "2026-03-02T12:15:00Z", "2026-03-02T12:45:00Z", "2026-03-02T14:00:00Z"] {
-            let partial = try Self.store(header, rows.filter { String($0.split(separator: ",", omittingEmptySubsequences: false)[5]) <= cut }, defined: false)
+            let partial = try Self.store(header, CanonicalLog.upTo(cut, rows), defined: false)
             let expected = try Self.outputs(partial, asOf: cut, from: "2026-03-02", to: "2026-03-09")
             let actual = try Self.outputs(full, asOf: cut, from: "2026-03-02", to: "2026-03-09")
             for (name, text) in expected.sorted(by: { $0.key < $1.key }) {
@@ -133,7 +124,8 @@ import Testing
 
     @Test(arguments: [false, true])
     func aReportAsOfAEqualsTheReportOnTheEventsUpToA(defined: Bool) throws {
-        let (header, rows) = try Self.timeOrderedLog()
+        let log = try Self.log.get()
+        let (header, rows) = (log.header, log.rows)
         #expect(rows.count > 40_000)
         let full = try Self.store(header, rows, defined: defined)
         // Row order changes nothing: the same rows shuffled give the same report and alert files, byte for byte.
@@ -145,7 +137,7 @@ import Testing
         let cuts = ["2026-01-19T10:17:00Z", "2026-02-16T10:00:00Z", String(rows[rows.count / 2].split(separator: ",")[5]),
                     "2026-03-11T15:45:30Z"]
         for cut in cuts {
-            let kept = rows.filter { String($0.split(separator: ",", omittingEmptySubsequences: false)[5]) <= cut }
+            let kept = CanonicalLog.upTo(cut, rows)
             #expect(kept.count < rows.count || cut > "2026-03-11")
             let partial = try Self.store(header, kept, defined: defined)
             let expected = try Self.outputs(partial, asOf: cut)

@@ -1,17 +1,20 @@
+import BatonTestSupport
 import Foundation
 @testable import BatonCLI
 
-/// Runs the CLI in-process against a store in a temporary folder.
-final class CLIHarness {
-    let directory: URL
-    var dbPath: String { directory.appendingPathComponent("baton.db").path }
+/// Runs the CLI in-process against a store in a temporary folder, or the built binary where a test needs a real
+/// process (signals, the umask, the time zone, another user, standard input, several processes at once).
+/// (Sendable: its only state is the folder's path, so threads of one test may run commands on it at once.)
+final class CLIHarness: TemporaryFolder, @unchecked Sendable {
+    var dbPath: String { path("baton.db") }
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    init() throws { try super.init("cli") }
+
+    /// A harness whose store is a copy of the store file `dbPath` (a shared import, see `SharedImports`).
+    init(copyOf dbPath: String) throws {
+        try super.init("cli")
+        try FileManager.default.copyItem(atPath: dbPath, toPath: self.dbPath)
     }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
 
     struct Result { let code: Int32; let out: String; let err: String }
 
@@ -23,12 +26,6 @@ final class CLIHarness {
         let code = BatonCLI.run(args, context: CLIContext(out: out, err: err, environment: environment,
                                                           workingDirectory: directory.path))
         return Result(code: code, out: out.captured, err: err.captured)
-    }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let url = directory.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
     }
 
     static let onboarding = """
@@ -48,32 +45,19 @@ final class CLIHarness {
         return self
     }
 
-    /// The package root, found from this file's path.
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The environment of a real `baton` process on this harness's store: only what is given, no inherited TZ or
+    /// BATON_* variables.
+    func binaryEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        ["BATON_DB": dbPath, "BATON_ACTOR": "tester", "PATH": "/usr/bin:/bin"].merging(extra) { $1 }
     }
 
-    /// Runs the built binary to completion; returns its exit status.
-    static func runBinary(_ args: [String], env: [String: String]) throws -> Int32 {
-        let p = try startBinary(args, env: env)
-        p.waitUntilExit()
-        return p.terminationStatus
+    /// Runs the built binary to its end, output captured.
+    static func runBinary(_ args: [String], env: [String: String], inputFile: String? = nil, directory: URL? = nil) throws -> ProcessResult {
+        try Subprocess.run(TestPaths.batonBinary.path, args, environment: env, directory: directory, inputFile: inputFile)
     }
 
     /// Starts the built binary (standard output discarded) and returns the running process.
-    static func startBinary(_ args: [String], env: [String: String]) throws -> Process {
-        let p = Process()
-        p.executableURL = batonBinary
-        p.arguments = args
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
-
-    /// The `baton` binary built next to the tests.
-    static var batonBinary: URL {
-        let debug = packageRoot.appendingPathComponent(".build/debug/baton")
-        return debug
+    static func startBinary(_ args: [String], env: [String: String], standardError: Any? = nil) throws -> Process {
+        try Subprocess.start(TestPaths.batonBinary.path, args, environment: env, standardError: standardError)
     }
 }

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -5,7 +6,7 @@ import SQLite
 
 /// `baton calendar apply|list|hours`, calendars on teams and steps, and the what-if replay that writes nothing.
 @Suite struct CalendarCommandsTests {
-    static var calendars: String { CLIHarness.packageRoot.appendingPathComponent("samples/calendars").path }
+    static var calendars: String { TestPaths.packageRoot.appendingPathComponent("samples/calendars").path }
     static var files: [String] { ["24x7.json", "berlin-office.json", "follow-the-sun.json"].map { calendars + "/" + $0 } }
 
     func storeRows(_ h: CLIHarness) throws -> [String] {

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -10,7 +11,7 @@ import Testing
     }
 
     @Test func everyCommandIsInTheReadme() throws {
-        let readme = try String(contentsOf: CLIHarness.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let hidden: Set<String> = ["bench-xlsx"]
         for path in Self.leafPaths(Commands.root, []) where !hidden.contains(path[0]) {
             let command = "baton " + path.joined(separator: " ")

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 import SQLite
@@ -7,22 +8,10 @@ import SQLite
 /// (which would change the modes every other test running in parallel sees), each run is the built binary started
 /// by a shell that sets its own umask.
 @Suite struct FileModeTests {
-    struct Run { var status: Int32; var out: String; var err: String }
-
     /// Runs `baton ARGS` under `umask U` from the package root (where queries/ and reports/ are).
-    static func baton(umask: mode_t, _ args: [String], db: String) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\"", CLIHarness.batonBinary.path] + args
-        p.environment = ["BATON_DB": db, "BATON_ACTOR": "tester", "PATH": "/usr/bin:/bin"]
-        p.currentDirectoryURL = CLIHarness.packageRoot
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    static func baton(umask: mode_t, _ args: [String], db: String) throws -> ProcessResult {
+        try Subprocess.run("/bin/sh", ["-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\"", TestPaths.batonBinary.path] + args,
+                           environment: ["BATON_DB": db, "BATON_ACTOR": "tester", "PATH": "/usr/bin:/bin"], directory: TestPaths.packageRoot)
     }
 
     static func mode(_ path: String) -> mode_t? {

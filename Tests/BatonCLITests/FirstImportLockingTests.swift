@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -8,7 +9,6 @@ import SQLite
 /// meanwhile wait for it, as the README promises, instead of failing at once with "database is locked": each
 /// connection's switch back to WAL waits within the busy timeout (`Database.setJournalModeWAL`).
 @Suite(.serialized) struct FirstImportLockingTests {
-    static var binaryAvailable: Bool { FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path) }
 
     static func service(_ key: String) -> String {
         """
@@ -17,7 +17,7 @@ import SQLite
         """
     }
 
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"), .timeLimit(.minutes(1)))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"), .timeLimit(.minutes(1)))
     func eightWritersRacingAFirstImportOf100kEventsAllSucceed() throws {
         // A store with a service the generated log does not use, and no events: the import is a first load.
         let h = try CLIHarness()
@@ -33,22 +33,14 @@ import SQLite
         let importer = try CLIHarness.startBinary(["import", big], env: env)
         // Start the writers once the import holds the store under its rollback journal.
         let journal = h.dbPath + "-journal"
-        let deadline = Date().addingTimeInterval(15)
-        while importer.isRunning, Date() < deadline, !FileManager.default.fileExists(atPath: journal) { Thread.sleep(forTimeInterval: 0.002) }
+        waitUntil("the import's rollback journal", timeout: 15) { !importer.isRunning || FileManager.default.fileExists(atPath: journal) }
         #expect(FileManager.default.fileExists(atPath: journal), "the import never ran under a rollback journal")
         var writers: [(Process, Pipe)] = []
         for i in 0..<8 {
             let args = i < 4 ? ["ticket", "open", "racedesk", "--title", "racer-\(i)"]
                              : ["service", "apply", h.directory.appendingPathComponent("w\(i - 4).json").path]
-            let p = Process()
-            p.executableURL = CLIHarness.batonBinary
-            p.arguments = args
-            p.environment = env
-            p.standardOutput = FileHandle.nullDevice
             let err = Pipe()
-            p.standardError = err
-            try p.run()
-            writers.append((p, err))
+            writers.append((try CLIHarness.startBinary(args, env: env, standardError: err), err))
         }
         let importRunning = importer.isRunning
         #expect(importRunning, "the import ended before the writers started; the test needs a larger file")

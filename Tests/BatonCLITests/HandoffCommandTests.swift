@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -7,43 +8,18 @@ import SQLite
 
 /// `baton alerts --handoff-hours` and `baton open` on stores made by `baton import` of small canonical logs.
 @Suite struct HandoffCommandTests {
-    static let header = "ticket_id,service,step,team,event,at,actor"
-    /// Service `intake` comes from the log. At 2026-03-03T12:00Z: L-1 waits 26 h since triage (ops) was done at 10:00
+    /// `HandoffLog` without L-5 and L-6. At 2026-03-03T12:00Z: L-1 waits 26 h since triage (ops) was done at 10:00
     /// the day before, L-7 28 h since review (qa), L-8 36 h since triage (reassigned to sec); L-2 has waited 6 h since
     /// it opened; L-3 is owned (triage active); L-4 was closed at 09:00.
-    static let rows = [
-        "L-1,intake,,,opened,2026-03-02T09:00:00Z,ana",
-        "L-1,intake,triage,ops,started,2026-03-02T09:30:00Z,bo",
-        "L-1,intake,triage,ops,completed,2026-03-02T10:00:00Z,bo",
-        "L-1,intake,fix,dev,started,2026-03-04T08:00:00Z,cy",
-        "L-2,intake,,,opened,2026-03-03T06:00:00Z,ana",
-        "L-3,intake,,,opened,2026-03-01T08:00:00Z,ana",
-        "L-3,intake,triage,ops,started,2026-03-01T09:00:00Z,bo",
-        "L-4,intake,,,opened,2026-03-01T08:00:00Z,ana",
-        "L-4,intake,triage,ops,completed,2026-03-01T10:00:00Z,bo",
-        "L-4,intake,,,closed,2026-03-03T09:00:00Z,ana",
-        "L-7,intake,,,opened,2026-03-01T08:00:00Z,ana",
-        "L-7,intake,triage,ops,completed,2026-03-01T10:00:00Z,bo",
-        "L-7,intake,review,qa,completed,2026-03-02T08:00:00Z,di",
-        "L-8,intake,,,opened,2026-03-01T08:00:00Z,ana",
-        "L-8,intake,triage,ops,started,2026-03-01T09:00:00Z,bo",
-        "L-8,intake,triage,sec,reassigned,2026-03-01T12:00:00Z,bo",
-        "L-8,intake,triage,sec,completed,2026-03-02T00:00:00Z,eve",
-    ]
-    static var timeOrdered: [String] {
-        rows.enumerated().sorted { a, b in
-            let x = a.element.split(separator: ",", omittingEmptySubsequences: false)[5]
-            let y = b.element.split(separator: ",", omittingEmptySubsequences: false)[5]
-            return x != y ? x < y : a.offset < b.offset
-        }.map(\.element)
-    }
+    static let rows = HandoffLog.rows(of: ["L-1", "L-2", "L-3", "L-4", "L-7", "L-8"])
+    static var timeOrdered: [String] { CanonicalLog.timeOrdered(rows) }
     /// A fixed permutation: every ticket's rows out of time order.
     static var shuffled: [String] { [7, 16, 2, 11, 0, 14, 5, 9, 3, 13, 6, 1, 15, 10, 4, 12, 8].map { rows[$0] } }
 
     static func imported(_ rows: [String]) throws -> CLIHarness {
         let h = try CLIHarness()
         #expect(h.run(["init"]).code == 0)
-        let file = try h.write("log.csv", ([header] + rows).joined(separator: "\n") + "\n")
+        let file = try h.write("log.csv", CanonicalLog.csv(rows))
         let r = h.run(["import", file])
         #expect(r.code == 0, "\(r.err)")
         return h
@@ -135,7 +111,7 @@ import SQLite
         let h = try CLIHarness().prepared()
         // Onboarding (enforced order: hr-review, it-access, equipment). D-1: every step done, not closed (an import
         // closes only where its log says). D-2: equipment done first, then hr-review: it-access still waits.
-        let file = try h.write("log.csv", ([Self.header] + [
+        let file = try h.write("log.csv", CanonicalLog.csv([
             "D-1,onboarding,,,opened,2026-03-01T08:00:00Z,ana",
             "D-1,onboarding,hr-review,,completed,2026-03-01T09:00:00Z,bo",
             "D-1,onboarding,it-access,,completed,2026-03-01T10:00:00Z,bo",
@@ -144,7 +120,7 @@ import SQLite
             "D-2,onboarding,equipment,,completed,2026-03-01T09:00:00Z,bo",
             "D-2,onboarding,hr-review,,completed,2026-03-01T10:00:00Z,bo",
             "D-3,onboarding,,,opened,2026-03-01T08:00:00Z,ana",
-        ]).joined(separator: "\n") + "\n")
+        ]))
         #expect(h.run(["import", file]).code == 0)
         let store = try OrchestrationStore(path: h.dbPath)
         let rows = try store.openWork(now: Instant.parse("2026-03-03T12:00:00Z")!)

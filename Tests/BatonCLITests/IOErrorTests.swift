@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -52,24 +53,12 @@ import SQLite
     // MARK: Permission denied, as a user the permission bits apply to
 
     static let canDropPrivileges: Bool = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
-        && FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path)
-
-    struct Run { var status: Int32; var err: String }
+        && TestPaths.binaryAvailable
 
     /// The built binary as `nobody`, from the package root.
-    static func asNobody(_ args: [String], db: String) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CLIHarness.batonBinary.path] + args
-        p.environment = ["BATON_DB": db, "BATON_ACTOR": "tester", "PATH": "/usr/bin:/bin"]
-        p.currentDirectoryURL = CLIHarness.packageRoot
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, err: String(decoding: e, as: UTF8.self))
+    static func asNobody(_ args: [String], db: String) throws -> ProcessResult {
+        try Subprocess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", TestPaths.batonBinary.path] + args,
+                           environment: ["BATON_DB": db, "BATON_ACTOR": "tester", "PATH": "/usr/bin:/bin"], directory: TestPaths.packageRoot)
     }
 
     @Test(.enabled(if: canDropPrivileges, "needs root, setpriv and the built binary"))
@@ -107,57 +96,18 @@ import SQLite
 
     // MARK: A full disk
 
-    /// Mounts a tmpfs of `kilobytes` at a new folder, or nil where this machine does not allow it.
-    static func tinyDisk(kilobytes: Int, in dir: String) -> String? {
-        let point = dir + "/tiny"
-        try? FileManager.default.createDirectory(atPath: point, withIntermediateDirectories: false)
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", point]
-        mount.standardError = FileHandle.nullDevice
-        guard (try? mount.run()) != nil else { return nil }
-        mount.waitUntilExit()
-        var fs = statvfs()
-        // Never fill a real disk: go on only when the folder really is the tiny file system.
-        guard mount.terminationStatus == 0, statvfs(point, &fs) == 0, UInt64(fs.f_blocks) * UInt64(fs.f_frsize) <= 8 << 20 else { return nil }
-        return point
-    }
-
-    static func unmount(_ point: String) {
-        let u = Process()
-        u.executableURL = URL(fileURLWithPath: "/bin/umount")
-        u.arguments = [point]
-        try? u.run()
-        u.waitUntilExit()
-    }
-
-    static func fill(_ point: String) {
-        _ = FileManager.default.createFile(atPath: point + "/filler", contents: nil)
-        guard let h = FileHandle(forWritingAtPath: point + "/filler") else { return }
-        for _ in 0..<4096 { if (try? h.write(contentsOf: Data(count: 4096))) == nil { break } }
-        try? h.close()
-    }
-
-    static let canMount: Bool = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baton-mount-probe-\(getpid())").path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        guard let point = tinyDisk(kilobytes: 64, in: dir) else { return false }
-        unmount(point)
-        return true
-    }()
-
-    @Test(.enabled(if: canMount, "needs to mount a tmpfs (root in a VM or container that allows it)"))
+    @Test(.enabled(if: TinyDisk.available, "needs to mount a tmpfs (root in a VM or container that allows it)"))
     func aFullDiskSaysNoSpaceLeftForTheStoreAndForEveryOutput() throws {
         let h = try store()
-        guard let tiny = Self.tinyDisk(kilobytes: 2048, in: h.directory.path) else { Issue.record("mount failed"); return }
-        defer { Self.unmount(tiny) }
+        let disk = try #require(TinyDisk(kilobytes: 2048, in: h.directory.path))
+        defer { disk.unmount() }
+        let tiny = disk.path
         // A store on the full disk: reads and writes alike name the store and the cause.
         let db = tiny + "/baton.db"
         let env = ["BATON_DB": db]
         #expect(h.run(["init"], env: env).code == 0)
         #expect(h.run(["service", "apply", h.directory.path + "/onboarding.json"], env: env).code == 0)
-        Self.fill(tiny)
+        disk.fill()
         for args in [["queue", "hr"], ["ticket", "show", "T-1"], ["ticket", "open", "onboarding", "--title", "T", "--field", "employee=A"]] {
             let r = h.run(args, env: env)
             #expect(r.code == 1, "\(args)")

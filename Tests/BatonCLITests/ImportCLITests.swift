@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -7,13 +8,7 @@ import Orchestration
 
 /// `baton import`, `export` and `generate` end to end, in-process (and once through the binary for standard input).
 @Suite struct ImportCLITests {
-    static let log = """
-    ticket_id,service,step,team,event,at,actor
-    T-1,hiring,screen,hr,completed,2026-03-02T15:00:00Z,bo
-    T-1,hiring,,,opened,2026-03-02T09:00:00Z,ana
-    T-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,bo
-
-    """
+    static let log = HiringLog.screening
 
     @Test func importReportsAndIsIdempotent() throws {
         let h = try CLIHarness()
@@ -107,26 +102,13 @@ import Orchestration
         #expect(h.run(["generate", "--tickets", "many"]).code == 64)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path), "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func standardInputAndGzipThroughTheBinary() throws {
-        let binary = CLIHarness.batonBinary
         let h = try CLIHarness()
         let file = try h.write("log.csv", Self.log)
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["import", "-", "--db", h.dbPath]
-        p.standardInput = FileHandle(forReadingAtPath: file)
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0 && text.contains("3 events added"), "\(text)")
-        let gz = Process()
-        gz.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gz.arguments = ["-k", file]
-        try gz.run()
-        gz.waitUntilExit()
+        let piped = try CLIHarness.runBinary(["import", "-", "--db", h.dbPath], env: ProcessInfo.processInfo.environment, inputFile: file)
+        #expect(piped.status == 0 && piped.out.contains("3 events added"), "\(piped.out)")
+        try ExternalTools.gzip(file)
         let r = h.run(["import", "log.csv.gz"])
         #expect(r.code == 0 && r.out.contains("3 duplicates skipped"))
     }

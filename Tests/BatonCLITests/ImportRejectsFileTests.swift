@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -64,21 +65,13 @@ import SQLite
         }
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path), "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func standardInputRedirectedFromTheRejectsFileIsRefused() throws {
         let h = try CLIHarness()
         #expect(h.run(["init"]).code == 0)
         let input = try h.write("in.csv", Self.log)
-        let p = Process()
-        p.executableURL = CLIHarness.batonBinary
-        p.arguments = ["import", "-", "--skip-bad", input]
-        p.environment = ["BATON_DB": h.dbPath]
-        p.standardInput = FileHandle(forReadingAtPath: input)
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 64)
+        let r = try CLIHarness.runBinary(["import", "-", "--skip-bad", input], env: ["BATON_DB": h.dbPath], inputFile: input)
+        #expect(r.status == 64, "\(r.err)")
         #expect(try String(contentsOfFile: input, encoding: .utf8) == Self.log)
     }
 

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -13,8 +14,7 @@ import SQLite
     let db: String
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-cli-report-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try TemporaryFolder.make("cli-report")
         db = folder.appendingPathComponent("baton.db").path
         let store = try OrchestrationStore(path: db)
         try store.apply(ServiceDefinition(key: "svc", name: "Service", steps: [.init(key: "a", name: "A", team: "t1", target: "4h")]),
@@ -26,8 +26,7 @@ import SQLite
     /// Runs baton from the package root (where queries/ and reports/ are).
     func baton(_ args: String...) -> Run {
         let out = Output(), err = Output()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        let code = BatonCLI.run(["--db", db] + args, context: CLIContext(out: out, err: err, environment: [:], workingDirectory: root))
+        let code = BatonCLI.run(["--db", db] + args, context: CLIContext(out: out, err: err, environment: [:], workingDirectory: TestPaths.packageRoot.path))
         return Run(code: code, out: out.captured, err: err.captured)
     }
 

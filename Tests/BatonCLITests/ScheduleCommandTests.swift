@@ -1,5 +1,6 @@
 import Scheduling
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -7,11 +8,8 @@ import Reporting
 import SQLite
 
 @Suite(.serialized) struct ScheduleCommandTests {
-    static var binaryAvailable: Bool { FileManager.default.isExecutableFile(atPath: CLIHarness.batonBinary.path) }
-
-    func environment(_ h: CLIHarness) -> [String: String] {
-        ["BATON_DB": h.dbPath, "PATH": "/usr/bin:/bin", "BATON_QUERIES": CLIHarness.packageRoot.appendingPathComponent("queries").path]
-    }
+    /// The store, the shipped queries and a plain PATH, for commands run in-process or in a real process alike.
+    func environment(_ h: CLIHarness) -> [String: String] { h.binaryEnvironment(["BATON_QUERIES": TestPaths.queries]) }
 
     @Test func listAndCrontab() throws {
         let h = try CLIHarness().alertStore(stalled: 1)
@@ -145,7 +143,7 @@ import SQLite
     }
 
     /// 10 `baton schedule run` processes at once, 20 times: each period is generated exactly once.
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
+    @Test(.enabled(if: TestPaths.binaryAvailable, "needs .build/debug/baton (swift build)"))
     func overlappingRunsGenerateEachPeriodOnce() throws {
         let h = try CLIHarness().alertStore(stalled: 3)
         try FileManager.default.createDirectory(at: h.directory.appendingPathComponent("reports"), withIntermediateDirectories: true)
@@ -159,15 +157,9 @@ import SQLite
         var codes: [Int32] = []
         for round in 0..<20 {
             let now = Instant.iso(start + Int64(round) * 600)
-            let processes = try (0..<10).map { _ -> Process in
-                let p = Process()
-                p.executableURL = CLIHarness.batonBinary
-                p.arguments = ["schedule", "run", "--now", now, "--reports", h.directory.path + "/reports", "--out", h.directory.path + "/out", "--log", log]
-                p.environment = environment(h)
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.nullDevice
-                try p.run()
-                return p
+            let processes = try (0..<10).map { _ in
+                try CLIHarness.startBinary(["schedule", "run", "--now", now, "--reports", h.directory.path + "/reports", "--out", h.directory.path + "/out",
+                                            "--log", log], env: environment(h), standardError: FileHandle.nullDevice)
             }
             for p in processes { p.waitUntilExit(); codes.append(p.terminationStatus) }
         }
@@ -182,21 +174,20 @@ import SQLite
         #expect(try db.scalar("SELECT count(*) FROM schedule_runs WHERE state = 'done' AND attempts = 1")?.int == 40)
     }
 
-    /// The weekly report from reports/weekly.json through the binary: off for three Mondays, one run makes exactly
-    /// three reports, each as of its own Monday; another run makes none.
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
-    func missedWeeklyReportsAreCaughtUp() throws {
+    /// The weekly report from reports/weekly.json: off for three Mondays, one run makes exactly three reports, each
+    /// as of its own Monday; another run makes none.
+    @Test func missedWeeklyReportsAreCaughtUp() throws {
         let h = try CLIHarness().alertStore(stalled: 3)
         let reports = h.directory.path + "/reports"
         try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: CLIHarness.packageRoot.appendingPathComponent("reports/weekly.json").path, toPath: reports + "/weekly.json")
-        func run(_ now: String) throws -> (code: Int32, out: String, err: String) {
-            try CLIHarness.runBinaryCapturing(["schedule", "run", "--now", now, "--reports", reports, "--out", h.directory.path + "/out"], env: environment(h))
+        try FileManager.default.copyItem(atPath: TestPaths.packageRoot.appendingPathComponent("reports/weekly.json").path, toPath: reports + "/weekly.json")
+        func run(_ now: String) -> CLIHarness.Result {
+            h.run(["schedule", "run", "--now", now, "--reports", reports, "--out", h.directory.path + "/out"], env: environment(h))
         }
-        let first = try run("2026-03-02T07:00:00Z")
+        let first = run("2026-03-02T07:00:00Z")
         #expect(first.code == 0, "\(first.err)")
         #expect(first.out.split(separator: "\n").count == 1)
-        let caughtUp = try run("2026-03-23T06:30:00Z")
+        let caughtUp = run("2026-03-23T06:30:00Z")
         #expect(caughtUp.code == 0, "\(caughtUp.err)")
         #expect(caughtUp.out.split(separator: "\n").map { String($0.prefix(24)) } == ["weekly 2026-03-09T0600Z:", "weekly 2026-03-16T0600Z:", "weekly 2026-03-23T0600Z:"])
         // weekly.json's period: the 12 complete ISO weeks before the fire time's week; as_of the fire time.
@@ -209,137 +200,17 @@ import SQLite
         }
         #expect(try stalledRows("2026-03-09T0600Z") == 0)
         #expect(try stalledRows("2026-03-16T0600Z") == 3)
-        let again = try run("2026-03-23T06:35:00Z")
+        let again = run("2026-03-23T06:35:00Z")
         #expect(again.code == 0 && again.out.isEmpty)
         // The history lists each generated period once, newest first, with the files it wrote.
-        let history = try CLIHarness.runBinaryCapturing(["schedule", "history", "--definition", "weekly", "--format", "json"], env: environment(h))
+        let history = h.run(["schedule", "history", "--definition", "weekly", "--format", "json"], env: environment(h))
         #expect(history.code == 0, "\(history.err)")
         let periods = try #require(try JSONSerialization.jsonObject(with: Data(history.out.utf8)) as? [[String: Any]])
         #expect(periods.compactMap { $0["period_end"] as? String } == ["2026-03-23T06:00:00Z", "2026-03-16T06:00:00Z", "2026-03-09T06:00:00Z", "2026-03-02T06:00:00Z"])
         #expect(periods.allSatisfy { $0["state"] as? String == "done" && ($0["outputs"] as? String)?.contains("weekly/") == true })
-        let limited = try CLIHarness.runBinaryCapturing(["schedule", "history", "--limit", "1", "--format", "csv"], env: environment(h))
+        let limited = h.run(["schedule", "history", "--limit", "1", "--format", "csv"], env: environment(h))
         #expect(limited.out.split(whereSeparator: \.isNewline).count == 2)
-        let typo = try CLIHarness.runBinaryCapturing(["schedule", "history", "--definition", "weekley"], env: environment(h))
+        let typo = h.run(["schedule", "history", "--definition", "weekley"], env: environment(h))
         #expect(typo.code == 1 && typo.err.contains("did you mean 'weekly'?"), "\(typo.err)")
-    }
-
-    /// A reader polls the alert file while 200 regenerations run, every fifth killed with SIGKILL part-way:
-    /// it never sees a missing, empty or truncated file, and no temporary is left once a run completes.
-    /// (The same for the latest report: `readersNeverSeeAPartialReport`.)
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
-    func readersNeverSeeAPartialAlertFile() throws {
-        let h = try CLIHarness().alertStore(stalled: 400)   // about 150 KB of JSON
-        let path = h.directory.path + "/alerts.json"
-        #expect(h.run(["alerts", "--out", path, "--as-of", CLIHarness.alertsAsOf]).code == 0)
-        final class Flag: @unchecked Sendable { var stop = false; var reads = 0; var bad: [String] = [] }
-        let flag = Flag()
-        let reader = Thread {
-            while !flag.stop {
-                guard let data = FileManager.default.contents(atPath: path) else { flag.bad.append("missing"); continue }
-                flag.reads += 1
-                if data.isEmpty { flag.bad.append("empty"); continue }
-                if (try? JSONSerialization.jsonObject(with: data)) == nil || data.last != 0x0A { flag.bad.append("truncated (\(data.count) bytes)") }
-            }
-        }
-        reader.start()
-        var killed = 0
-        for i in 0..<200 {
-            let p = Process()
-            p.executableURL = CLIHarness.batonBinary
-            p.arguments = ["alerts", "--out", path, "--as-of", Instant.iso(Instant.parse(CLIHarness.alertsAsOf)! + Int64(i) * 60)]
-            p.environment = environment(h)
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            if i % 5 == 4 {
-                usleep(UInt32.random(in: 5_000...60_000))
-                if p.isRunning { kill(p.processIdentifier, SIGKILL); killed += 1 }
-            }
-            p.waitUntilExit()
-        }
-        flag.stop = true
-        while reader.isExecuting { usleep(1000) }
-        #expect(flag.bad.count == 0, "first problems: \(flag.bad.prefix(5))")
-        #expect(flag.reads > 100)
-        print("reader: \(flag.reads) reads, \(killed) runs killed")
-        #expect(h.run(["alerts", "--out", path, "--as-of", CLIHarness.alertsAsOf]).code == 0)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: h.directory.path).filter { $0.contains(".tmp-") }.isEmpty)
-    }
-
-    /// A reader polls the latest report (every file of `OUT/NAME/latest/`) and the alert file while 200
-    /// `schedule run`s each generate the next minute's report and alerts, every fifth killed with SIGKILL: it never
-    /// sees a missing, empty or truncated file; afterwards every period exists exactly once and no temporary is left.
-    @Test(.enabled(if: binaryAvailable, "needs .build/debug/baton (swift build)"))
-    func readersNeverSeeAPartialReport() throws {
-        let h = try CLIHarness().alertStore(stalled: 150)
-        let reports = h.directory.path + "/reports", out = h.directory.path + "/out"
-        try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
-        _ = try h.write("reports/minutely.json", """
-            {"title": "Stalled steps every minute", "period": {"period": "days", "count": 1}, "formats": ["csv"], "schedule": "* * * * *",
-             "sections": [{"key": "stalled", "title": "Stalled", "query": "stalled",
-                           "columns": [{"name": "ticket_id", "label": "Ticket", "unit": "text"}, {"name": "age_hours", "label": "Age", "unit": "hours"}]}]}
-            """)
-        _ = try h.write("reports/alerts.json", #"{"kind": "alerts", "schedule": "* * * * *", "out": "alerts.json"}"#)
-        let start = Instant.parse(CLIHarness.alertsAsOf)!
-        func run(_ minute: Int) throws -> Process {
-            let p = Process()
-            p.executableURL = CLIHarness.batonBinary
-            p.arguments = ["schedule", "run", "--now", Instant.iso(start + Int64(minute) * 60 + 5), "--reports", reports, "--out", out,
-                           "--log", h.directory.path + "/generated.log"]
-            p.environment = environment(h)
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
-        let first = try run(0)
-        first.waitUntilExit()
-        #expect(first.terminationStatus == 0)
-        final class Flag: @unchecked Sendable { var stop = false; var reads = 0; var bad: [String] = [] }
-        let flag = Flag()
-        let reader = Thread {
-            while !flag.stop {
-                for file in ["\(out)/alerts.json", "\(out)/minutely/latest/stalled.csv", "\(out)/minutely/latest/definitions.csv"] {
-                    guard let data = FileManager.default.contents(atPath: file) else { flag.bad.append("missing \(file)"); continue }
-                    flag.reads += 1
-                    if data.isEmpty { flag.bad.append("empty \(file)") }
-                    else if data.last != 0x0A { flag.bad.append("truncated \(file) (\(data.count) bytes)") }
-                    else if file.hasSuffix(".json"), (try? JSONSerialization.jsonObject(with: data)) == nil { flag.bad.append("truncated \(file)") }
-                    else if file.hasSuffix("stalled.csv"), data.filter({ $0 == 0x0A }).count != 151 { flag.bad.append("short \(file)") }
-                }
-            }
-        }
-        reader.start()
-        var killed = 0
-        for minute in 1...200 {
-            let p = try run(minute)
-            if minute % 5 == 0 {
-                usleep(UInt32.random(in: 5_000...80_000))
-                if p.isRunning { kill(p.processIdentifier, SIGKILL); killed += 1 }
-            }
-            p.waitUntilExit()
-        }
-        flag.stop = true
-        while reader.isExecuting { usleep(1000) }
-        #expect(flag.bad.count == 0, "first problems: \(flag.bad.prefix(5))")
-        print("reader: \(flag.reads) reads, \(killed) runs killed")
-        // A last run retries whatever a killed run left; then every minute 0…200 has exactly one report.
-        let last = try run(200)
-        last.waitUntilExit()
-        let folders = try FileManager.default.contentsOfDirectory(atPath: out + "/minutely").sorted()
-        let expected = (0...200).map { SchedulePeriod(start: 0, end: start + Int64($0) * 60).label }
-        #expect(folders == expected + ["latest"])
-        // The store records each period exactly once. The log line comes after the record, so a run killed between
-        // the two leaves its period out of the log (seen once in 17 runs of this test): never twice, at most once per kill.
-        let db = try Database(path: h.dbPath)
-        #expect(try db.scalar("SELECT count(DISTINCT period_end) FROM schedule_runs WHERE definition = 'minutely' AND state = 'done'")?.int == 201)
-        #expect(try db.scalar("SELECT count(*) FROM schedule_runs WHERE definition = 'minutely'")?.int == 201)
-        let log = try String(contentsOfFile: h.directory.path + "/generated.log", encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("minutely ") }
-        let logged = Set(log.map { $0.split(separator: " ")[1] })
-        #expect(logged.count == log.count && log.count >= 201 - killed, "\(log.count) lines, \(logged.count) periods, \(killed) kills")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.contains(".tmp-") }.isEmpty)
-        #expect(folders.allSatisfy { !$0.contains(".tmp-") })
-        let retried = try db.scalar("SELECT count(*) FROM schedule_runs WHERE attempts > 1")?.int ?? 0
-        print("periods retried after a kill: \(retried)")
     }
 }

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCLI
@@ -6,7 +7,7 @@ import SQLite
 /// `baton team apply|list`, the warnings of `baton service apply` about teams nobody knows, and what "unowned" means
 /// with and without a roster (issue 12).
 @Suite struct TeamCommandsTests {
-    static var samples: String { CLIHarness.packageRoot.appendingPathComponent("samples").path }
+    static var samples: String { TestPaths.packageRoot.appendingPathComponent("samples").path }
 
     @Test func aMisspeltTeamIsWarnedAboutAndStillApplied() throws {
         let h = try CLIHarness().prepared()

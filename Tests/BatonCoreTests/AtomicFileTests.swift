@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import BatonCore
@@ -6,8 +7,7 @@ import Testing
     let folder: String
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-atomic-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        folder = try TemporaryFolder.make("atomic").path
     }
 
     func entries() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() }
@@ -171,34 +171,14 @@ import Testing
         #expect(entries() == [".other.csv.tmp-99999999-1", "export.csv"])
     }
 
-    @Test func aFullDiskFailsAndKeepsTheOldFile() throws {
-        let mountPoint = folder + "/tiny"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]
-        mount.standardError = FileHandle.nullDevice
-        guard (try? mount.run()) != nil else { print("skipped: cannot run mount"); return }
-        mount.waitUntilExit()
-        guard mount.terminationStatus == 0 else { print("skipped: cannot mount a tmpfs here (needs root in a VM)"); return }
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [mountPoint]
-            try? umount.run()
-            umount.waitUntilExit()
-        }
-        // Never fill a real disk: go on only when the folder really is the tiny file system.
-        var fs = statvfs()
-        guard statvfs(mountPoint, &fs) == 0, UInt64(fs.f_blocks) * UInt64(fs.f_frsize) <= 1 << 20 else {
-            Issue.record("the tmpfs mount did not take effect"); return
-        }
+    @Test(.enabled(if: TinyDisk.available, "needs to mount a tmpfs (root in a VM or container that allows it)"))
+    func aFullDiskFailsAndKeepsTheOldFile() throws {
+        let disk = try #require(TinyDisk(kilobytes: 64, in: folder))
+        defer { disk.unmount() }
+        let mountPoint = disk.path
         let path = mountPoint + "/alerts.json"
         try AtomicFile.write("old\n", to: path)
-        // Fill the disk (64 KiB; the loop is bounded in any case).
-        let filler = FileHandle(forWritingAtPath: { _ = FileManager.default.createFile(atPath: mountPoint + "/filler", contents: nil); return mountPoint + "/filler" }())!
-        for _ in 0..<64 { if (try? filler.write(contentsOf: Data(count: 4096))) == nil { break } }
-        try? filler.close()
+        disk.fill()
         #expect(throws: AtomicFileError.self) { try AtomicFile.write(String(repeating: "new\n", count: 20_000), to: path) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "old\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).sorted() == ["alerts.json", "filler"])

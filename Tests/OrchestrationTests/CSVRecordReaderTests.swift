@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -15,11 +16,10 @@ import SQLite
 
     /// Records read from `bytes` through a real file and `ByteSource`.
     static func records(_ bytes: [UInt8]) throws -> [Record] {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("baton-csv-\(UUID().uuidString).csv")
-        try Data(bytes).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
+        let folder = try TemporaryFolder("csv")
+        let file = try folder.write("records.csv", bytes: bytes)
         var out: [Record] = []
-        try CSVRecordReader(source: try ByteSource(path: file.path)).forEachRecord { out.append(Record(fields: $0, line: $1)) }
+        try CSVRecordReader(source: try ByteSource(path: file)).forEachRecord { out.append(Record(fields: $0, line: $1)) }
         return out
     }
 

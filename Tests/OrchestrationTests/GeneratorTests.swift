@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -40,7 +41,7 @@ import SQLite
     }
 
     @Test func generatesForDefinedServicesThatImportAsDefined() throws {
-        let folder = ImportFixture.packageRoot.appendingPathComponent("samples/services").path
+        let folder = TestPaths.packageRoot.appendingPathComponent("samples/services").path
         let services = try LogGenerator.loadServices(folder: folder)
         let f = try ImportFixture()
         for s in services { try f.store.apply(s) }

@@ -5,13 +5,6 @@ import SQLite
 
 /// Helpers of the bad-input tests (truncated XES, bad characters, malformed rows).
 extension ImportFixture {
-    /// Writes raw bytes.
-    @discardableResult
-    func write(_ name: String, bytes: [UInt8]) throws -> String {
-        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
-        return path(name)
-    }
-
     /// Everything an import can change, and the import history.
     func state() throws -> String {
         try fingerprint() + "[imports] \(count("SELECT count(*) FROM imports"))"

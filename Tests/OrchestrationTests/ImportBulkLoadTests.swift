@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -64,16 +65,11 @@ import SQLite
 
     @Test func duplicateRowsInABulkLoadAreSkippedAndTheIdentityIndexHolds() throws {
         let f = try ImportFixture()
-        let s = try f.importFile(try f.write("dup.csv", """
-        ticket_id,service,step,team,event,at,actor
-        T-1,hiring,,,opened,2026-03-02T09:00:00Z,ana
-        T-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,bo
-        T-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,bo
-        T-1,hiring,screen,hr,completed,2026-03-02T11:00:00Z,bo
-        T-2,hiring,,,opened,2026-03-02T09:00:00Z,ana
-        T-1,hiring,screen,hr,completed,2026-03-02T11:00:00Z,bo
-
-        """))
+        let started = "T-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,bo", completed = "T-1,hiring,screen,hr,completed,2026-03-02T11:00:00Z,bo"
+        // T-1's start twice in a row, its completion again after T-2's opening.
+        let s = try f.importFile(try f.write("dup.csv", CanonicalLog.csv([
+            "T-1,hiring,,,opened,2026-03-02T09:00:00Z,ana", started, started, completed, "T-2,hiring,,,opened,2026-03-02T09:00:00Z,ana", completed,
+        ])))
         #expect(s.eventsAdded == 4 && s.duplicates == 2 && s.ticketsNew == 2)
         #expect(try f.count("SELECT count(*) FROM events") == 4)
         #expect(try f.count("SELECT count(*) FROM sqlite_master WHERE name = 'events_identity'") == 1)

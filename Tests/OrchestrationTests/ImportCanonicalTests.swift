@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -6,20 +7,7 @@ import SQLite
 
 /// Canonical CSV / JSON Lines import: ordering, idempotence, late events, services made from the log, bad input.
 @Suite struct ImportCanonicalTests {
-    /// Rows deliberately out of order (by ticket and by time).
-    static let hiring = """
-    ticket_id,service,step,team,event,at,actor
-    T-2,hiring,screen,hr,completed,2026-03-03T12:00:00Z,bo
-    T-1,hiring,,,opened,2026-03-02T09:00:00Z,ana
-    T-1,hiring,screen,hr,completed,2026-03-02T15:00:00Z,bo
-    T-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,bo
-    T-2,hiring,,,opened,2026-03-03T08:00:00Z,ana
-    T-1,hiring,interview,managers,started,2026-03-02T17:00:00Z,cy
-    T-1,hiring,interview,managers,completed,2026-03-03T09:00:00Z,cy
-    T-1,hiring,,,closed,2026-03-03T09:30:00+00:00,cy
-    T-2,hiring,screen,hr,started,2026-03-03T11:00:00+01:00,bo
-
-    """
+    static let hiring = HiringLog.csv
 
     static func t(_ s: String) -> Int64 { ImportFixture.t(s) }
 
@@ -115,12 +103,7 @@ import SQLite
     @Test func gzippedFilesAreReadDirectly() throws {
         let f = try ImportFixture()
         let plain = try f.write("hiring.csv", Self.hiring)
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = ["-k", plain]
-        try gzip.run()
-        gzip.waitUntilExit()
-        let s = try f.importFile(plain + ".gz")
+        let s = try f.importFile(try ExternalTools.gzip(plain))
         #expect(s.eventsAdded == 9 && s.ticketsNew == 2)
     }
 
@@ -141,24 +124,23 @@ import SQLite
     struct BadCase: CustomTestStringConvertible, Sendable {
         let name: String, rows: String, line: Int, field: String, message: String
         var testDescription: String { name }
+
+        /// T-9 opens (line 2), then `row` (line 3) is the bad one.
+        static func afterOpening(_ name: String, _ row: String, field: String, message: String) -> BadCase {
+            BadCase(name: name, rows: "T-9,hiring,,,opened,2026-03-04T09:00:00Z,ana\n" + row, line: 3, field: field, message: message)
+        }
     }
 
     /// Each bad file's last row is the bad one, so a half-applied import would show.
     static let badCases: [BadCase] = [
-        BadCase(name: "unknown event kind", rows: "T-9,hiring,,,opened,2026-03-04T09:00:00Z,ana\nT-9,hiring,screen,hr,finished,2026-03-04T10:00:00Z,bo",
-                line: 3, field: "event", message: "unknown event kind 'finished'"),
-        BadCase(name: "unparseable time", rows: "T-9,hiring,,,opened,2026-03-04T09:00:00Z,ana\nT-9,hiring,screen,hr,started,2026-13-04T10:00:00Z,bo",
-                line: 3, field: "at", message: "'2026-13-04T10:00:00Z' is not an ISO 8601"),
-        BadCase(name: "time without a zone", rows: "T-9,hiring,,,opened,2026-03-04 09:00,ana",
-                line: 2, field: "at", message: "is not an ISO 8601"),
-        BadCase(name: "step event before the ticket was opened", rows: "T-9,hiring,,,opened,2026-03-04T09:00:00Z,ana\nT-10,hiring,screen,hr,started,2026-03-04T10:00:00Z,bo",
-                line: 3, field: "event", message: "before the ticket was opened"),
-        BadCase(name: "transition that cannot happen", rows: "T-9,hiring,,,opened,2026-03-04T09:00:00Z,ana\nT-9,hiring,screen,hr,resumed,2026-03-04T10:00:00Z,bo",
-                line: 3, field: "event", message: "not paused"),
-        BadCase(name: "opened without a service", rows: "T-9,,,,opened,2026-03-04T09:00:00Z,ana",
-                line: 2, field: "service", message: "needs the service"),
-        BadCase(name: "step event without a step", rows: "T-9,hiring,,,opened,2026-03-04T09:00:00Z,ana\nT-9,hiring,,hr,started,2026-03-04T10:00:00Z,bo",
-                line: 3, field: "step", message: "needs a step"),
+        .afterOpening("unknown event kind", "T-9,hiring,screen,hr,finished,2026-03-04T10:00:00Z,bo", field: "event", message: "unknown event kind 'finished'"),
+        .afterOpening("unparseable time", "T-9,hiring,screen,hr,started,2026-13-04T10:00:00Z,bo", field: "at", message: "'2026-13-04T10:00:00Z' is not an ISO 8601"),
+        BadCase(name: "time without a zone", rows: "T-9,hiring,,,opened,2026-03-04 09:00,ana", line: 2, field: "at", message: "is not an ISO 8601"),
+        .afterOpening("step event before the ticket was opened", "T-10,hiring,screen,hr,started,2026-03-04T10:00:00Z,bo", field: "event",
+                      message: "before the ticket was opened"),
+        .afterOpening("transition that cannot happen", "T-9,hiring,screen,hr,resumed,2026-03-04T10:00:00Z,bo", field: "event", message: "not paused"),
+        BadCase(name: "opened without a service", rows: "T-9,,,,opened,2026-03-04T09:00:00Z,ana", line: 2, field: "service", message: "needs the service"),
+        .afterOpening("step event without a step", "T-9,hiring,,hr,started,2026-03-04T10:00:00Z,bo", field: "step", message: "needs a step"),
     ]
 
     @Test(arguments: badCases)
@@ -166,7 +148,7 @@ import SQLite
         let f = try ImportFixture()
         try f.importFile(try f.write("hiring.csv", Self.hiring))
         let before = try f.fingerprint()
-        let file = try f.write("bad.csv", "ticket_id,service,step,team,event,at,actor\n" + bad.rows + "\n")
+        let file = try f.write("bad.csv", CanonicalLog.csv([bad.rows]))
         do {
             try f.importFile(file)
             Issue.record("\(bad.name): the import succeeded")

@@ -20,23 +20,9 @@ import SQLite
 
     @Test func aHistoryBecomesRunsAsTheRulesSay() throws {
         let f = try ImportFixture()
-        let file = try f.write("desk.csv", """
-        id,state,when,group,who
-        A,New,2026-03-02T00:00:00Z,L1,u
-        A,Work,2026-03-02T01:00:00Z,L1,u
-        A,Hold,2026-03-02T02:00:00Z,L1,u
-        A,Work,2026-03-02T04:00:00Z,L1,u
-        A,New,2026-03-02T05:00:00Z,L2,u
-        A,New,2026-03-02T06:00:00Z,L3,u
-        A,Work,2026-03-02T07:00:00Z,L3,u
-        A,Done,2026-03-02T08:00:00Z,L3,u
-        A,Work,2026-03-02T09:00:00Z,L3,u
-        A,Done,2026-03-02T10:00:00Z,L3,u
-        A,Done,2026-03-02T11:00:00Z,L3,u
-        D,New,2026-03-02T00:00:00Z,L1,u
-        D,Dropped,2026-03-02T03:00:00Z,?,u
-
-        """)
+        // A: New, worked, on hold 02:00–04:00, handed to L2 at 05:00 and on to L3 at 06:00, done at 08:00, reopened at
+        // 09:00 and done again at 10:00 (and 11:00); D: New, then dropped at 03:00.
+        let file = try f.copy(fixture: "desk-history.csv")
         let s = try f.importFile(file, profile: try profile(f))
         #expect(s.rowsRead == 13 && s.ticketsNew == 2 && s.rejected == 0 && s.servicesCreated == ["desk"])
         typealias R = (step: String, attempt: Int64, state: String, ready: Int64, started: Int64?, done: Int64?, paused: Int64)

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -8,24 +9,8 @@ import SQLite
 /// Data: Buijs (2014), receipt phase of an environmental permit application process (WABO), CoSeLoG project,
 /// 4TU.ResearchData; Steeman (2013), BPI Challenge 2013 incidents, doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee.
 @Suite(.serialized) struct ImportRealLogFidelityTests {
-    static var receipt: String? { ImportFixture.sharedData.map { $0.appendingPathComponent("receipt.xes.gz").path } }
-    static var bpic: String? { ImportFixture.sharedData.map { $0.appendingPathComponent("bpic2013_incidents.xes.gz").path } }
-
-    static func python(_ script: String) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    static let hasPython = (try? python("import sys").status) == 0
-    static let hasPM4Py = (try? python("import pm4py").status) == 0
+    static var receipt: String? { TestPaths.sharedFile("receipt.xes.gz") }
+    static var bpic: String? { TestPaths.sharedFile("bpic2013_incidents.xes.gz") }
 
     static func importReceipt(casesComplete: Bool) throws -> ImportFixture {
         let f = try ImportFixture()
@@ -38,7 +23,8 @@ import SQLite
 
     /// Each completed run is credited to the group its own event names: the (activity, group) counts of the
     /// projections, by the names the import kept, equal Python's count of the file's complete events.
-    @Test(.enabled(if: receipt.map { FileManager.default.fileExists(atPath: $0) } == true && hasPython))
+    @Test(.enabled(if: receipt != nil, "needs ../shared/data/receipt.xes.gz"),
+          .enabled(if: ExternalTools.python3 != nil, "needs python3"))
     func receiptRunsBelongToTheGroupOfTheirOwnEvent() throws {
         let f = try Self.importReceipt(casesComplete: false)
         let script = """
@@ -53,7 +39,8 @@ import SQLite
             for (activity, group), n in sorted(counts.items()):
                 print(f"{activity}\\t{group}\\t{n}")
             """
-        let (status, out) = try Self.python(script)
+        let python = try ExternalTools.python(script)
+        let (status, out) = (python.status, python.out)
         #expect(status == 0)
         let expected = Set(out.split(separator: "\n").map(String.init))
         let actual = Set(try f.store.db.rows("""
@@ -69,7 +56,8 @@ import SQLite
 
     /// With --cases-complete every case closes at its last event, so lead times are PM4Py's case durations (to the
     /// second: Baton stores whole seconds, the log has milliseconds), and so are their type-7 percentiles.
-    @Test(.enabled(if: receipt.map { FileManager.default.fileExists(atPath: $0) } == true && hasPM4Py))
+    @Test(.enabled(if: receipt != nil, "needs ../shared/data/receipt.xes.gz"),
+          .enabled(if: ExternalTools.hasPM4Py, "needs python3 with pm4py (pip install pm4py)"))
     func receiptLeadTimesArePM4PysCaseDurations() throws {
         let f = try Self.importReceipt(casesComplete: true)
         let script = """
@@ -79,7 +67,8 @@ import SQLite
             print(' '.join(repr(float(x)) for x in numpy.percentile(d, [50, 85, 95])))
             print(' '.join(repr(float(x)) for x in d))
             """
-        let (status, out) = try Self.python(script)
+        let python = try ExternalTools.python(script)
+        let (status, out) = (python.status, python.out)
         #expect(status == 0)
         let lines = out.split(separator: "\n")
         try #require(lines.count == 2)
@@ -100,11 +89,9 @@ import SQLite
 
     /// The projections agree with the events: every completed run's team is the team of the event that completed
     /// it, on the real logs and through a profile (BPI 2013: a run per team, 649 teams).
-    @Test(.enabled(if: bpic.map { FileManager.default.fileExists(atPath: $0) } == true))
+    @Test(.enabled(if: bpic != nil, "needs ../shared/data/bpic2013_incidents.xes.gz"))
     func everyCompletedRunHasTheTeamOfItsCompletingEvent() throws {
-        let f = try ImportFixture()
-        let profile = try ImportRealLogTests.profile("bpic2013-incidents.json")
-        let s = try f.importFile(Self.bpic!, profile: profile)
+        let (f, s) = try ImportFixture.copyOfBPIC2013()
         #expect(s.rejected == 0 && s.ticketsNew == 7554)
         let checked = try f.count("SELECT count(*) FROM step_runs WHERE state = 'done'")
         let mismatched = try f.count("""

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -8,20 +9,10 @@ import SQLite
 /// Data: Steeman (2013), BPI Challenge 2013 incidents, doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee;
 /// Amaral, Fantinato, Peres (2018), UCI incident management event log, doi:10.24432/C57S4H.
 @Suite(.serialized) struct ImportRealLogTests {
-    static func shell(_ script: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", script]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func shell(_ script: String) throws -> String { try Subprocess.run("/bin/sh", ["-c", script]).out }
 
     static func profile(_ name: String) throws -> ImportProfile {
-        try ImportProfile.load(path: ImportFixture.packageRoot.appendingPathComponent("samples/profiles/\(name)").path)
+        try ImportProfile.load(path: TestPaths.packageRoot.appendingPathComponent("samples/profiles/\(name)").path)
     }
 
     // MARK: an independent model of the profile rules, written from the README, over raw rows
@@ -83,13 +74,10 @@ import SQLite
 
     static let bpiNamed = ["1-364285768", "1-541468268", "1-567358917", "1-642411971", "1-652468131", "1-739197171"]
 
-    @Test(.enabled(if: ImportFixture.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
+    @Test(.enabled(if: TestPaths.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
     func bpic2013IncidentsThroughTheProfile() throws {
-        let data = try #require(ImportFixture.sharedData)
-        let file = data.appendingPathComponent("bpic2013_incidents.xes.gz").path
-        let f = try ImportFixture()
-        let profile = try Self.profile("bpic2013-incidents.json")
-        let s = try f.importFile(file, profile: profile)
+        let file = try #require(TestPaths.sharedFile("bpic2013_incidents.xes.gz"))
+        let (f, s) = try ImportFixture.copyOfBPIC2013()
         #expect(s.rowsRead == 65_533 && s.rejected == 0)
         let ticketCount = try f.count("SELECT count(*) FROM tickets")
         #expect(s.ticketsNew == 7_554 && ticketCount == 7_554)
@@ -136,9 +124,9 @@ import SQLite
 
     // MARK: Receipt (CoSeLoG), plain XES with the standard mapping
 
-    @Test(.enabled(if: ImportFixture.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
+    @Test(.enabled(if: TestPaths.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
     func receiptLogWithTheStandardMapping() throws {
-        let data = try #require(ImportFixture.sharedData)
+        let data = try #require(TestPaths.sharedData)
         let file = data.appendingPathComponent("receipt.xes.gz").path
         let f = try ImportFixture()
         let s = try f.importFile(file, format: .xes)
@@ -161,9 +149,9 @@ import SQLite
     /// A prefix of the file keeps the debug-build test to a few seconds (the full file imports in CI via the CLI test and by hand).
     static let uciRows = 30_000
 
-    @Test(.enabled(if: ImportFixture.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
+    @Test(.enabled(if: TestPaths.sharedData != nil, "../shared/data is absent (the real logs run in CI)"))
     func servicenowIncidentsThroughTheProfile() throws {
-        let data = try #require(ImportFixture.sharedData)
+        let data = try #require(TestPaths.sharedData)
         let f = try ImportFixture()
         let prefix = f.path("uci-prefix.csv")
         _ = try Self.shell("gzip -dc '\(data.appendingPathComponent("uci_incident_event_log.csv.gz").path)' | head -n \(Self.uciRows + 1) > '\(prefix)'")

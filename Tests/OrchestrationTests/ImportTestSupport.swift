@@ -1,27 +1,21 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
+import Testing
 @testable import Orchestration
 import SQLite
 
 /// A fresh store in a temporary folder for import tests, with helpers to write fixtures and fingerprint the store.
-final class ImportFixture {
-    let directory: URL
-    let store: OrchestrationStore
+final class ImportFixture: TemporaryStore {
+    init() throws { try super.init("import") }
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-import-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try OrchestrationStore(path: directory.appendingPathComponent("baton.db").path)
-    }
+    /// A fixture of its own whose store is a copy of the store file `dbPath`.
+    init(copyOf dbPath: String) throws { try super.init("import", copyOf: dbPath) }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
-
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        try text.write(toFile: path(name), atomically: true, encoding: .utf8)
-        return path(name)
+    /// A copy of the BPIC 2013 import (`SharedImports.bpic2013`), and its summary.
+    static func copyOfBPIC2013() throws -> (ImportFixture, ImportSummary) {
+        let shared = try #require(SharedImports.bpic2013).get()
+        return (try ImportFixture(copyOf: shared.dbPath), shared.summary)
     }
 
     /// Imports a file; the summary, or the error thrown.
@@ -68,14 +62,14 @@ final class ImportFixture {
 
     static func t(_ iso: String) -> Int64 { Instant.parse(iso)! }
 
-    /// The real logs folder (`../shared/data` from the package root), when present.
-    static var sharedData: URL? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let data = root.deletingLastPathComponent().appendingPathComponent("shared/data")
-        return FileManager.default.fileExists(atPath: data.path) ? data : nil
+    /// A fixture file of this target's `Fixtures/` folder (logs too long to read well inline).
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
     }
 
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// Copies fixture `name` into this fixture's folder, under the same name; the copy's path.
+    func copy(fixture name: String) throws -> String {
+        try FileManager.default.copyItem(atPath: Self.fixture(name), toPath: path(name))
+        return path(name)
     }
 }

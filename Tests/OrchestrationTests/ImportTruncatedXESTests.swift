@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -8,39 +9,8 @@ import SQLite
 /// XMLParser runs libxml2 in recovery mode: it may return true from `parse()` with an error set, and it handed the
 /// importer the events before the cut.)
 @Suite struct ImportTruncatedXESTests {
-    static let xes = """
-    <?xml version="1.0" encoding="UTF-8"?>
-    <log xes.version="1.0">
-      <string key="concept:name" value="hiring"/>
-      <trace>
-        <string key="concept:name" value="C-1"/>
-        <event>
-          <string key="concept:name" value="screen"/>
-          <string key="lifecycle:transition" value="complete"/>
-          <date key="time:timestamp" value="2026-03-02T10:00:00Z"/>
-        </event>
-        <event>
-          <string key="concept:name" value="offer"/>
-          <string key="lifecycle:transition" value="complete"/>
-          <date key="time:timestamp" value="2026-03-03T10:00:00Z"/>
-        </event>
-      </trace>
-      <trace>
-        <string key="concept:name" value="C-2"/>
-        <event>
-          <string key="concept:name" value="screen"/>
-          <string key="lifecycle:transition" value="complete"/>
-          <date key="time:timestamp" value="2026-03-02T10:00:00Z"/>
-        </event>
-        <event>
-          <string key="concept:name" value="offer"/>
-          <string key="lifecycle:transition" value="complete"/>
-          <date key="time:timestamp" value="2026-03-03T10:00:00Z"/>
-        </event>
-      </trace>
-    </log>
-
-    """
+    /// Two traces of two events each; the file ends with a newline after `</log>`.
+    static let xes = try! String(contentsOfFile: ImportFixture.fixture("hiring.xes"), encoding: .utf8)
 
     /// The line the text ends on (1-based), as the error names it.
     static func lastLine(_ text: [UInt8]) -> Int { text.filter { $0 == 10 }.count + 1 }
@@ -111,12 +81,7 @@ import SQLite
         }
         for (name, text) in [("log.csv", csv), ("log.jsonl", jsonl)] {
             let plain = try f.write(name, text)
-            let gzip = Process()
-            gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
-            gzip.arguments = ["-c", "gzip -c \"$0\" > \"$0.gz\"", plain]
-            try gzip.run()
-            gzip.waitUntilExit()
-            let gz = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
+            let gz = try Data(contentsOf: URL(fileURLWithPath: try ExternalTools.gzip(plain)))
             let cut = f.path("cut-" + name + ".gz")
             try gz.prefix(gz.count / 2).write(to: URL(fileURLWithPath: cut))
             let e = f.importError { try f.importFile(cut) }
@@ -127,12 +92,12 @@ import SQLite
 
     // The real log, gzipped and plain, cut at several offsets.
 
-    static var receipt: URL? { ImportFixture.sharedData?.appendingPathComponent("receipt.xes.gz") }
-    static var receiptPresent: Bool { receipt.map { FileManager.default.fileExists(atPath: $0.path) } ?? false }
+    static var receipt: String? { TestPaths.sharedFile("receipt.xes.gz") }
+    static var receiptPresent: Bool { receipt != nil }
 
     @Test(.enabled(if: receiptPresent, "needs ../shared/data/receipt.xes.gz"))
     func theReceiptLogGzippedAndCutShortIsRefused() throws {
-        let gz = try Data(contentsOf: Self.receipt!)
+        let gz = try Data(contentsOf: URL(fileURLWithPath: try #require(Self.receipt)))
         let f = try ImportFixture()
         let before = try f.state()
         let file = f.path("receipt-cut.xes.gz")
@@ -147,14 +112,7 @@ import SQLite
 
     @Test(.enabled(if: receiptPresent, "needs ../shared/data/receipt.xes.gz"))
     func theReceiptLogPlainAndCutShortIsRefused() throws {
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
-        gzip.arguments = ["-c", "gzip -dc \"$0\"", Self.receipt!.path]
-        let pipe = Pipe()
-        gzip.standardOutput = pipe
-        try gzip.run()
-        let xml = pipe.fileHandleForReading.readDataToEndOfFile()
-        gzip.waitUntilExit()
+        let xml = try ExternalTools.gunzip(try #require(Self.receipt))
         let f = try ImportFixture()
         let before = try f.state()
         let file = f.path("receipt-cut.xes")

@@ -7,50 +7,10 @@ import SQLite
 /// XES import with the standard mapping (case concept:name = ticket, event concept:name = step, lifecycle start/complete,
 /// org:group = team, org:resource = actor, time:timestamp).
 @Suite struct ImportXESTests {
-    static let permits = """
-    <?xml version="1.0" encoding="UTF-8" ?>
-    <!-- a foreign log: no ticket events, free-text activity and group names -->
-    <log xes.version="1.0" xmlns="http://www.xes-standard.org/">
-      <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
-      <global scope="event"><string key="concept:name" value="UNKNOWN"/></global>
-      <string key="concept:name" value="Permits"/>
-      <trace>
-        <string key="concept:name" value="case-1"/>
-        <event>
-          <string key="concept:name" value="Check &amp; confirm"/>
-          <string key="lifecycle:transition" value="start"/>
-          <string key="org:group" value="Front Office"/>
-          <string key="org:resource" value="Ann"/>
-          <date key="time:timestamp" value="2026-03-02T10:00:00.000+01:00"/>
-        </event>
-        <event>
-          <string key="concept:name" value="Decide"/>
-          <string key="lifecycle:transition" value="complete"/>
-          <string key="org:group" value="Back"/>
-          <date key="time:timestamp" value="2026-03-02T15:00:00.000+01:00"/>
-        </event>
-        <event>
-          <string key="concept:name" value="Check &amp; confirm"/>
-          <string key="lifecycle:transition" value="complete"/>
-          <string key="org:group" value="Front Office"/>
-          <string key="org:resource" value="Ann"/>
-          <date key="time:timestamp" value="2026-03-02T12:00:00.000+01:00"/>
-        </event>
-      </trace>
-      <trace>
-        <string key="concept:name" value="case-2"/>
-        <event>
-          <string key="concept:name" value="Decide"/>
-          <string key="lifecycle:transition" value="complete"/>
-          <date key="time:timestamp" value="2026-03-03T09:00:00Z"/>
-        </event>
-      </trace>
-    </log>
-    """
 
     @Test func aForeignXESLogOpensTicketsAtTheirFirstEvent() throws {
         let f = try ImportFixture()
-        let s = try f.importFile(try f.write("permits.xes", Self.permits))
+        let s = try f.importFile(try f.copy(fixture: "permits.xes"))
         #expect(s.rowsRead == 4 && s.eventsAdded == 6 && s.ticketsNew == 2)   // 4 events + 2 implicit openings
         let service = try #require(try f.store.service("permits"))           // the log's name, as a key
         // Keys are slugs of the log's labels (one rule on every path); the labels stay as names.
@@ -71,21 +31,8 @@ import SQLite
 
     @Test func badXESNamesTheElementLineAndField() throws {
         let f = try ImportFixture()
-        let file = try f.write("bad.xes", """
-        <log xes.version="1.0">
-          <trace>
-            <string key="concept:name" value="c1"/>
-            <event>
-              <string key="concept:name" value="A"/>
-              <date key="time:timestamp" value="2026-03-02T10:00:00Z"/>
-            </event>
-            <event>
-              <string key="concept:name" value="B"/>
-              <date key="time:timestamp" value="yesterday"/>
-            </event>
-          </trace>
-        </log>
-        """)
+        // One trace, two events; the second (its <event> on line 8) has time:timestamp "yesterday".
+        let file = try f.copy(fixture: "bad-timestamp.xes")
         #expect(throws: InputError(file: file, line: 8, field: "time:timestamp", "'yesterday' is not an ISO 8601 date-time")) {
             try f.importFile(file)
         }

@@ -1,22 +1,17 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 @testable import Orchestration
 import SQLite
 
 /// A real store in a temporary folder with two services: `seq` (enforced order a → b → c, b has tasks)
 /// and `flex` (flexible order x, y).
-final class StoreFixture {
-    let directory: URL
-    let store: OrchestrationStore
-    var path: String { directory.appendingPathComponent("baton.db").path }
-
+final class StoreFixture: TemporaryStore {
     static let t0: Int64 = Instant.parse("2026-03-02T09:00:00Z")!
     static func at(_ hours: Double) -> Int64 { t0 + Int64(hours * 3600) }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-orch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try OrchestrationStore(path: directory.appendingPathComponent("baton.db").path)
+        try super.init("orch")
         try store.apply(ServiceDefinition(key: "seq", name: "Sequential", enforceOrder: true, intake: [
             .init(key: "who", label: "Who", type: .text, required: true),
             .init(key: "n", label: "Amount", type: .number),
@@ -32,8 +27,6 @@ final class StoreFixture {
             .init(key: "x", name: "X", team: "tx"), .init(key: "y", name: "Y", team: "ty"),
         ]), at: Self.t0 - 86_400)
     }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
 
     @discardableResult
     func open(_ service: String = "seq", at hours: Double = 0, title: String = "A ticket") throws -> String {
@@ -51,12 +44,6 @@ final class StoreFixture {
 
     /// Everything a refused action must leave unchanged.
     func snapshot() throws -> String {
-        var text = ""
-        for table in ["events", "tickets", "step_runs", "step_pauses", "ticket_tasks", "counters"] {
-            for row in try store.db.rows("SELECT * FROM \(table) ORDER BY rowid") {
-                text += table + ":" + row.values.map(\.description).joined(separator: "|") + "\n"
-            }
-        }
-        return text
+        try store.db.dump(["events", "tickets", "step_runs", "step_pauses", "ticket_tasks", "counters"])
     }
 }

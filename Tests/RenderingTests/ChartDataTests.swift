@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Reporting
 @testable import Rendering
@@ -91,7 +92,7 @@ import Testing
                                   generatedAt: 7 * 86_400, store: "fruit.db", headlines: [],
                                   sections: [Self.fruit, SectionResult(key: "empty", title: "Nothing", description: "", columns: Self.fruit.columns, rows: [], chart: Self.fruit.chart)],
                                   definitions: [])
-        let folder = try ReportFixtures.tempFolder("fruit")
+        let folder = try TemporaryFolder.make("fruit")
         defer { try? FileManager.default.removeItem(at: folder) }
         try HTMLReportRenderer().write(report, to: folder)
         try XLSXReportRenderer().write(report, to: folder)

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Reporting
 @testable import Rendering
@@ -6,7 +7,7 @@ import Testing
 /// The page checked in a real browser: headless Chromium parses it, we read the DOM it built, take
 /// screenshots (kept under `.build/rendering/`), and make sure the page asks for nothing over the network.
 @Suite(.serialized) struct HTMLChromiumTests {
-    static let chromium = ExternalTool.find("chromium") ?? ExternalTool.find("chromium-browser") ?? ExternalTool.find("google-chrome")
+    static let chromium = ExternalTools.chromium
 
     /// Hosts Chromium itself talks to in the background (updates, clock, sign-in); not the page's requests.
     static let browserHosts = ["google.com", "googleapis.com", "gvt1.com", "gstatic.com"]
@@ -17,11 +18,12 @@ import Testing
     func load(_ file: URL, extra: [String] = []) throws -> Run {
         let chromium = try #require(Self.chromium)
         let netLog = file.deletingLastPathComponent().appendingPathComponent("net-\(UUID().uuidString).json")
-        let result = try ExternalTool.run(chromium, [
+        let result = try Subprocess.run(chromium, [
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
             "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0", "--log-net-log=\(netLog.path)",
-        ] + extra + (extra.contains { $0.hasPrefix("--screenshot") || $0.hasPrefix("--print-to-pdf") } ? [] : ["--dump-dom"]) + [file.absoluteString])
+        ] + extra + (extra.contains { $0.hasPrefix("--screenshot") || $0.hasPrefix("--print-to-pdf") } ? [] : ["--dump-dom"]) + [file.absoluteString],
+            timeout: 120)
         let log = (try? String(contentsOf: netLog, encoding: .utf8)) ?? ""
         var urls = Set<String>()
         for m in log.matches(of: try Regex(#""url":"([^"]*)""#)) {
@@ -29,7 +31,14 @@ import Testing
             let host = URL(string: url)?.host ?? ""
             if !Self.browserHosts.contains(where: { host == $0 || host.hasSuffix("." + $0) }) { urls.insert(url) }
         }
-        return Run(dom: result.stdout, stderr: result.stderr, requestedURLs: urls)
+        return Run(dom: result.out, stderr: result.err, requestedURLs: urls)
+    }
+
+    /// `report` rendered as HTML in a new temporary folder (the caller removes it): the folder and the page.
+    static func write(_ report: ReportResult, label: String) throws -> (folder: URL, page: URL) {
+        let folder = try TemporaryFolder.make(label)
+        try HTMLReportRenderer().write(report, to: folder)
+        return (folder, folder.appendingPathComponent("report.html"))
     }
 
     static func cspViolations(_ stderr: String) -> [Substring] {
@@ -39,10 +48,8 @@ import Testing
     @Test(.enabled(if: chromium != nil, "chromium not found: install the Debian chromium package to check the page in a browser"))
     func browserBuildsEverySectionAndChartAndFetchesNothing() throws {
         let report = ReportFixtures.report()
-        let folder = try ReportFixtures.tempFolder("chromium")
+        let (folder, page) = try Self.write(report, label: "chromium")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try HTMLReportRenderer().write(report, to: folder)
-        let page = folder.appendingPathComponent("report.html")
 
         let run = try load(page)
         #expect(run.dom.contains("</html>"), "no DOM dumped; stderr: \(run.stderr.suffix(2000))")
@@ -82,10 +89,8 @@ import Testing
     @Test(.enabled(if: chromium != nil, "chromium not found: install the Debian chromium package to print the page"))
     func printingPutsEachSectionOnItsOwnPage() throws {
         let report = ReportFixtures.report()
-        let folder = try ReportFixtures.tempFolder("print")
+        let (folder, page) = try Self.write(report, label: "print")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try HTMLReportRenderer().write(report, to: folder)
-        let page = folder.appendingPathComponent("report.html")
         func pages(_ html: URL) throws -> Int {
             let pdf = folder.appendingPathComponent(html.lastPathComponent + ".pdf")
             _ = try load(html, extra: ["--print-to-pdf=\(pdf.path)", "--no-pdf-header-footer"])
@@ -105,7 +110,7 @@ import Testing
 
     @Test(.enabled(if: chromium != nil, "chromium not found: install the Debian chromium package to take screenshots"))
     func screenshotsForDesktopAndPhone() throws {
-        let folder = ReportFixtures.packageRoot.appendingPathComponent(".build/rendering")
+        let folder = TestPaths.packageRoot.appendingPathComponent(".build/rendering")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let page = folder.appendingPathComponent("report.html")
         try HTMLReportRenderer().write(ReportFixtures.report(), toFile: page)

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Reporting
 @testable import Rendering
@@ -29,7 +30,7 @@ import Testing
         let tables = try HTMLTableReader.tables(HTMLReportRenderer().html(report))
         var checked = 0
         for s in report.sections where !s.rows.isEmpty {
-            let csv = ReportFixtures.parseCSV(ReportFixtures.csv(s))
+            let csv = RFC4180.records(ReportFixtures.csv(s))
             let table = try #require(tables[s.key], "table \(s.key)")
             #expect(table.columns == csv[0])
             #expect(table.rows.count == csv.count - 1)
@@ -162,7 +163,7 @@ import Testing
     }
 
     @Test func writesOneFileAtomicallyIntoTheFolder() throws {
-        let folder = try ReportFixtures.tempFolder("html")
+        let folder = try TemporaryFolder.make("html")
         defer { try? FileManager.default.removeItem(at: folder) }
         try HTMLReportRenderer().write(report, to: folder)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)

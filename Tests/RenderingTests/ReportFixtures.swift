@@ -28,6 +28,23 @@ enum ReportFixtures {
     /// from data that tries to become markup or a formula everywhere text can go.
     static func report(hostile useHostile: Bool = true) -> ReportResult {
         let h = useHostile ? hostile : ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"]
+        return ReportResult(
+            name: "fixture", title: "Weekly report " + h[1], description: "Fixture for renderer tests. " + h[3],
+            from: t0, to: t0 + 28 * day, asOf: t0 + 28 * day, generatedAt: t0 + 28 * day + 120, store: "/tmp/" + h[0] + ".db",
+            headlines: [
+                Headline(key: "closed", label: "Tickets closed", unit: .count, value: 60, previous: 50, higherIsBetter: true),
+                Headline(key: "lead_p85", label: "Lead time p85", unit: .hours, value: 53.925, previous: 40, higherIsBetter: false),
+                Headline(key: "rework", label: "Rework " + h[1], unit: .ratio, value: 0.05, previous: nil, higherIsBetter: false),
+            ],
+            sections: sections(h),
+            definitions: [("Stalled threshold", "target, else p85 of 90 days when ≥ 20 runs, else 72 h"), (h[0], h[1])])
+    }
+
+    typealias Rows = (throughput: [[SQLValue]], leadTimes: [[SQLValue]], teamLoad: [[SQLValue]], flow: [[SQLValue]],
+                      aging: [[SQLValue]], stalled: [[SQLValue]], readiness: [[SQLValue]])
+
+    /// The rows of each section, with the texts `h` where data can put text.
+    static func rows(_ h: [String]) -> Rows {
         let services = ["onboarding", h[0]]
         let weeks = ["2026-W10", "2026-W11", "2026-W12", "2026-W13"]
 
@@ -71,8 +88,13 @@ enum ReportFixtures {
             [.text("onboarding"), .text("equipment"), .text("managers"), .text("approval"), .integer(45), .real(0.5), .real(1.4), .real(0.0), .real(0.0), .real(0.56), .text("keep-human"), .text("approval step")],
             [.text(h[0]), .text(h[6]), .text(h[3]), .text("task"), .integer(12), .real(2.0), .real(0.2), .real(0.0), .real(0.3333333333333333), .real(0.3), .text("too-few-runs"), .text(h[7])],
         ]
+        return (throughput, leadTimes, teamLoad, flow, aging, stalled, readiness)
+    }
 
-        let sections = [
+    /// Every section: each chart kind, a highlighted one and an empty one.
+    static func sections(_ h: [String]) -> [SectionResult] {
+        let (throughput, leadTimes, teamLoad, flow, aging, stalled, readiness) = rows(h)
+        return [
             SectionResult(key: "throughput", title: "Throughput by week", description: "Tickets opened, closed and cancelled per ISO week and service.",
                           columns: [col("week", "Week", .week), col("service", "Service", .text), col("opened", "Opened", .count),
                                     col("closed", "Closed", .count), col("cancelled", "Cancelled", .count)],
@@ -115,16 +137,6 @@ enum ReportFixtures {
                           columns: [col("week", "Week", .week), col("cancelled", "Cancelled", .count)], rows: [],
                           chart: ChartSpec(kind: .bar, title: "Cancelled per week", x: "week", y: ["cancelled"])),
         ]
-        return ReportResult(
-            name: "fixture", title: "Weekly report " + h[1], description: "Fixture for renderer tests. " + h[3],
-            from: t0, to: t0 + 28 * day, asOf: t0 + 28 * day, generatedAt: t0 + 28 * day + 120, store: "/tmp/" + h[0] + ".db",
-            headlines: [
-                Headline(key: "closed", label: "Tickets closed", unit: .count, value: 60, previous: 50, higherIsBetter: true),
-                Headline(key: "lead_p85", label: "Lead time p85", unit: .hours, value: 53.925, previous: 40, higherIsBetter: false),
-                Headline(key: "rework", label: "Rework " + h[1], unit: .ratio, value: 0.05, previous: nil, higherIsBetter: false),
-            ],
-            sections: sections,
-            definitions: [("Stalled threshold", "target, else p85 of 90 days when ≥ 20 runs, else 72 h"), (h[0], h[1])])
     }
 
     /// The CSV text of a section as the report engine's CSV renderer (`ReportCSV`) writes it.
@@ -132,35 +144,5 @@ enum ReportFixtures {
         var out = CSVWriter.header(s.columns.map(\.name))
         for row in s.rows { out += ReportCSV.record(row, columns: s.columns) }
         return out
-    }
-
-    /// RFC 4180 parser for the tests (fields of records; header included).
-    static func parseCSV(_ text: String) -> [[String]] {
-        var records: [[String]] = [], record: [String] = [], field = ""
-        var inQuotes = false, fieldStarted = false
-        var it = Array(text.unicodeScalars)[...]
-        while let c = it.popFirst() {
-            if inQuotes {
-                if c == "\"" { if it.first == "\"" { field.unicodeScalars.append("\""); it.removeFirst() } else { inQuotes = false } }
-                else { field.unicodeScalars.append(c) }
-            } else if c == "\"" { inQuotes = true; fieldStarted = true }
-            else if c == "," { record.append(field); field = ""; fieldStarted = false }
-            else if c == "\r" && it.first == "\n" { it.removeFirst(); record.append(field); records.append(record); record = []; field = ""; fieldStarted = false }
-            else { field.unicodeScalars.append(c); fieldStarted = true }
-        }
-        if fieldStarted || !record.isEmpty { record.append(field); records.append(record) }
-        return records
-    }
-
-    /// A fresh temporary folder.
-    static func tempFolder(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("baton-rendering-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    /// The package root (for `.build/` artefacts such as screenshots).
-    static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 }

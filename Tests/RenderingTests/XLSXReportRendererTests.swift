@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Reporting
 @testable import Rendering
@@ -7,11 +8,7 @@ import Testing
 
 /// The workbook read back by a real reader (openpyxl) and compared with the CSV of the same result.
 @Suite struct XLSXReportRendererTests {
-    static let python = ExternalTool.find("python3")
-    static let openpyxlAvailable: Bool = {
-        guard let python else { return false }
-        return (try? ExternalTool.run(python, ["-c", "import openpyxl"]).status) == 0
-    }()
+    static let openpyxlAvailable = ExternalTools.hasOpenpyxl
 
     /// Dumps every sheet: name, frozen pane, autofilter, chart count, bold header, and each cell as
     /// [type, text] where type is n (number), d (date-time, rounded to the second), s (string) or null.
@@ -45,9 +42,9 @@ import Testing
     }
 
     static func read(_ file: URL) throws -> [Sheet] {
-        let r = try ExternalTool.run(try #require(python), ["-c", dumpScript, file.path])
-        #expect(r.status == 0, "openpyxl failed: \(r.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let r = try Subprocess.run(try #require(ExternalTools.python3), ["-c", dumpScript, file.path], timeout: 120)
+        #expect(r.status == 0, "openpyxl failed: \(r.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: r.output) as? [[String: Any]])
         return json.map { s in
             Sheet(name: s["name"] as! String, freeze: s["freeze"] as? String, filter: s["filter"] as? String,
                   charts: s["charts"] as! Int, chartTypes: s["chart_types"] as! [String], headerBold: s["header_bold"] as! Bool,
@@ -79,7 +76,7 @@ import Testing
     @Test(.enabled(if: openpyxlAvailable, "python3 with openpyxl not found: pip install openpyxl to read the workbook back"))
     func everyCellAgreesWithTheCSV() throws {
         let report = ReportFixtures.report()
-        let folder = try ReportFixtures.tempFolder("xlsx")
+        let folder = try TemporaryFolder.make("xlsx")
         defer { try? FileManager.default.removeItem(at: folder) }
         try XLSXReportRenderer().write(report, to: folder)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["report.xlsx"])
@@ -88,7 +85,7 @@ import Testing
         #expect(sheets.map(\.name) == ["Summary"] + report.sections.map(\.key) + ["Definitions"])
         var checked = 0
         for (s, sheet) in zip(report.sections, sheets.dropFirst()) {
-            let csv = ReportFixtures.parseCSV(ReportFixtures.csv(s))
+            let csv = RFC4180.records(ReportFixtures.csv(s))
             #expect(sheet.freeze == "A2", "\(s.key) frozen header")
             #expect(sheet.headerBold, "\(s.key) bold header")
             let lastRow = max(s.rows.count, 1) + 1
@@ -152,7 +149,7 @@ import Testing
     @Test(.enabled(if: openpyxlAvailable, "python3 with openpyxl not found"))
     func htmlXlsxAndCsvAgreeNumberForNumber() throws {
         let report = ReportFixtures.report(hostile: false)
-        let folder = try ReportFixtures.tempFolder("agree")
+        let folder = try TemporaryFolder.make("agree")
         defer { try? FileManager.default.removeItem(at: folder) }
         // The three renderers the report command runs, through the engine's writer, into one folder.
         let run = try ReportWriter.write(report, renderers: [ReportCSV(), HTMLReportRenderer(), XLSXReportRenderer()], outputDirectory: folder)
@@ -160,7 +157,7 @@ import Testing
         let tables = try HTMLTableReader.tables(String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8))
         var compared = 0
         for s in report.sections where !s.rows.isEmpty {
-            let csv = ReportFixtures.parseCSV(try String(contentsOf: run.appendingPathComponent("\(s.key).csv"), encoding: .utf8))
+            let csv = RFC4180.records(try String(contentsOf: run.appendingPathComponent("\(s.key).csv"), encoding: .utf8))
             let sheet = try #require(sheets.first { $0.name == s.key })
             let table = try #require(tables[s.key])
             for r in 0..<s.rows.count {
@@ -201,7 +198,7 @@ import Testing
     @Test func chartNamingAMissingColumnIsAClearError() throws {
         var report = ReportFixtures.report(hostile: false)
         report.sections[0].chart = ChartSpec(kind: .bar, title: "t", x: "week", y: ["closd"])
-        let folder = try ReportFixtures.tempFolder("badchart")
+        let folder = try TemporaryFolder.make("badchart")
         defer { try? FileManager.default.removeItem(at: folder) }
         #expect(throws: RenderError.self) { try XLSXReportRenderer().write(report, to: folder) }
         #expect(throws: RenderError("section 'throughput': chart 't' names column 'closd', which is not one of: week, service, opened, closed, cancelled")) {

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Reporting
 @testable import Rendering
@@ -25,7 +26,7 @@ import Testing
 
     /// Writes `rows` generated rows while sampling resident memory; returns the growth over the start.
     static func growthWriting(rows: Int, constantMemory: Bool) throws -> Int {
-        let folder = try ReportFixtures.tempFolder("stream")
+        let folder = try TemporaryFolder.make("stream")
         defer { try? FileManager.default.removeItem(at: folder) }
         let before = try #require(residentBytes())
         let peak = Peak()
@@ -60,7 +61,7 @@ import Testing
 
     @Test(.enabled(if: XLSXReportRendererTests.openpyxlAvailable, "python3 with openpyxl not found"))
     func rowsBeyondASheetContinueOnTheNext() throws {
-        let folder = try ReportFixtures.tempFolder("continue")
+        let folder = try TemporaryFolder.make("continue")
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("t.xlsx")
         let book = try XLSXWorkbook(path: file.path)

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 import Orchestration
@@ -78,7 +79,7 @@ import SQLite
         #expect(stalled.defaults["stall_percentile"]?.double == s.percentile && stalled.defaults["stall_min_runs"]?.int == Int64(s.minimumRuns)
                 && stalled.defaults["stall_window_days"]?.int == Int64(s.windowDays) && stalled.defaults["stall_default_hours"]?.double == s.defaultHours)
         // An SQL error in an alert query is the query runner's message, naming the file.
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder.make()
         for file in files + ["_open_runs.sql", "_done_runs.sql"] { try FileManager.default.copyItem(atPath: AlertFixture.queries + "/" + file, toPath: folder.path + "/" + file) }
         try Data("SELECT * FROM no_such_table WHERE :as_of".utf8).write(to: folder.appendingPathComponent("alerts_unowned.sql"))
         let error = #expect(throws: ReportingError.self) {

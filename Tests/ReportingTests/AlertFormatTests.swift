@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Reporting
@@ -70,32 +71,20 @@ import SQLite
         #expect(help.count == Set(help).count && help.count >= 8)
     }
 
-    static var promtool: String? {
-        ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    /// Runs `promtool check metrics` (the real one) on `text`: it must pass with nothing to say, not even a lint.
+    static func expectPromtoolAccepts(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let promtool = try #require(ExternalTools.promtool)
+        let r = try Subprocess.run(promtool, ["check", "metrics"], input: Data(text.utf8), timeout: 120)
+        let said = r.out + r.err
+        #expect(r.status == 0 && !r.signalled, "promtool: \(said)", sourceLocation: sourceLocation)
+        #expect(said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint: \(said)", sourceLocation: sourceLocation)
     }
 
     /// `promtool check metrics` (the real one) accepts the file, with escaped labels and with no alerts at all.
-    @Test(arguments: [true, false])
+    @Test(.enabled(if: ExternalTools.promtool != nil, "promtool not found: install the Debian package 'prometheus'"), arguments: [true, false])
     func promtoolAcceptsTheFile(withAlerts: Bool) throws {
-        guard let promtool = Self.promtool else {
-            print("skipped: promtool is not installed (Debian package 'prometheus')")
-            return
-        }
         var report = Self.report
         if !withAlerts { report.alerts = []; report.openWork = [] }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: promtool)
-        p.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
-        try input.fileHandleForWriting.write(contentsOf: Data(AlertFormat.prom.render(report).utf8))
-        try input.fileHandleForWriting.close()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "promtool: \(said)")
-        #expect(said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint: \(said)")
+        try Self.expectPromtoolAccepts(AlertFormat.prom.render(report))
     }
 }

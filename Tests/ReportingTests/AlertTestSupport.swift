@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 @testable import Orchestration
 @testable import Reporting
@@ -9,21 +10,13 @@ import SQLite
 /// Services: `flex` (flexible order; steps a: team ta, target 4h; b: team tb, no target; n: no team) and
 /// `other` (flexible; z: team tz, no target; g: team ghost, whose team is marked undefined as if imported).
 /// History: 20 `flex` tickets closed 30 days before as_of, step b taking 1…20 hours (p85 = 17.15 h).
-final class AlertFixture {
-    let directory: URL
-    let store: OrchestrationStore
-    var path: String { directory.appendingPathComponent("baton.db").path }
+final class AlertFixture: TemporaryStore {
     static let asOf: Int64 = Instant.parse("2026-03-10T12:00:00Z")!
     static func at(_ hours: Double) -> Int64 { asOf + Int64(hours * 3600) }
-    static var queries: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("queries").path
-    }
+    static var queries: String { TestPaths.queries }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-alerts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try OrchestrationStore(path: directory.appendingPathComponent("baton.db").path)
+        try super.init("alerts")
         try store.apply(ServiceDefinition(key: "flex", name: "Flexible", enforceOrder: false, steps: [
             .init(key: "a", name: "A", team: "ta", target: "4h"), .init(key: "b", name: "B", team: "tb"), .init(key: "n", name: "N", team: nil),
         ]), at: Self.at(-2000))
@@ -48,8 +41,6 @@ final class AlertFixture {
         try open("other", "X-6", at: -100)
         try act("X-6", "z", .started, 0.5); try act("X-6", "z", .completed, 1)
     }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
 
     @discardableResult
     func open(_ service: String, _ id: String, at hours: Double) throws -> String {

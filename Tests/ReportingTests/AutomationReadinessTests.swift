@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Reporting
@@ -76,7 +77,7 @@ import SQLite
     }
 
     static func readiness(order: (inout [String]) -> Void = { _ in }) throws -> [String: Row] {
-        let folder = try temporaryFolder("readiness-\(UUID().uuidString)")
+        let folder = try TemporaryFolder.make("readiness-\(UUID().uuidString)")
         let store = try OrchestrationStore(path: folder.appendingPathComponent("s.db").path)
         try store.apply(try ServiceDefinition.parse(Data(service.utf8), file: "planted.json"))
         var lines = plantedLog().split(separator: "\n").map(String.init)

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 import Orchestration
@@ -81,7 +82,7 @@ import SQLite
     }
 
     @Test func reportsAndAlertsComeFromTheSameLoader() throws {
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder.make()
         let report = #"{"title": "R", "schedule": "0 6 * * MON", "sections": [{"key": "s", "query": "stalled", "columns": ["ticket_id"]}]}"#
         try Data(report.utf8).write(to: folder.appendingPathComponent("weekly.json"))
         try Data("{\(Self.base), \"percentile\": 5}".utf8).write(to: folder.appendingPathComponent("alerts.json"))

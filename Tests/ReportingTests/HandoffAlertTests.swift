@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Orchestration
@@ -6,63 +7,18 @@ import Testing
 import SQLite
 
 /// A store built by importing a canonical CSV log (the real importer), for the handoff alert and the
-/// `(between steps)` row of team load.
-final class HandoffFixture {
-    let directory: URL
-    let store: OrchestrationStore
-    static let asOf: Int64 = Instant.parse("2026-03-03T12:00:00Z")!
+/// `(between steps)` row of team load. The log and its hand-worked table: `HandoffLog`.
+final class HandoffFixture: TemporaryStore {
+    static let asOf: Int64 = Instant.parse(HandoffLog.asOf)!
     static func t(_ iso: String) -> Int64 { Instant.parse(iso)! }
 
-    /// Service `intake` is created by the import (origin 'log'). Hand-worked at as_of 2026-03-03T12:00Z:
-    ///
-    /// | ticket | runs (team) | at as_of | since | age |
-    /// |---|---|---|---|---|
-    /// | L-1 | triage done 03-02 10:00 (ops); fix starts 03-04 08:00 (dev) | between steps | 03-02 10:00 | 26 h |
-    /// | L-2 | none | between steps since opening | 03-03 06:00 | 6 h |
-    /// | L-3 | triage active (ops) | owned | | |
-    /// | L-4 | triage done; closed 03-03 09:00 | closed | | |
-    /// | L-5 | triage done 03-01 12:00 (ops); closed 03-04 00:00 | between steps | 03-01 12:00 | 48 h |
-    /// | L-6 | triage done 03-02 11:00 (ops); cancelled 03-05 | between steps | 03-02 11:00 | 25 h |
-    /// | L-7 | triage done 03-01 10:00 (ops), review done 03-02 08:00 (qa) | between steps | 03-02 08:00 | 28 h |
-    /// | L-8 | triage ops, reassigned to sec 03-01 12:00, done 03-02 00:00 | between steps | 03-02 00:00 | 36 h |
-    static let logRows = [
-        "L-1,intake,,,opened,2026-03-02T09:00:00Z,ana",
-        "L-1,intake,triage,ops,started,2026-03-02T09:30:00Z,bo",
-        "L-1,intake,triage,ops,completed,2026-03-02T10:00:00Z,bo",
-        "L-1,intake,fix,dev,started,2026-03-04T08:00:00Z,cy",
-        "L-2,intake,,,opened,2026-03-03T06:00:00Z,ana",
-        "L-3,intake,,,opened,2026-03-01T08:00:00Z,ana",
-        "L-3,intake,triage,ops,started,2026-03-01T09:00:00Z,bo",
-        "L-4,intake,,,opened,2026-03-01T08:00:00Z,ana",
-        "L-4,intake,triage,ops,completed,2026-03-01T10:00:00Z,bo",
-        "L-4,intake,,,closed,2026-03-03T09:00:00Z,ana",
-        "L-5,intake,,,opened,2026-03-01T00:00:00Z,ana",
-        "L-5,intake,triage,ops,completed,2026-03-01T12:00:00Z,bo",
-        "L-5,intake,,,closed,2026-03-04T00:00:00Z,ana",
-        "L-6,intake,,,opened,2026-03-01T00:00:00Z,ana",
-        "L-6,intake,triage,ops,completed,2026-03-02T11:00:00Z,bo",
-        "L-6,intake,,,cancelled,2026-03-05T00:00:00Z,ana",
-        "L-7,intake,,,opened,2026-03-01T08:00:00Z,ana",
-        "L-7,intake,triage,ops,completed,2026-03-01T10:00:00Z,bo",
-        "L-7,intake,review,qa,completed,2026-03-02T08:00:00Z,di",
-        "L-8,intake,,,opened,2026-03-01T08:00:00Z,ana",
-        "L-8,intake,triage,ops,started,2026-03-01T09:00:00Z,bo",
-        "L-8,intake,triage,sec,reassigned,2026-03-01T12:00:00Z,bo",
-        "L-8,intake,triage,sec,completed,2026-03-02T00:00:00Z,eve",
-    ]
-
     /// The rows ordered by time (file order breaks ties).
-    static var timeOrdered: [String] {
-        logRows.enumerated().sorted { a, b in
-            let (x, y) = (a.element.split(separator: ",", omittingEmptySubsequences: false)[5], b.element.split(separator: ",", omittingEmptySubsequences: false)[5])
-            return x != y ? x < y : a.offset < b.offset
-        }.map(\.element)
-    }
+    static var timeOrdered: [String] { CanonicalLog.timeOrdered(HandoffLog.rows) }
 
     /// The same rows in a fixed pseudo-random order (no two rows of a ticket share an instant, so order cannot matter).
     static func shuffled(seed: UInt64 = 11) -> [String] {
         var state = seed
-        var rows = logRows
+        var rows = HandoffLog.rows
         for i in stride(from: rows.count - 1, to: 0, by: -1) {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             rows.swapAt(i, Int((state >> 33) % UInt64(i + 1)))
@@ -70,23 +26,17 @@ final class HandoffFixture {
         return rows
     }
 
-    static func csv(_ rows: [String]) -> String { "ticket_id,service,step,team,event,at,actor\n" + rows.joined(separator: "\n") + "\n" }
+    static func csv(_ rows: [String]) -> String { CanonicalLog.csv(rows) }
 
     init(definitions: [ServiceDefinition] = []) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-handoff-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        store = try OrchestrationStore(path: directory.appendingPathComponent("baton.db").path)
+        try super.init("handoff")
         for d in definitions { try store.apply(d, at: Self.t("2026-01-01T00:00:00Z")) }
     }
-
-    deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// Imports `text` as a CSV file through the real importer.
     @discardableResult
     func importCSV(_ text: String, name: String = "log.csv") throws -> ImportSummary {
-        let path = directory.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return try EventLogImporter(store: store).run(try ByteSource(path: path), options: .init(format: .csv))
+        try EventLogImporter(store: store).run(try ByteSource(path: try write(name, text)), options: .init(format: .csv))
     }
 
     func engine() -> AlertEngine { AlertEngine(db: store.db, queryFolder: AlertFixture.queries) }
@@ -177,7 +127,7 @@ final class HandoffFixture {
 
     @Test func aShuffledLogGivesTheSameAlertsAndLoad() throws {
         let ordered = try HandoffFixture(), shuffled = try HandoffFixture()
-        #expect(HandoffFixture.shuffled() != HandoffFixture.timeOrdered && HandoffFixture.shuffled() != HandoffFixture.logRows)
+        #expect(HandoffFixture.shuffled() != HandoffFixture.timeOrdered && HandoffFixture.shuffled() != HandoffLog.rows)
         try ordered.importCSV(HandoffFixture.csv(HandoffFixture.timeOrdered))
         try shuffled.importCSV(HandoffFixture.csv(HandoffFixture.shuffled()))
         for iso in ["2026-03-02T12:00:00Z", "2026-03-03T12:00:00Z", "2026-03-04T07:00:00Z", "2026-03-04T12:00:00Z", "2026-03-06T00:00:00Z"] {
@@ -275,29 +225,12 @@ final class HandoffFixture {
         #expect(AlertFormat.prom.render(try f.report(handoffHours: 0)).contains("baton_handoff_tickets{team=\"\",service=\"intake\"} 1\n"))
     }
 
-    @Test(arguments: [24.0, 0.0, 1000.0])
+    @Test(.enabled(if: ExternalTools.promtool != nil, "promtool not found: install the Debian package 'prometheus'"),
+          arguments: [24.0, 0.0, 1000.0])
     func promtoolAcceptsTheFileWithHandoffs(handoffHours: Double) throws {
-        guard let promtool = AlertFormatTests.promtool else {
-            print("skipped: promtool is not installed (Debian package 'prometheus')")
-            return
-        }
         let f = try HandoffFixture()
         try f.importCSV(HandoffFixture.csv(HandoffFixture.timeOrdered))
-        let text = AlertFormat.prom.render(try f.report(handoffHours: handoffHours))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: promtool)
-        p.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
-        try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "promtool: \(said)")
-        #expect(said.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool lint: \(said)")
+        try AlertFormatTests.expectPromtoolAccepts(AlertFormat.prom.render(try f.report(handoffHours: handoffHours)))
     }
 
     @Test func newOnceTeamFilteredAndRemembered() throws {

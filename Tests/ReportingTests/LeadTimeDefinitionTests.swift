@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Reporting
@@ -19,7 +20,7 @@ import SQLite
 
     @Test(arguments: [(ImportProfile.LeadTimeEnds.resolved, "ends at resolution", 8.0), (.closed, "ends at final closure", 176.0)])
     func theDefinitionsSayWhereLeadTimeEnds(ends: ImportProfile.LeadTimeEnds, phrase: String, hours: Double) throws {
-        let folder = try temporaryFolder("lead-\(ends.rawValue)")
+        let folder = try TemporaryFolder.make("lead-\(ends.rawValue)")
         let store = try OrchestrationStore(path: folder.appendingPathComponent("s.db").path)
         var profile = try JSONDecoder().decode(ImportProfile.self, from: Data("""
             {"service": "desk", "ticket": "id", "time": "when", "team": "group", "status": "state",
@@ -40,7 +41,7 @@ import SQLite
     }
 
     @Test func aDefinedServiceGetsNoSuchDefinition() throws {
-        let store = try OrchestrationStore(path: try temporaryFolder().appendingPathComponent("s.db").path)
+        let store = try OrchestrationStore(path: try TemporaryFolder.make().appendingPathComponent("s.db").path)
         try store.apply(ServiceDefinition(key: "svc", name: "Svc", steps: [.init(key: "a", name: "A", team: "t")]))
         let result = try ReportEngine.run(definition: try ReportDefinition.named("weekly"), store: store,
                                           from: 0, to: 604_800, asOf: 604_800)

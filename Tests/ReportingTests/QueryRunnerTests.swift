@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 import Orchestration
@@ -6,10 +7,10 @@ import Orchestration
 import SQLite
 
 @Suite struct QueryRunnerTests {
-    func db() throws -> Database { try OrchestrationStore(path: try temporaryFolder().appendingPathComponent("q.db").path).db }
+    func db() throws -> Database { try OrchestrationStore(path: try TemporaryFolder.make().appendingPathComponent("q.db").path).db }
 
     func file(_ sql: String) throws -> QueryFile {
-        let url = try temporaryFolder().appendingPathComponent("mine.sql")
+        let url = try TemporaryFolder.make().appendingPathComponent("mine.sql")
         try Data(sql.utf8).write(to: url)
         return try QueryFile.load(url)
     }
@@ -65,7 +66,7 @@ import SQLite
 /// `-- include _NAME.sql`: a fragment of the same folder shared by several queries (the as_of rule for open work).
 @Suite struct QueryIncludeTests {
     @Test func aFragmentIsIncludedAndNamedWhenMissing() throws {
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder.make()
         try "-- param :n = 2\nhalf AS (SELECT :n / 2 AS v)".write(to: folder.appendingPathComponent("_half.sql"), atomically: true, encoding: .utf8)
         try "-- A query.\nWITH\n-- include _half.sql\nSELECT v FROM half".write(to: folder.appendingPathComponent("q.sql"), atomically: true, encoding: .utf8)
         let q = try QueryFile.load(folder.appendingPathComponent("q.sql"))
@@ -78,8 +79,7 @@ import SQLite
 
     /// Every query that needs the step runs open at as_of takes them from the one fragment.
     @Test func theOpenAtAsOfRuleLivesInOneFile() throws {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("queries")
+        let folder = URL(fileURLWithPath: TestPaths.queries)
         for name in ["stalled", "aging", "team_load", "alerts_open_work", "alerts_unowned", "alerts_unwatched", "alerts_handoff"] {
             let text = try String(contentsOf: folder.appendingPathComponent(name + ".sql"), encoding: .utf8)
             #expect(text.contains("-- include _open_runs.sql") && !text.contains("step_runs_unended") && !text.contains("step_pauses"), "\(name)")

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 import Orchestration
@@ -56,7 +57,7 @@ import SQLite
     @Test func sectionColumnsMustExistInTheQuery() throws {
         let json = #"{"title": "T", "sections": [{"key": "s", "query": "stalled", "columns": ["ticket_id", "tikcet_state"]}]}"#
         let definition = try parse(json)
-        let store = try OrchestrationStore(path: try temporaryFolder().appendingPathComponent("x.db").path)
+        let store = try OrchestrationStore(path: try TemporaryFolder.make().appendingPathComponent("x.db").path)
         let error = #expect(throws: ReportingError.self) {
             try ReportEngine.run(definition: definition, store: store, from: 0, to: 604_800, asOf: 604_800)
         }

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 import Orchestration
@@ -13,11 +14,11 @@ import SQLite
 
     func weekly(_ store: OrchestrationStore, from: Int64, to: Int64, asOf: Int64? = nil) throws -> URL {
         let result = try ReportEngine.run(definition: try ReportDefinition.named("weekly"), store: store, from: from, to: to, asOf: asOf ?? to)
-        return try ReportWriter.write(result, renderers: [ReportCSV()], outputDirectory: try temporaryFolder())
+        return try ReportWriter.write(result, renderers: [ReportCSV()], outputDirectory: try TemporaryFolder.make())
     }
 
     func newStore(services: [ServiceDefinition] = []) throws -> OrchestrationStore {
-        let store = try OrchestrationStore(path: try temporaryFolder("edge").appendingPathComponent("baton.db").path)
+        let store = try OrchestrationStore(path: try TemporaryFolder.make("edge").appendingPathComponent("baton.db").path)
         for s in services { try store.apply(s, at: Self.monday - 86_400) }
         return store
     }

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 import Orchestration
@@ -25,7 +26,7 @@ import SQLite
     }
 
     @Test func csvIsRFC4180WithISOInstantsFullPrecisionAndGuardedText() throws {
-        let out = try temporaryFolder()
+        let out = try TemporaryFolder.make()
         let folder = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
         let bytes = try Data(contentsOf: folder.appendingPathComponent("s.csv"))
         let text = String(decoding: bytes, as: UTF8.self)
@@ -53,7 +54,7 @@ import SQLite
     }
 
     @Test func aFinishedReportIsNeverOverwritten() throws {
-        let out = try temporaryFolder()
+        let out = try TemporaryFolder.make()
         let first = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
         let second = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
         let third = try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)
@@ -73,7 +74,7 @@ import SQLite
     }
 
     @Test func aFailedRunLeavesNothingBehind() throws {
-        let out = try temporaryFolder()
+        let out = try TemporaryFolder.make()
         #expect(throws: ReportingError.self) { try ReportWriter.write(result(), renderers: [ReportCSV(), Failing()], outputDirectory: out) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
     }
@@ -81,7 +82,7 @@ import SQLite
     /// A `baton report` killed mid-run (SIGKILL) leaves its partial folder, ticket data in it; the next run removes
     /// those whose process is gone and never one a running report is still writing.
     @Test func stalePartialsOfKilledRunsAreRemovedLiveOnesKept() throws {
-        let out = try temporaryFolder()
+        let out = try TemporaryFolder.make()
         // A live writer: the process that started this one (it started before the partial was written).
         let live = getppid()
         let fm = FileManager.default
@@ -98,7 +99,7 @@ import SQLite
     }
 
     @Test func aReportFolderIsSyncedBeforeAndAfterItsRename() throws {
-        let out = try temporaryFolder()
+        let out = try TemporaryFolder.make()
         let trace = AtomicFile.Trace()
         let folder = try AtomicFile.$trace.withValue(trace) {
             try ReportWriter.write(result(), renderers: [ReportCSV()], outputDirectory: out)

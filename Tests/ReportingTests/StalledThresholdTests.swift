@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 import Orchestration
@@ -14,7 +15,7 @@ import SQLite
     /// History: three tickets whose `b` took 10h, 20h and 30h (ready when `a` was done).
     /// Open: X waits in `b` since R; Y waits in `a` since its opening; Z is in `b`, paused most of the time.
     static func makeStore() throws -> (OrchestrationStore, r: Int64) {
-        let folder = try temporaryFolder("stalled")
+        let folder = try TemporaryFolder.make("stalled")
         let store = try OrchestrationStore(path: folder.appendingPathComponent("baton.db").path)
         try store.apply(ServiceDefinition(key: "svc", name: "Service", steps: [
             .init(key: "a", name: "A", team: "t1", target: "4h"),

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 import Orchestration
@@ -18,7 +19,7 @@ import SQLite
     nonisolated(unsafe) static var sharedStore: (OrchestrationStore, URL)?
     static func store() throws -> OrchestrationStore {
         if let (s, _) = sharedStore { return s }
-        let folder = try temporaryFolder("weekly-store")
+        let folder = try TemporaryFolder.make("weekly-store")
         let s = try SyntheticLog.makeStore(at: folder.appendingPathComponent("baton.db").path, services: log.services,
                                            events: log.events, appliedAt: start - 86_400)
         sharedStore = (s, folder)
@@ -49,7 +50,7 @@ import SQLite
     @Test(arguments: cases)
     func everySectionMatchesTheDefinitions(_ c: Case) throws {
         let store = try Self.store()
-        let folder = try runWeekly(store, c, into: try temporaryFolder())
+        let folder = try runWeekly(store, c, into: try TemporaryFolder.make())
         let ref = ReferenceMetrics(tickets: Self.log.tickets, services: Self.log.services, from: c.from, to: c.to, asOf: c.asOf)
 
         try expectSection(folder, "throughput.csv", leading: ["week", "service", "opened", "closed", "cancelled"],
@@ -136,7 +137,7 @@ import SQLite
     @Test func aReportAsOfAPastInstantIgnoresEverythingAfterIt() throws {
         let c = Self.cases[1]
         let full = try Self.store()
-        let folder = try temporaryFolder()
+        let folder = try TemporaryFolder.make()
         let past = try SyntheticLog.makeStore(at: folder.appendingPathComponent("past.db").path, services: Self.log.services,
                                               events: Self.log.events(upTo: c.asOf), appliedAt: Self.start - 86_400)
         let a = try runWeekly(full, c, into: folder.appendingPathComponent("a"))

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import SQLite
@@ -7,8 +8,7 @@ import Testing
     let db: Database
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-sqlite-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try TemporaryFolder.make("sqlite")
         db = try Database(path: directory.appendingPathComponent("t.db").path)
         try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL, data BLOB)")
     }

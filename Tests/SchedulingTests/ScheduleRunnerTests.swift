@@ -1,5 +1,6 @@
 import Scheduling
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Scheduling
@@ -8,24 +9,20 @@ import Orchestration
 import SQLite
 
 /// The runner with a fake report generator that writes real files (the period it was asked for).
-final class ScheduleFixture {
-    let directory: String
-    let store: OrchestrationStore
-    var out: String { directory + "/out" }
+final class ScheduleFixture: TemporaryStore {
+    var folder: String { directory.path }
+    var out: String { folder + "/out" }
     var calls: [(String, SchedulePeriod)] = []
     var failOn: Set<Int64> = []
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-schedule-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory + "/reports", withIntermediateDirectories: true)
-        store = try OrchestrationStore(path: directory + "/baton.db")
+        try super.init("schedule")
+        try FileManager.default.createDirectory(atPath: folder + "/reports", withIntermediateDirectories: true)
         try SchedulingSchema.migrator.migrate(store.db)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
-
     func definition(_ name: String, _ json: String) throws -> ScheduleDefinition {
-        let path = directory + "/reports/\(name).json"
+        let path = folder + "/reports/\(name).json"
         try json.write(toFile: path, atomically: true, encoding: .utf8)
         return try #require(try ScheduleDefinition.load(path: path))
     }
@@ -182,13 +179,13 @@ final class ScheduleFixture {
 
     @Test func definitionsAreReadWithClearErrors() throws {
         let f = try ScheduleFixture()
-        let adhoc = f.directory + "/reports/adhoc.json"
+        let adhoc = f.folder + "/reports/adhoc.json"
         try #"{"title": "x", "sections": [{"key": "s", "query": "stalled", "columns": ["ticket_id"]}]}"#.write(toFile: adhoc, atomically: true, encoding: .utf8)
         #expect(try ScheduleDefinition.load(path: adhoc) == nil)
         for (json, needle) in [(#"{"schedule": "0 6 * * FUN"}"#, "field 'schedule'"), (#"{"schedule": 5}"#, "field 'schedule': must be a string"),
                                (#"{"schedule": "0 6 * * *", "timezone": "Nowhere/City"}"#, "field 'timezone'"),
                                (#"{"schedule": "0 6 * * *", "kind": "alarm"}"#, "field 'kind'"), (#"{"schedule": "#, "not valid JSON")] {
-            let path = f.directory + "/reports/bad.json"
+            let path = f.folder + "/reports/bad.json"
             try json.write(toFile: path, atomically: true, encoding: .utf8)
             do {
                 _ = try ScheduleDefinition.load(path: path)

@@ -1,39 +1,17 @@
+import BatonTestSupport
 import Foundation
 import Testing
 @testable import Reporting
 import Rendering
 import SQLite
 
-/// A CSV file read back (RFC 4180: quoted fields, doubled quotes, CRLF records).
+/// A CSV file read back (RFC 4180: quoted fields, doubled quotes, CRLF records), with its rows keyed.
 struct CSVTable {
     var header: [String]
     var rows: [[String]]
 
     init(url: URL) throws {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        var records: [[String]] = []
-        var field = "", record: [String] = [], quoted = false
-        var chars = Array(text), i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if quoted {
-                if c == "\"" {
-                    if i + 1 < chars.count, chars[i + 1] == "\"" { field.append("\""); i += 1 } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" {
-                quoted = true
-            } else if c == "," {
-                record.append(field); field = ""
-            } else if c == "\r\n" || c == "\n" || c == "\r" {
-                record.append(field); field = ""
-                records.append(record); record = []
-            } else {
-                field.append(c)
-            }
-            i += 1
-        }
-        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
-        chars = []
+        let records = RFC4180.records(try String(contentsOf: url, encoding: .utf8))
         header = records.first ?? []
         rows = Array(records.dropFirst())
     }
@@ -77,12 +55,4 @@ func expectSection(_ folder: URL, _ file: String, leading: [String], keys: [Stri
             }
         }
     }
-}
-
-/// A fresh temporary folder.
-func temporaryFolder(_ name: String = #function) throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("baton-reporting-\(name.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
