@@ -66,8 +66,12 @@ public struct ServiceLevelPolicy: Sendable {
         try db.createFunction("working_seconds", argumentCount: 3) { args in
             guard !args.isNull(1), !args.isNull(2) else { return .null }
             let from = args.int64(1), to = args.int64(2)
-            guard let calendar = try args.withText(0, lookup.calendar) else { return .integer(max(0, to - from)) }
-            return .integer(calendar.workingSeconds(from: from, to: to))
+            // Through the lookup, not a returned copy: a WorkingCalendar is a struct of arrays, and copying it per call
+            // (a retain and release of each) cost more than the computation.
+            guard let seconds = try args.withText(0, { try lookup.workingSeconds($0, from: from, to: to) }) else {
+                return .integer(max(0, to - from))
+            }
+            return .integer(seconds)
         }
         try db.createFunction("add_working_seconds", argumentCount: 3) { args in
             guard !args.isNull(1), !args.isNull(2) else { return .null }
@@ -96,16 +100,26 @@ private final class CalendarLookup {
 
     init(_ calendars: [String: WorkingCalendar]) { self.calendars = calendars }
 
+    func workingSeconds(_ key: UnsafeRawBufferPointer?, from: Int64, to: Int64) throws -> Int64? {
+        guard let key else { return nil }
+        if last == nil || !key.elementsEqual(lastKey) { try select(key) }
+        return last?.workingSeconds(from: from, to: to)
+    }
+
     func calendar(_ key: UnsafeRawBufferPointer?) throws -> WorkingCalendar? {
         guard let key else { return nil }
-        if let last, key.elementsEqual(lastKey) { return last }
+        if last == nil || !key.elementsEqual(lastKey) { try select(key) }
+        return last
+    }
+
+    /// Makes `key`'s calendar the remembered one, or fails the query for an unknown key.
+    private func select(_ key: UnsafeRawBufferPointer) throws {
         let name = String(decoding: key, as: UTF8.self)
         guard let found = calendars[name] else {
             throw FunctionError("working_seconds: no calendar '\(name)' in the store\(Suggest.didYouMean(name, in: Array(calendars.keys)))")
         }
         lastKey = Array(key)
         last = found
-        return found
     }
 }
 
