@@ -83,16 +83,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
     static func logfmt(_ s: String) -> String {
         let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7f }
         if safe { return s }
-        return "\"" + TextEscaping.map(s) { u in
-            switch u {
-            case "\"": return .text("\\\"")
-            case "\\": return .text("\\\\")
-            case "\n": return .text("\\n")
-            case "\r": return .text("\\r")
-            case "\t": return .text("\\t")
-            default: return .keep
-            }
-        } + "\""
+        return "\"" + TextEscaping.map(s) { JSONText.backslashEscape($0) ?? .keep } + "\""
     }
 
     /// A header comment, then one logfmt line per alert (grep for `^stalled`, `team=hr`, `new=yes`).
