@@ -19,32 +19,12 @@ public struct ServiceLevelPolicy: Sendable {
     /// The latest version of every calendar, compiled.
     public var calendars: [String: WorkingCalendar]
     var teamCalendars: [String: String]
-    var steps: [String: (target: Int64?, calendar: String?)]
+    /// Every service version's steps with a target or a calendar.
+    var steps: [(service: String, version: Int64, step: String, target: Int64?, calendar: String?)]
     /// `SERVICE/STEP` → target seconds.
     public var targetOverrides: [String: Int64] = [:]
     /// `TEAM` or `SERVICE/STEP` → calendar key.
     public var calendarOverrides: [String: String] = [:]
-
-    static func stepKey(_ service: String, _ version: Int64, _ step: String) -> String { "\(service)\u{1}\(version)\u{1}\(step)" }
-
-    /// The calendar key of a run (nil: 24×7).
-    public func calendar(service: String, version: Int64, step: String, team: String?) -> String? {
-        if let c = calendarOverrides["\(service)/\(step)"] { return c }
-        if let c = steps[Self.stepKey(service, version, step)]?.calendar { return c }
-        guard let team, !team.isEmpty else { return nil }
-        return calendarOverrides[team] ?? teamCalendars[team]
-    }
-
-    /// The target of a run's step, in seconds of its calendar (nil: none).
-    public func target(service: String, version: Int64, step: String) -> Int64? {
-        targetOverrides["\(service)/\(step)"] ?? steps[Self.stepKey(service, version, step)]?.target
-    }
-
-    /// Working seconds of `calendar` (nil: 24×7) in [from, to).
-    public func workingSeconds(_ calendar: String?, from: Int64, to: Int64) -> Int64? {
-        guard let calendar else { return max(0, to - from) }
-        return calendars[calendar]?.workingSeconds(from: from, to: to)
-    }
 
     /// Reads the calendars, the teams' calendars and every service version's step targets and calendars.
     static func load(from db: Database, calendars definitions: [String: CalendarDefinition]) throws -> ServiceLevelPolicy {
@@ -52,11 +32,11 @@ public struct ServiceLevelPolicy: Sendable {
         for row in try db.rows("SELECT key, calendar FROM teams WHERE calendar IS NOT NULL") {
             if let key = row.string("key"), let calendar = row.string("calendar") { teams[key] = calendar }
         }
-        var steps: [String: (target: Int64?, calendar: String?)] = [:]
-        for row in try db.rows("SELECT service, version, key, target_seconds, calendar FROM service_steps WHERE target_seconds IS NOT NULL OR calendar IS NOT NULL") {
-            guard let service = row.string("service"), let version = row.int("version"), let step = row.string("key") else { continue }
-            steps[stepKey(service, version, step)] = (row.int("target_seconds"), row.string("calendar"))
-        }
+        let steps = try db.rows("SELECT service, version, key, target_seconds, calendar FROM service_steps WHERE target_seconds IS NOT NULL OR calendar IS NOT NULL")
+            .compactMap { row -> (service: String, version: Int64, step: String, target: Int64?, calendar: String?)? in
+                guard let service = row.string("service"), let version = row.int("version"), let step = row.string("key") else { return nil }
+                return (service, version, step, row.int("target_seconds"), row.string("calendar"))
+            }
         return ServiceLevelPolicy(calendars: definitions.mapValues(WorkingCalendar.init), teamCalendars: teams, steps: steps)
     }
 
@@ -123,8 +103,11 @@ private final class CalendarLookup {
     }
 }
 
-/// `ServiceLevelPolicy.calendar` and `.target` over a call's raw argument bytes: entries are found by an FNV-1a
-/// hash of the bytes and confirmed by comparing them, so a call allocates nothing. The same rule, in the same order.
+/// The rule of `ServiceLevelPolicy` (its only implementation) over a call's raw argument bytes: entries are found by an
+/// FNV-1a hash of the bytes and confirmed by comparing them, so a call allocates nothing.
+/// - calendar: the what-if calendar of SERVICE/STEP, else the step's own in the run's service version, else the
+///   (what-if, else stored) calendar of the team holding the run; nil (24×7) for none or no team.
+/// - target: the what-if target of SERVICE/STEP, else the step's own in the run's service version.
 private final class PolicyIndex {
     struct Entry { let parts: [[UInt8]]; let version: Int64; let target: Int64?; let calendar: String? }
     var steps: [UInt64: [Entry]] = [:]       // service, version, step
@@ -137,10 +120,7 @@ private final class PolicyIndex {
             table[Self.hash(bytes, version), default: []]
                 .append(Entry(parts: bytes, version: version, target: target, calendar: calendar))
         }
-        for (key, value) in policy.steps {
-            let p = key.split(separator: "\u{1}", omittingEmptySubsequences: false).map(String.init)
-            add(&steps, [p[0], p[2]], version: Int64(p[1]) ?? 0, target: value.target, calendar: value.calendar)
-        }
+        for s in policy.steps { add(&steps, [s.service, s.step], version: s.version, target: s.target, calendar: s.calendar) }
         var serviceSteps = Set(policy.targetOverrides.keys)
         for key in policy.calendarOverrides.keys where key.contains("/") { serviceSteps.insert(key) }
         for key in serviceSteps {
