@@ -42,7 +42,7 @@ WITH ended AS (
     SELECT ticket_id, service, step, coalesce(team, '') AS team, state, attempt, ready_at, started_at, done_at, reassignments,
            CASE WHEN state = 'done' AND started_at IS NOT NULL THEN (done_at - started_at) / 3600.0 END AS work,
            CASE WHEN state = 'done' AND started_at IS NOT NULL THEN ln(max(done_at - started_at, 1) / 3600.0) END AS log_work,
-           CASE WHEN state = 'done' THEN (done_at - coalesce(started_at, ready_at)) / 3600.0 END AS effort,
+           CASE WHEN state = 'done' THEN done_at - coalesce(started_at, ready_at) END AS effort_seconds,
            done_at >= (:from + :to) / 2 AS second_half
     FROM step_runs
     WHERE state IN ('done', 'skipped') AND done_at >= :from AND done_at < :to AND done_at <= :as_of
@@ -51,15 +51,15 @@ WITH ended AS (
 steps AS (
     SELECT service, step, sum(state = 'done') AS runs, max(team) AS any_team,
            median(work) AS median_work_hours,
-           stdev(work) / nullif(avg(work), 0) AS cv,
+           stdev(work) / nullif(mean(work), 0) AS cv,
            stdev(log_work) AS work_spread,
-           exp(avg(CASE WHEN second_half THEN log_work END) - avg(CASE WHEN NOT second_half THEN log_work END)) - 1 AS drift,
-           exp(avg(CASE WHEN NOT second_half THEN log_work END)) AS first_half_hours,
-           exp(avg(CASE WHEN second_half THEN log_work END)) AS second_half_hours,
+           exp(mean(CASE WHEN second_half THEN log_work END) - mean(CASE WHEN NOT second_half THEN log_work END)) - 1 AS drift,
+           exp(mean(CASE WHEN NOT second_half THEN log_work END)) AS first_half_hours,
+           exp(mean(CASE WHEN second_half THEN log_work END)) AS second_half_hours,
            sum(state = 'done' AND reassignments > 0) * 1.0 / nullif(sum(state = 'done'), 0) AS reassigned_share,
            count(work) * 1.0 / nullif(sum(state = 'done'), 0) AS started_share,
            sum(state = 'done' AND attempt > 1) * 1.0 / nullif(sum(state = 'done'), 0) AS rework_rate,
-           sum(effort) AS effort_hours, sum(state = 'skipped') AS skipped
+           sum(effort_seconds) / 3600.0 AS effort_hours, sum(state = 'skipped') AS skipped
     FROM ended GROUP BY service, step
 ),
 firsts AS MATERIALIZED (

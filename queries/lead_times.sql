@@ -14,7 +14,7 @@ WITH closed AS MATERIALIZED (
 stats AS (
     SELECT service, count(*) AS closed,
            percentile(hours, 0.5) AS p50_hours, percentile(hours, 0.85) AS p85_hours,
-           percentile(hours, 0.95) AS p95_hours, avg(hours) AS mean_hours, max(hours) AS max_hours,
+           percentile(hours, 0.95) AS p95_hours, mean(hours) AS mean_hours, max(hours) AS max_hours,
            percentile(working_hours, 0.5) AS p50_working_hours, percentile(working_hours, 0.85) AS p85_working_hours,
            percentile(working_hours, 0.95) AS p95_working_hours
     FROM closed GROUP BY service

@@ -14,7 +14,8 @@ WITH done_window(lo, hi) AS (SELECT :from, min(:to, :as_of + 1)),
            working_seconds / 3600.0 AS working_hours,
            CASE WHEN started_at IS NOT NULL THEN (started_at - ready_at) / 3600.0 END AS wait_hours,
            CASE WHEN started_at IS NOT NULL THEN (done_at - started_at) / 3600.0 END AS work_hours,
-           CASE WHEN started_at IS NOT NULL THEN (done_at - ready_at) / 3600.0 END AS started_sojourn_hours
+           CASE WHEN started_at IS NOT NULL THEN done_at - started_at END AS work_seconds,
+           CASE WHEN started_at IS NOT NULL THEN done_at - ready_at END AS started_sojourn_seconds
     FROM done_runs
 )
 SELECT service, step, team, count(*) AS runs,
@@ -23,8 +24,8 @@ SELECT service, step, team, count(*) AS runs,
        percentile(sojourn_hours, 0.95) AS p95_hours,
        percentile(wait_hours, 0.5) AS wait_p50_hours,
        percentile(work_hours, 0.5) AS work_p50_hours,
-       sum(work_hours) / nullif(sum(started_sojourn_hours), 0) AS flow_efficiency,
-       avg(sojourn_hours) AS mean_hours,
+       1.0 * sum(work_seconds) / nullif(sum(started_sojourn_seconds), 0) AS flow_efficiency,
+       mean(sojourn_hours) AS mean_hours,
        sum(attempt > 1) AS rework_runs,
        min(position) AS position,
        sum(reassignments) AS reassignments,

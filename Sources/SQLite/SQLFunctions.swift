@@ -8,6 +8,11 @@ import Foundation
 ///   `PERCENTILE.INC`), `p` in [0, 1]; NULLs ignored; NULL for an empty group.
 /// - `median(x)`: `percentile(x, 0.5)`.
 /// - `stdev(x)`: sample standard deviation (n − 1); NULL when fewer than two values.
+/// - `mean(x)`: the arithmetic mean, NULL for no values.
+///
+/// `mean` and `stdev` sum exactly (one rounding at the end), so their results do not depend on the order rows
+/// reach the aggregate: a different query plan, sort or import order gives the same bytes. SQLite's `avg` and
+/// `sum` of reals round at every step, so queries use them only over integers.
 /// - `iso(t)`: a Unix-seconds instant as ISO 8601 UTC text (`2026-03-02T09:15:00Z`).
 /// - `iso_week(t)`: the ISO week label of an instant (`2026-W47`).
 /// - `week_start(t)`: the instant of Monday 00:00 UTC of the ISO week containing `t`.
@@ -16,6 +21,7 @@ public enum SQLFunctions {
         try aggregate(db, "percentile", 2, percentileStep, percentileFinal)
         try aggregate(db, "median", 1, percentileStep, percentileFinal)
         try aggregate(db, "stdev", 1, percentileStep, stdevFinal)
+        try aggregate(db, "mean", 1, percentileStep, meanFinal)
         try scalar(db, "iso", 1, isoFunction)
         try scalar(db, "iso_week", 1, isoWeekFunction)
         try scalar(db, "week_start", 1, weekStartFunction)
@@ -100,6 +106,13 @@ public enum SQLFunctions {
         sqlite3_result_double(ctx, value)
     }
 
+    private static let meanFinal: FinalFn = { ctx in
+        guard let acc = takeAccumulator(ctx), let value = Statistics.mean(acc.values) else {
+            sqlite3_result_null(ctx); return
+        }
+        sqlite3_result_double(ctx, value)
+    }
+
     private static func instantArgument(_ argv: UnsafeMutablePointer<OpaquePointer?>?) -> Int64? {
         guard let v = argv?[0], sqlite3_value_type(v) != SQLITE_NULL else { return nil }
         return sqlite3_value_int64(v)
@@ -126,18 +139,92 @@ public enum Statistics {
     /// Type 7 percentile: h = (n−1)·p, x⌊h⌋ + (h−⌊h⌋)(x⌊h⌋₊₁ − x⌊h⌋). Nil for no values.
     public static func percentile(_ values: [Double], _ p: Double) -> Double? {
         guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let h = Double(sorted.count - 1) * p
+        var values = values
+        let h = Double(values.count - 1) * p
         let lower = Int(h.rounded(.down))
-        let upper = min(lower + 1, sorted.count - 1)
-        return sorted[lower] + (h - Double(lower)) * (sorted[upper] - sorted[lower])
+        // Two order statistics, not a full sort: select the lower one, and the upper is the least value above it.
+        let low = select(&values, lower)
+        guard lower + 1 < values.count else { return low }
+        var high = values[lower + 1]
+        for value in values[(lower + 1)...] where value < high { high = value }
+        return low + (h - Double(lower)) * (high - low)
     }
 
-    /// Sample standard deviation; nil for fewer than two values.
+    /// The k-th smallest value (0-based), leaving `values` partitioned around it: everything before index k is
+    /// at most it, everything after at least it. Hoare-style quickselect with a median-of-three pivot.
+    static func select(_ values: inout [Double], _ k: Int) -> Double {
+        var lo = 0, hi = values.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            let a = values[lo], b = values[mid], c = values[hi]
+            let pivot = max(min(a, b), min(max(a, b), c))
+            var i = lo, j = hi
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return values[k] }
+        }
+        return values[k]
+    }
+
+    /// Mean by an exact sum; nil for no values.
+    public static func mean(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        return exactSum(values) / Double(values.count)
+    }
+
+    /// Sample standard deviation; nil for fewer than two values. Both sums are exact, so the result does not
+    /// depend on the order of `values`.
     public static func sampleStandardDeviation(_ values: [Double]) -> Double? {
         guard values.count >= 2 else { return nil }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let squares = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        let mean = exactSum(values) / Double(values.count)
+        let squares = exactSum(values.map { ($0 - mean) * ($0 - mean) })
         return (squares / Double(values.count - 1)).squareRoot()
+    }
+
+    /// The sum of finite values rounded once, to nearest (Shewchuk's non-overlapping partials, as Python's
+    /// `math.fsum`): the same result in any order.
+    public static func exactSum(_ values: [Double]) -> Double {
+        var partials: [Double] = []
+        for value in values {
+            var x = value
+            var kept = 0
+            for index in partials.indices {
+                var y = partials[index]
+                if abs(x) < abs(y) { swap(&x, &y) }
+                let hi = x + y
+                let lo = y - (hi - x)
+                if lo != 0 { partials[kept] = lo; kept += 1 }
+                x = hi
+            }
+            partials.removeSubrange(kept...)
+            partials.append(x)
+        }
+        return roundedSum(of: partials)
+    }
+
+    /// The partials' sum with one rounding, half to even (Python's `fsum` final step).
+    private static func roundedSum(of partials: [Double]) -> Double {
+        var n = partials.count
+        guard n > 0 else { return 0 }
+        n -= 1
+        var hi = partials[n]
+        var lo = 0.0
+        while n > 0 {
+            let x = hi
+            n -= 1
+            let y = partials[n]
+            hi = x + y
+            lo = y - (hi - x)
+            if lo != 0 { break }
+        }
+        if n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0)) {
+            let y = lo * 2
+            let x = hi + y
+            if y == x - hi { hi = x }
+        }
+        return hi
     }
 }

@@ -57,6 +57,43 @@ import Testing
         #expect(try db.scalar("SELECT stdev(x) FROM v")?.isNull == true)
     }
 
+    @Test func meanOfValues() throws {
+        try insert("a", [1, 2, 4])
+        #expect(try value("SELECT mean(x) FROM v") == 7.0 / 3)
+        #expect(try db.scalar("SELECT mean(x) FROM v WHERE g = 'none'")?.isNull == true)
+    }
+
+    /// Selection finds the same two order statistics as the textbook definition over a sorted copy.
+    @Test(arguments: [1, 2, 3, 10, 101, 5_000])
+    func percentileBySelectionMatchesTheSortedDefinition(count: Int) {
+        var generator = SplitMix64(seed: UInt64(count))
+        // Few distinct values as well as many: ties are where a partition goes wrong.
+        let values = (0..<count).map { _ in Double(generator.next() % (count > 100 ? 40 : 1_000)) / 8 }
+        let sorted = values.sorted()
+        for p in [0, 0.05, 0.5, 0.85, 0.95, 0.999, 1] {
+            let h = Double(sorted.count - 1) * p
+            let lower = Int(h.rounded(.down)), upper = min(lower + 1, sorted.count - 1)
+            let expected = sorted[lower] + (h - Double(lower)) * (sorted[upper] - sorted[lower])
+            #expect(Statistics.percentile(values, p) == expected, "n \(count), p \(p)")
+        }
+    }
+
+    /// An exact sum is correctly rounded and does not depend on order; the naive left-to-right sum does both.
+    @Test func exactSumIsOrderIndependentAndCorrectlyRounded() {
+        #expect(Statistics.exactSum([1e100, 1, -1e100]) == 1)
+        #expect(Statistics.exactSum([0.1, 0.2, 0.3]) == 0.6)  // naive: 0.6000000000000001
+        var generator = SplitMix64(seed: 7)
+        let values = (0..<2_000).map { _ in Double(generator.next() % 1_000_000) / 3600 }
+        var shuffled = values
+        shuffled.shuffle(using: &generator)
+        #expect(Statistics.exactSum(values) == Statistics.exactSum(shuffled))
+        #expect(Statistics.sampleStandardDeviation(values) == Statistics.sampleStandardDeviation(shuffled))
+        // A second method: each value is k/3600 rounded to a double, so the sum is Σk/3600 within the values'
+        // own rounding (2,000 half-ulps of numbers under 278: well under 1e-15 of the total).
+        let integerSum = values.reduce(0) { $0 + ($1 * 3600).rounded() }
+        #expect(abs(Statistics.exactSum(values) - integerSum / 3600) <= integerSum / 3600 * 1e-15)
+    }
+
     @Test func aggregatesWorkPerGroup() throws {
         try insert("a", [1, 3])
         try insert("b", [10, 20, 30])
@@ -113,3 +150,4 @@ import Testing
         #expect(Instant.startOfISOWeek(year: 2026, week: 53) == Instant.parse("2026-12-28"))
     }
 }
+

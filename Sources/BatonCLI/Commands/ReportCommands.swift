@@ -24,7 +24,7 @@ enum ReportCommands {
         name: "query",
         abstract: "Run a query (queries/NAME.sql or a .sql file of your own) and print its rows.",
         discussion: """
-        Queries are plain SQLite with :named parameters and the aggregates percentile(x, p), median(x) and stdev(x).
+        Queries are plain SQLite with :named parameters and the aggregates percentile(x, p), median(x), mean(x) and stdev(x).
         Parameters, last wins: the file's '-- param :name = value' defaults, then --param, --from, --to and --as-of.
         Values read as integers, reals, ISO 8601 instants (bound as Unix seconds) or text.
         :as_of defaults to now. Columns named *_at holding Unix seconds print as ISO 8601 UTC.

@@ -163,19 +163,7 @@ public struct LogGenerator {
     }
 }
 
-/// SplitMix64: small, fast, and the same on every platform (the generator's determinism rests on it).
-public struct SplitMix64: Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+extension SplitMix64 {
     /// Lognormal with the given median and log-space standard deviation (Box–Muller).
     mutating func lognormal(median: Double, sigma: Double) -> Double {
         let u1 = max(unit(), 1e-12), u2 = unit()
