@@ -37,30 +37,43 @@
 -- param :ready_rework = 0.05
 -- param :ready_skip = 0.10
 -- param :order_days = 14
-WITH ended AS (
-    -- The runs that ended in the window, read from the ended-runs index, which covers every column read here.
-    SELECT ticket_id, service, step, coalesce(team, '') AS team, state, attempt, ready_at, started_at, done_at, reassignments,
-           CASE WHEN state = 'done' AND started_at IS NOT NULL THEN (done_at - started_at) / 3600.0 END AS work,
-           CASE WHEN state = 'done' AND started_at IS NOT NULL THEN ln(max(done_at - started_at, 1) / 3600.0) END AS log_work,
-           CASE WHEN state = 'done' THEN done_at - coalesce(started_at, ready_at) END AS effort_seconds,
+WITH done_window(lo, hi) AS (SELECT :from, min(:to, :as_of + 1)),
+-- include _done_runs.sql
+, done AS (
+    SELECT service, step, team, attempt, reassignments,
+           CASE WHEN started_at IS NOT NULL THEN (done_at - started_at) / 3600.0 END AS work,
+           CASE WHEN started_at IS NOT NULL THEN ln(max(done_at - started_at, 1) / 3600.0) END AS log_work,
+           done_at - coalesce(started_at, ready_at) AS effort_seconds,
            done_at >= (:from + :to) / 2 AS second_half
-    FROM step_runs
-    WHERE state IN ('done', 'skipped') AND done_at >= :from AND done_at < :to AND done_at <= :as_of
-      AND ready_at IS NOT NULL
+    FROM done_runs
 ),
-steps AS (
-    SELECT service, step, sum(state = 'done') AS runs, max(team) AS any_team,
+skips AS (
+    -- Skipped runs that ended in the window, read from the ended-runs index.
+    SELECT service, step, count(*) AS skipped, max(coalesce(team, '')) AS any_team FROM step_runs
+    WHERE state = 'skipped' AND done_at >= :from AND done_at < :to AND done_at <= :as_of AND ready_at IS NOT NULL
+    GROUP BY service, step
+),
+done_steps AS (
+    SELECT service, step, count(*) AS runs, max(team) AS any_team,
            median(work) AS median_work_hours,
            stdev(work) / nullif(mean(work), 0) AS cv,
            stdev(log_work) AS work_spread,
            exp(mean(CASE WHEN second_half THEN log_work END) - mean(CASE WHEN NOT second_half THEN log_work END)) - 1 AS drift,
            exp(mean(CASE WHEN NOT second_half THEN log_work END)) AS first_half_hours,
            exp(mean(CASE WHEN second_half THEN log_work END)) AS second_half_hours,
-           sum(state = 'done' AND reassignments > 0) * 1.0 / nullif(sum(state = 'done'), 0) AS reassigned_share,
-           count(work) * 1.0 / nullif(sum(state = 'done'), 0) AS started_share,
-           sum(state = 'done' AND attempt > 1) * 1.0 / nullif(sum(state = 'done'), 0) AS rework_rate,
-           sum(effort_seconds) / 3600.0 AS effort_hours, sum(state = 'skipped') AS skipped
-    FROM ended GROUP BY service, step
+           sum(reassignments > 0) * 1.0 / count(*) AS reassigned_share,
+           count(work) * 1.0 / count(*) AS started_share,
+           sum(attempt > 1) * 1.0 / count(*) AS rework_rate,
+           sum(effort_seconds) / 3600.0 AS effort_hours
+    FROM done GROUP BY service, step
+),
+steps AS (
+    -- Every step with a run that ended in the window: completed runs (done_steps), skipped ones (skips), or both.
+    SELECT coalesce(d.service, k.service) AS service, coalesce(d.step, k.step) AS step, coalesce(d.runs, 0) AS runs,
+           max(coalesce(d.any_team, ''), coalesce(k.any_team, '')) AS any_team, d.median_work_hours, d.cv,
+           d.work_spread, d.drift, d.first_half_hours, d.second_half_hours, d.reassigned_share, d.started_share,
+           d.rework_rate, d.effort_hours, coalesce(k.skipped, 0) AS skipped
+    FROM done_steps d FULL JOIN skips k ON k.service = d.service AND k.step = d.step
 ),
 firsts AS MATERIALIZED (
     -- Where each recent first attempt stood in its ticket: the step of the first attempt that finished last before it

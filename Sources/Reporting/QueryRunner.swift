@@ -97,6 +97,7 @@ public enum QueryRunner {
             .joined().trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
         guard !code.isEmpty else { throw ReportingError("\(query.path): contains no SQL statement") }
         do {
+            try RunFacts.prepare(for: query, on: db)
             return try db.prepare(query.sql)
         } catch let error as SQLiteError {
             throw ReportingError("\(query.path): SQL error: \(error.message)")

@@ -10,6 +10,9 @@ public struct ReportEngine {
     public let db: Database
     public let workingDirectory: String
     public let environment: [String: String]
+    /// Whether a run works out the completed runs once for all its sections (`RunFacts`); off only to check, in
+    /// tests, that the sections read the same rows either way.
+    var materializesRunFacts = true
 
     public init(db: Database, workingDirectory: String = FileManager.default.currentDirectoryPath,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -52,6 +55,10 @@ public struct ReportEngine {
             if ownTransaction, (try? db.execute("COMMIT")) == nil { try? db.execute("ROLLBACK") }
         }
 
+        // The completed runs the sections read, worked out once for the run (see RunFacts).
+        let facts = RunFacts(db: db, enabled: materializesRunFacts)
+        defer { try? facts.release() }
+
         let fixed: [String: SQLValue] = ["from": .integer(from), "to": .integer(to), "as_of": .integer(asOf)]
         var inForce: [String: SQLValue] = [:]  // every parameter a query used (for the definitions section)
 
@@ -59,11 +66,11 @@ public struct ReportEngine {
         var sections: [SectionResult] = []
         var series: Set<String> = []  // the units of the day/week series the report shows
         for (i, section) in definition.sections.enumerated() {
-            sections.append(try runSection(i, section, of: definition, fixed: fixed, overrides: overrides,
+            sections.append(try runSection(i, section, of: definition, facts: facts, fixed: fixed, overrides: overrides,
                                            inForce: &inForce, series: &series))
         }
         let headlines = try definition.headlines.map {
-            try self.headlines($0, of: definition, from: from, to: to, asOf: asOf, overrides: overrides)
+            try self.headlines($0, of: definition, facts: facts, from: from, to: to, asOf: asOf, overrides: overrides)
         } ?? []
         let definitions = try definitionsSection(definition, from: from, to: to, asOf: asOf, fixed: fixed,
                                                  inForce: inForce, series: series)
@@ -86,12 +93,13 @@ public struct ReportEngine {
 
     /// Section `i`: its query's rows, reduced to the definition's columns in its order. Records the parameters the
     /// query used (other than the window) in `inForce`, and the unit of its day/week series in `series`.
-    private func runSection(_ i: Int, _ section: ReportDefinition.Section, of definition: ReportDefinition,
+    private func runSection(_ i: Int, _ section: ReportDefinition.Section, of definition: ReportDefinition, facts: RunFacts,
                             fixed: [String: SQLValue], overrides: [String: SQLValue],
                             inForce: inout [String: SQLValue], series: inout Set<String>) throws -> SectionResult {
         let query = try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")
         if let unit = query.series { series.insert(unit) }
         let values = Self.parameters(for: query, definition, section.parameters, overrides, fixed)
+        try facts.cover(query, parameters: values)
         let output = try QueryRunner.run(query, on: db, parameters: values)
         for name in try QueryRunner.prepare(query, on: db).parameterNames {
             let key = String(name.dropFirst())
@@ -112,7 +120,7 @@ public struct ReportEngine {
     /// The headline numbers: the headline query for the current period (the headlines' period at the end of the
     /// window, else the whole window) and for the one before it, as it stood at its own end (or at as_of, when
     /// that is earlier).
-    private func headlines(_ spec: ReportDefinition.Headlines, of definition: ReportDefinition, from: Int64, to: Int64,
+    private func headlines(_ spec: ReportDefinition.Headlines, of definition: ReportDefinition, facts: RunFacts, from: Int64, to: Int64,
                            asOf: Int64, overrides: [String: SQLValue]) throws -> [Headline] {
         let query = try loadQuery(spec.query, definition: definition, field: "headlines.query")
         let current: (from: Int64, to: Int64)
@@ -126,7 +134,9 @@ public struct ReportEngine {
         }
         func row(_ w: (from: Int64, to: Int64), asOf: Int64) throws -> QueryOutput {
             let window: [String: SQLValue] = ["from": .integer(w.from), "to": .integer(w.to), "as_of": .integer(asOf)]
-            return try QueryRunner.run(query, on: db, parameters: Self.parameters(for: query, definition, spec.parameters, overrides, window))
+            let values = Self.parameters(for: query, definition, spec.parameters, overrides, window)
+            try facts.cover(query, parameters: values)
+            return try QueryRunner.run(query, on: db, parameters: values)
         }
         // The previous period as it stood at its own end (or at as_of, when that is earlier).
         let now = try row(current, asOf: asOf)
