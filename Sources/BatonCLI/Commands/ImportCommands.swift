@@ -182,14 +182,11 @@ enum ImportCommands {
         """,
         options: [.value("limit", "N", "Show at most N imports (default: 50)."), RowFormat.option],
         run: { inv in
-            let format = try RowFormat.from(inv)
-            let limit = try CommandSupport.limit(inv)
-            let store = try CommandSupport.store(inv)
-            RowPrinter.print(try store.importHistory(limit: limit),
-                             columns: ["id", "file", "format", "profile", "started_at", "rows_read", "tickets_new", "tickets_updated",
-                                       "events_added", "duplicates", "rejected", "seconds"],
-                             format: format, to: inv.out)
-            return 0
+            try CommandSupport.printRows(inv, columns: ["id", "file", "format", "profile", "started_at", "rows_read", "tickets_new",
+                                                        "tickets_updated", "events_added", "duplicates", "rejected", "seconds"]) {
+                let limit = try CommandSupport.limit(inv)
+                return try CommandSupport.store(inv).importHistory(limit: limit)
+            }
         })
 
     static let export = CommandSpec(
