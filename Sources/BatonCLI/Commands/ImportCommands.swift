@@ -206,7 +206,7 @@ enum ImportCommands {
             .value("to", "T", "Only tickets opened before T."),
             .value("service", "KEY", "Only tickets of this service."),
             .value("out", "FILE", "Write to FILE (atomically) instead of standard output; never over a file Baton did not write."),
-            .flag("force", "Let --out replace an existing file that is not a Baton output."),
+            OutputGuard.forceOption,
         ],
         run: { inv in
             let out = inv.value("out")
@@ -251,7 +251,7 @@ enum ImportCommands {
             .value("days", "D", "Length of the period in days (default 90)."),
             .value("services", "DIR", "Generate tickets for the service definitions in DIR (*.json)."),
             .value("out", "FILE", "Write to FILE (atomically); '-' or absent: standard output. Never over a file Baton did not write."),
-            .flag("force", "Let --out replace an existing file that is not a Baton output."),
+            OutputGuard.forceOption,
         ],
         run: { inv in
             if let out = inv.value("out"), out != "-" { try OutputGuard.check(path(inv, out), shown: out, force: inv.flag("force")) }
