@@ -24,6 +24,9 @@ enum OutputGuard {
         return text.hasPrefix("<?xml") && text.contains("<string key=\"concept:name\" value=\"Baton event log\"/>")
     }
 
+    /// `--force`, for every command whose `--out` goes through `check`.
+    static let forceOption = CommandSpec.Option.flag("force", "Let --out replace an existing file that is not a Baton output.")
+
     /// Refuses to replace `path` unless it is missing, empty, a Baton output, or `force` is set.
     static func check(_ path: String, shown: String, force: Bool) throws {
         var isFolder: ObjCBool = false

@@ -120,94 +120,115 @@ public struct StateMachine: Sendable {
         do { try transition(e, &t, &i, service, definition, label) } catch { t.runs[i] = before; throw error }
     }
 
+    /// The step event's effect on run `i`, by kind. `i` moves to the run the event ended in when it starts an
+    /// attempt of its own (a step completed again in history mode).
     private func transition(_ e: Event, _ t: inout TicketState, _ i: inout Int, _ service: ServiceVersion,
                             _ definition: ServiceDefinition.Step?, _ label: () -> String) throws {
         switch e.kind {
-        case .ready:
-            switch t.runs[i].state {
-            case .waiting: makeReady(&t.runs[i], at: e.at, seen: e.at)
-            case .done, .skipped: newAttempt(&t, after: i, readyAt: e.at, by: e)
-            case .ready where mode == .history:
-                // An explicit ready event wins over a derived one.
-                t.runs[i].readyAt = e.at
-                t.runs[i].knownAt = e.at
-            case .active where mode == .history, .paused where mode == .history:
-                // Re-scheduled while the work goes on (XES schedule, start, schedule, complete, start, complete, as
-                // in BPI Challenge 2012): the next attempt is ready from this instant, once this one ends.
-                t.runs[i].rescheduledAt = e.at
-            default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); it cannot become ready")
-            }
-        case .started:
-            switch t.runs[i].state {
-            case .waiting:
-                try readyWaiting(&t, i, e, service)
-                start(&t.runs[i], e)
-            case .ready: start(&t.runs[i], e)
-            case .active: throw ActionRefused("\(label()) is already active (started \(Instant.iso(t.runs[i].startedAt ?? 0)))")
-            case .paused:
-                if mode == .strict { throw ActionRefused("\(label()) is paused; resume it instead") }
-                resume(&t.runs[i], at: e.at)
-                if t.runs[i].startedAt == nil { start(&t.runs[i], e) }
-            case .done, .skipped:
-                if mode == .strict { throw ActionRefused("\(label()) is already \(t.runs[i].state.rawValue); reopen it first") }
-                let j = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service), by: e)
-                start(&t.runs[j], e)
-            case .cancelled: throw ActionRefused("\(label()) was cancelled with its ticket")
-            }
-        case .paused:
-            switch t.runs[i].state {
-            // A ready step may be paused too: waiting on the requester before work starts stops the clock.
-            case .active, .ready: pause(&t.runs[i], at: e.at)
-            case .waiting where mode == .history:
-                try readyWaiting(&t, i, e, service)
-                pause(&t.runs[i], at: e.at)
-            case .paused: throw ActionRefused("\(label()) is already paused")
-            default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); only a ready or active step can be paused")
-            }
+        case .ready: try readyEvent(e, &t, i, label)
+        case .started: try startedEvent(e, &t, i, service, label)
+        case .paused: try pausedEvent(e, &t, i, service, label)
         case .resumed:
             guard t.runs[i].state == .paused else {
                 throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue), not paused; there is nothing to resume")
             }
             resume(&t.runs[i], at: e.at)
-        case .completed, .skipped:
-            switch t.runs[i].state {
-            case .waiting:
-                try readyWaiting(&t, i, e, service)
-            case .ready, .active, .paused: break
-            case .done, .skipped:
-                if mode == .strict {
-                    throw ActionRefused("\(label()) is already \(t.runs[i].state.rawValue) (at \(Instant.iso(t.runs[i].doneAt ?? 0))); reopen it for another attempt")
-                }
-                // History: a step done again is another attempt (process-mining logs repeat activities without a reopening).
-                i = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service), by: e)
-            case .cancelled: throw ActionRefused("\(label()) was cancelled with its ticket")
-            }
-            closePause(&t.runs[i], at: e.at)
-            t.runs[i].state = e.kind == .completed ? .done : .skipped
-            t.runs[i].doneAt = e.at
-            if e.actor != nil { t.runs[i].actor = e.actor }
-            if let rescheduled = t.runs[i].rescheduledAt {
-                t.runs[i].rescheduledAt = nil
-                newAttempt(&t, after: i, readyAt: rescheduled, by: e)
-            }
-            if service.isDefined && service.enforceOrder { readyNextStep(&t, at: e.at, service) }
+        case .completed, .skipped: try doneEvent(e, &t, &i, service, label)
         case .reopened:
             guard t.runs[i].isFinished else {
                 throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); only a done or skipped step can be reopened")
             }
             newAttempt(&t, after: i, readyAt: e.at, by: e)
-        case .taskDone:
-            guard !e.task.isEmpty else { throw ActionRefused("\(label()): a task_done event needs a task") }
-            if let tasks = definition?.tasks ?? (mode == .strict ? [] : nil), !tasks.contains(e.task) {
-                throw ActionRefused("\(label()) has no task '\(e.task)' (tasks: \(tasks.isEmpty ? "none" : tasks.joined(separator: ", ")))", field: "task")
-            }
-            if t.tasks.contains(where: { $0.step == e.step && $0.task == e.task }) {
-                throw ActionRefused("\(label()): task '\(e.task)' is already done")
-            }
-            t.tasks.append(.init(step: e.step, task: e.task, at: e.at, actor: e.actor))
+        case .taskDone: try taskDoneEvent(e, &t, definition, label)
         case .opened, .closed, .cancelled, .reassigned:
             break
         }
+    }
+
+    private func readyEvent(_ e: Event, _ t: inout TicketState, _ i: Int, _ label: () -> String) throws {
+        switch t.runs[i].state {
+        case .waiting: makeReady(&t.runs[i], at: e.at, seen: e.at)
+        case .done, .skipped: newAttempt(&t, after: i, readyAt: e.at, by: e)
+        case .ready where mode == .history:
+            // An explicit ready event wins over a derived one.
+            t.runs[i].readyAt = e.at
+            t.runs[i].knownAt = e.at
+        case .active where mode == .history, .paused where mode == .history:
+            // Re-scheduled while the work goes on (XES schedule, start, schedule, complete, start, complete, as
+            // in BPI Challenge 2012): the next attempt is ready from this instant, once this one ends.
+            t.runs[i].rescheduledAt = e.at
+        default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); it cannot become ready")
+        }
+    }
+
+    private func startedEvent(_ e: Event, _ t: inout TicketState, _ i: Int, _ service: ServiceVersion, _ label: () -> String) throws {
+        switch t.runs[i].state {
+        case .waiting:
+            try readyWaiting(&t, i, e, service)
+            start(&t.runs[i], e)
+        case .ready: start(&t.runs[i], e)
+        case .active: throw ActionRefused("\(label()) is already active (started \(Instant.iso(t.runs[i].startedAt ?? 0)))")
+        case .paused:
+            if mode == .strict { throw ActionRefused("\(label()) is paused; resume it instead") }
+            resume(&t.runs[i], at: e.at)
+            if t.runs[i].startedAt == nil { start(&t.runs[i], e) }
+        case .done, .skipped:
+            if mode == .strict { throw ActionRefused("\(label()) is already \(t.runs[i].state.rawValue); reopen it first") }
+            let j = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service), by: e)
+            start(&t.runs[j], e)
+        case .cancelled: throw ActionRefused("\(label()) was cancelled with its ticket")
+        }
+    }
+
+    private func pausedEvent(_ e: Event, _ t: inout TicketState, _ i: Int, _ service: ServiceVersion, _ label: () -> String) throws {
+        switch t.runs[i].state {
+        // A ready step may be paused too: waiting on the requester before work starts stops the clock.
+        case .active, .ready: pause(&t.runs[i], at: e.at)
+        case .waiting where mode == .history:
+            try readyWaiting(&t, i, e, service)
+            pause(&t.runs[i], at: e.at)
+        case .paused: throw ActionRefused("\(label()) is already paused")
+        default: throw ActionRefused("\(label()) is \(t.runs[i].state.rawValue); only a ready or active step can be paused")
+        }
+    }
+
+    /// `completed` or `skipped`: the run ends; a re-scheduled one leaves its next attempt ready, and in enforced
+    /// order the next step becomes ready.
+    private func doneEvent(_ e: Event, _ t: inout TicketState, _ i: inout Int, _ service: ServiceVersion,
+                           _ label: () -> String) throws {
+        switch t.runs[i].state {
+        case .waiting:
+            try readyWaiting(&t, i, e, service)
+        case .ready, .active, .paused: break
+        case .done, .skipped:
+            if mode == .strict {
+                throw ActionRefused("\(label()) is already \(t.runs[i].state.rawValue) (at \(Instant.iso(t.runs[i].doneAt ?? 0))); reopen it for another attempt")
+            }
+            // History: a step done again is another attempt (process-mining logs repeat activities without a reopening).
+            i = newAttempt(&t, after: i, readyAt: derivedReadyAt(t, before: e.at, service), by: e)
+        case .cancelled: throw ActionRefused("\(label()) was cancelled with its ticket")
+        }
+        closePause(&t.runs[i], at: e.at)
+        t.runs[i].state = e.kind == .completed ? .done : .skipped
+        t.runs[i].doneAt = e.at
+        if e.actor != nil { t.runs[i].actor = e.actor }
+        if let rescheduled = t.runs[i].rescheduledAt {
+            t.runs[i].rescheduledAt = nil
+            newAttempt(&t, after: i, readyAt: rescheduled, by: e)
+        }
+        if service.isDefined && service.enforceOrder { readyNextStep(&t, at: e.at, service) }
+    }
+
+    /// A checklist item of the step, done once: one its definition lists (in history mode, any when it lists none).
+    private func taskDoneEvent(_ e: Event, _ t: inout TicketState, _ definition: ServiceDefinition.Step?, _ label: () -> String) throws {
+        guard !e.task.isEmpty else { throw ActionRefused("\(label()): a task_done event needs a task") }
+        if let tasks = definition?.tasks ?? (mode == .strict ? [] : nil), !tasks.contains(e.task) {
+            throw ActionRefused("\(label()) has no task '\(e.task)' (tasks: \(tasks.isEmpty ? "none" : tasks.joined(separator: ", ")))", field: "task")
+        }
+        if t.tasks.contains(where: { $0.step == e.step && $0.task == e.task }) {
+            throw ActionRefused("\(label()): task '\(e.task)' is already done")
+        }
+        t.tasks.append(.init(step: e.step, task: e.task, at: e.at, actor: e.actor))
     }
 
     // MARK: ownership

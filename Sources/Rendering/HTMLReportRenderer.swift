@@ -8,19 +8,12 @@ import SQLite
 ///
 /// Numbers follow `ValueText`: each table cell shows the human form and carries the CSV's exact text in
 /// `data-value` and `title`. Every text from data is escaped with `HTMLEscape`.
-public struct HTMLReportRenderer: Sendable {
+public struct HTMLReportRenderer: FileReportRenderer, Sendable {
     public let format = "html"
-    /// File name inside the report folder.
-    public var fileName = "report.html"
     /// Most rows an HTML table shows; the CSV and XLSX always hold every row.
     public var maxTableRows = 5000
 
     public init() {}
-
-    /// Writes `report.html` into `folder` atomically (a temporary file in the folder, then a rename).
-    public func write(_ result: ReportResult, to folder: URL) throws {
-        try write(result, toFile: folder.appendingPathComponent(fileName))
-    }
 
     public func write(_ result: ReportResult, toFile file: URL) throws {
         try AtomicFile.write(Data(html(result).utf8), to: file.path)

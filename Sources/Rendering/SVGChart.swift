@@ -218,7 +218,6 @@ public enum SVGChart {
 
     /// Grouped bars: the series side by side in each category's band.
     private static func bars(_ data: ChartData, _ x: XScale, _ y: YScale) -> String {
-        let esc = HTMLEscape.text
         let band = x.band
         var svg = ""
         let k = Double(max(data.series.count, 1))
@@ -230,7 +229,8 @@ public enum SVGChart {
                 guard let v else { continue }
                 let bx = plotLeft + band * Double(c) + groupStart + w * Double(i)
                 let (ya, yb) = (y.py(max(v, 0)), y.py(min(v, 0)))
-                svg += "<rect class=\"bar c\(i % palette)\" x=\"\(f(bx))\" y=\"\(f(ya))\" width=\"\(f(max(w - 1, 0.5)))\" height=\"\(f(max(yb - ya, 0)))\"><title>\(esc("\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: data.yUnit))"))</title></rect>\n"
+                svg += mark("rect", "bar", series: i, "x=\"\(f(bx))\" y=\"\(f(ya))\" width=\"\(f(max(w - 1, 0.5)))\" height=\"\(f(max(yb - ya, 0)))\"",
+                            title: valueTitle(data, c, s, v))
             }
         }
         return svg
@@ -238,7 +238,6 @@ public enum SVGChart {
 
     /// Stacked bars: positive values stack up from 0, negative ones down.
     private static func stackedBars(_ data: ChartData, _ x: XScale, _ y: YScale) -> String {
-        let esc = HTMLEscape.text
         let band = x.band
         var svg = ""
         let w = min(band * 0.7, 64)
@@ -249,7 +248,8 @@ public enum SVGChart {
                 let (a, b): (Double, Double)
                 if v >= 0 { (a, b) = (pos, pos + v); pos += v } else { (a, b) = (neg + v, neg); neg += v }
                 let bx = plotLeft + band * Double(c) + (band - w) / 2
-                svg += "<rect class=\"bar c\(i % palette)\" x=\"\(f(bx))\" y=\"\(f(y.py(b)))\" width=\"\(f(max(w, 0.5)))\" height=\"\(f(max(y.py(a) - y.py(b), 0)))\"><title>\(esc("\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: data.yUnit))"))</title></rect>\n"
+                svg += mark("rect", "bar", series: i, "x=\"\(f(bx))\" y=\"\(f(y.py(b)))\" width=\"\(f(max(w, 0.5)))\" height=\"\(f(max(y.py(a) - y.py(b), 0)))\"",
+                            title: valueTitle(data, c, s, v))
             }
         }
         return svg
@@ -258,7 +258,6 @@ public enum SVGChart {
     /// Lines: a path per series, broken where a category has no value, with a dot per value when there are
     /// at most 60 categories.
     private static func lines(_ data: ChartData, _ x: XScale, _ y: YScale) -> String {
-        let esc = HTMLEscape.text
         var svg = ""
         for (i, s) in data.series.enumerated() {
             var d = "", pen = false
@@ -271,7 +270,7 @@ public enum SVGChart {
             if data.categories.count <= 60 {
                 for (c, v) in s.values.enumerated() {
                     guard let v else { continue }
-                    svg += "<circle class=\"dot c\(i % palette)\" cx=\"\(f(x.bandCenter(c)))\" cy=\"\(f(y.py(v)))\" r=\"3\"><title>\(esc("\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: data.yUnit))"))</title></circle>\n"
+                    svg += mark("circle", "dot", series: i, "cx=\"\(f(x.bandCenter(c)))\" cy=\"\(f(y.py(v)))\" r=\"3\"", title: valueTitle(data, c, s, v))
                 }
             }
         }
@@ -280,7 +279,6 @@ public enum SVGChart {
 
     /// Scatter: a dot per point; over categories, jittered within the band so points do not hide each other.
     private static func scatter(_ data: ChartData, _ x: XScale, _ y: YScale) -> String {
-        let esc = HTMLEscape.text
         var svg = ""
         for (i, s) in data.series.enumerated() {
             for p in s.points {
@@ -288,10 +286,22 @@ public enum SVGChart {
                 if !data.numericX { px += Axis.jitter(p.row) * x.band * 0.6 }
                 let xText = data.numericX ? ValueText.display(data.xUnit == .instant ? .integer(Int64(p.x)) : .real(p.x), unit: data.xUnit)
                                           : data.categories[Int(p.x)]
-                svg += "<circle class=\"dot c\(i % palette)\" cx=\"\(f(px))\" cy=\"\(f(y.py(p.y)))\" r=\"3.5\"><title>\(esc("\(s.name): \(xText), \(ValueText.number(p.y, unit: data.yUnit))"))</title></circle>\n"
+                svg += mark("circle", "dot", series: i, "cx=\"\(f(px))\" cy=\"\(f(y.py(p.y)))\" r=\"3.5\"",
+                            title: "\(s.name): \(xText), \(ValueText.number(p.y, unit: data.yUnit))")
             }
         }
         return svg
+    }
+
+    /// A data mark (a bar or a dot) of series `i`, coloured by series and titled with its value: every mark is
+    /// drawn this one way. `geometry` is its position and size attributes.
+    private static func mark(_ element: String, _ kind: String, series i: Int, _ geometry: String, title: String) -> String {
+        "<\(element) class=\"\(kind) c\(i % palette)\" \(geometry)><title>\(HTMLEscape.text(title))</title></\(element)>\n"
+    }
+
+    /// The title of a category's value: `category · series: value`.
+    private static func valueTitle(_ data: ChartData, _ c: Int, _ s: ChartData.Series, _ v: Double) -> String {
+        "\(data.categories[c]) · \(s.name): \(ValueText.number(v, unit: data.yUnit))"
     }
 
     /// Reference lines: across the chart when constant, else a segment per category. Labels of lines close

@@ -10,18 +10,12 @@ import SQLite
 /// is always a string cell (never a formula). A section's chart is a native Excel chart whose series
 /// reference the sheet's cells (split series get a small helper table to the right of the data).
 /// Sheets stream in constant-memory mode, so the memory used does not grow with the number of rows.
-public struct XLSXReportRenderer: Sendable {
+public struct XLSXReportRenderer: FileReportRenderer, Sendable {
     public let format = "xlsx"
-    public var fileName = "report.xlsx"
     /// Sections with more rows than this get no chart (a note says so).
     public var maxChartRows = 100_000
 
     public init() {}
-
-    /// Writes `report.xlsx` into `folder` atomically.
-    public func write(_ result: ReportResult, to folder: URL) throws {
-        try write(result, toFile: folder.appendingPathComponent(fileName))
-    }
 
     public func write(_ r: ReportResult, toFile file: URL) throws {
         try AtomicFile.publishFile(at: file.path) { tmp in

@@ -10,20 +10,28 @@ import SQLite
 @Suite struct ImportMalformedRowsTests {
     static let header = "ticket_id,service,step,team,event,at,actor\n"
 
-    @Test func aQuoteInsideAnUnquotedFieldIsABadRow() throws {
+    /// Imports `rows` (after the header) as `name` into a new store and expects the import refused at `line` and
+    /// `field` with every one of `phrases` in the message; returns the fixture for further checks.
+    @discardableResult
+    static func expectRefused(_ name: String, _ rows: String, line: Int, field: String, saying phrases: String...,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws -> ImportFixture {
         let f = try ImportFixture()
-        let file = try f.write("q.csv", Self.header + "T-1,hiring,,,opened,2026-03-02T09:00:00Z,ana\nT-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,b\"o\n")
+        let file = try f.write(name, header + rows)
         let e = f.importError { try f.importFile(file) }
-        #expect(e?.line == 3 && e?.field == "actor" && e?.message.contains("a quote inside a field that does not start with one") == true
-                && e?.message.contains("(column 7)") == true, "\(String(describing: e))")
+        #expect(e?.line == line && e?.field == field && phrases.allSatisfy { e?.message.contains($0) == true },
+                "\(String(describing: e))", sourceLocation: sourceLocation)
+        return f
+    }
+
+    @Test func aQuoteInsideAnUnquotedFieldIsABadRow() throws {
+        let f = try Self.expectRefused("q.csv", "T-1,hiring,,,opened,2026-03-02T09:00:00Z,ana\nT-1,hiring,screen,hr,started,2026-03-02T10:00:00Z,b\"o\n",
+                                       line: 3, field: "actor", saying: "a quote inside a field that does not start with one", "(column 7)")
         #expect(try f.count("SELECT count(*) FROM events") == 0)
     }
 
     @Test func textAfterAClosingQuoteIsABadRow() throws {
-        let f = try ImportFixture()
-        let file = try f.write("q.csv", Self.header + "T-1,hiring,,,opened,2026-03-02T09:00:00Z,\"bo\"x\n")
-        let e = f.importError { try f.importFile(file) }
-        #expect(e?.line == 2 && e?.field == "actor" && e?.message.contains("text after the closing quote") == true, "\(String(describing: e))")
+        try Self.expectRefused("q.csv", "T-1,hiring,,,opened,2026-03-02T09:00:00Z,\"bo\"x\n", line: 2, field: "actor",
+                               saying: "text after the closing quote")
         // A space after the closing quote is text too; a quoted field followed by the delimiter or a line end is fine.
         let g = try ImportFixture()
         let spaced = try g.write("s.csv", Self.header + "T-1,\"hiring\" ,,,opened,2026-03-02T09:00:00Z,ana\n")
@@ -34,18 +42,14 @@ import SQLite
     }
 
     @Test func aRowWithMoreFieldsThanTheHeaderIsABadRow() throws {
-        let f = try ImportFixture()
         // An unquoted comma in a name shifts nothing silently: the row is refused.
-        let file = try f.write("wide.csv", Self.header + "T-1,hiring,,,opened,2026-03-02T09:00:00Z,Smith, Ann\n")
-        let e = f.importError { try f.importFile(file) }
-        #expect(e?.line == 2 && e?.field == "column 8" && e?.message.contains("the row has 8 fields, the header 7") == true, "\(String(describing: e))")
+        try Self.expectRefused("wide.csv", "T-1,hiring,,,opened,2026-03-02T09:00:00Z,Smith, Ann\n", line: 2, field: "column 8",
+                               saying: "the row has 8 fields, the header 7")
     }
 
     @Test func fewerFieldsReadAsEmptyUnlessARequiredOneIsMissing() throws {
-        let f = try ImportFixture()
-        let file = try f.write("short.csv", Self.header + "T-1,hiring,,,opened,2026-03-02T09:00:00Z\nT-2,hiring,,,opened\n")
-        let e = f.importError { try f.importFile(file) }
-        #expect(e?.line == 3 && e?.field == "at" && e?.message.contains("is missing: the row has 5 fields, the header 7") == true, "\(String(describing: e))")
+        let f = try Self.expectRefused("short.csv", "T-1,hiring,,,opened,2026-03-02T09:00:00Z\nT-2,hiring,,,opened\n", line: 3, field: "at",
+                                       saying: "is missing: the row has 5 fields, the header 7")
         let ok = try f.write("ok.csv", Self.header + "T-1,hiring,,,opened,2026-03-02T09:00:00Z\n")
         #expect(try f.importFile(ok).eventsAdded == 1)
         #expect(try f.store.db.scalar("SELECT coalesce(actor, '') FROM events")?.string == "")
@@ -53,10 +57,8 @@ import SQLite
 
     /// `at` is a date-time with Z or an offset: a date alone (which would be read as midnight UTC) is a bad row.
     @Test func aDateWithoutATimeIsABadRow() throws {
-        let f = try ImportFixture()
-        let file = try f.write("date.csv", Self.header + "T-1,hiring,,,opened,2026-03-02,ana\n")
-        let e = f.importError { try f.importFile(file) }
-        #expect(e?.line == 2 && e?.field == "at" && e?.message.contains("'2026-03-02' is not an ISO 8601 date-time") == true, "\(String(describing: e))")
+        let f = try Self.expectRefused("date.csv", "T-1,hiring,,,opened,2026-03-02,ana\n", line: 2, field: "at",
+                                       saying: "'2026-03-02' is not an ISO 8601 date-time")
         let noZone = try f.write("nozone.csv", Self.header + "T-1,hiring,,,opened,2026-03-02T09:00:00,ana\n")
         #expect(f.importError { try f.importFile(noZone) }?.field == "at")
         #expect(try f.count("SELECT count(*) FROM events") == 0)

@@ -12,7 +12,7 @@ enum AlertsCommand {
 
     static let options: [CommandSpec.Option] = [
         .value("out", short: "o", "FILE", "Write the alert file here, replacing it atomically (default: standard output); never over a file Baton did not write."),
-        .flag("force", "Let --out replace an existing file that is not a Baton output."),
+        OutputGuard.forceOption,
         .value("format", "FORMAT", "json, text or prom (default: from the --out extension .json/.txt/.prom, else text)."),
         .value("as-of", "INSTANT", "Compute the alerts as of this instant (default: now). Also used as generated_at, so the file is reproducible."),
         .value("team", "KEY", "Only this team's alerts and gauges (repeatable).", repeating: true),

@@ -27,27 +27,16 @@ enum CalendarCommands {
         """,
         arguments: [.arg("files", "Calendar files (JSON).", variadic: true)],
         run: { inv in
-            let store = try CommandSupport.store(inv)
-            let calendars = try inv.arguments.map { try CalendarDefinition.load(path: $0) }
-            try CommandSupport.refuseDuplicateKeys(inv.arguments, calendars.map(\.key), kind: "calendar")
-            try store.db.transaction {
-                for (file, calendar) in zip(inv.arguments, calendars) {
-                    inv.out.line(CommandSupport.applied(calendar.key, try store.apply(calendar: calendar), from: file))
-                }
+            try CommandSupport.applyFiles(inv, load: CalendarDefinition.load(path:), uniqueKeys: ("calendar", \.key)) { store, file, calendar in
+                CommandSupport.applied(calendar.key, try store.apply(calendar: calendar), from: file)
             }
-            return 0
         })
 
     static let list = CommandSpec(
         name: "list",
         abstract: "List calendars: key, version, name, time zone, and the teams and steps counted in each.",
         options: [RowFormat.option],
-        run: { inv in
-            let format = try RowFormat.from(inv)
-            let store = try CommandSupport.store(inv)
-            RowPrinter.print(try store.calendarList(), format: format, to: inv.out)
-            return 0
-        })
+        run: { inv in try CommandSupport.printRows(inv) { try CommandSupport.store(inv).calendarList() } })
 
     static let hours = CommandSpec(
         name: "hours",

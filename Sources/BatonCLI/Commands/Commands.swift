@@ -95,6 +95,35 @@ enum CommandSupport {
         }
     }
 
+    /// `apply FILE…`, the one way for every kind of definition: every file is loaded and checked (`uniqueKeys`: two
+    /// files may not declare the same key; then `check`) before any is stored, all or nothing; then each is stored
+    /// in one transaction and the line `apply` returns for it is printed.
+    static func applyFiles<Definition>(
+        _ inv: Invocation, load: (String) throws -> Definition,
+        uniqueKeys: (kind: String, key: KeyPath<Definition, String>)? = nil,
+        check: (OrchestrationStore, [(file: String, definition: Definition)]) throws -> Void = { _, _ in },
+        apply: (OrchestrationStore, _ file: String, Definition) throws -> String
+    ) throws -> Int32 {
+        let store = try store(inv)
+        let files = try inv.arguments.map { (file: $0, definition: try load($0)) }
+        if let uniqueKeys {
+            try refuseDuplicateKeys(inv.arguments, files.map { $0.definition[keyPath: uniqueKeys.key] }, kind: uniqueKeys.kind)
+        }
+        try check(store, files)
+        try store.db.transaction {
+            for (file, definition) in files { inv.out.line(try apply(store, file, definition)) }
+        }
+        return 0
+    }
+
+    /// `list`, `queue` and the other commands that print rows from the store: `--format` is read first (a usage
+    /// error comes before the store is opened), then `rows` runs.
+    static func printRows(_ inv: Invocation, columns: [String]? = nil, _ rows: () throws -> [Row]) throws -> Int32 {
+        let format = try RowFormat.from(inv)
+        RowPrinter.print(try rows(), columns: columns, format: format, to: inv.out)
+        return 0
+    }
+
     /// The line `baton service apply` and `baton calendar apply` print for each definition.
     static func applied(_ key: String, _ outcome: OrchestrationStore.ApplyOutcome, from file: String) -> String {
         switch outcome {

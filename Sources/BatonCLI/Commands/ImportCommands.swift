@@ -182,14 +182,11 @@ enum ImportCommands {
         """,
         options: [.value("limit", "N", "Show at most N imports (default: 50)."), RowFormat.option],
         run: { inv in
-            let format = try RowFormat.from(inv)
-            let limit = try CommandSupport.limit(inv)
-            let store = try CommandSupport.store(inv)
-            RowPrinter.print(try store.importHistory(limit: limit),
-                             columns: ["id", "file", "format", "profile", "started_at", "rows_read", "tickets_new", "tickets_updated",
-                                       "events_added", "duplicates", "rejected", "seconds"],
-                             format: format, to: inv.out)
-            return 0
+            try CommandSupport.printRows(inv, columns: ["id", "file", "format", "profile", "started_at", "rows_read", "tickets_new",
+                                                        "tickets_updated", "events_added", "duplicates", "rejected", "seconds"]) {
+                let limit = try CommandSupport.limit(inv)
+                return try CommandSupport.store(inv).importHistory(limit: limit)
+            }
         })
 
     static let export = CommandSpec(
@@ -209,7 +206,7 @@ enum ImportCommands {
             .value("to", "T", "Only tickets opened before T."),
             .value("service", "KEY", "Only tickets of this service."),
             .value("out", "FILE", "Write to FILE (atomically) instead of standard output; never over a file Baton did not write."),
-            .flag("force", "Let --out replace an existing file that is not a Baton output."),
+            OutputGuard.forceOption,
         ],
         run: { inv in
             let out = inv.value("out")
@@ -254,7 +251,7 @@ enum ImportCommands {
             .value("days", "D", "Length of the period in days (default 90)."),
             .value("services", "DIR", "Generate tickets for the service definitions in DIR (*.json)."),
             .value("out", "FILE", "Write to FILE (atomically); '-' or absent: standard output. Never over a file Baton did not write."),
-            .flag("force", "Let --out replace an existing file that is not a Baton output."),
+            OutputGuard.forceOption,
         ],
         run: { inv in
             if let out = inv.value("out"), out != "-" { try OutputGuard.check(path(inv, out), shown: out, force: inv.flag("force")) }

@@ -21,33 +21,23 @@ enum ServiceCommands {
         """,
         arguments: [.arg("files", "Service definition files (JSON).", variadic: true)],
         run: { inv in
-            let store = try CommandSupport.store(inv)
-            // Validate every file before storing any: all or nothing.
-            let definitions = try inv.arguments.map { try ServiceDefinition.load(path: $0) }
-            for (file, definition) in zip(inv.arguments, definitions) {
-                for (i, step) in definition.steps.enumerated() {
-                    try store.requireCalendar(step.calendar, file: file, field: "steps[\(i)].calendar")
+            try CommandSupport.applyFiles(inv, load: ServiceDefinition.load(path:), check: { store, files in
+                for (file, definition) in files {
+                    for (i, step) in definition.steps.enumerated() {
+                        try store.requireCalendar(step.calendar, file: file, field: "steps[\(i)].calendar")
+                    }
                 }
+                for warning in try store.teamWarnings(for: files) { inv.err.line("Warning: \(warning)") }
+            }) { store, file, definition in
+                CommandSupport.applied(definition.key, try store.apply(definition), from: file)
             }
-            for warning in try store.teamWarnings(for: Array(zip(inv.arguments, definitions))) { inv.err.line("Warning: \(warning)") }
-            try store.db.transaction {
-                for (file, definition) in zip(inv.arguments, definitions) {
-                    inv.out.line(CommandSupport.applied(definition.key, try store.apply(definition), from: file))
-                }
-            }
-            return 0
         })
 
     static let list = CommandSpec(
         name: "list",
         abstract: "List services (latest versions) with their ticket counts.",
         options: [RowFormat.option],
-        run: { inv in
-            let format = try RowFormat.from(inv)
-            let store = try CommandSupport.store(inv)
-            RowPrinter.print(try store.serviceList(), format: format, to: inv.out)
-            return 0
-        })
+        run: { inv in try CommandSupport.printRows(inv) { try CommandSupport.store(inv).serviceList() } })
 
     static let show = CommandSpec(
         name: "show",

@@ -22,30 +22,20 @@ enum TeamCommands {
         """,
         arguments: [.arg("files", "Team files (JSON).", variadic: true)],
         run: { inv in
-            let store = try CommandSupport.store(inv)
-            let teams = try inv.arguments.map { try TeamDefinition.load(path: $0) }
-            try CommandSupport.refuseDuplicateKeys(inv.arguments, teams.map(\.key), kind: "team")
-            for (file, team) in zip(inv.arguments, teams) { try store.requireCalendar(team.calendar, file: file, field: "calendar") }
-            try store.db.transaction {
-                for team in teams {
-                    switch try store.apply(team: team) {
-                    case .added: inv.out.line("\(team.key): added to the roster")
-                    case .updated: inv.out.line("\(team.key): on the roster")
-                    case .unchanged: inv.out.line("\(team.key): unchanged")
-                    }
+            try CommandSupport.applyFiles(inv, load: TeamDefinition.load(path:), uniqueKeys: ("team", \.key), check: { store, files in
+                for (file, team) in files { try store.requireCalendar(team.calendar, file: file, field: "calendar") }
+            }) { store, _, team in
+                switch try store.apply(team: team) {
+                case .added: return "\(team.key): added to the roster"
+                case .updated: return "\(team.key): on the roster"
+                case .unchanged: return "\(team.key): unchanged"
                 }
             }
-            return 0
         })
 
     static let list = CommandSpec(
         name: "list",
         abstract: "List teams: key, name, where the store knows them from (roster, definition, log), open runs.",
         options: [RowFormat.option],
-        run: { inv in
-            let format = try RowFormat.from(inv)
-            let store = try CommandSupport.store(inv)
-            RowPrinter.print(try store.teamList(), format: format, to: inv.out)
-            return 0
-        })
+        run: { inv in try CommandSupport.printRows(inv) { try CommandSupport.store(inv).teamList() } })
 }

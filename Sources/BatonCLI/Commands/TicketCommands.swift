@@ -192,12 +192,9 @@ enum ViewCommands {
         arguments: [.arg("team", "The team key.")],
         options: [RowFormat.option],
         run: { inv in
-            let format = try RowFormat.from(inv)
-            let store = try CommandSupport.store(inv)
-            RowPrinter.print(try store.queue(team: inv.arguments[0]),
-                             columns: ["ticket_id", "title", "service", "step", "state", "ready_at", "age_hours", "by"],
-                             format: format, to: inv.out)
-            return 0
+            try CommandSupport.printRows(inv, columns: ["ticket_id", "title", "service", "step", "state", "ready_at", "age_hours", "by"]) {
+                try CommandSupport.store(inv).queue(team: inv.arguments[0])
+            }
         })
 
     static let open = CommandSpec(
@@ -211,11 +208,8 @@ enum ViewCommands {
         """,
         options: [RowFormat.option],
         run: { inv in
-            let format = try RowFormat.from(inv)
-            let store = try CommandSupport.store(inv)
-            RowPrinter.print(try store.openWork(),
-                             columns: ["service", "current_step", "tickets", "oldest_age_hours", "median_age_hours", "age_from"],
-                             format: format, to: inv.out)
-            return 0
+            try CommandSupport.printRows(inv, columns: ["service", "current_step", "tickets", "oldest_age_hours", "median_age_hours", "age_from"]) {
+                try CommandSupport.store(inv).openWork()
+            }
         })
 }

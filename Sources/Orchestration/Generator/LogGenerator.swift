@@ -39,109 +39,150 @@ public struct LogGenerator {
     /// Writes the CSV (header first) through `write`, in chunks; returns the number of events written.
     @discardableResult
     public func generate(write: (String) throws -> Void) throws -> Int {
-        var rng = SplitMix64(seed: options.seed)
         let services: [(ServiceDefinition, Double)] = options.services.map { $0.map { ($0, 1.0) } } ?? Self.catalogue
         let totalWeight = services.reduce(0) { $0 + $1.1 }
-        let end = options.start + Int64(options.days) * 86_400
-        // Day weights: weekdays 1, weekends 0.15.
-        let dayWeights = (0..<max(options.days, 1)).map { d -> Double in
-            let days = (options.start >= 0 ? options.start / 86_400 : (options.start - 86_399) / 86_400) + Int64(d)
-            let weekday = Int(((days + 3) % 7 + 7) % 7)  // 0 = Monday (1970-01-01 was a Thursday)
-            return weekday >= 5 ? 0.15 : 1.0
-        }
-        var cumulative: [Double] = []
-        var acc = 0.0
-        for w in dayWeights { acc += w; cumulative.append(acc) }
+        let arrivals = Arrivals(start: options.start, days: options.days)
         let width = max(6, String(options.tickets).count)
-
-        var out = "ticket_id,service,step,team,event,at,actor\n"
-        var events = 0
-        func row(_ ticket: String, _ service: String, _ step: String, _ team: String, _ kind: String, _ at: Int64, _ actor: String) {
-            out += ticket; out += ","; out += service; out += ","; out += step; out += ","; out += team; out += ","
-            out += kind; out += ","; out += Instant.iso(at); out += ","; out += actor; out += "\n"
-            events += 1
-        }
+        var log = Log(rng: SplitMix64(seed: options.seed), end: options.start + Int64(options.days) * 86_400)
         for n in 1...max(options.tickets, 1) where options.tickets > 0 {
             let id = "G-" + String(repeating: "0", count: max(0, width - String(n).count)) + String(n)
-            // Pick the service.
-            var pick = rng.unit() * totalWeight
-            var service = services[0].0
-            for (s, w) in services { if pick < w { service = s; break }; pick -= w }
-            // Arrival: ticket numbers follow time, as in real systems (stratified over the weighted days: ticket n
-            // falls in the n-th slice of the period's weight), office hours mostly.
-            let u = (Double(n - 1) + rng.unit()) / Double(options.tickets) * acc
+            let service = Self.pick(services, totalWeight: totalWeight, &log.rng)
+            let opened = arrivals.instant(ofTicket: n, of: options.tickets, &log.rng)
+            guard opened < log.end else { continue }
+            log.ticket(id, service, openedAt: opened)
+            if log.out.utf8.count >= 1 << 16 { try write(log.out); log.out.removeAll(keepingCapacity: true) }
+        }
+        if !log.out.isEmpty { try write(log.out) }
+        return log.events
+    }
+
+    /// A service drawn by weight.
+    private static func pick(_ services: [(ServiceDefinition, Double)], totalWeight: Double,
+                             _ rng: inout SplitMix64) -> ServiceDefinition {
+        var pick = rng.unit() * totalWeight
+        var service = services[0].0
+        for (s, w) in services { if pick < w { service = s; break }; pick -= w }
+        return service
+    }
+
+    /// When tickets arrive: ticket numbers follow time, as in real systems (stratified over the weighted days:
+    /// ticket n falls in the n-th slice of the period's weight), office hours mostly.
+    private struct Arrivals {
+        let start: Int64
+        /// Day weights: weekdays 1, weekends 0.15.
+        let dayWeights: [Double]
+        let cumulative: [Double]
+
+        init(start: Int64, days: Int) {
+            self.start = start
+            dayWeights = (0..<max(days, 1)).map { d -> Double in
+                let days = (start >= 0 ? start / 86_400 : (start - 86_399) / 86_400) + Int64(d)
+                let weekday = Int(((days + 3) % 7 + 7) % 7)  // 0 = Monday (1970-01-01 was a Thursday)
+                return weekday >= 5 ? 0.15 : 1.0
+            }
+            var cumulative: [Double] = []
+            var acc = 0.0
+            for w in dayWeights { acc += w; cumulative.append(acc) }
+            self.cumulative = cumulative
+        }
+
+        func instant(ofTicket n: Int, of tickets: Int, _ rng: inout SplitMix64) -> Int64 {
+            let u = (Double(n - 1) + rng.unit()) / Double(tickets) * cumulative[cumulative.count - 1]
             var lo = 0, hi = cumulative.count - 1
             while lo < hi { let mid = (lo + hi) / 2; if u < cumulative[mid] { hi = mid } else { lo = mid + 1 } }
             let day = lo
             let within = min(1, max(0, (u - (cumulative[day] - dayWeights[day])) / dayWeights[day]))
             let hour = 7.5 + within * 10 + (rng.unit() < 0.1 ? rng.unit() * 6 : 0)
-            var t = options.start + Int64(day) * 86_400 + Int64(hour * 3600)
-            guard t < end else { continue }
-            row(id, service.key, "", "", "opened", t, "requester\(1 + Int(rng.next() % 400))")
+            return start + Int64(day) * 86_400 + Int64(hour * 3600)
+        }
+    }
+
+    /// The log being written: the CSV so far, the random stream, and the ticket being written with its clock.
+    /// Every delay moves the clock on; one that passes the end of the period cuts the ticket there.
+    private struct Log {
+        var rng: SplitMix64
+        let end: Int64
+        var out = "ticket_id,service,step,team,event,at,actor\n"
+        var events = 0
+        private var id = "", service = ""
+        private var t: Int64 = 0
+
+        init(rng: SplitMix64, end: Int64) {
+            self.rng = rng
+            self.end = end
+        }
+
+        mutating func ticket(_ id: String, _ service: ServiceDefinition, openedAt: Int64) {
+            self.id = id
+            self.service = service.key
+            t = openedAt
+            let requester = "requester\(1 + Int(rng.next() % 400))"
+            row("", "", "opened", requester)
             let cancelAt = rng.unit() < 0.04 ? Int(rng.next() % UInt64(service.steps.count)) : -1
-            var open = true
-            stepLoop: for (i, step) in service.steps.enumerated() {
-                let team = step.team ?? "unassigned"
-                let actor = "\(team).\(1 + Int(rng.next() % 6))"
-                let scale = Self.medianWork(step)
-                if i == cancelAt {
-                    t += Self.seconds(rng.lognormal(median: 3600 * 4, sigma: 1.0))
-                    if t >= end { break stepLoop }
-                    row(id, service.key, "", "", "cancelled", t, "requester")
-                    open = false
-                    break stepLoop
-                }
-                if i > 0 && step.kind != .approval && rng.unit() < 0.05 {
-                    t += Self.seconds(rng.lognormal(median: 600, sigma: 0.5))
-                    if t >= end { break stepLoop }
-                    row(id, service.key, step.key, team, "skipped", t, actor)
-                    // A skipped last step ends the ticket too (a live Baton closes it by itself).
-                    if i == service.steps.count - 1 {
-                        t += Self.seconds(rng.lognormal(median: 900, sigma: 0.7))
-                        if t < end { row(id, service.key, "", "", "closed", t, actor) }
-                    }
-                    continue
-                }
-                // A step with a checklist is done the same way every time: tight work, rare rework, no pauses (the
-                // demo's candidates for automation); other human work varies as people's does.
-                let checklist = step.kind != .automated && !(step.tasks ?? []).isEmpty
-                var attempts = rng.unit() < (checklist ? 0.02 : 0.06) ? 2 : 1
-                while attempts > 0 {
-                    attempts -= 1
-                    let wait = rng.lognormal(median: step.kind == .automated ? 120 : 3 * 3600, sigma: 1.1)
-                    t += Self.seconds(wait)
-                    if t >= end { break stepLoop }
-                    if step.kind != .automated {
-                        row(id, service.key, step.key, team, "started", t, actor)
-                        if rng.unit() < (checklist ? 0 : 0.1) {
-                            t += Self.seconds(rng.lognormal(median: scale * 0.3, sigma: 0.5))
-                            if t >= end { break stepLoop }
-                            row(id, service.key, step.key, team, "paused", t, actor)
-                            t += Self.seconds(rng.lognormal(median: 6 * 3600, sigma: 0.9))
-                            if t >= end { break stepLoop }
-                            row(id, service.key, step.key, team, "resumed", t, actor)
-                        }
-                    }
-                    t += Self.seconds(rng.lognormal(median: step.kind == .automated ? 60 : scale, sigma: checklist ? 0.25 : 0.6))
-                    if t >= end { break stepLoop }
-                    row(id, service.key, step.key, team, "completed", t, actor)
-                    if attempts > 0 {
-                        t += Self.seconds(rng.lognormal(median: 1800, sigma: 0.8))
-                        if t >= end { break stepLoop }
-                        row(id, service.key, step.key, team, "reopened", t, actor)
+            for (i, step) in service.steps.enumerated() {
+                guard self.step(step, first: i == 0, last: i == service.steps.count - 1, cancels: i == cancelAt) else { return }
+            }
+        }
+
+        /// One step of the ticket; false when the ticket ends there (cancelled, or cut by the end of the period).
+        private mutating func step(_ step: ServiceDefinition.Step, first: Bool, last: Bool, cancels: Bool) -> Bool {
+            let team = step.team ?? "unassigned"
+            let actor = "\(team).\(1 + Int(rng.next() % 6))"
+            if cancels {
+                if wait(median: 3600 * 4, sigma: 1.0) { row("", "", "cancelled", "requester") }
+                return false
+            }
+            if !first && step.kind != .approval && rng.unit() < 0.05 {
+                guard wait(median: 600, sigma: 0.5) else { return false }
+                row(step.key, team, "skipped", actor)
+            } else {
+                guard work(step, team: team, actor: actor) else { return false }
+            }
+            // The last step, done or skipped, ends the ticket (a live Baton closes it by itself).
+            if last && wait(median: 900, sigma: 0.7) { row("", "", "closed", actor) }
+            return true
+        }
+
+        /// The step worked to completion, sometimes twice (a reopening between); false when the period ends first.
+        private mutating func work(_ step: ServiceDefinition.Step, team: String, actor: String) -> Bool {
+            let scale = LogGenerator.medianWork(step)
+            // A step with a checklist is done the same way every time: tight work, rare rework, no pauses (the
+            // demo's candidates for automation); other human work varies as people's does.
+            let checklist = step.kind != .automated && !(step.tasks ?? []).isEmpty
+            var attempts = rng.unit() < (checklist ? 0.02 : 0.06) ? 2 : 1
+            while attempts > 0 {
+                attempts -= 1
+                guard wait(median: step.kind == .automated ? 120 : 3 * 3600, sigma: 1.1) else { return false }
+                if step.kind != .automated {
+                    row(step.key, team, "started", actor)
+                    if rng.unit() < (checklist ? 0 : 0.1) {
+                        guard wait(median: scale * 0.3, sigma: 0.5) else { return false }
+                        row(step.key, team, "paused", actor)
+                        guard wait(median: 6 * 3600, sigma: 0.9) else { return false }
+                        row(step.key, team, "resumed", actor)
                     }
                 }
-                if i == service.steps.count - 1 {
-                    t += Self.seconds(rng.lognormal(median: 900, sigma: 0.7))
-                    if t < end { row(id, service.key, "", "", "closed", t, actor) }
-                    open = false
+                guard wait(median: step.kind == .automated ? 60 : scale, sigma: checklist ? 0.25 : 0.6) else { return false }
+                row(step.key, team, "completed", actor)
+                if attempts > 0 {
+                    guard wait(median: 1800, sigma: 0.8) else { return false }
+                    row(step.key, team, "reopened", actor)
                 }
             }
-            _ = open
-            if out.utf8.count >= 1 << 16 { try write(out); out.removeAll(keepingCapacity: true) }
+            return true
         }
-        if !out.isEmpty { try write(out) }
-        return events
+
+        /// Moves the clock on by a lognormal delay; false when that reaches the end of the period.
+        private mutating func wait(median: Double, sigma: Double) -> Bool {
+            t += LogGenerator.seconds(rng.lognormal(median: median, sigma: sigma))
+            return t < end
+        }
+
+        private mutating func row(_ step: String, _ team: String, _ kind: String, _ actor: String) {
+            out += id; out += ","; out += service; out += ","; out += step; out += ","; out += team; out += ","
+            out += kind; out += ","; out += Instant.iso(t); out += ","; out += actor; out += "\n"
+            events += 1
+        }
     }
 
     /// A step's median work: its target's third when it has one, else 1–6 h from its key (stable across runs).

@@ -47,52 +47,66 @@ struct StatusChangeConverter {
         // Rows before the one that ends the work are worked through; a closing row ends it, any other is worked too.
         let worked = closing.map { classes[$0.workEnds].ends ? $0.workEnds : $0.workEnds + 1 } ?? rows.count
 
-        var out: [(Event, Int)] = []
-        func emit(_ kind: EventKind, _ row: StagedRow, step: String = "", team: String? = nil) {
-            out.append((Event(ticketID: ticket, step: step, kind: kind, at: row.at, actor: row.actor.isEmpty ? nil : row.actor,
-                              source: source, team: team, service: kind == .opened ? service : nil,
-                              serviceVersion: kind == .opened ? serviceVersion : nil), row.line))
+        var conversion = Conversion(ticket: ticket, service: service, serviceVersion: serviceVersion, source: source)
+        conversion.emit(.opened, rows[0])
+        for i in 0..<worked { conversion.take(rows[i], classes[i]) }
+        if let closing {
+            // Closing completes the run that held the ticket; cancelling leaves it to the `cancelled` event,
+            // which ends open runs as cancelled.
+            if let run = conversion.current, !closing.cancels { conversion.end(run, rows[closing.workEnds], completed: true) }
+            conversion.emit(closing.cancels ? .cancelled : .closed, rows[closing.closes])
         }
+        return conversion.out
+    }
+
+    /// One ticket's conversion under way: the events so far, the run that holds the ticket and the one that
+    /// ended last (which the next row may reopen).
+    private struct Conversion {
         struct Run { var step: String; var team: String; var working = false; var paused = false; var started = false }
+
+        let ticket: String
+        let service: String
+        let serviceVersion: Int
+        let source: String
+        var out: [(Event, Int)] = []
         var current: Run?
         var lastEnded: Run?
         var anyTeam = false
 
-        func end(_ run: Run, _ row: StagedRow, completed: Bool) {
+        init(ticket: String, service: String, serviceVersion: Int, source: String) {
+            self.ticket = ticket
+            self.service = service
+            self.serviceVersion = serviceVersion
+            self.source = source
+        }
+
+        mutating func emit(_ kind: EventKind, _ row: StagedRow, step: String = "", team: String? = nil) {
+            out.append((Event(ticketID: ticket, step: step, kind: kind, at: row.at, actor: row.actor.isEmpty ? nil : row.actor,
+                              source: source, team: team, service: kind == .opened ? service : nil,
+                              serviceVersion: kind == .opened ? serviceVersion : nil), row.line))
+        }
+
+        mutating func end(_ run: Run, _ row: StagedRow, completed: Bool) {
             // Unassigned time is waiting time that counts: that run completes when a team takes the ticket.
-            let done = completed || run.started || run.step == Self.unassigned.key
+            let done = completed || run.started || run.step == StatusChangeConverter.unassigned.key
             emit(done ? .completed : .skipped, row, step: run.step, team: run.team)
         }
 
-        emit(.opened, rows[0])
-        for i in 0..<worked {
-            var row = rows[i]
-            let c = classes[i]
+        /// A row worked through: a closing one ends the run; any other may hand the ticket to another step, then
+        /// moves the run that holds it by its status class.
+        mutating func take(_ row: StagedRow, _ c: ImportProfile.StatusClass) {
             if c.ends {
                 if let run = current { end(run, row, completed: true); lastEnded = run; current = nil }
-                continue
+                return
             }
+            var row = row
             if !row.team.isEmpty { anyTeam = true }
             if row.step.isEmpty && !anyTeam && current == nil && lastEnded == nil {
-                row.step = Self.unassigned.key
-                row.team = Self.unassigned.key
+                row.step = StatusChangeConverter.unassigned.key
+                row.team = StatusChangeConverter.unassigned.key
             }
-            if !row.step.isEmpty && row.step != current?.step {
-                if let run = current { end(run, row, completed: false) }
-                if current == nil, let ended = lastEnded, ended.step == row.step {
-                    emit(.reopened, row, step: row.step, team: row.team)
-                } else {
-                    emit(.ready, row, step: row.step, team: row.team)
-                }
-                current = Run(step: row.step, team: row.team)
-                lastEnded = nil
-            } else if current == nil, let ended = lastEnded {
-                // A row with no team after a resolution that did not hold: the last team takes it up again.
-                emit(.reopened, row, step: ended.step, team: ended.team)
-                current = Run(step: ended.step, team: ended.team)
-                lastEnded = nil
-            }
-            guard var run = current else { continue }
+            handOver(row)
+            guard var run = current else { return }
             switch c {
             case .active:
                 if run.paused {
@@ -110,12 +124,25 @@ struct StatusChangeConverter {
             }
             current = run
         }
-        if let closing {
-            // Closing completes the run that held the ticket; cancelling leaves it to the `cancelled` event,
-            // which ends open runs as cancelled.
-            if let run = current, !closing.cancels { end(run, rows[closing.workEnds], completed: true) }
-            emit(closing.cancels ? .cancelled : .closed, rows[closing.closes])
+
+        /// A row naming another step ends the current run and readies the next (reopens it, when it is the step
+        /// that ended last); a row naming none after a resolution that did not hold reopens the last one.
+        private mutating func handOver(_ row: StagedRow) {
+            if !row.step.isEmpty && row.step != current?.step {
+                if let run = current { end(run, row, completed: false) }
+                if current == nil, let ended = lastEnded, ended.step == row.step {
+                    emit(.reopened, row, step: row.step, team: row.team)
+                } else {
+                    emit(.ready, row, step: row.step, team: row.team)
+                }
+                current = Run(step: row.step, team: row.team)
+                lastEnded = nil
+            } else if current == nil, let ended = lastEnded {
+                // A row with no team after a resolution that did not hold: the last team takes it up again.
+                emit(.reopened, row, step: ended.step, team: ended.team)
+                current = Run(step: ended.step, team: ended.team)
+                lastEnded = nil
+            }
         }
-        return out
     }
 }
