@@ -18,8 +18,10 @@ Wall seconds and CPU seconds (user + sys of this process, DuckDB's threads inclu
 
 Simplifications, all neutral on the generated bench logs (samples/bench/20-report.sh): working time = wall time
 less paused time (the bench stores have no team calendars, and the only step calendar, "24x7", is wall time); a
-run's reassignments = the number of teams its events name beyond the first; events are filtered at as_of instead of
-reading known_at. Targets and step order come from the service definitions (--services, default samples/services).
+run's reassignments = 1 when its events name more than one team (team changes are counted only for reworked
+steps); only services with a definition file get runs (every bench service has one); events are filtered at as_of
+instead of reading known_at; text keys are replaced by 64-bit hashes for speed. Targets and step order come from
+the service definitions (--services, default samples/services).
 
 Usage, by hand (`pip install duckdb` first; `make bench` does that):
   python3 samples/bench/duckdb_weekly.py LOG.csv --db /tmp/log.duckdb --out /tmp/duck-out [--repeat 3] \\
