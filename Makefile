@@ -16,7 +16,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps test-deps build release test demo bench fuzz clean
+.PHONY: deps test-deps build release test demo bench bench-pip fuzz clean
 
 deps:
 	$(call apt_install,$(BASE_PACKAGES))
@@ -47,8 +47,16 @@ demo: release
 fuzz: build
 	@python3 samples/fuzz/fuzz.py .build/debug/baton $(FUZZ_ARGS)
 
+# The report benchmark's DuckDB anchor (samples/bench/duckdb_weekly.py) needs Python's duckdb module: installed here,
+# for `make bench` only (never by `make test`); without it, that one comparison is skipped with a message.
 bench: release
+	@python3 -c 'import duckdb' 2>/dev/null || python3 -m pip --version >/dev/null 2>&1 || $(MAKE) --no-print-directory bench-pip
+	@python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install -q duckdb || python3 -m pip install -q --break-system-packages duckdb \
+		|| echo "Could not install duckdb with pip: the report benchmark skips its DuckDB anchor"
 	@bash samples/bench.sh "$(BATON_RELEASE)"
+
+bench-pip:
+	$(call apt_install,python3-pip)
 
 clean:
 	rm -rf .build "$(DEMO_DIR)"

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Benchmark of the report engine (issue 4): seconds and peak memory of `baton report weekly --format csv` and of
-# the stalled query alone on stores of 100k and 1M tickets; then the stalled query on two stores with the same
-# open work and the same last 90 days, one with 10x the older history (its time must follow open work, not history).
+# Benchmark of the report engine (issues 4 and 15): wall seconds, CPU seconds (user + sys) and peak memory of
+# `baton report weekly --format csv` and of the stalled query alone on stores of 10k, 100k and 1M tickets, with the
+# growth of the weekly report from 100k to 1M tickets; the DuckDB anchor (samples/bench/duckdb_weekly.py: the same
+# sections computed by DuckDB from a DuckDB file that already holds the 1M-ticket log's events) and the ratio
+# Baton / DuckDB; then the stalled query on two stores with the same open work and the same last 90 days, one with
+# 10x the older history (its time must follow open work, not history).
 #
-# Usage: samples/bench/20-report.sh BATON_BINARY WORKDIR
+# Usage: samples/bench/20-report.sh BATON_BINARY WORKDIR      (`make bench` runs it with WORKDIR .build/bench)
 #
 # Stores are built with `baton generate` (the sample service definitions, applied first) and `baton import`, and
-# kept in WORKDIR/report between runs. Budget: the weekly report on 1M tickets under 10 s and 500 MB.
+# kept in WORKDIR/report between runs. Every figure is the best of 3 runs (wall; the CPU and memory printed are that
+# run's). Budgets: the weekly report on 1M tickets under 10 s and 500 MB; growth 100k -> 1M no worse than 11x;
+# Baton / DuckDB no more than 1.0x. The DuckDB part is skipped, with a message, when Python's duckdb module is
+# missing (`pip install duckdb`). By hand, the anchor alone (it prints its load and section times):
+#   python3 samples/bench/duckdb_weekly.py WORKDIR/report/log-1000000.csv --db WORKDIR/report/duck-1000000.duckdb \
+#           --out WORKDIR/report/duck-out-1000000 --repeat 3 --compare WORKDIR/report/out-1000000/weekly-2026-W47
 set -euo pipefail
 BATON="$(realpath "$1")"
 WORK="$2/report"
@@ -42,17 +50,26 @@ older_only() {
     mv "$2.tmp" "$2"
 }
 
-# measure LABEL COMMAND...: wall seconds and peak resident memory, best of 3 runs.
+# measure LABEL COMMAND...: wall seconds, CPU seconds (user + sys) and peak resident memory of the best of 3 runs
+# (by wall time); also left in BEST_WALL and BEST_CPU.
 measure() {
     local label="$1"; shift
-    local best="" mem=""
+    local best="" cpu="" mem=""
     for _ in 1 2 3; do
-        /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" >/dev/null
-        read -r secs kb < "$WORK/time.txt"
-        if [ -z "$best" ] || awk "BEGIN {exit !($secs < $best)}"; then best="$secs"; mem="$kb"; fi
+        /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$@" >/dev/null
+        read -r secs user sys kb < "$WORK/time.txt"
+        if [ -z "$best" ] || awk "BEGIN {exit !($secs < $best)}"; then
+            best="$secs"; cpu="$(awk "BEGIN {print $user + $sys}")"; mem="$kb"
+        fi
     done
-    printf "%-68s %7.2f s  %6.0f MB\n" "$label" "$best" "$(awk "BEGIN {print $mem / 1024}")"
+    BEST_WALL="$best"; BEST_CPU="$cpu"
+    printf "%-68s %7.2f s  %7.2f s CPU  %6.0f MB\n" "$label" "$best" "$cpu" "$(awk "BEGIN {print $mem / 1024}")"
 }
+
+# ratio A B: A / B with two decimals.
+ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
+# within VALUE BUDGET: "within" or "OVER".
+within() { awk "BEGIN {print ($1 <= $2) ? \"within\" : \"OVER\"}"; }
 
 describe() {
     local db="$1"
@@ -61,7 +78,8 @@ describe() {
          "$(sqlite3 "$db" "SELECT count(*) FROM tickets WHERE closed_at >= strftime('%s','$END') - 84 * 86400") closed in the 12-week window"
 }
 
-for n in 100000 1000000; do
+declare -A REPORT_WALL REPORT_CPU
+for n in 10000 100000 1000000; do
     csv="$WORK/log-$n.csv"; db="$WORK/store-$n.db"
     start=$(date +%s)
     generate "$csv" "$n" 1 2025-11-24 364
@@ -69,8 +87,41 @@ for n in 100000 1000000; do
     echo "store of $n tickets over a year: $(describe "$db") (built in $(( $(date +%s) - start )) s)"
     rm -rf "$WORK/out-$n"
     measure "  baton report weekly --format csv" "$BATON" --db "$db" report weekly --to "$END" --format csv --out "$WORK/out-$n"
+    REPORT_WALL[$n]="$BEST_WALL"; REPORT_CPU[$n]="$BEST_CPU"
     measure "  baton query stalled" "$BATON" --db "$db" query stalled --as-of "$END" --format csv
 done
+growth="$(ratio "${REPORT_WALL[1000000]}" "${REPORT_WALL[100000]}")"
+echo "weekly report growth, 10k -> 100k: $(ratio "${REPORT_WALL[100000]}" "${REPORT_WALL[10000]}")x wall," \
+     "$(ratio "${REPORT_CPU[100000]}" "${REPORT_CPU[10000]}")x CPU"
+echo "weekly report growth, 100k -> 1M: ${growth}x wall, $(ratio "${REPORT_CPU[1000000]}" "${REPORT_CPU[100000]}")x CPU" \
+     "(budget <= 11x: $(within "$growth" 11))"
+
+# The DuckDB anchor on the same 1M-ticket log: the events loaded into a DuckDB file once (not counted), then the
+# weekly report's sections computed from it (best of 3), checked against Baton's CSVs of the run above.
+echo "DuckDB anchor: the weekly report's sections from a DuckDB file holding the 1M-ticket log's events"
+if python3 -c 'import duckdb' 2>/dev/null; then
+    duck_log="$WORK/duck-1000000.txt"
+    if python3 "$ROOT/samples/bench/duckdb_weekly.py" "$WORK/log-1000000.csv" --db "$WORK/duck-1000000.duckdb" \
+            --out "$WORK/duck-out-1000000" --to "$END" --repeat 3 --compare "$WORK/out-1000000/weekly-2026-W47" > "$duck_log"; then
+        agreement="every count agrees with Baton's CSVs"
+    else
+        agreement="SOME COUNTS DIFFER from Baton's CSVs (see $duck_log)"
+    fi
+    result="$(grep '^RESULT ' "$duck_log")"
+    field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$result"; }
+    if [ "$(field load_wall)" = reused ]; then
+        printf "  %-66s %s\n" "load CSV -> DuckDB file (not counted)" "kept from an earlier run: $(grep '^load:' "$duck_log" | sed 's/^load: //')"
+    else
+        printf "  %-66s %7.2f s  %7.2f s CPU\n" "load CSV -> DuckDB file (not counted)" "$(field load_wall)" "$(field load_cpu)"
+    fi
+    duck_wall="$(field sections_wall)"; duck_cpu="$(field sections_cpu)"
+    printf "  %-66s %7.2f s  %7.2f s CPU   (%s)\n" "sections (the anchor)" "$duck_wall" "$duck_cpu" "$agreement"
+    vs="$(ratio "${REPORT_WALL[1000000]}" "$duck_wall")"
+    echo "weekly report on 1M tickets, Baton / DuckDB: ${vs}x wall, $(ratio "${REPORT_CPU[1000000]}" "$duck_cpu")x CPU" \
+         "(budget <= 1.0x: $(within "$vs" 1.0))"
+else
+    echo "  SKIPPED: Python's duckdb module is missing (pip install duckdb; \`make bench\` installs it)"
+fi
 
 echo "stalled query: the same open work and last 90 days, 10x the older history"
 generate "$WORK/recent.csv" 25000 11 "$RECENT" 90
