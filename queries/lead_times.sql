@@ -3,12 +3,16 @@
 -- (p50/p85/p95_working_hours): the working time in [opened_at, closed_at] of the calendar of the service's first
 -- step (its own, else its team's, in the ticket's service version: the desk that takes the request in), 24x7 without.
 -- Percentiles: linear interpolation between closest ranks (Hyndman-Fan type 7, Excel PERCENTILE.INC).
-WITH closed AS MATERIALIZED (
+WITH first_steps AS MATERIALIZED (
+    -- The calendar of each service version's first step, worked out once per version, not once per ticket (with
+    -- min(), SQLite takes the bare columns from the row holding the minimum: one row per version).
+    SELECT service, version, run_calendar(service, version, key, team) AS calendar, min(position) AS position
+    FROM service_steps GROUP BY service, version
+),
+closed AS MATERIALIZED (
     SELECT t.service, (t.closed_at - t.opened_at) / 3600.0 AS hours,
-           working_seconds((SELECT run_calendar(t.service, t.service_version, st.key, st.team) FROM service_steps st
-                            WHERE st.service = t.service AND st.version = t.service_version ORDER BY st.position LIMIT 1),
-                           t.opened_at, t.closed_at) / 3600.0 AS working_hours
-    FROM tickets t
+           working_seconds(f.calendar, t.opened_at, t.closed_at) / 3600.0 AS working_hours
+    FROM tickets t LEFT JOIN first_steps f ON f.service = t.service AND f.version = t.service_version
     WHERE t.closed_at >= :from AND t.closed_at < :to AND t.closed_at <= :as_of
 ),
 stats AS (

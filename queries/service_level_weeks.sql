@@ -3,9 +3,9 @@
 -- service_levels.sql (met: working time in step at most the target). Weeks with no such run are absent.
 WITH done_window(lo, hi) AS (SELECT :from, min(:to, :as_of + 1)),
 -- include _done_runs.sql
-SELECT week_start(done_at) AS week_start, iso_week(week_start(done_at)) AS week, count(*) AS runs,
+SELECT week_start, iso_week(week_start) AS week, count(*) AS runs,
        sum(working_seconds <= target_seconds) AS met, sum(working_seconds > target_seconds) AS breached,
        1.0 * sum(working_seconds <= target_seconds) / count(*) AS attainment
 FROM done_runs WHERE target_seconds IS NOT NULL
-GROUP BY week_start(done_at)
+GROUP BY week_start
 ORDER BY week_start

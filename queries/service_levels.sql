@@ -8,7 +8,7 @@
 WITH done_window(lo, hi) AS (SELECT :from, min(:to, :as_of + 1)),
 -- include _done_runs.sql
 , judged AS (
-    SELECT service, step, team, position, week_start(done_at) AS week_start, target_seconds, calendar,
+    SELECT service, step, team, position, week_start, target_seconds, calendar,
            working_seconds, working_seconds <= target_seconds AS met
     FROM done_runs WHERE target_seconds IS NOT NULL
 )

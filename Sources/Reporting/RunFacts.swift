@@ -8,8 +8,8 @@ import SQLite
 /// On every connection it is a temporary view, so a query alone (`baton query`, the alerts) reads only the runs its
 /// window selects. A report makes a `RunFacts` for its run instead: before each query, `cover` extends a temporary
 /// table of the same name (which shadows the view) to the query's `done_window`, so every section reads runs whose
-/// calendar, target and working time were worked out once, in (service, step, team) order, where a GROUP BY needs
-/// no sort. The table holds exactly the view's rows for the span it covers; a query whose window cannot be worked
+/// calendar, target and working time were worked out once, in (service, step, team, week) order, where a GROUP BY
+/// needs no sort. The table holds exactly the view's rows for the span it covers; a query whose window cannot be worked
 /// out ends the table, and the queries after it read the view again. Either way the rows are the same.
 final class RunFacts {
     static let relation = "done_run_facts"
@@ -59,8 +59,8 @@ final class RunFacts {
             try db.execute("DROP VIEW IF EXISTS temp.\(Self.relation)")
             try db.execute("""
                 CREATE TEMP TABLE \(Self.relation) (id, service, step, team, position, attempt, reassignments, ready_at,
-                    started_at, done_at, paused_seconds, service_version, calendar, target_seconds, wall_seconds,
-                    working_seconds, PRIMARY KEY (service, step, team, done_at, id)) WITHOUT ROWID
+                    started_at, done_at, paused_seconds, service_version, calendar, target_seconds, week_start,
+                    wall_seconds, working_seconds, PRIMARY KEY (service, step, team, week_start, done_at, id)) WITHOUT ROWID
                 """)
             try insert(definition, window.lo, window.hi)
             self.covered = window
