@@ -39,7 +39,7 @@ public final class Database {
             if let pageSize { try execute("PRAGMA page_size=\(pageSize)") }
             try setJournalModeWAL(timeoutMilliseconds: busyTimeoutMilliseconds)
         }
-        try execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=FILE; PRAGMA threads=2;")
+        try execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=FILE; PRAGMA threads=2; PRAGMA mmap_size=2147418112;")
         try SQLFunctions.register(on: self)
     }
 

@@ -40,33 +40,43 @@ public enum SQLFunctions {
         guard code == SQLITE_OK else { throw SQLiteError.from(db.handle, code: code, sql: "register \(name)") }
     }
 
-    /// Values collected for one group; lives behind a pointer in SQLite's aggregate context.
-    final class Accumulator {
-        var values: [Double] = []
-        var p: Double?
-        var error: String?
-    }
+    /// Values collected for one group, kept in SQLite's aggregate context itself (zeroed by SQLite on first use): a
+    /// plain struct behind a pointer, so a step is a store, with no object to retain and no exclusivity check.
+    struct Accumulator {
+        var values: UnsafeMutablePointer<Double>?
+        var count: Int
+        var capacity: Int
+        var p: Double
+        var hasP: Bool
+        /// 0, or the error: 1 p outside [0, 1] (`badP`), 2 p differs between rows.
+        var error: Int32
+        var badP: Double
 
-    private static func accumulator(_ ctx: OpaquePointer?, create: Bool) -> Accumulator? {
-        let size = create ? Int32(MemoryLayout<UnsafeMutableRawPointer?>.size) : 0
-        guard let raw = sqlite3_aggregate_context(ctx, size) else { return nil }
-        let slot = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-        if let existing = slot.pointee {
-            return Unmanaged<Accumulator>.fromOpaque(existing).takeUnretainedValue()
+        mutating func append(_ x: Double) {
+            if count == capacity {
+                capacity = max(16, capacity * 2)
+                let grown = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+                if let values {
+                    grown.update(from: values, count: count)
+                    values.deallocate()
+                }
+                values = grown
+            }
+            values![count] = x
+            count += 1
         }
-        guard create else { return nil }
-        let acc = Accumulator()
-        slot.pointee = Unmanaged.passRetained(acc).toOpaque()
-        return acc
+
+        /// The values, copied out; the buffer is freed.
+        mutating func take() -> [Double] {
+            defer { values?.deallocate(); values = nil; count = 0; capacity = 0 }
+            guard let values else { return [] }
+            return Array(UnsafeBufferPointer(start: values, count: count))
+        }
     }
 
-    /// Takes the accumulator out of the context (releasing it).
-    private static func takeAccumulator(_ ctx: OpaquePointer?) -> Accumulator? {
-        guard let raw = sqlite3_aggregate_context(ctx, 0) else { return nil }
-        let slot = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-        guard let existing = slot.pointee else { return nil }
-        slot.pointee = nil
-        return Unmanaged<Accumulator>.fromOpaque(existing).takeRetainedValue()
+    private static func accumulator(_ ctx: OpaquePointer?, create: Bool) -> UnsafeMutablePointer<Accumulator>? {
+        let size = create ? Int32(MemoryLayout<Accumulator>.size) : 0
+        return sqlite3_aggregate_context(ctx, size)?.assumingMemoryBound(to: Accumulator.self)
     }
 
     private static let percentileStep: StepFn = { ctx, argc, argv in
@@ -75,41 +85,51 @@ public enum SQLFunctions {
             let pv = argv[1]
             if sqlite3_value_type(pv) != SQLITE_NULL {
                 let p = sqlite3_value_double(pv)
-                if !(0...1).contains(p) { acc.error = "percentile(x, p): p must be between 0 and 1, got \(p)" }
-                else if let old = acc.p, old != p { acc.error = "percentile(x, p): p must be the same for every row of a group" }
-                acc.p = p
+                if !(0...1).contains(p) { acc.pointee.error = 1; acc.pointee.badP = p }
+                else if acc.pointee.hasP, acc.pointee.p != p { acc.pointee.error = 2 }
+                acc.pointee.p = p
+                acc.pointee.hasP = true
             }
         } else {
-            acc.p = 0.5
+            acc.pointee.p = 0.5
+            acc.pointee.hasP = true
         }
         let x = argv[0]
         switch sqlite3_value_type(x) {
         case SQLITE_NULL: return
-        case SQLITE_INTEGER, SQLITE_FLOAT: acc.values.append(sqlite3_value_double(x))
+        case SQLITE_INTEGER, SQLITE_FLOAT: acc.pointee.append(sqlite3_value_double(x))
         default:
             // Text that reads as a number counts; other text is ignored like NULL.
-            if let text = sqlite3_value_text(x), let d = Double(String(cString: text)) { acc.values.append(d) }
+            if let text = sqlite3_value_text(x), let d = Double(String(cString: text)) { acc.pointee.append(d) }
+        }
+    }
+
+    /// The group's values (freeing the buffer), or nil with NULL or the error as the result.
+    private static func finish(_ ctx: OpaquePointer?) -> (values: [Double], p: Double?)? {
+        guard let acc = accumulator(ctx, create: false) else { sqlite3_result_null(ctx); return nil }
+        let values = acc.pointee.take()
+        switch acc.pointee.error {
+        case 1: sqlite3_result_error(ctx, "percentile(x, p): p must be between 0 and 1, got \(acc.pointee.badP)", -1); return nil
+        case 2: sqlite3_result_error(ctx, "percentile(x, p): p must be the same for every row of a group", -1); return nil
+        default: return (values, acc.pointee.hasP ? acc.pointee.p : nil)
         }
     }
 
     private static let percentileFinal: FinalFn = { ctx in
-        guard let acc = takeAccumulator(ctx) else { sqlite3_result_null(ctx); return }
-        if let error = acc.error { sqlite3_result_error(ctx, error, -1); return }
-        guard let p = acc.p, let value = Statistics.percentile(acc.values, p) else { sqlite3_result_null(ctx); return }
+        guard let (values, p) = finish(ctx) else { return }
+        guard let p, let value = Statistics.percentile(values, p) else { sqlite3_result_null(ctx); return }
         sqlite3_result_double(ctx, value)
     }
 
     private static let stdevFinal: FinalFn = { ctx in
-        guard let acc = takeAccumulator(ctx), let value = Statistics.sampleStandardDeviation(acc.values) else {
-            sqlite3_result_null(ctx); return
-        }
+        guard let (values, _) = finish(ctx) else { return }
+        guard let value = Statistics.sampleStandardDeviation(values) else { sqlite3_result_null(ctx); return }
         sqlite3_result_double(ctx, value)
     }
 
     private static let meanFinal: FinalFn = { ctx in
-        guard let acc = takeAccumulator(ctx), let value = Statistics.mean(acc.values) else {
-            sqlite3_result_null(ctx); return
-        }
+        guard let (values, _) = finish(ctx) else { return }
+        guard let value = Statistics.mean(values) else { sqlite3_result_null(ctx); return }
         sqlite3_result_double(ctx, value)
     }
 
