@@ -125,12 +125,19 @@ public enum SQLFunctions {
 public enum Statistics {
     /// Type 7 percentile: h = (n−1)·p, x⌊h⌋ + (h−⌊h⌋)(x⌊h⌋₊₁ − x⌊h⌋). Nil for no values.
     public static func percentile(_ values: [Double], _ p: Double) -> Double? {
-        guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
-        let h = Double(sorted.count - 1) * p
+        return percentile(count: sorted.count, p) { sorted[$0] }
+    }
+
+    /// The same type 7 percentile of `count` values given by rank (`value(k)`: the k-th smallest, from 0), for callers
+    /// that find order statistics without sorting everything. Nil for no values.
+    public static func percentile(count: Int, _ p: Double, value: (Int) -> Double) -> Double? {
+        guard count > 0 else { return nil }
+        let h = Double(count - 1) * p
         let lower = Int(h.rounded(.down))
-        let upper = min(lower + 1, sorted.count - 1)
-        return sorted[lower] + (h - Double(lower)) * (sorted[upper] - sorted[lower])
+        let upper = min(lower + 1, count - 1)
+        let low = value(lower)
+        return low + (h - Double(lower)) * (value(upper) - low)
     }
 
     /// Sample standard deviation; nil for fewer than two values.
