@@ -90,6 +90,21 @@ import SQLite
         #expect(try T.rendered(store.db, AlertSettings(asOf: asOf), cached: true) != skewed)
     }
 
+    /// A reader that cannot write the store cannot refresh the cache: its alerts come from the uncached queries.
+    @Test func aReadOnlyConnectionGetsTheUncachedAlerts() throws {
+        let cut = T.start + 100 * T.day
+        let (store, folder) = try T.store(T.log.events.filter { $0.at <= cut }, "cache-read-only")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let settings = AlertSettings(asOf: Self.asOfs[0])
+        _ = try T.rendered(store.db, settings, cached: true)
+        try Self.importMore(store, T.log.events.filter { $0.at > cut }, in: folder)
+        let expected = try T.rendered(store.db, settings, cached: false)
+        let reader = OrchestrationStore(connection: try Database(path: folder.appendingPathComponent("baton.db").path, readOnly: true))
+        try reader.registerServiceLevels()
+        #expect(try T.rendered(reader.db, settings, cached: true) == expected)
+        #expect(try T.rendered(store.db, settings, cached: true) == expected)
+    }
+
     /// The BPI Challenge 2013 incident log (`../shared/data`), imported through its profile.
     @Test func aRealLogGivesTheUncachedAlerts() throws {
         guard let imported = try SharedImports.bpic2013?.get() else { return }
