@@ -10,6 +10,8 @@
 -- Active age = as_of - ready_at, less the paused time within [ready_at, as_of]; working age = the working time in
 -- [ready_at, as_of], less the working time paused. A run is stalled when its working age exceeds the threshold.
 -- Percentiles: linear interpolation between closest ranks (Hyndman-Fan type 7, Excel PERCENTILE.INC).
+-- The history (runs and percentile per service and step) is the fragment _stall_history.sql; 'baton alerts' answers
+-- it from its cache of completed runs per day (Reporting's CompletedRunCache), which gives the same numbers.
 --
 -- param :stall_percentile = 0.85
 -- param :stall_window_days = 90
@@ -19,13 +21,9 @@ WITH
 -- include _open_runs.sql
 , done_window(lo, hi) AS (SELECT CAST(:as_of - :stall_window_days * 86400 AS INTEGER) + 1, :as_of + 1),  -- done_at in (as_of - window, as_of]
 -- include _done_runs.sql
-, history AS (
-    SELECT service, step, count(*) AS runs,
-           percentile(working_seconds / 3600.0, :stall_percentile) AS percentile_hours
-    FROM done_runs
-    WHERE (service, step) IN (SELECT service, step FROM open_runs)  -- only the steps with open runs
-    GROUP BY service, step
-),
+,
+-- include _stall_history.sql
+,
 judged AS (
     SELECT r.*, h.runs AS history_runs,
            CASE WHEN r.target_seconds IS NOT NULL THEN r.target_seconds / 3600.0

@@ -6,7 +6,16 @@ public enum Instant {
     /// ISO 8601 UTC text, e.g. `2026-03-02T09:15:00Z`.
     public static func iso(_ t: Int64) -> String {
         let (y, m, d, hh, mm, ss) = civil(t)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, hh, mm, ss)
+        guard (0...9999).contains(y) else { return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, hh, mm, ss) }
+        // The same text without a format string: alert files and reports print thousands of instants.
+        var bytes: [UInt8] = Array("0000-00-00T00:00:00Z".utf8)
+        func put(_ value: Int, at end: Int, digits: Int) {
+            var v = value
+            for i in stride(from: end, to: end - digits, by: -1) { bytes[i] += UInt8(v % 10); v /= 10 }
+        }
+        put(y, at: 3, digits: 4); put(m, at: 6, digits: 2); put(d, at: 9, digits: 2)
+        put(hh, at: 12, digits: 2); put(mm, at: 15, digits: 2); put(ss, at: 18, digits: 2)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Splits an instant into UTC calendar fields.

@@ -309,6 +309,9 @@ public final class OrchestrationStore {
     public func rebuild() throws -> (tickets: Int, events: Int) {
         try db.transaction {
             try db.execute("DELETE FROM step_pauses; DELETE FROM step_runs; DELETE FROM ticket_tasks; DELETE FROM tickets;")
+            // Projections rewritten without new events: derived tables keyed on the events (the alerts' cache of
+            // completed runs) see the change in this counter.
+            try db.execute("INSERT INTO counters(name, value) VALUES ('projections', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
             return try writingProjections { writer in
                 var tickets = 0, events = 0
                 var batch: [Event] = []

@@ -60,12 +60,14 @@ public struct QueryFile: Sendable {
         self.description = description.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Reads a query file, with its `-- include` lines replaced by the fragments they name.
-    public static func load(_ url: URL) throws -> QueryFile {
-        QueryFile(name: url.deletingPathExtension().lastPathComponent, path: url.path, sql: try text(of: url, including: true))
+    /// Reads a query file, with its `-- include` lines replaced by the fragments they name. `replacing` gives the text
+    /// of some fragments instead of their files (the alert engine answers `_open_runs.sql` once for all its queries).
+    public static func load(_ url: URL, replacing: [String: String] = [:]) throws -> QueryFile {
+        QueryFile(name: url.deletingPathExtension().lastPathComponent, path: url.path,
+                  sql: try text(of: url, including: true, replacing: replacing))
     }
 
-    private static func text(of url: URL, including: Bool) throws -> String {
+    private static func text(of url: URL, including: Bool, replacing: [String: String] = [:]) throws -> String {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ReportingError("\(url.path): cannot read the file")
         }
@@ -81,6 +83,7 @@ public struct QueryFile: Sendable {
             guard name.hasPrefix("_"), name.hasSuffix(".sql"), !name.contains("/") else {
                 throw ReportingError("\(url.path):\(k + 1): an include names a fragment of the same folder, '_NAME.sql', not '\(name)'")
             }
+            if let text = replacing[name] { lines.append(text); continue }
             let fragment = url.deletingLastPathComponent().appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: fragment.path) else {
                 throw ReportingError("\(url.path):\(k + 1): the fragment \(fragment.path) it includes is missing")

@@ -160,14 +160,26 @@ public enum Statistics {
     public static func percentile(_ values: [Double], _ p: Double) -> Double? {
         guard !values.isEmpty else { return nil }
         var values = values
-        let h = Double(values.count - 1) * p
-        let lower = Int(h.rounded(.down))
+        let lower = Int((Double(values.count - 1) * p).rounded(.down))
         // Two order statistics, not a full sort: select the lower one, and the upper is the least value above it.
         let low = select(&values, lower)
-        guard lower + 1 < values.count else { return low }
-        var high = values[lower + 1]
-        for value in values[(lower + 1)...] where value < high { high = value }
-        return low + (h - Double(lower)) * (high - low)
+        var high = low
+        if lower + 1 < values.count {
+            high = values[lower + 1]
+            for value in values[(lower + 1)...] where value < high { high = value }
+        }
+        return percentile(count: values.count, p) { $0 == lower ? low : high }
+    }
+
+    /// The same type 7 percentile of `count` values given by rank (`value(k)`: the k-th smallest, from 0), for callers
+    /// that find order statistics without sorting everything. Nil for no values.
+    public static func percentile(count: Int, _ p: Double, value: (Int) -> Double) -> Double? {
+        guard count > 0 else { return nil }
+        let h = Double(count - 1) * p
+        let lower = Int(h.rounded(.down))
+        let upper = min(lower + 1, count - 1)
+        let low = value(lower)
+        return low + (h - Double(lower)) * (value(upper) - low)
     }
 
     /// The k-th smallest value (0-based), leaving `values` partitioned around it: everything before index k is

@@ -80,7 +80,7 @@ import SQLite
                 && stalled.defaults["stall_window_days"]?.int == Int64(s.windowDays) && stalled.defaults["stall_default_hours"]?.double == s.defaultHours)
         // An SQL error in an alert query is the query runner's message, naming the file.
         let folder = try TemporaryFolder.make()
-        for file in files + ["_open_runs.sql", "_done_runs.sql"] { try FileManager.default.copyItem(atPath: AlertFixture.queries + "/" + file, toPath: folder.path + "/" + file) }
+        for file in files + ["_open_runs.sql", "_done_runs.sql", "_stall_history.sql", "_attainment_counts.sql", "alerts_completed.sql"] { try FileManager.default.copyItem(atPath: AlertFixture.queries + "/" + file, toPath: folder.path + "/" + file) }
         try Data("SELECT * FROM no_such_table WHERE :as_of".utf8).write(to: folder.appendingPathComponent("alerts_unowned.sql"))
         let error = #expect(throws: ReportingError.self) {
             try AlertEngine(db: f.store.db, queryFolder: folder.path).compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: 0)

@@ -6,6 +6,25 @@ import Testing
 import SQLite
 
 @Suite struct AlertFormatTests {
+
+    /// Numbers and instants are printed without format strings, exactly as the format strings print them.
+    @Test func numbersAndInstantsPrintAsTheFormatStringsDo() {
+        var state: UInt64 = 42
+        var values: [Double] = [0, -0.0, 0.0004, -0.0004, 0.0005, -0.0005, 1.0005, 2.675, 72, 50.5, 0.017, -3.25, 1e14 + 0.5, 9.99e11, 1e15, -2e16]
+        var instants: [Int64] = [0, 1, 86_399, 951_782_400, 253_402_300_799, 253_402_300_800, -1, -62_135_596_801]
+        for _ in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let bits = state >> 11
+            values.append(Double(Int64(bitPattern: state) >> 20) / Double(1 << (bits % 40)))
+            instants.append(Int64(bitPattern: state) >> 28)
+        }
+        for v in values { #expect(AlertFormat.number(v) == AlertFormat.formatted((v * 1000).rounded() / 1000), "\(v)") }
+        for t in instants {
+            let (y, m, d, hh, mm, ss) = Instant.civil(t)
+            #expect(Instant.iso(t) == String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, hh, mm, ss), "\(t)")
+        }
+    }
+
     static let asOf: Int64 = Instant.parse("2026-03-10T12:00:00Z")!
 
     /// Two alerts, one with text that needs escaping in every format.

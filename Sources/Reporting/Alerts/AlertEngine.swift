@@ -15,23 +15,26 @@ import SQLite
 public struct AlertEngine {
     public let db: Database
     public let queryFolder: String
+    /// Whether the stall percentiles and the target attainment are read from the cache of completed runs per day
+    /// (`CompletedRunCache`, exact); false computes them from every run, as the queries alone do.
+    public var usesCache = true
 
     public init(db: Database, queryFolder: String) {
         self.db = db
         self.queryFolder = queryFolder
     }
 
-    /// A query file of the folder, or an error naming the file.
-    func query(_ name: String) throws -> QueryFile {
+    /// A query file of the folder, or an error naming the file. `replacing`: fragments answered by the engine.
+    func query(_ name: String, replacing: [String: String] = [:]) throws -> QueryFile {
         let path = queryFolder + "/" + name
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw AlertError("cannot read the query \(path) (pass --queries DIR or set BATON_QUERIES)")
         }
-        return try QueryFile.load(URL(fileURLWithPath: path))
+        return try QueryFile.load(URL(fileURLWithPath: path), replacing: replacing)
     }
 
-    func run(_ file: String, _ parameters: [String: SQLValue]) throws -> [Row] {
-        let output = try QueryRunner.run(try query(file), on: db, parameters: parameters)
+    func run(_ file: String, _ parameters: [String: SQLValue], replacing: [String: String] = [:]) throws -> [Row] {
+        let output = try QueryRunner.run(try query(file, replacing: replacing), on: db, parameters: parameters)
         return output.rows.map { Row(columns: output.columns, values: $0) }
     }
 
@@ -44,11 +47,21 @@ public struct AlertEngine {
     /// `output` (a path), or with no output of any run (a look on standard output: new means no file had it yet).
     public func compute(_ settings: AlertSettings, generatedAt: Int64, output: String? = nil) throws -> AlertReport {
         try AlertSchema.migrator.migrate(db)
+        let cache = try prepareCache(settings)
+        // One snapshot for every query, so the cache checked fresh in it stays fresh for them.
+        return try reading {
+            let shared = try share(settings, cache: cache)
+            defer { try? dropShared() }
+            return try compute(settings, generatedAt: generatedAt, output: output, replacing: shared)
+        }
+    }
+
+    private func compute(_ settings: AlertSettings, generatedAt: Int64, output: String?, replacing: [String: String]) throws -> AlertReport {
         let parameters = settings.parameters
         var alerts: [Alert] = []
         for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_at_risk.sql", .atRisk), ("alerts_unowned.sql", .unowned),
                              ("alerts_unwatched.sql", .unwatched), ("alerts_handoff.sql", .handoff)] {
-            for row in try run(file, parameters) {
+            for row in try run(file, parameters, replacing: replacing) {
                 alerts.append(Alert(
                     kind: kind,
                     ticketID: row.string("ticket_id") ?? "", service: row.string("service") ?? "",
@@ -78,7 +91,7 @@ public struct AlertEngine {
         for i in alerts.indices {
             alerts[i].isNew = try seen.rows(key.map { [alerts[i].key, settings.asOf, $0] } ?? [alerts[i].key, settings.asOf]).isEmpty
         }
-        var openWork = try run("alerts_open_work.sql", parameters).map {
+        var openWork = try run("alerts_open_work.sql", parameters, replacing: replacing).map {
             TeamOpenWork(team: $0.string("team") ?? "", openRuns: Int($0.int("open_runs") ?? 0), ready: Int($0.int("ready") ?? 0),
                          active: Int($0.int("active") ?? 0), paused: Int($0.int("paused") ?? 0),
                          oldestReadyAt: $0.int("oldest_ready_at"))
@@ -87,7 +100,7 @@ public struct AlertEngine {
             let wanted = Set(settings.teams)
             openWork = openWork.filter { wanted.contains($0.team) }
         }
-        var attainment = try run("alerts_attainment.sql", parameters).map {
+        var attainment = try run("alerts_attainment.sql", parameters, replacing: replacing).map {
             TargetAttainment(team: $0.string("team") ?? "", service: $0.string("service") ?? "", step: $0.string("step") ?? "",
                              runs: Int($0.int("runs") ?? 0), met: Int($0.int("met") ?? 0))
         }

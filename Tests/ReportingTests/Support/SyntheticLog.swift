@@ -217,7 +217,10 @@ struct SyntheticLog {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples/calendars/berlin-office.json")
     static let teamCalendars = ["it": "berlin-office"]
 
-    static func makeStore(at path: String, services: [ServiceDefinition], events: [Event], appliedAt: Int64) throws -> OrchestrationStore {
+    /// `groupedByTicket`: the log file holds each ticket's events together (tickets in reverse order), else the
+    /// events in the order given.
+    static func makeStore(at path: String, services: [ServiceDefinition], events: [Event], appliedAt: Int64,
+                          groupedByTicket: Bool = true) throws -> OrchestrationStore {
         let store = try OrchestrationStore(path: path)
         try store.apply(calendar: try CalendarDefinition.load(path: calendarFile.path), at: appliedAt)
         // Every team on the roster (so the roster changes nothing), `it` with its calendar.
@@ -237,11 +240,9 @@ struct SyntheticLog {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var csv = "ticket_id,service,step,team,event,at,actor,task,title,requester\n"
-        for id in order.reversed() {
-            for e in byTicket[id]! {
-                csv += [e.ticketID, serviceOf[id] ?? "", e.step, e.team ?? "", e.kind.rawValue, Instant.iso(e.at), e.actor ?? "", e.task,
-                        e.title ?? "", e.requester ?? ""].map(field).joined(separator: ",") + "\n"
-            }
+        for e in groupedByTicket ? order.reversed().flatMap({ byTicket[$0]! }) : events {
+            csv += [e.ticketID, serviceOf[e.ticketID] ?? "", e.step, e.team ?? "", e.kind.rawValue, Instant.iso(e.at), e.actor ?? "", e.task,
+                    e.title ?? "", e.requester ?? ""].map(field).joined(separator: ",") + "\n"
         }
         let logPath = path + ".log.csv"
         try csv.write(toFile: logPath, atomically: true, encoding: .utf8)
