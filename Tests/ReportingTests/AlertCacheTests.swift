@@ -116,4 +116,23 @@ import SQLite
             }
         }
     }
+
+    /// The cache keeps about the window a run asks for: spans that end more than a week before its earliest are
+    /// dropped, and a run as of an earlier instant computes them again, with the same alerts.
+    @Test func spansFarBeforeTheWindowArePruned() throws {
+        let (store, folder) = try Self.store(Self.log.events, "cache-prune")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let rows = try QueryFile.load(URL(fileURLWithPath: TestPaths.queries + "/alerts_completed.sql"))
+        try AlertSchema.migrator.migrate(store.db)
+        let cache = CompletedRunCache(db: store.db, rowsQuery: rows)
+        let early = CompletedRunCache.split(Self.start + 10 * Self.day, Self.start + 40 * Self.day).spans
+        let late = CompletedRunCache.split(Self.start + 80 * Self.day, Self.start + 110 * Self.day).spans
+        try store.db.transaction { try cache.refresh(early) }
+        #expect(try cache.isFresh(early))
+        try store.db.transaction { try cache.refresh(late) }
+        #expect(try cache.isFresh(late) && !(try cache.isFresh(early)))
+        let oldest = try #require(try store.db.scalar("SELECT min(start + seconds) FROM alert_cached_spans")?.int)
+        #expect(oldest >= Self.start + 80 * Self.day - CompletedRunCache.keptBefore)
+        try Self.expectSame(store.db, [Self.start + 40 * Self.day + 3_600 + 7, Self.start + 110 * Self.day], "after pruning")
+    }
 }

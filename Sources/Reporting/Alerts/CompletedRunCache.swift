@@ -80,6 +80,18 @@ struct CompletedRunCache {
             run.append(span)
         }
         if !run.isEmpty { try store(run) }
+        try prune(before: spans)
+    }
+
+    /// Spans kept before the earliest one a run asks for (a week): alerts from cron ask for a window that moves
+    /// forward, so the cache stays about the size of that window instead of growing with history; a run with an
+    /// earlier as_of computes its spans again.
+    static let keptBefore: Int64 = 7 * 86_400
+
+    private func prune(before spans: [Span]) throws {
+        guard let earliest = spans.map(\.start).min() else { return }
+        try db.run("DELETE FROM alert_completed_spans WHERE start + seconds < ?", [earliest - Self.keptBefore])
+        try db.run("DELETE FROM alert_cached_spans WHERE start + seconds < ?", [earliest - Self.keptBefore])
     }
 
     private func missing(_ spans: [Span]) throws -> [Span] {
