@@ -7,12 +7,15 @@ public struct CommandSpec: Sendable {
         public var valueName: String?      // nil: a flag
         public var help: String
         public var repeating: Bool = false
+        /// Must be given: shown without brackets in the usage line, and its absence is a usage error.
+        public var required: Bool = false
 
         public static func flag(_ name: String, short: Character? = nil, _ help: String) -> Option {
             Option(name: name, short: short, valueName: nil, help: help)
         }
-        public static func value(_ name: String, short: Character? = nil, _ valueName: String, _ help: String, repeating: Bool = false) -> Option {
-            Option(name: name, short: short, valueName: valueName, help: help, repeating: repeating)
+        public static func value(_ name: String, short: Character? = nil, _ valueName: String, _ help: String,
+                                 repeating: Bool = false, required: Bool = false) -> Option {
+            Option(name: name, short: short, valueName: valueName, help: help, repeating: repeating, required: required)
         }
     }
 

@@ -15,7 +15,7 @@ enum TicketCommands {
         discussion: "Intake fields are checked against the service's form (required, type, choice options).\nExample: baton ticket open onboarding --title 'Onboard Ana' --requester ana --field employee=Ana --field start_date=2026-12-01",
         arguments: [.arg("service", "The service key.")],
         options: [
-            .value("title", "TEXT", "What the request is about."),
+            .value("title", "TEXT", "What the request is about.", required: true),
             .value("requester", "WHO", "Who asks (default: $BATON_ACTOR, else $USER)."),
             .value("field", "KEY=VALUE", "An intake value.", repeating: true),
             .value("at", "TIME", "When it was opened, ISO 8601 (default: now)."),
@@ -143,7 +143,7 @@ enum StepCommands {
         Example: baton step reassign T-1001 it-access --team security --by ana --note 'needs a VPN exception'
         """,
         arguments: [.arg("ticket", "The ticket id."), .arg("step", "The step key.")],
-        options: [.value("team", "KEY", "The team that owns the step from now on (required)."),
+        options: [.value("team", "KEY", "The team that owns the step from now on.", required: true),
                   .value("by", "WHO", "Who did it (default: $BATON_ACTOR, else $USER)."),
                   .value("actor", "WHO", "The same as --by."),
                   .value("at", "TIME", "When, ISO 8601 (default: now); not earlier than the ticket's latest event."),
