@@ -41,7 +41,7 @@ public enum HelpFormatter {
         }
         if !spec.subcommands.isEmpty {
             out += "\nSUBCOMMANDS:\n"
-            for s in spec.subcommands { out += row(s.name, s.abstract) }
+            for s in spec.visibleSubcommands { out += row(s.name, s.abstract) }
             out += "\n  See '\(path.joined(separator: " ")) help <subcommand>' for detailed help.\n"
         }
         for (title, body) in spec.sections {

@@ -11,7 +11,8 @@ public enum RowFormat: String, CaseIterable, Sendable {
     /// "table, csv, tsv, json or ndjson".
     static let names = allCases.dropLast().map(\.rawValue).joined(separator: ", ") + " or " + allCases.last!.rawValue
 
-    static let option = CommandSpec.Option.value("format", "FORMAT", "Output format: \(names) (default: table).")
+    static let option = CommandSpec.Option.value("format", "FORMAT", "Output format: \(names) (default: table).",
+                                                 completion: .values(allCases.map(\.rawValue)))
 
     static func from(_ invocation: Invocation) throws -> RowFormat {
         guard let text = invocation.value("format") else { return .table }

@@ -33,6 +33,9 @@ import Testing
         let h = try CLIHarness()
         #expect(h.run(["--help"]).out.contains("  --version "))
         #expect(h.run(["--version"]).out == "baton \(BatonCLI.version)\n")
+        let version = h.run(["version"])
+        #expect(version.code == 0 && version.out.hasPrefix("baton \(BatonCLI.version)\nexecutable: /"))
+        #expect(version.out.contains("queries: \(TestPaths.queries)\n"), "the checkout of the build: \(version.out)")
         for word in ["-v", "--verison"] {
             let r = h.run([word])
             #expect(r.code == 64 && r.err.hasPrefix("Error: unknown option '\(word)'; did you mean '--version'?\n"), "\(r.err)")

@@ -13,7 +13,8 @@ enum AlertsCommand {
     static let options: [CommandSpec.Option] = [
         .value("out", short: "o", "FILE", "Write the alert file here, replacing it atomically (default: standard output); never over a file Baton did not write."),
         OutputGuard.forceOption,
-        .value("format", "FORMAT", "json, text or prom (default: from the --out extension .json/.txt/.prom; another extension is refused; none: text)."),
+        .value("format", "FORMAT", "json, text or prom (default: from the --out extension .json/.txt/.prom; another extension is refused; none: text).",
+                completion: .values(["json", "text", "prom"])),
         .value("as-of", "INSTANT", "Compute the alerts as of this instant (default: now). Also used as generated_at, so the file is reproducible."),
         .value("team", "KEY", "Only this team's alerts and gauges.", repeating: true),
         .flag("fail-on-alert", "Exit \(newAlertsExitCode) when the file has alerts not reported before (so cron mails)."),

@@ -31,7 +31,7 @@ enum Commands {
     /// Command groups added by the import, reporting and scheduling layers.
     static var extensions: [CommandSpec] {
         ImportCommands.all + [ReportCommands.query, ReportCommands.report, AlertsCommand.command, ScheduleCommands.group,
-                              RenderBenchCommand.spec]
+                              RenderBenchCommand.spec, ToolCommands.version, ToolCommands.completions, ToolCommands.complete]
     }
 }
 

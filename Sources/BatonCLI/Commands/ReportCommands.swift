@@ -20,7 +20,7 @@ enum ReportCommands {
     PREFIX/bin/baton, then queries/ beside the binary, then the checkout of a binary built there (.build/); reports \
     likewise in ./reports, $BATON_REPORTS, PREFIX/share/baton/reports and so on. The binary is found through \
     /proc/self/exe, so a copy run from PATH finds the files installed with it. A path (with '/' or the extension) is \
-    read as given.
+    read as given. 'baton version' prints the folders in use.
     """
 
     static let query = CommandSpec(
