@@ -63,4 +63,15 @@ import Testing
         #expect(try String(contentsOfFile: h.path("a.yaml"), encoding: .utf8).hasPrefix("{"))
         #expect(h.run(["alerts", "--out", "alerts"]).code == 0, "no extension: text, as documented")
     }
+
+    @Test func theManualHasEveryVisibleCommand() throws {
+        let page = try CLIHarness().run(["manual"]).out
+        #expect(page.hasPrefix(".TH BATON 1 "))
+        for (spec, path) in Self.everyCommand() where path.count > 1 && !spec.hidden && !path.contains("complete") {
+            #expect(page.contains(".SS \"\(ManualPage.text(path.joined(separator: " ")))\""), "\(path)")
+        }
+        #expect(!page.contains(".SS \"baton complete\"") && !page.contains(".SS \"baton manual\""))
+        let ascii = page.unicodeScalars.allSatisfy { $0.isASCII }
+        #expect(ascii, "non-ASCII as \\[uXXXX]")
+    }
 }

@@ -31,7 +31,8 @@ enum Commands {
     /// Command groups added by the import, reporting and scheduling layers.
     static var extensions: [CommandSpec] {
         ImportCommands.all + [ReportCommands.query, ReportCommands.report, AlertsCommand.command, ScheduleCommands.group,
-                              RenderBenchCommand.spec, ToolCommands.version, ToolCommands.completions, ToolCommands.complete]
+                              RenderBenchCommand.spec, ToolCommands.version, ToolCommands.completions, ToolCommands.complete,
+                              ToolCommands.manual]
     }
 }
 

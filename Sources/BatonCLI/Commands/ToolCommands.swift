@@ -4,8 +4,8 @@ import Orchestration
 import Reporting
 import SQLite
 
-/// Commands about baton itself: its version and where it finds its files, shell completions, and the hidden helper
-/// the completion scripts call (`complete`).
+/// Commands about baton itself: its version and where it finds its files, shell completions, and the hidden helpers
+/// the completion scripts and `make install` call (`complete`, `manual`).
 enum ToolCommands {
     static let version = CommandSpec(
         name: "version",
@@ -33,6 +33,7 @@ enum ToolCommands {
         bash: source <(baton completions bash), or save it as ~/.local/share/bash-completion/completions/baton
         zsh:  baton completions zsh > ~/.zfunc/_baton (with ~/.zfunc on $fpath before compinit)
         fish: baton completions fish > ~/.config/fish/completions/baton.fish
+        'make install' installs all three.
         """,
         arguments: [.arg("shell", "bash, zsh or fish.", completion: .values(["bash", "fish", "zsh"]))],
         run: { inv in
@@ -68,6 +69,15 @@ enum ToolCommands {
             default:
                 throw inv.usageError("no completions of '\(inv.arguments[0])'; use \(Completion.dynamicKinds.joined(separator: ", "))")
             }
+            return 0
+        })
+
+    static let manual = CommandSpec(
+        name: "manual",
+        abstract: "Print the man page baton(1) in roff, generated from the help texts.",
+        hidden: true,
+        run: { inv in
+            inv.out.write(ManualPage.generate(Commands.root, version: BatonCLI.version))
             return 0
         })
 }
