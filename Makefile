@@ -6,6 +6,12 @@ BASE_PACKAGES := libsqlite3-dev libxlsxwriter-dev pkg-config sqlite3
 TEST_PACKAGES := chromium prometheus python3-pip
 DEMO_DIR ?= demo
 BATON_RELEASE := .build/release/baton
+# `make install`: PREFIX/bin/baton, PREFIX/share/baton/{queries,reports,samples}, the man page and completions, under
+# DESTDIR when given (packaging). BATON_BIN installs another build (the tests install the debug one); by default the
+# release build, built first.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BATON_BIN ?= $(BATON_RELEASE)
 
 # Installs the Debian packages in $(1) that are missing, with one `apt-get update` first.
 define apt_install
@@ -16,7 +22,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: deps test-deps build release test demo bench bench-pip fuzz clean
+.PHONY: deps test-deps build release test demo bench bench-pip fuzz install uninstall clean
 
 deps:
 	$(call apt_install,$(BASE_PACKAGES))
@@ -57,6 +63,13 @@ bench: release
 
 bench-pip:
 	$(call apt_install,python3-pip)
+
+install: $(if $(filter $(BATON_RELEASE),$(BATON_BIN)),release)
+	@bash tools/install.sh install "$(BATON_BIN)" "$(DESTDIR)" "$(PREFIX)"
+
+# Removes exactly what `make install` wrote with the same PREFIX and DESTDIR (its install-manifest lists it).
+uninstall:
+	@bash tools/install.sh uninstall "$(DESTDIR)" "$(PREFIX)"
 
 clean:
 	rm -rf .build "$(DEMO_DIR)"

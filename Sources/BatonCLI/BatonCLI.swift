@@ -27,11 +27,14 @@ public enum BatonCLI {
         while i < arguments.count {
             let a = arguments[i]
             if a == "--" { args.append(contentsOf: arguments[i...]); break }
-            if a == "--db" {
-                if i + 1 < arguments.count { context.globalDatabase = arguments[i + 1]; i += 2; continue }
-                globalError = "--db needs a value (a path to the store)"
-            } else if a.hasPrefix("--db=") {
-                context.globalDatabase = String(a.dropFirst(5)); i += 1; continue
+            if a == "--db" || a.hasPrefix("--db=") {
+                let value = a == "--db" ? (i + 1 < arguments.count ? arguments[i + 1] : nil) : String(a.dropFirst(5))
+                i += a == "--db" ? 2 : 1
+                guard let value else { globalError = globalError ?? "--db needs a value (a path to the store)"; continue }
+                // A single-valued option, like every other: which of two stores was meant is nobody's guess.
+                if context.globalDatabase != nil { globalError = globalError ?? "--db given more than once" }
+                context.globalDatabase = context.globalDatabase ?? value
+                continue
             }
             args.append(a)
             i += 1
@@ -97,6 +100,11 @@ public enum BatonCLI {
                 context.out.write(HelpFormatter.help(spec, path: path))
                 return 0
             }
+            if let option = args.first, option.hasPrefix("-") {
+                let known = HelpFormatter.globalOptions(root: path.count == 1)
+                throw UsageError(message: "unknown option '\(option)'\(ArgumentParsing.hint(option, options: known))",
+                                 usage: HelpFormatter.usageLine(spec, path: path))
+            }
             throw UsageError(message: "'\(path.joined(separator: " "))' needs a subcommand", usage: HelpFormatter.usageLine(spec, path: path))
         }
         return try invoke(args, spec: spec, path: path, context: context)
@@ -107,67 +115,9 @@ public enum BatonCLI {
             context.out.write(HelpFormatter.help(spec, path: path))
             return 0
         }
-        var values: [String: [String]] = [:]
-        var flags = Set<String>()
-        var positionals: [String] = []
-        let usage = HelpFormatter.usageLine(spec, path: path)
-        var i = 0
-        var onlyPositionals = false
-        while i < args.count {
-            let a = args[i]
-            i += 1
-            if onlyPositionals || !a.hasPrefix("-") || a == "-" || (a.count > 1 && a.dropFirst().first!.isNumber) {
-                positionals.append(a)
-                continue
-            }
-            if a == "--" { onlyPositionals = true; continue }
-            var name: String
-            var inline: String? = nil
-            if a.hasPrefix("--") {
-                name = String(a.dropFirst(2))
-                if let eq = name.firstIndex(of: "=") {
-                    inline = String(name[name.index(after: eq)...])
-                    name = String(name[..<eq])
-                }
-            } else {
-                let c = a.dropFirst().first!
-                guard let o = spec.options.first(where: { $0.short == c }) else {
-                    throw UsageError(message: "unknown option '\(a)'", usage: usage)
-                }
-                name = o.name
-                if a.count > 2 { inline = String(a.dropFirst(2)) }
-            }
-            guard let option = spec.options.first(where: { $0.name == name }) else {
-                let names = spec.options.map(\.name)
-                let hint = Suggest.closest(name, in: names).map { "; did you mean '--\($0)'?" } ?? ""
-                throw UsageError(message: "unknown option '--\(name)'\(hint)", usage: usage)
-            }
-            if option.valueName == nil {
-                if inline != nil { throw UsageError(message: "--\(name) takes no value", usage: usage) }
-                flags.insert(name)
-                continue
-            }
-            let value: String
-            if let inline { value = inline }
-            else {
-                guard i < args.count else { throw UsageError(message: "--\(name) needs a value (<\(option.valueName!)>)", usage: usage) }
-                value = args[i]
-                i += 1
-            }
-            if !option.repeating, values[name] != nil {
-                throw UsageError(message: "--\(name) given more than once", usage: usage)
-            }
-            values[name, default: []].append(value)
-        }
-        let required = spec.arguments.filter { !$0.optional }.count
-        if positionals.count < required {
-            let missing = spec.arguments.filter { !$0.optional }[positionals.count]
-            throw UsageError(message: "missing <\(missing.name)>", usage: usage)
-        }
-        if !(spec.arguments.last?.variadic ?? false), positionals.count > spec.arguments.count {
-            throw UsageError(message: "unexpected argument '\(positionals[spec.arguments.count])'", usage: usage)
-        }
-        let invocation = Invocation(path: path, spec: spec, values: values, flags: flags, arguments: positionals, context: context)
+        let parsed = try ArgumentParsing.parse(args, spec: spec, usage: HelpFormatter.usageLine(spec, path: path))
+        let invocation = Invocation(path: path, spec: spec, values: parsed.values, flags: parsed.flags,
+                                    arguments: parsed.positionals, context: context)
         return try spec.run!(invocation)
     }
 }

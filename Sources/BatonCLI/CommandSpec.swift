@@ -7,12 +7,18 @@ public struct CommandSpec: Sendable {
         public var valueName: String?      // nil: a flag
         public var help: String
         public var repeating: Bool = false
+        /// Must be given: shown without brackets in the usage line, and its absence is a usage error.
+        public var required: Bool = false
+        /// What the shell completes as its value (nil: derived from the name, see `Completion.default`).
+        public var completion: Completion?
 
         public static func flag(_ name: String, short: Character? = nil, _ help: String) -> Option {
             Option(name: name, short: short, valueName: nil, help: help)
         }
-        public static func value(_ name: String, short: Character? = nil, _ valueName: String, _ help: String, repeating: Bool = false) -> Option {
-            Option(name: name, short: short, valueName: valueName, help: help, repeating: repeating)
+        public static func value(_ name: String, short: Character? = nil, _ valueName: String, _ help: String,
+                                 repeating: Bool = false, required: Bool = false, completion: Completion? = nil) -> Option {
+            Option(name: name, short: short, valueName: valueName, help: help, repeating: repeating, required: required,
+                   completion: completion)
         }
     }
 
@@ -21,9 +27,12 @@ public struct CommandSpec: Sendable {
         public var help: String
         public var optional: Bool = false
         public var variadic: Bool = false
+        /// What the shell completes here (nil: derived from the name, see `Completion.default`).
+        public var completion: Completion?
 
-        public static func arg(_ name: String, _ help: String, optional: Bool = false, variadic: Bool = false) -> Argument {
-            Argument(name: name, help: help, optional: optional, variadic: variadic)
+        public static func arg(_ name: String, _ help: String, optional: Bool = false, variadic: Bool = false,
+                               completion: Completion? = nil) -> Argument {
+            Argument(name: name, help: help, optional: optional, variadic: variadic, completion: completion)
         }
     }
 
@@ -35,14 +44,19 @@ public struct CommandSpec: Sendable {
     public var subcommands: [CommandSpec] = []
     /// Extra help sections, e.g. ("EXIT STATUS", "...").
     public var sections: [(String, String)] = []
+    /// Left out of help, the manual and completions (commands the completion scripts call, such as `complete`).
+    public var hidden: Bool = false
     public var run: (@Sendable (Invocation) throws -> Int32)?
 
     public init(name: String, abstract: String, discussion: String = "", arguments: [Argument] = [],
                 options: [Option] = [], subcommands: [CommandSpec] = [], sections: [(String, String)] = [],
-                run: (@Sendable (Invocation) throws -> Int32)? = nil) {
+                hidden: Bool = false, run: (@Sendable (Invocation) throws -> Int32)? = nil) {
         self.name = name; self.abstract = abstract; self.discussion = discussion; self.arguments = arguments
-        self.options = options; self.subcommands = subcommands; self.sections = sections; self.run = run
+        self.options = options; self.subcommands = subcommands; self.sections = sections; self.hidden = hidden; self.run = run
     }
+
+    /// The subcommands help, the manual and completions show.
+    public var visibleSubcommands: [CommandSpec] { subcommands.filter { !$0.hidden } }
 }
 
 /// The options and arguments a command was called with, and where to write.

@@ -1,9 +1,11 @@
 /// Renders OVERVIEW / USAGE / ARGUMENTS / OPTIONS / SUBCOMMANDS help from a `CommandSpec`.
 public enum HelpFormatter {
-    static let globalOptions: [CommandSpec.Option] = [
-        .value("db", "PATH", "The store (default: $BATON_DB, else ./baton.db)."),
-        .flag("help", short: "h", "Show help information."),
-    ]
+    /// The options every command takes; `root`: `baton` itself, which also takes `--version`.
+    static func globalOptions(root: Bool) -> [CommandSpec.Option] {
+        [.value("db", "PATH", "The store (default: $BATON_DB, else ./baton.db)."),
+         .flag("help", short: "h", "Show help information.")]
+            + (root ? [.flag("version", "Show the version.")] : [])
+    }
 
     public static func usageLine(_ spec: CommandSpec, path: [String]) -> String {
         var parts = ["Usage:", path.joined(separator: " ")]
@@ -13,7 +15,7 @@ public enum HelpFormatter {
         for o in spec.options {
             var text = "--\(o.name)" + (o.valueName.map { " <\($0)>" } ?? "")
             if o.repeating { text += " ..." }
-            parts.append("[\(text)]")
+            parts.append(o.required ? text : "[\(text)]")
         }
         for a in spec.arguments {
             var text = "<\(a.name)>" + (a.variadic ? " ..." : "")
@@ -32,14 +34,14 @@ public enum HelpFormatter {
             for a in spec.arguments { out += row("<\(a.name)>", a.help) }
         }
         out += "\nOPTIONS:\n"
-        for o in spec.options + globalOptions {
+        for o in spec.options + globalOptions(root: path.count == 1) {
             var name = (o.short.map { "-\($0), " } ?? "") + "--\(o.name)"
             if let v = o.valueName { name += " <\(v)>" }
             out += row(name, o.help + (o.repeating ? " (repeatable)" : ""))
         }
         if !spec.subcommands.isEmpty {
             out += "\nSUBCOMMANDS:\n"
-            for s in spec.subcommands { out += row(s.name, s.abstract) }
+            for s in spec.visibleSubcommands { out += row(s.name, s.abstract) }
             out += "\n  See '\(path.joined(separator: " ")) help <subcommand>' for detailed help.\n"
         }
         for (title, body) in spec.sections {

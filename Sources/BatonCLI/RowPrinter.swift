@@ -3,16 +3,21 @@ import Foundation
 import Rendering
 import SQLite
 
-/// Prints rows as an aligned table, CSV or JSON (`--format table|csv|json`).
+/// Prints rows as an aligned table, CSV, TSV, JSON or JSON Lines (`--format table|csv|tsv|json|ndjson`, the set
+/// sqlite-utils offers).
 public enum RowFormat: String, CaseIterable, Sendable {
-    case table, csv, json
+    case table, csv, tsv, json, ndjson
 
-    static let option = CommandSpec.Option.value("format", "FORMAT", "Output format: table, csv or json (default: table).")
+    /// "table, csv, tsv, json or ndjson".
+    static let names = allCases.dropLast().map(\.rawValue).joined(separator: ", ") + " or " + allCases.last!.rawValue
+
+    static let option = CommandSpec.Option.value("format", "FORMAT", "Output format: \(names) (default: table).",
+                                                 completion: .values(allCases.map(\.rawValue)))
 
     static func from(_ invocation: Invocation) throws -> RowFormat {
         guard let text = invocation.value("format") else { return .table }
         guard let format = RowFormat(rawValue: text) else {
-            throw invocation.usageError("--format must be table, csv or json, not '\(text)'")
+            throw invocation.usageError("--format must be \(names), not '\(text)'")
         }
         return format
     }
@@ -24,6 +29,11 @@ public enum RowPrinter {
         case .csv:
             out.write(CSVWriter.header(columns))
             for r in rows { out.write(CSVWriter.record(r)) }
+        case .tsv:
+            out.write(TSVWriter.header(columns))
+            for r in rows { out.write(TSVWriter.record(r)) }
+        case .ndjson:
+            for r in rows { out.line("{" + zip(columns, r).map { "\(JSONText.string($0)): \(JSONText.value($1))" }.joined(separator: ", ") + "}") }
         case .json:
             out.write("[")
             for (n, r) in rows.enumerated() {

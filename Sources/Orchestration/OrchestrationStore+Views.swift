@@ -12,10 +12,7 @@ extension OrchestrationStore {
     }
 
     public func ticketView(_ id: String, now: Int64 = Instant.now()) throws -> TicketView {
-        guard let t = try loadTicket(id) else {
-            let ids = try db.rows("SELECT id FROM tickets ORDER BY opened_at DESC LIMIT 2000").compactMap { $0.string("id") }
-            throw ActionRefused("no ticket '\(id)'\(Suggest.didYouMean(id, in: ids))")
-        }
+        guard let t = try loadTicket(id) else { throw try noTicket(id) }
         let service = try self.service(t.service, version: t.serviceVersion)
         let columns = ["step", "name", "team", "attempt", "state", "since", "age_hours", "by", "tasks"]
         var rows: [[SQLValue]] = []
@@ -38,6 +35,23 @@ extension OrchestrationStore {
                          r.actor.map(SQLValue.text) ?? .null, .text(tasks)])
         }
         return TicketView(ticket: t, serviceName: service?.definition.name ?? t.service, columns: columns, rows: rows)
+    }
+
+    /// A ticket's audit trail: every event recorded for it, in the order they apply (time, then arrival), with who
+    /// did it, from where (`cli`, an import's file), the team it names, the task and the note.
+    public func ticketHistory(_ id: String) throws -> [Row] {
+        let rows = try db.rows("""
+            SELECT at, step, kind, actor, source, team, task, note FROM events
+            WHERE ticket_id = ? ORDER BY at, id
+            """, [id])
+        if rows.isEmpty { throw try noTicket(id) }
+        return rows
+    }
+
+    /// "no ticket 'T-1O01'; did you mean 'T-1001'?" over the most recent tickets.
+    private func noTicket(_ id: String) throws -> ActionRefused {
+        let ids = try db.rows("SELECT id FROM tickets ORDER BY opened_at DESC LIMIT 2000").compactMap { $0.string("id") }
+        return ActionRefused("no ticket '\(id)'\(Suggest.didYouMean(id, in: ids))")
     }
 
     /// A team's queue: its ready, active and paused step runs, oldest first, with their age in hours.

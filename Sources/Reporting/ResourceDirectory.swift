@@ -5,30 +5,38 @@ import Orchestration
 /// Finds the folders that hold `queries/*.sql` and `reports/*.json`.
 ///
 /// Lookup, first that exists: `<working directory>/<name>`, then the environment variable (`$BATON_QUERIES`,
-/// `$BATON_REPORTS`), then the folder next to the executable or one of its parents (an installed or
-/// `.build/debug` binary), then the folder of this source checkout (tests).
+/// `$BATON_REPORTS`), then the installed location `PREFIX/share/baton/<name>` of a binary in `PREFIX/bin`, then
+/// `<name>` beside the binary, then — for a binary SwiftPM built in a checkout (`<checkout>/.build/…/baton`) — the
+/// checkout's `<name>`. The binary is found through `/proc/self/exe` (`ExecutablePath`). The source tree is never
+/// searched by its compiled-in path: an installed Baton runs the SQL installed with it, even where the checkout it
+/// was built from still exists.
 public enum ResourceDirectory {
     public enum Kind: String, Sendable {
         case queries, reports
         var environmentVariable: String { self == .queries ? "BATON_QUERIES" : "BATON_REPORTS" }
     }
 
-    /// The candidate folders, in lookup order (existing or not).
-    public static func candidates(_ kind: Kind, workingDirectory: String, environment: [String: String]) -> [URL] {
+    /// The installed data folder of a binary at `PREFIX/bin/baton`: `PREFIX/share/baton`.
+    public static func shareDirectory(executable: URL) -> URL {
+        executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/baton")
+    }
+
+    /// The candidate folders, in lookup order (existing or not). `executable`: the running binary (nil when unknown).
+    public static func candidates(_ kind: Kind, workingDirectory: String, environment: [String: String],
+                                  executable: URL? = ExecutablePath.current()) -> [URL] {
         var result: [URL] = [URL(fileURLWithPath: workingDirectory).appendingPathComponent(kind.rawValue)]
         if let env = environment[kind.environmentVariable], !env.isEmpty {
             result.append(URL(fileURLWithPath: env, relativeTo: URL(fileURLWithPath: workingDirectory)).standardizedFileURL)
         }
-        // The executable: <repo>/.build/<config>/baton or <prefix>/bin/baton (with <prefix>/share/baton/<kind>).
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            result.append(dir.appendingPathComponent(kind.rawValue))
-            result.append(dir.appendingPathComponent("share/baton").appendingPathComponent(kind.rawValue))
-            dir = dir.deletingLastPathComponent()
+        guard let executable else { return result }
+        result.append(shareDirectory(executable: executable).appendingPathComponent(kind.rawValue))
+        result.append(executable.deletingLastPathComponent().appendingPathComponent(kind.rawValue))
+        // <checkout>/.build/<triple>/<config>/baton (or a test bundle there): the checkout the build belongs to.
+        let parts = executable.pathComponents
+        if let build = parts.lastIndex(of: ".build"), build > 0 {
+            let checkout = NSString.path(withComponents: Array(parts[..<build]))
+            result.append(URL(fileURLWithPath: checkout).appendingPathComponent(kind.rawValue))
         }
-        // This source file: <repo>/Sources/Reporting/ResourceDirectory.swift.
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        result.append(source.appendingPathComponent(kind.rawValue))
         return result
     }
 
@@ -63,7 +71,7 @@ public enum ResourceDirectory {
         var message = "no \(kind == .queries ? "query" : "report") named '\(nameOrPath)'"
         message += Suggest.didYouMean(nameOrPath, in: known)
         if known.isEmpty {
-            message += " (no \(kind.rawValue)/ folder found: looked in ./\(kind.rawValue), $\(kind.environmentVariable) and next to the baton executable)"
+            message += " (no \(kind.rawValue)/ folder found: looked in ./\(kind.rawValue), $\(kind.environmentVariable), PREFIX/share/baton/\(kind.rawValue) and next to the baton executable)"
         } else {
             message += " (known: \(known.joined(separator: ", ")))"
         }

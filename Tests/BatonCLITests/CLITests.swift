@@ -35,7 +35,7 @@ import Testing
         (["ticket", "open"], "missing <service>"),
         (["ticket", "open", "onboarding"], "missing --title"),
         (["ticket", "show", "a", "b"], "unexpected argument 'b'"),
-        (["queue", "hr", "--format", "xml"], "--format must be table, csv or json"),
+        (["queue", "hr", "--format", "xml"], "--format must be table, csv, tsv, json or ndjson, not 'xml'"),
         (["step", "start", "T-1", "a", "--at", "2026-02-30T10:00:00Z"], "--at '2026-02-30T10:00:00Z' is not an ISO 8601 date-time"),
         (["step", "reassign", "T-1", "hr-review"], "missing --team"),
         (["step", "reassign", "T-1", "hr-review", "--team", " "], "--team must not be empty"),

@@ -7,7 +7,7 @@ import Testing
 @Suite struct DocumentationTests {
     static func leafPaths(_ spec: CommandSpec, _ path: [String]) -> [[String]] {
         if spec.subcommands.isEmpty { return [path] }
-        return spec.subcommands.flatMap { leafPaths($0, path + [$0.name]) }
+        return spec.visibleSubcommands.flatMap { leafPaths($0, path + [$0.name]) }
     }
 
     @Test func everyCommandIsInTheReadme() throws {

@@ -7,7 +7,7 @@ import Testing
 @Suite struct OutputGuardTests {
     static let commands: [[String]] = [
         ["export", "--out"], ["export", "--format", "xes", "--out"], ["export", "--format", "jsonl", "--out"],
-        ["generate", "--tickets", "3", "--out"], ["alerts", "--as-of", "2026-03-10T12:00:00Z", "--out"],
+        ["generate", "--tickets", "3", "--out"], ["alerts", "--format", "text", "--as-of", "2026-03-10T12:00:00Z", "--out"],
         ["alerts", "--format", "prom", "--as-of", "2026-03-10T12:00:00Z", "--out"],
     ]
 

@@ -13,9 +13,10 @@ enum AlertsCommand {
     static let options: [CommandSpec.Option] = [
         .value("out", short: "o", "FILE", "Write the alert file here, replacing it atomically (default: standard output); never over a file Baton did not write."),
         OutputGuard.forceOption,
-        .value("format", "FORMAT", "json, text or prom (default: from the --out extension .json/.txt/.prom, else text)."),
+        .value("format", "FORMAT", "json, text or prom (default: from the --out extension .json/.txt/.prom; another extension is refused; none: text).",
+                completion: .values(["json", "text", "prom"])),
         .value("as-of", "INSTANT", "Compute the alerts as of this instant (default: now). Also used as generated_at, so the file is reproducible."),
-        .value("team", "KEY", "Only this team's alerts and gauges (repeatable).", repeating: true),
+        .value("team", "KEY", "Only this team's alerts and gauges.", repeating: true),
         .flag("fail-on-alert", "Exit \(newAlertsExitCode) when the file has alerts not reported before (so cron mails)."),
         .value("unwatched-days", "N", "A team with ready work and no step started for N days is unwatched (default 3)."),
         .value("percentile", "P", "Percentile of time in step used as a threshold, 0-1 (default 0.85)."),
@@ -99,6 +100,10 @@ enum AlertsCommand {
         if let text = inv.value("format") {
             guard let f = AlertFormat(rawValue: text) else { throw inv.usageError("--format must be json, text or prom, not '\(text)'") }
             format = f
+        } else if let out, let shown = inv.value("out"), AlertFormat.forPath(out) == nil, definition?.format == nil,
+                  case let ext = URL(fileURLWithPath: out).pathExtension, !ext.isEmpty {
+            // Not text in disguise: a reader of a.yaml expects YAML.
+            throw inv.usageError("--out \(shown): '.\(ext)' is not an alert file extension; use .json, .txt or .prom, or give --format")
         } else {
             format = out.flatMap(AlertFormat.forPath) ?? definition?.format ?? .text
         }

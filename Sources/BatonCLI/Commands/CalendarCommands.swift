@@ -43,8 +43,8 @@ enum CalendarCommands {
         abstract: "Working time of a calendar between two instants (to check a calendar before attaching it).",
         discussion: "Example: baton calendar hours berlin-office --from 2026-12-24T00:00:00Z --to 2026-12-29T00:00:00Z",
         arguments: [.arg("calendar", "A calendar key (applied) or a calendar file.")],
-        options: [.value("from", "INSTANT", "Start (ISO 8601; required)."),
-                  .value("to", "INSTANT", "End (ISO 8601; required).")],
+        options: [.value("from", "INSTANT", "Start (ISO 8601).", required: true),
+                  .value("to", "INSTANT", "End (ISO 8601).", required: true)],
         run: { inv in
             let name = inv.arguments[0]
             let definition: CalendarDefinition

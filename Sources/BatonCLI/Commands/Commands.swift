@@ -20,13 +20,19 @@ enum Commands {
                 StepCommands.task, ViewCommands.queue, ViewCommands.open, StoreCommands.rebuild,
             ] + extensions,
             sections: [("EXIT STATUS", "0 success, 1 failure (the store is unchanged), 64 usage error."),
-                       ("ENVIRONMENT", "BATON_DB  the store when --db is not given (default ./baton.db).")])
+                       ("ENVIRONMENT", """
+                        BATON_DB       the store when --db is not given (default ./baton.db).
+                        BATON_ACTOR    who records events when --by is not given (else $USER, else the login name).
+                        BATON_QUERIES  a folder of queries, after ./queries (see 'baton help query').
+                        BATON_REPORTS  a folder of report definitions, after ./reports.
+                        """)])
     }
 
     /// Command groups added by the import, reporting and scheduling layers.
     static var extensions: [CommandSpec] {
         ImportCommands.all + [ReportCommands.query, ReportCommands.report, AlertsCommand.command, ScheduleCommands.group,
-                              RenderBenchCommand.spec]
+                              RenderBenchCommand.spec, ToolCommands.version, ToolCommands.completions, ToolCommands.complete,
+                              ToolCommands.manual]
     }
 }
 
@@ -143,7 +149,16 @@ enum CommandSupport {
         }
     }
 
+    /// Who records an event: `--by`, else `$BATON_ACTOR`, else `$USER`, else `$LOGNAME`, else the login name of the
+    /// process's user (cron and containers often set no `$USER`), so an event is never recorded as by `unknown`
+    /// while the system knows who ran it. Empty values count as absent.
     static func actor(_ inv: Invocation) -> String {
-        inv.value("by") ?? inv.context.environment["BATON_ACTOR"] ?? inv.context.environment["USER"] ?? "unknown"
+        let given = [inv.value("by"), inv.context.environment["BATON_ACTOR"], inv.context.environment["USER"],
+                     inv.context.environment["LOGNAME"]]
+        if let name = given.compactMap({ $0 }).first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { return name }
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name, !String(cString: name).isEmpty {
+            return String(cString: name)
+        }
+        return "uid \(getuid())"
     }
 }

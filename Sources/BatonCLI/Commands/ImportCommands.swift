@@ -245,7 +245,7 @@ enum ImportCommands {
         skips, pauses, cancellations and tickets still open. The same --seed gives the same bytes.
         """,
         options: [
-            .value("tickets", "N", "Number of tickets."),
+            .value("tickets", "N", "Number of tickets.", required: true),
             .value("seed", "S", "Random seed (default 1)."),
             .value("start", "DATE", "First day (default 2026-01-05)."),
             .value("days", "D", "Length of the period in days (default 90)."),

@@ -38,7 +38,7 @@ enum RenderBenchCommand {
         """,
         options: [
             .value("rows", "N", "Rows to write (default 1000000; at most 1048575)."),
-            .value("out", "FILE", "The workbook to write (required)."),
+            .value("out", "FILE", "The workbook to write.", required: true),
         ],
         run: { inv in
             let out = try inv.required("out")

@@ -16,8 +16,11 @@ enum ReportCommands {
     ]
 
     static let lookupHelp = """
-    Queries are looked up in ./queries, then $BATON_QUERIES, then the queries/ folder next to the baton executable; \
-    reports likewise in ./reports, $BATON_REPORTS, then next to the executable. A path (with '/' or the extension) is read as given.
+    Queries are looked up in ./queries, then $BATON_QUERIES, then PREFIX/share/baton/queries for a baton installed as \
+    PREFIX/bin/baton, then queries/ beside the binary, then the checkout of a binary built there (.build/); reports \
+    likewise in ./reports, $BATON_REPORTS, PREFIX/share/baton/reports and so on. The binary is found through \
+    /proc/self/exe, so a copy run from PATH finds the files installed with it. A path (with '/' or the extension) is \
+    read as given. 'baton version' prints the folders in use.
     """
 
     static let query = CommandSpec(
@@ -45,7 +48,7 @@ enum ReportCommands {
             let cwd = inv.context.workingDirectory, env = inv.context.environment
             guard let name = inv.arguments.first else {
                 guard let folder = ResourceDirectory.find(.queries, workingDirectory: cwd, environment: env) else {
-                    throw ReportingError("no queries/ folder found (looked in ./queries, $BATON_QUERIES and next to the baton executable)")
+                    throw ReportingError("no queries/ folder found (looked in ./queries, $BATON_QUERIES, PREFIX/share/baton/queries and next to the baton executable)")
                 }
                 let rows: [[SQLValue]] = try ResourceDirectory.names(in: folder, fileExtension: "sql").map { n in
                     let q = try QueryFile.load(folder.appendingPathComponent(n + ".sql"))

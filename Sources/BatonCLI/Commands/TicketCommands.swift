@@ -6,8 +6,8 @@ import SQLite
 enum TicketCommands {
     static let group = CommandSpec(
         name: "ticket",
-        abstract: "Open, show, close and cancel tickets.",
-        subcommands: [open, show, close, cancel])
+        abstract: "Open, show, close and cancel tickets; print a ticket's history.",
+        subcommands: [open, show, history, close, cancel])
 
     static let open = CommandSpec(
         name: "open",
@@ -15,8 +15,8 @@ enum TicketCommands {
         discussion: "Intake fields are checked against the service's form (required, type, choice options).\nExample: baton ticket open onboarding --title 'Onboard Ana' --requester ana --field employee=Ana --field start_date=2026-12-01",
         arguments: [.arg("service", "The service key.")],
         options: [
-            .value("title", "TEXT", "What the request is about."),
-            .value("requester", "WHO", "Who asks (default: $BATON_ACTOR, else $USER)."),
+            .value("title", "TEXT", "What the request is about.", required: true),
+            .value("requester", "WHO", "Who asks (default: $BATON_ACTOR, else $USER, else the login name)."),
             .value("field", "KEY=VALUE", "An intake value.", repeating: true),
             .value("at", "TIME", "When it was opened, ISO 8601 (default: now)."),
             .value("id", "ID", "Use this ticket id instead of the next T-NNNN."),
@@ -53,8 +53,8 @@ enum TicketCommands {
                 inv.out.write(header)
                 RowPrinter.print(columns: view.columns, rows: view.rows, format: .json, to: inv.out)
                 inv.out.line("}")
-            case .csv:
-                RowPrinter.print(columns: view.columns, rows: view.rows, format: .csv, to: inv.out)
+            case .csv, .tsv, .ndjson:  // the steps, one record each
+                RowPrinter.print(columns: view.columns, rows: view.rows, format: format, to: inv.out)
             case .table:
                 // Every text from the store goes through TerminalText.safe (control characters made visible).
                 let safe = { (s: String?) in TerminalText.safe(s ?? "") }
@@ -72,12 +72,29 @@ enum TicketCommands {
             return 0
         })
 
+    static let history = CommandSpec(
+        name: "history",
+        abstract: "A ticket's audit trail: every event, in order, with its actor, source, team, task and note.",
+        discussion: "Events from the command line have source 'cli'; imported ones the file they came from.",
+        arguments: [.arg("id", "The ticket id.")],
+        options: [RowFormat.option],
+        run: { inv in
+            try CommandSupport.printRows(inv) {
+                try CommandSupport.store(inv).ticketHistory(inv.arguments[0]).map { row in
+                    Row(columns: row.columns, values: row.values.enumerated().map { i, v in
+                        if i == 0, case .integer(let t) = v { return .text(Instant.iso(t)) }  // `at`
+                        return v
+                    })
+                }
+            }
+        })
+
     static func ending(_ kind: EventKind, _ abstract: String) -> CommandSpec {
         CommandSpec(
             name: kind == .closed ? "close" : "cancel",
             abstract: abstract,
             arguments: [.arg("id", "The ticket id.")],
-            options: [.value("by", "WHO", "Who did it (default: $BATON_ACTOR, else $USER)."),
+            options: [.value("by", "WHO", StepCommands.byHelp),
                       .value("at", "TIME", "When, ISO 8601 (default: now)."),
                       .value("note", "TEXT", "Why.")],
             run: { inv in
@@ -95,6 +112,9 @@ enum TicketCommands {
 }
 
 enum StepCommands {
+    /// The `--by` of every command that records an event (`CommandSupport.actor`).
+    static let byHelp = "Who did it (default: $BATON_ACTOR, else $USER, else the login name)."
+
     static let actions: [(String, EventKind, String)] = [
         ("start", .started, "Start work on a ready step."),
         ("complete", .completed, "Complete a step; in an enforced-order service the next step becomes ready."),
@@ -113,7 +133,7 @@ enum StepCommands {
                 CommandSpec(
                     name: name, abstract: abstract,
                     arguments: [.arg("ticket", "The ticket id."), .arg("step", "The step key.")],
-                    options: [.value("by", "WHO", "Who did it (default: $BATON_ACTOR, else $USER)."),
+                    options: [.value("by", "WHO", StepCommands.byHelp),
                               .value("at", "TIME", "When, ISO 8601 (default: now); not earlier than the ticket's latest event."),
                               .value("note", "TEXT", "A note kept with the event.")],
                     run: { inv in
@@ -143,8 +163,8 @@ enum StepCommands {
         Example: baton step reassign T-1001 it-access --team security --by ana --note 'needs a VPN exception'
         """,
         arguments: [.arg("ticket", "The ticket id."), .arg("step", "The step key.")],
-        options: [.value("team", "KEY", "The team that owns the step from now on (required)."),
-                  .value("by", "WHO", "Who did it (default: $BATON_ACTOR, else $USER)."),
+        options: [.value("team", "KEY", "The team that owns the step from now on.", required: true),
+                  .value("by", "WHO", StepCommands.byHelp),
                   .value("actor", "WHO", "The same as --by."),
                   .value("at", "TIME", "When, ISO 8601 (default: now); not earlier than the ticket's latest event."),
                   .value("note", "TEXT", "Why (kept with the event).")],
@@ -174,7 +194,7 @@ enum StepCommands {
             name: "done",
             abstract: "Mark a task of a step done.",
             arguments: [.arg("ticket", "The ticket id."), .arg("step", "The step key."), .arg("task", "The task, as named in the service definition.")],
-            options: [.value("by", "WHO", "Who did it."), .value("at", "TIME", "When, ISO 8601 (default: now).")],
+            options: [.value("by", "WHO", StepCommands.byHelp), .value("at", "TIME", "When, ISO 8601 (default: now).")],
             run: { inv in
                 let store = try CommandSupport.store(inv)
                 try store.record(Event(ticketID: inv.arguments[0], step: inv.arguments[1], kind: .taskDone,
