@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BASE_PACKAGES := libsqlite3-dev libxlsxwriter-dev pkg-config sqlite3
-TEST_PACKAGES := chromium prometheus python3-pip
+TEST_PACKAGES := chromium prometheus python3-pip zsh fish
 DEMO_DIR ?= demo
 BATON_RELEASE := .build/release/baton
 # `make install`: PREFIX/bin/baton, PREFIX/share/baton/{queries,reports,samples}, the man page and completions, under
