@@ -21,13 +21,15 @@ final class ImportFixture: TemporaryStore {
     /// Imports a file; the summary, or the error thrown.
     @discardableResult
     func importFile(_ file: String, format: ImportFormat? = nil, profile: ImportProfile? = nil, skipBad: String? = nil,
-                    dryRun: Bool = false, timezone: String? = nil, writerThread: Bool = true) throws -> ImportSummary {
+                    dryRun: Bool = false, timezone: String? = nil, writerThread: Bool = true,
+                    sortRunRows: Int = StagedRowSorter.defaultRunRows) throws -> ImportSummary {
         let source = try ByteSource(path: file)
         var options = EventLogImporter.Options(format: format ?? ImportFormat.from(path: file) ?? .csv, profile: profile)
         options.skipBadPath = skipBad
         options.dryRun = dryRun
         options.timezone = timezone
         options.writerThread = writerThread
+        options.sortRunRows = sortRunRows
         return try EventLogImporter(store: store).run(source, options: options)
     }
 

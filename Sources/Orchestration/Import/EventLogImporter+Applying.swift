@@ -5,21 +5,48 @@ import SQLite
 /// The ticket applier: one ticket's rows → events → the state machine (history mode) → the store. New tickets are
 /// written through the projection writer; a ticket already in the store is replayed from all its events.
 extension EventLogImporter.Run {
-        /// Applies the staged rows (a file not grouped by ticket), ticket by ticket in time order. The writer thread
-        /// reads them back a chunk of tickets at a time, with whether the store has each (and its stored events),
-        /// and reads the next chunk while this thread applies one.
+        /// Applies the staged rows (a file not grouped by ticket), ticket by ticket in the sorter's order. Tickets
+        /// go a chunk at a time: the stored events of a chunk's tickets that the store may have (every ticket, when
+        /// it had tickets before; else those streamed earlier in this import) are asked of the writer thread while
+        /// this thread applies the chunk before.
         func applyStaged() throws {
             guard stagedRows > 0 else { return }
-            let rows = ImportWriterThread.batchRows * 2
-            var next = try writer.request { try $0.stagedChunk(rows: rows) }
+            let merge = try sorter.finish()
+            var head = try merge.next()
+            func nextTicket() throws -> [StagedRow]? {
+                guard let first = head else { return nil }
+                var rows = [first]
+                head = nil
+                while let row = try merge.next() {
+                    guard merge.sameTicket else { head = row; break }
+                    rows.append(row)
+                }
+                return rows
+            }
+            typealias Chunk = (tickets: [[StagedRow]], asked: [String], stored: ImportWriterThread.Pending<[[Event]?]>?)
+            func nextChunk() throws -> Chunk? {
+                var tickets: [[StagedRow]] = [], asked: [String] = [], rows = 0
+                while rows < ImportWriterThread.batchRows * 2, let ticket = try nextTicket() {
+                    tickets.append(ticket)
+                    rows += ticket.count
+                    let id = ticket[0].ticket
+                    if storeHadTickets || flushed.contains(id.hashValue) { asked.append(id) }
+                }
+                guard !tickets.isEmpty else { return nil }
+                let ids = asked
+                return (tickets, asked, ids.isEmpty ? nil : try writer.request { try $0.storedEvents(ofTickets: ids) })
+            }
+            var next = try nextChunk()
             var processed = 0
-            while true {
-                let chunk = try writer.reply(next)
-                guard !chunk.isEmpty else { break }
-                next = try writer.request { try $0.stagedChunk(rows: rows) }
-                for ticket in chunk {
-                    try flush(ticket.rows, streamed: false, staged: ticket)
-                    processed += ticket.rows.count
+            while let chunk = next {
+                var stored: [String: [Event]] = [:]
+                if let pending = chunk.stored {
+                    for (id, events) in zip(chunk.asked, try writer.reply(pending)) { stored[id] = events }
+                }
+                next = try nextChunk()
+                for rows in chunk.tickets {
+                    try flush(rows, streamed: false, staged: StagedTicket(rows: rows, stored: stored[rows[0].ticket]))
+                    processed += rows.count
                     if let report = options.progress, Date().timeIntervalSince(lastProgress) >= 0.5 {
                         lastProgress = Date()
                         report(String(format: "applying: %d of %d staged rows (%.0f%%)", processed, stagedRows, Double(processed) * 100 / Double(max(stagedRows, 1))))
@@ -126,7 +153,7 @@ extension EventLogImporter.Run {
         func stage(_ rows: [StagedRow]) throws {
             for row in rows {
                 stagedRows += 1
-                try writer.write(.staged(row))
+                try sorter.append(row)
             }
         }
 

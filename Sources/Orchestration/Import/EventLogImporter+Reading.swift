@@ -117,7 +117,7 @@ extension EventLogImporter.Run {
                 streaming = false
             }
             stagedRows += 1
-            try writer.write(.staged(row))
+            try sorter.append(row)
             if summary.rowsRead & 0x3FFF == 0 { progress(rows: summary.rowsRead) }
         }
 

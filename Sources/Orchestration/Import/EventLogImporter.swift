@@ -46,8 +46,9 @@ public struct ImportSummary: Sendable, Equatable {
 
 /// Imports an event log into the store in one transaction. A file grouped by ticket (each ticket's rows together,
 /// as exports and generated logs are) is applied while it is read, one ticket at a time; as soon as a ticket comes
-/// back after others, the rest of the file is staged in a temporary table (on disk, so memory stays flat however
-/// large the file) and read back ordered by ticket, time and file line. Either way each ticket's rows are put in
+/// back after others, the rest of the file is staged in a bounded external sort (`StagedRowSorter`: sorted runs
+/// spilled to temporary files, so memory stays flat however large the file) and read back ordered by ticket, time
+/// and file line. Either way each ticket's rows are put in
 /// time order (file order breaks ties), turned into events (directly, or through a status-change profile) and
 /// applied by the state machine in history mode; tickets already in the store are replayed from all their events.
 public final class EventLogImporter {
@@ -71,6 +72,8 @@ public final class EventLogImporter {
         public var delimiter: UInt8 = 44
         /// Whether the writes overlap the reading (off: each write is waited for; tests compare the two).
         var writerThread = true
+        /// Rows per sorted run of a file not grouped by ticket (tests make it tiny to spill many runs).
+        var sortRunRows = StagedRowSorter.defaultRunRows
 
         public init(format: ImportFormat, profile: ImportProfile? = nil) { self.format = format; self.profile = profile }
     }
@@ -142,6 +145,8 @@ public final class EventLogImporter {
         var flushed = Set<Int>()
         var storeHadTickets = true
         var stagedRows = 0
+        /// The rows staged after the file proved not to be grouped by ticket.
+        let sorter: StagedRowSorter
         /// Whether a streamed ticket was in the store before this import, and its stored events, asked of a second,
         /// read-only connection (this thread's own): in WAL mode it reads the store as last committed, which is all
         /// a streamed ticket can be found in (this import writes a streamed ticket once; one the file names twice is
@@ -158,6 +163,7 @@ public final class EventLogImporter {
         init(writer: ImportWriterThread, path: String, source: ByteSource, options: Options) {
             self.writer = writer; self.path = path; self.source = source; self.options = options
             file = source.name
+            sorter = StagedRowSorter(runRows: options.sortRunRows)
         }
 
         /// The import, from its row in `imports` to its end (the caller commits).
