@@ -13,6 +13,10 @@ public struct ReportEngine {
     /// Whether a run works out the completed runs once for all its sections (`RunFacts`); off only to check, in
     /// tests, that the sections read the same rows either way.
     var materializesRunFacts = true
+    /// Opens a second connection to the store, for the sections that do not read the completed runs: they run on a
+    /// second thread at the same snapshot (see `SectionWorker`). Nil: every section on this connection. Set it only
+    /// when this connection has the store's own rule registered (not a what-if).
+    public var secondConnection: (@Sendable () throws -> OrchestrationStore)?
 
     public init(db: Database, workingDirectory: String = FileManager.default.currentDirectoryPath,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -47,9 +51,13 @@ public struct ReportEngine {
     /// Runs `definition` for [from, to) as of `asOf`. `parameters` override the definition's values.
     public func run(definition: ReportDefinition, from: Int64, to: Int64, asOf: Int64,
                     parameters overrides: [String: SQLValue] = [:], generatedAt: Int64 = Instant.now()) throws -> ReportResult {
-        // One read transaction: every section sees the same snapshot of the store.
+        // One read transaction: every section sees the same snapshot of the store. With a second connection, that
+        // snapshot is taken under the store's write lock, so the second one can take the same (see SectionWorker).
         let ownTransaction = !db.isInTransaction
+        let hold = ownTransaction ? secondConnection.flatMap { SectionWorker.Hold($0) } : nil
+        defer { hold?.release() }
         if ownTransaction { try db.execute("BEGIN DEFERRED") }
+        if hold != nil { _ = try db.scalar("SELECT count(*) FROM sqlite_master") }
         defer {
             // A read transaction has nothing to lose: if COMMIT fails, roll back so the connection is free again.
             if ownTransaction, (try? db.execute("COMMIT")) == nil { try? db.execute("ROLLBACK") }
@@ -63,11 +71,26 @@ public struct ReportEngine {
         var inForce: [String: SQLValue] = [:]  // every parameter a query used (for the definitions section)
 
         try check(definition)
+        var jobs: [(query: QueryFile, values: [String: SQLValue])] = []
+        for (i, section) in definition.sections.enumerated() {
+            let query = try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")
+            jobs.append((query, Self.parameters(for: query, definition, section.parameters, overrides, fixed)))
+        }
+        // The sections that do not read the completed runs go to a second thread when one can be had.
+        let offloaded = jobs.indices.filter { !jobs[$0].query.sql.contains(RunFacts.relation) }
+        let worker = hold.flatMap { SectionWorker.start(offloaded.map { jobs[$0] }, under: $0) }
+        hold?.release()
+        var outputs: [Int: QueryOutput] = [:]
+        for (i, job) in jobs.enumerated() where worker == nil || !offloaded.contains(i) {
+            try facts.cover(job.query, parameters: job.values)
+            outputs[i] = try QueryRunner.run(job.query, on: db, parameters: job.values)
+        }
+        if let worker { for (i, output) in zip(offloaded, try worker.wait()) { outputs[i] = output } }
         var sections: [SectionResult] = []
         var series: Set<String> = []  // the units of the day/week series the report shows
         for (i, section) in definition.sections.enumerated() {
-            sections.append(try runSection(i, section, of: definition, facts: facts, fixed: fixed, overrides: overrides,
-                                           inForce: &inForce, series: &series))
+            sections.append(try sectionResult(i, section, of: definition, query: jobs[i].query, values: jobs[i].values,
+                                              output: outputs[i]!, fixed: fixed, inForce: &inForce, series: &series))
         }
         let headlines = try definition.headlines.map {
             try self.headlines($0, of: definition, facts: facts, from: from, to: to, asOf: asOf, overrides: overrides)
@@ -93,14 +116,10 @@ public struct ReportEngine {
 
     /// Section `i`: its query's rows, reduced to the definition's columns in its order. Records the parameters the
     /// query used (other than the window) in `inForce`, and the unit of its day/week series in `series`.
-    private func runSection(_ i: Int, _ section: ReportDefinition.Section, of definition: ReportDefinition, facts: RunFacts,
-                            fixed: [String: SQLValue], overrides: [String: SQLValue],
-                            inForce: inout [String: SQLValue], series: inout Set<String>) throws -> SectionResult {
-        let query = try loadQuery(section.query, definition: definition, field: "sections[\(i)].query")
+    private func sectionResult(_ i: Int, _ section: ReportDefinition.Section, of definition: ReportDefinition, query: QueryFile,
+                               values: [String: SQLValue], output: QueryOutput, fixed: [String: SQLValue],
+                               inForce: inout [String: SQLValue], series: inout Set<String>) throws -> SectionResult {
         if let unit = query.series { series.insert(unit) }
-        let values = Self.parameters(for: query, definition, section.parameters, overrides, fixed)
-        try facts.cover(query, parameters: values)
-        let output = try QueryRunner.run(query, on: db, parameters: values)
         for name in try QueryRunner.prepare(query, on: db).parameterNames {
             let key = String(name.dropFirst())
             if fixed[key] == nil, let v = values[key] { inForce[key] = v }

@@ -44,9 +44,10 @@ import Testing
         return temporary
     }
 
-    static func weekly(_ db: Database, to: Int64, facts: Bool) throws -> ReportResult {
+    static func weekly(_ db: Database, to: Int64, facts: Bool, second: (@Sendable () throws -> OrchestrationStore)? = nil) throws -> ReportResult {
         var engine = ReportEngine(db: db)
         engine.materializesRunFacts = facts
+        engine.secondConnection = second
         let definition = try ReportDefinition.named("weekly")
         let window = try ReportEngine.window(for: definition, from: nil, to: to, asOf: nil)
         return try engine.run(definition: definition, from: window.from, to: window.to, asOf: window.asOf, generatedAt: 0)
@@ -74,8 +75,12 @@ import Testing
         #expect(withFacts.sections.first { $0.key == "step_times" }?.rows.isEmpty == false)
         #expect(withFacts.sections.first { $0.key == "service_levels" }?.rows.isEmpty == false)
         Self.expectSame(withFacts, withoutFacts, order)
-        // The table is gone after the run: the next query reads the view again.
-        #expect(try db.scalar("SELECT type FROM temp.sqlite_master WHERE name = 'done_run_facts'")?.string == "view")
+        // With a second thread for the sections that do not read the completed runs: the same report.
+        let path = temporary.dbPath
+        Self.expectSame(try Self.weekly(db, to: Self.end, facts: true, second: { try OrchestrationStore(existingPath: path) }),
+                        withoutFacts, "\(order), two threads")
+        // The table is gone after each run: the next query reads the view again.
+        #expect(try db.scalar("SELECT count(*) FROM temp.sqlite_master WHERE name = 'done_run_facts' AND type = 'table'")?.int == 0)
     }
 
     /// The report's bytes do not depend on the order the log was imported in (the aggregates sum exactly).
@@ -125,5 +130,23 @@ import Testing
         #expect(facts.covered == nil)
         let viaView = try QueryRunner.run(all, on: db, parameters: [:]).rows[0][0].int
         #expect(viaView == (try db.scalar("SELECT count(*) FROM step_runs WHERE state = 'done' AND ready_at IS NOT NULL")?.int))
+    }
+
+    /// The second thread's snapshot is taken under the store's write lock: while it is held no writer can commit,
+    /// and when a writer holds it the report runs on one thread, with the same result.
+    @Test func theSecondThreadTakesItsSnapshotUnderTheWriteLock() throws {
+        let temporary = try Self.store(order: "grouped")
+        let path = temporary.dbPath
+        let opener: @Sendable () throws -> OrchestrationStore = { try OrchestrationStore(existingPath: path) }
+        let writer = try OrchestrationStore(existingPath: path)
+        try writer.db.execute("PRAGMA busy_timeout=0")
+        let hold = try #require(SectionWorker.Hold(opener))
+        #expect(throws: SQLiteError.self) { try writer.db.execute("BEGIN IMMEDIATE") }
+        hold.release()
+        try writer.db.execute("BEGIN IMMEDIATE")
+        #expect(SectionWorker.Hold(opener) == nil)   // a writer at work: no second thread
+        let single = try Self.weekly(temporary.store.db, to: Self.end, facts: true, second: opener)
+        try writer.db.execute("ROLLBACK")
+        Self.expectSame(single, try Self.weekly(temporary.store.db, to: Self.end, facts: true, second: opener), "one thread vs two")
     }
 }

@@ -48,6 +48,12 @@ enum CommandSupport {
         try withModuleTables(OrchestrationStore(path: path))
     }
 
+    /// Another connection to `store`'s file, for a report's second thread (`ReportEngine.secondConnection`).
+    static func secondConnection(to store: OrchestrationStore) -> @Sendable () throws -> OrchestrationStore {
+        let path = store.db.path
+        return { try OrchestrationStore(existingPath: path) }
+    }
+
     /// Every module's tables up to date, so a command that fails part way finds them as any other command left them.
     private static func withModuleTables(_ store: OrchestrationStore) throws -> OrchestrationStore {
         for migrator in [AlertSchema.migrator, SchedulingSchema.migrator] { try migrator.migrate(store.db) }

@@ -139,7 +139,8 @@ enum ReportCommands {
             let store = try CommandSupport.store(inv)
             let whatIf = try ServiceLevelWhatIf.parse(targets: try CommandSupport.pairList(inv, "target"),
                                                       calendars: try CommandSupport.pairList(inv, "calendar"), store: store)
-            let engine = ReportEngine(store: store, workingDirectory: cwd, environment: env)
+            var engine = ReportEngine(store: store, workingDirectory: cwd, environment: env)
+            if whatIf.isEmpty { engine.secondConnection = CommandSupport.secondConnection(to: store) }
             var parameters = try checkedParameters(inv, pairs, for: try engine.queries(for: definition), on: store)
             // --param from/to/as_of mean what --from/--to/--as-of mean, as in 'baton query'.
             let given = try windowOptions(inv, parameters)

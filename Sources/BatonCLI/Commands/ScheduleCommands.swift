@@ -217,7 +217,8 @@ enum ScheduleCommands {
         let window = try ReportEngine.window(for: definition, from: nil, to: nil, asOf: p.end)
         var environment = inv.context.environment
         environment["BATON_QUERIES"] = queries
-        let engine = ReportEngine(store: store, workingDirectory: inv.context.workingDirectory, environment: environment)
+        var engine = ReportEngine(store: store, workingDirectory: inv.context.workingDirectory, environment: environment)
+        engine.secondConnection = CommandSupport.secondConnection(to: store)
         let result = try engine.run(definition: definition, from: window.from, to: window.to, asOf: p.end)
         let renderers = definition.formats.compactMap { ReportCommands.renderers[$0]?() }
         for renderer in renderers.isEmpty ? [ReportCSV()] : renderers {

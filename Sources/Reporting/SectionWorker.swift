@@ -1,0 +1,88 @@
+import Foundation
+import Orchestration
+import SQLite
+
+/// Runs some of a report's queries on a second thread, over a connection of its own that sees exactly the snapshot
+/// of the report's connection, so two cores share a report and every section still reads the same store.
+///
+/// SQLite here has no snapshot API, so the two read transactions are started while a third connection holds the
+/// store's write lock (`Hold`, `BEGIN IMMEDIATE`): no writer can commit between them, so both see the last commit.
+/// The lock is held for the milliseconds that takes. When it cannot be had (a read-only store, a writer at work) or
+/// the second connection cannot be opened, the caller runs every query itself.
+final class SectionWorker: @unchecked Sendable {
+    /// Opens another connection to the store (with the same SQL functions: the store's own rule, no what-if).
+    typealias Opener = @Sendable () throws -> OrchestrationStore
+
+    private let jobs: [(query: QueryFile, values: [String: SQLValue])]
+    private let ready = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    // Written by the worker thread before it signals `ready` or `done`; read by the caller after waiting on them.
+    private var opened = false
+    private var outputs: [QueryOutput] = []
+    private var failure: (any Error)?
+
+    private init(jobs: [(query: QueryFile, values: [String: SQLValue])]) { self.jobs = jobs }
+
+    /// The store's write lock, held by a connection of its own while the report's connection and the worker's
+    /// take their snapshots (no writer can commit in between). Nil when it cannot be had.
+    final class Hold {
+        fileprivate let opener: Opener
+        private var lock: OrchestrationStore?
+
+        init?(_ opener: @escaping Opener) {
+            // A writer at work means no second thread this time, not a wait for it.
+            guard let lock = try? opener(), (try? lock.db.execute("PRAGMA busy_timeout=50; BEGIN IMMEDIATE")) != nil else { return nil }
+            self.opener = opener
+            self.lock = lock
+        }
+
+        /// Lets writers commit again.
+        func release() {
+            try? lock?.db.execute("ROLLBACK")
+            lock = nil
+        }
+
+        deinit { release() }
+    }
+
+    /// Starts the jobs on a new thread whose read transaction takes its snapshot while `hold` is held (the caller's
+    /// connection must have taken its own under the same hold). Nil when the second connection cannot be opened.
+    static func start(_ jobs: [(query: QueryFile, values: [String: SQLValue])], under hold: Hold) -> SectionWorker? {
+        guard !jobs.isEmpty else { return nil }
+        let worker = SectionWorker(jobs: jobs)
+        let opener = hold.opener
+        let thread = Thread { worker.work(opener) }
+        thread.stackSize = 8 << 20
+        thread.start()
+        worker.ready.wait()
+        return worker.opened ? worker : nil
+    }
+
+    private func work(_ opener: Opener) {
+        let store: OrchestrationStore
+        do {
+            store = try opener()
+            try store.db.execute("BEGIN DEFERRED")
+            try store.db.execute("SELECT count(*) FROM sqlite_master")
+        } catch {
+            ready.signal()
+            return
+        }
+        opened = true
+        ready.signal()
+        do {
+            for job in jobs { outputs.append(try QueryRunner.run(job.query, on: store.db, parameters: job.values)) }
+        } catch {
+            failure = error
+        }
+        try? store.db.execute("ROLLBACK")
+        done.signal()
+    }
+
+    /// The jobs' outputs, in their order, once the thread has finished; rethrows its error.
+    func wait() throws -> [QueryOutput] {
+        done.wait()
+        if let failure { throw failure }
+        return outputs
+    }
+}
