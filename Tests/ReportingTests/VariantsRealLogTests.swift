@@ -62,8 +62,8 @@ import SQLite
         #expect(all.filter { $0.key != "(no completed step)" } == theirs)
     }
 
-    /// The store's completed events, per closed ticket in time order (ties in event order): each ticket's variant
-    /// and, per step, its first completion and how many completions it had.
+    /// The store's completed events, per closed ticket with at least one, in time order (ties in event order): each
+    /// ticket's variant, its service and its service version.
     static func fromEvents(_ db: Database) throws -> [String: (variant: [String], service: String, version: Int64)] {
         var tickets: [String: (variant: [String], service: String, version: Int64)] = [:]
         for row in try db.rows("""
