@@ -13,7 +13,7 @@
 --               ticket's variant is the declared order); followed_share = followed / tickets
 --   in_order_share  1 - swapped / tickets: what enforcing the order would have required (an enforced service still
 --               allows skips and reopened steps)
---   swapped_imported  swapped tickets with an imported event (live actions refuse out-of-order work in an enforced
+--   swapped_imported  swapped tickets with an imported event at or before :as_of (live actions refuse out-of-order work in an enforced
 --               service, so there every swap came through an import)
 -- Recommendation (the service's latest version; first that applies): too-few-tickets under :min_tickets closed
 -- tickets; flexible services (enforce_order false): can-be-enforced when in_order_share >= :enforce_share, else
@@ -66,14 +66,16 @@ counts AS (
     SELECT service, count(*) AS tickets, sum(NOT (swapped OR repeated OR skipped OR absent OR undeclared)) AS followed,
            sum(swapped) AS swapped, sum(repeated) AS repeated, sum(skipped) AS skipped, sum(absent) AS absent,
            sum(undeclared) AS undeclared,
-           sum(swapped AND EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = j.id AND e.source LIKE 'import%')) AS swapped_imported
+           sum(swapped AND EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = j.id AND e.at <= :as_of AND e.source LIKE 'import%')) AS swapped_imported
     FROM judged j GROUP BY service
 ),
 latest AS (
-    -- Each service's latest version: its flag decides the recommendation, its steps are the order shown.
+    -- Each service's latest version: its flag decides the recommendation, its steps are the order shown (a log-made
+    -- service's steps are those its log has shown so far, in order of first appearance: as of an earlier instant
+    -- there were fewer, so that is what is said).
     SELECT sv.key AS service, sv.enforce_order,
-           (SELECT CASE WHEN count(*) <= 8 THEN group_concat(key, ' > ') ELSE printf('%d steps', count(*)) END
-            FROM (SELECT key FROM service_steps ss WHERE ss.service = sv.key AND ss.version = sv.version ORDER BY position)) AS declared_order
+           CASE WHEN sv.origin = 'log' THEN 'first appearance in the log' ELSE (SELECT CASE WHEN count(*) <= 8 THEN group_concat(key, ' > ') ELSE printf('%d steps', count(*)) END
+            FROM (SELECT key FROM service_steps ss WHERE ss.service = sv.key AND ss.version = sv.version ORDER BY position)) END AS declared_order
     FROM services sv WHERE sv.version = (SELECT max(version) FROM services s2 WHERE s2.key = sv.key)
 ),
 rated AS (
