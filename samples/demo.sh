@@ -29,7 +29,7 @@ step "The walkthrough's hand-written log"
 "$BATON" import samples/walkthrough.csv
 
 step "Reports (HTML, XLSX, CSV) as of $AS_OF"
-for report in weekly team-load automation-readiness; do
+for report in weekly team-load automation-readiness process; do
     "$BATON" report "$report" --as-of "$AS_OF" --format csv,html,xlsx --out "$DEMO/reports" >/dev/null
 done
 

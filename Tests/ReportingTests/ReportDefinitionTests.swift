@@ -25,8 +25,11 @@ import SQLite
         #expect(weekly.parameters["stall_percentile"] == .real(0.85))
         #expect(weekly.parameters["stall_min_runs"] == .integer(20))
         for name in ["team-load", "automation-readiness"] { _ = try ReportDefinition.named(name) }
+        let process = try ReportDefinition.named("process")
+        #expect(process.sections.map(\.key) == ["variants", "conformance"])
+        #expect(process.parameters["enforce_share"] == .real(0.95))
         let all = ReportDefinition.available()
-        #expect(all.map(\.name) == ["automation-readiness", "team-load", "weekly"])
+        #expect(all.map(\.name) == ["automation-readiness", "process", "team-load", "weekly"])
         #expect(all.allSatisfy { if case .success = $0.definition { return true } else { return false } })
     }
 
