@@ -226,6 +226,7 @@ public final class EventLogImporter {
             }
             storeHadTickets = hadTickets
             if storeHadTickets, wal, let reader = try? Database(path: path, readOnly: true),
+               (try? reader.execute("PRAGMA mmap_size=0")) != nil,  // as the writer's: resident memory stays flat
                let lookup = try? reader.prepare("SELECT 1 FROM tickets WHERE id = ?") {
                 priorTickets = (OrchestrationStore(connection: reader), lookup)
             }
