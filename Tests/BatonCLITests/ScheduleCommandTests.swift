@@ -28,7 +28,11 @@ import SQLite
         #expect(h.run(["schedule", "run"] + now).out.isEmpty)  // nothing due
         let cron = h.run(["schedule", "crontab", "--every", "10"])
         #expect(cron.out.contains("*/10 * * * * "))
-        #expect(cron.out.contains("--db \(h.dbPath) schedule run --reports \(h.directory.path)/reports --out \(h.directory.path)/out"))
+        #expect(cron.out.contains("--db \(h.dbPath) schedule run --reports \(h.directory.path)/reports --queries "), "\(cron.out)")
+        #expect(cron.out.contains(" --out \(h.directory.path)/out"), "\(cron.out)")
+        // The SQL is pinned too: the folder given, else the one an interactive run here would use.
+        let pinned = h.run(["schedule", "crontab", "--queries", "my-sql"])
+        #expect(pinned.out.contains("--queries \(h.directory.path)/my-sql --out "), "\(pinned.out)")
         #expect(h.run(["schedule", "crontab", "--every", "0"]).code == 64)
     }
 

@@ -120,6 +120,7 @@ enum ScheduleCommands {
         abstract: "Print a crontab line that runs 'baton schedule run' every few minutes.",
         discussion: "Install it with 'crontab -e' (paste) or: (crontab -l; baton schedule crontab) | crontab -",
         options: [reportsOption, outOption,
+                  .value("queries", "DIR", "The folder of SQL files to pin in the line (default: the one 'baton query' would use here)."),
                   .value("every", "MINUTES", "How often cron calls it (default 5).")],
         run: { inv in
             let every = inv.value("every") ?? "5"
@@ -127,7 +128,10 @@ enum ScheduleCommands {
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "baton"
             let binary = exe.hasSuffix("/baton") ? exe : "baton"
             let db = absolute(inv.databasePath, inv)
-            let line = "\(n == 1 ? "*" : "*/\(n)") * * * * \(quote(binary)) --db \(quote(db)) schedule run --reports \(quote(folder(inv, "reports", "reports"))) --out \(quote(folder(inv, "out", "out")))"
+            // The SQL and the definitions are pinned as found here, so cron runs what an interactive run would.
+            let queries = QueryFolder.locate(explicit: inv.value("queries"), environment: inv.context.environment,
+                                             workingDirectory: inv.context.workingDirectory)
+            let line = "\(n == 1 ? "*" : "*/\(n)") * * * * \(quote(binary)) --db \(quote(db)) schedule run --reports \(quote(folder(inv, "reports", "reports"))) --queries \(quote(queries)) --out \(quote(folder(inv, "out", "out")))"
             inv.out.line("# Baton: generate due reports and alert files (cron mails any output: failures and new reports).")
             inv.out.line(cronEscaped(line))
             return 0
