@@ -43,6 +43,26 @@ import SQLite
         #expect(tb.lastStartedAt == AlertFixture.at(-30 * 24 + 20))  // H-20 started b at its opening
     }
 
+    /// Each alert says what a person needs to act on it: the ticket's title and requester, the step's name, and for a
+    /// stalled run how far over its threshold it is; the JSON carries them, escaped.
+    @Test func alertsCarryTitleRequesterStepNameAndHowFarOver() throws {
+        let f = try AlertFixture()
+        let report = try f.engine().compute(AlertSettings(asOf: AlertFixture.asOf), generatedAt: AlertFixture.asOf)
+        let x1 = try #require(report.alerts.first { $0.kind == .stalled && $0.ticketID == "X-1" && $0.step == "a" })
+        #expect(x1.title == "t X-1" && x1.requester == "req")
+        #expect(x1.stepName == "A")
+        #expect(x1.overByHours == 1)  // working age 5 h against its 4 h target
+        #expect(report.alerts.filter { $0.kind == .unwatched }.allSatisfy { $0.title == nil })
+        #expect(report.alerts.filter { $0.kind != .stalled }.allSatisfy { $0.overByHours == nil })
+        let json = AlertFormat.json(report)
+        #expect(json.contains("\"over_by_hours\": 1, \"title\": \"t X-1\", \"step_name\": \(AlertFormat.jsonString(x1.stepName!)), \"requester\": \"req\""))
+        var hostile = report
+        hostile.alerts[0].title = "\"}, {\"kind\": \"x\u{2028}"
+        let parsed = try JSONSerialization.jsonObject(with: Data(AlertFormat.json(hostile).utf8)) as? [String: Any]
+        let first = try #require((parsed?["alerts"] as? [[String: Any]])?.first)
+        #expect(first["title"] as? String == hostile.alerts[0].title)
+    }
+
     /// With a team roster ('baton team apply'), open work of a team outside it is unowned: ghost is on no roster.
     @Test func aRosterMakesWorkOfTeamsOutsideItUnowned() throws {
         let f = try AlertFixture()

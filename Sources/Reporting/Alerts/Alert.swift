@@ -38,6 +38,13 @@ public struct Alert: Sendable, Equatable {
     public var workingAgeHours: Double? = nil
     /// At risk: when the target is reached if the run stays open (nil: the calendar never works again).
     public var dueAt: Int64? = nil
+    /// Stalled: working age minus the threshold, in hours.
+    public var overByHours: Double? = nil
+    /// What a person needs to act on it: the ticket's title and requester, and the step's name in the ticket's
+    /// service version (nil when unknown; unwatched alerts have no ticket).
+    public var title: String? = nil
+    public var requester: String? = nil
+    public var stepName: String? = nil
 
     /// The alert's identity across runs: the run (ticket, step and ready instant, which differs for each attempt).
     /// Unwatched alerts include the team's last start, so a queue picked up and then abandoned again is a new alert.

@@ -71,13 +71,15 @@ public struct AlertEngine {
                     activeAgeHours: row.double("active_age_hours") ?? 0, thresholdHours: row.double("threshold_hours"),
                     source: row.string("source") ?? row.string("threshold_source") ?? "",
                     lastStartedAt: row.int("last_started_at"), isNew: true,
-                    workingAgeHours: row.double("working_age_hours"), dueAt: row.int("due_at")))
+                    workingAgeHours: row.double("working_age_hours"), dueAt: row.int("due_at"),
+                    overByHours: kind == .stalled ? row.double("over_by_hours") : nil))
             }
         }
         if !settings.teams.isEmpty {
             let wanted = Set(settings.teams)
             alerts = alerts.filter { $0.team.map(wanted.contains) ?? false }
         }
+        try describe(&alerts)
         let kindOrder = Dictionary(uniqueKeysWithValues: Alert.Kind.allCases.enumerated().map { ($1, $0) })
         alerts.sort {
             ($0.team ?? "", kindOrder[$0.kind]!, $0.readyAt, $0.ticketID, $0.step)

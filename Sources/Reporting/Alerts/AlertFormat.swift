@@ -88,6 +88,9 @@ public enum AlertFormat: String, Sendable, CaseIterable {
             }
             if let w = a.workingAgeHours { fields.append("\"working_age_hours\": \(number(w))") }
             if a.kind == .atRisk { fields.append("\"due_at\": \(a.dueAt.map { jsonString(Instant.iso($0)) } ?? "null")") }
+            if a.kind == .stalled { fields.append("\"over_by_hours\": \(a.overByHours.map(number) ?? "null")") }
+            fields += ["\"title\": \(a.title.map(jsonString) ?? "null")", "\"step_name\": \(a.stepName.map(jsonString) ?? "null")",
+                       "\"requester\": \(a.requester.map(jsonString) ?? "null")"]
             out += "    {" + fields.joined(separator: ", ") + "}"
         }
         out += r.alerts.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
