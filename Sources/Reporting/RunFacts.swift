@@ -19,6 +19,8 @@ final class RunFacts {
     /// The done_at span the table holds, [lo, hi); nil while the view is in place.
     private(set) var covered: (lo: Int64, hi: Int64)?
     private var ended = false
+    /// The relation's SELECT, read from the queries' folder on the first query that needs it.
+    private var definition: String?
 
     /// `enabled: false` leaves the view in place for every query.
     init(db: Database, enabled: Bool = true) {
@@ -54,7 +56,8 @@ final class RunFacts {
             return
         }
         guard window.lo < window.hi else { return }
-        let definition = try Self.definition(besides: query)
+        let definition = try self.definition ?? Self.definition(besides: query)
+        self.definition = definition
         guard let covered else {
             try db.execute("DROP VIEW IF EXISTS temp.\(Self.relation)")
             try db.execute("""

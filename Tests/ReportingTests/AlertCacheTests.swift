@@ -88,13 +88,18 @@ import SQLite
         #expect(first.contains { $0.contains("\"threshold_source\": \"p85\"") || $0.contains("p85") })
     }
 
-    /// Percentiles and counts of arbitrary windows from the cache equal SQL's over every run.
-    @Test func windowsFromTheCacheEqualTheQueries() throws {
-        let (store, folder) = try Self.store(Self.log.events, "cache-windows")
-        defer { try? FileManager.default.removeItem(at: folder) }
+    /// A store of the log with the alerts' tables, and its cache of completed runs (empty).
+    static func cacheStore(_ label: String) throws -> (OrchestrationStore, URL, CompletedRunCache) {
+        let (store, folder) = try Self.store(Self.log.events, label)
         let rows = try QueryFile.load(URL(fileURLWithPath: TestPaths.queries + "/alerts_completed.sql"))
         try AlertSchema.migrator.migrate(store.db)
-        let cache = CompletedRunCache(db: store.db, rowsQuery: rows)
+        return (store, folder, CompletedRunCache(db: store.db, rowsQuery: rows))
+    }
+
+    /// Percentiles and counts of arbitrary windows from the cache equal SQL's over every run.
+    @Test func windowsFromTheCacheEqualTheQueries() throws {
+        let (store, folder, cache) = try Self.cacheStore("cache-windows")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let fragment = try String(contentsOfFile: TestPaths.queries + "/_done_runs.sql", encoding: .utf8)
         let reference = QueryFile(name: "reference", path: "reference.sql", sql: """
             WITH done_window(lo, hi) AS (SELECT :lo, :hi),
@@ -120,11 +125,8 @@ import SQLite
     /// The cache keeps about the window a run asks for: spans that end more than a week before its earliest are
     /// dropped, and a run as of an earlier instant computes them again, with the same alerts.
     @Test func spansFarBeforeTheWindowArePruned() throws {
-        let (store, folder) = try Self.store(Self.log.events, "cache-prune")
+        let (store, folder, cache) = try Self.cacheStore("cache-prune")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let rows = try QueryFile.load(URL(fileURLWithPath: TestPaths.queries + "/alerts_completed.sql"))
-        try AlertSchema.migrator.migrate(store.db)
-        let cache = CompletedRunCache(db: store.db, rowsQuery: rows)
         let early = CompletedRunCache.split(Self.start + 10 * Self.day, Self.start + 40 * Self.day).spans
         let late = CompletedRunCache.split(Self.start + 80 * Self.day, Self.start + 110 * Self.day).spans
         try store.db.transaction { try cache.refresh(early) }
