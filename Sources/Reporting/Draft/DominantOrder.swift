@@ -5,7 +5,8 @@
 /// step with the fewest majority predecessors among the remaining steps (none, unless the majority relation has a
 /// cycle), ties broken by the lower mean relative position (a step's place among its ticket's k completed steps,
 /// (i − 1) / (k − 1), over the tickets with k ≥ 2; 0.5 for a step never completed beside another), then by step key.
-/// When every ticket keeps one order, this is that order. `followed` counts the tickets whose steps came in it:
+/// Steps no ticket completed (only skipped) have no place in time: they come last, in the order given (the current
+/// definition's). When every ticket keeps one order, this is that order. `followed` counts the tickets whose steps came in it:
 /// ordered by first completion (equal instants in the drafted order), no step comes after one drafted later.
 struct DominantOrder {
     let steps: [String]
@@ -32,7 +33,8 @@ struct DominantOrder {
             let a = pair / n, b = pair % n
             if count > before[b * n + a, default: 0] { successors[a].append(b); predecessors[b] += 1 }
         }
-        var remaining = Set(0..<n), order: [Int] = []
+        let completed = Set(sequences.flatMap { $0.map { index[$0.step]! } })
+        var remaining = completed, order: [Int] = []
         while let next = remaining.min(by: { x, y in
             (predecessors[x], meanPosition[x], names[x]) < (predecessors[y], meanPosition[y], names[y])
         }) {
@@ -40,6 +42,7 @@ struct DominantOrder {
             order.append(next)
             for s in successors[next] { predecessors[s] -= 1 }
         }
+        order += (0..<n).filter { !completed.contains($0) }
         steps = order.map { names[$0] }
         var place = [Int](repeating: 0, count: n)
         for (p, s) in order.enumerated() { place[s] = p }

@@ -63,7 +63,10 @@ public struct ServiceDraft: Sendable {
             sequences[sequences.count - 1].append((v[1].string ?? "", v[2].int ?? 0))
         }
         let closing = (first.int("first_closed_at") ?? window.from, first.int("last_closed_at") ?? window.to)
-        let order = DominantOrder(sequences: sequences, steps: facts.map(\.step))
+        // The steps in the current definition's order, then those it does not know: the order of steps never completed.
+        let known = current.definition.steps.map(\.key), drafted = Set(facts.map(\.step)), declared = Set(known)
+        let order = DominantOrder(sequences: sequences,
+                                  steps: known.filter(drafted.contains) + facts.map(\.step).filter { !declared.contains($0) })
         let inOrder = Double(order.followed) / Double(tickets)
         let byStep = Dictionary(uniqueKeysWithValues: facts.map { ($0.step, $0) })
         let ordered = order.steps.compactMap { byStep[$0] }
