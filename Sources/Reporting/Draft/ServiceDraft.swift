@@ -36,7 +36,8 @@ public struct ServiceDraft: Sendable {
     public let definition: ServiceDefinition
     /// The service's closed tickets in the window.
     public let tickets: Int64
-    /// Share of those tickets whose completed steps came in the drafted order (ties at one instant allowed).
+    /// Share of those tickets whose completed steps came in the drafted order (ties at one instant allowed; a ticket
+    /// with no completed step counts as in order, as in conformance's in_order_share).
     public let inOrderShare: Double
     public let steps: [StepFacts]
 
@@ -67,7 +68,8 @@ public struct ServiceDraft: Sendable {
         let known = current.definition.steps.map(\.key), drafted = Set(facts.map(\.step)), declared = Set(known)
         let order = DominantOrder(sequences: sequences,
                                   steps: known.filter(drafted.contains) + facts.map(\.step).filter { !declared.contains($0) })
-        let inOrder = Double(order.followed) / Double(tickets)
+        // As conformance's in_order_share: 1 − swapped / tickets (a ticket with no completed step swapped nothing).
+        let inOrder = 1 - Double(sequences.count - order.followed) / Double(tickets)
         let byStep = Dictionary(uniqueKeysWithValues: facts.map { ($0.step, $0) })
         let ordered = order.steps.compactMap { byStep[$0] }
         let draft = Drafting(current: current, tickets: tickets, inOrderShare: inOrder, thresholds: thresholds,
