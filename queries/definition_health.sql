@@ -119,8 +119,8 @@ findings(service, finding, step, item, basis, evidence, op, path, value, proposa
     SELECT a.service, CASE WHEN a.met = 0 THEN 'target-never-met' ELSE 'target-stale' END, a.step,
            (SELECT target FROM (SELECT json_extract(st.value, '$.target') AS target FROM latest l, json_each(l.definition, '$.steps') st
                                 WHERE l.service = a.service AND CAST(st.key AS INTEGER) = a.position)), a.runs,
-           CASE WHEN a.met = 0 THEN printf('none of %d runs met %.1f h; p85 of working time in step %.1f h', a.runs, a.target_seconds / 3600.0, dt.p85_seconds / 3600.0)
-                ELSE printf('p85 of working time in step %.2f h over %d runs: the %.1f h target is %.0fx that (>= %gx)', dt.p85_seconds / 3600.0, a.runs,
+           CASE WHEN a.met = 0 THEN printf('none of %d runs met the target (%.2f h); p85 of working time in step %.2f h', a.runs, a.target_seconds / 3600.0, dt.p85_seconds / 3600.0)
+                ELSE printf('p85 of working time in step %.2f h over %d runs: the %.2f h target is %.0fx that (>= %gx)', dt.p85_seconds / 3600.0, a.runs,
                             a.target_seconds / 3600.0, a.target_seconds / max(dt.p85_seconds, 1), :stale_factor) END,
            'replace', printf('/steps/%d/target', a.position), json_quote(dt.drafted_target),
            printf('%s the target of %s to %s (the p85 of working time in step, rounded up)',
