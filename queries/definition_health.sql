@@ -24,7 +24,11 @@
 -- param :min_tickets = 20
 WITH done_window(lo, hi) AS (SELECT :from, min(:to, :as_of + 1)),
 -- include _done_runs.sql
-, target_runs AS (SELECT service, step, working_seconds FROM done_runs),
+, runs AS MATERIALIZED (
+    -- done_runs once: its working time is worked out per run, and three parts below read it.
+    SELECT service, step, team, target_seconds, working_seconds FROM done_runs
+),
+target_runs AS (SELECT service, step, working_seconds FROM runs),
 -- include _drafted_targets.sql
 , latest AS (
     SELECT sv.key AS service, sv.version, sv.origin, sv.definition FROM services sv
@@ -75,7 +79,7 @@ ticked AS (
 ),
 attained AS (
     SELECT d.service, d.step, d.position, d.target_seconds, count(*) AS runs, sum(r.working_seconds <= d.target_seconds) AS met
-    FROM defined_steps d JOIN done_runs r ON r.service = d.service AND r.step = d.step AND r.target_seconds = d.target_seconds
+    FROM defined_steps d JOIN runs r ON r.service = d.service AND r.step = d.step AND r.target_seconds = d.target_seconds
     WHERE d.target_seconds IS NOT NULL
     GROUP BY d.service, d.step, d.position, d.target_seconds
 ),
@@ -86,7 +90,7 @@ active(team) AS (
 ),
 modal AS (
     SELECT service, step, team, row_number() OVER (PARTITION BY service, step ORDER BY count(*) DESC, team) AS k, count(*) AS runs
-    FROM done_runs WHERE team <> '' GROUP BY service, step, team
+    FROM runs WHERE team <> '' GROUP BY service, step, team
 ),
 fields AS (
     SELECT l.service, CAST(f.key AS INTEGER) AS field_index, json_extract(f.value, '$.key') AS field

@@ -10,7 +10,11 @@
 -- param :optional_share = 0.30
 WITH done_window(lo, hi) AS (SELECT :from, min(:to, :as_of + 1)),
 -- include _done_runs.sql
-, target_runs AS (SELECT service, step, working_seconds FROM done_runs WHERE service = :service),
+, runs AS MATERIALIZED (
+    -- done_runs once (its working time is worked out per run): the targets and the teams read it.
+    SELECT service, step, team, working_seconds FROM done_runs WHERE service = :service
+),
+target_runs AS (SELECT service, step, working_seconds FROM runs),
 -- include _drafted_targets.sql
 , closed AS MATERIALIZED (
     SELECT t.id, t.closed_at FROM tickets t
@@ -29,7 +33,7 @@ teams AS (
     SELECT step, team, count(*) AS team_runs,
            row_number() OVER (PARTITION BY step ORDER BY count(*) DESC, team) AS k,
            sum(count(*)) OVER (PARTITION BY step) AS runs
-    FROM done_runs WHERE service = :service GROUP BY step, team
+    FROM runs GROUP BY step, team
 ),
 total AS (SELECT count(*) AS tickets, min(closed_at) AS first_closed_at, max(closed_at) AS last_closed_at FROM closed)
 SELECT s.step, total.tickets, total.first_closed_at, total.last_closed_at, s.done_tickets, s.skipped_tickets,

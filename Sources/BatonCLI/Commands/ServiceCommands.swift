@@ -83,7 +83,7 @@ enum ServiceCommands {
         checklists, calendars and the intake form come from the service's latest version. Nothing is stored: review
         the file, then 'baton service apply' it. --out is written atomically and never over a file Baton did not
         write (a draft whose notes were edited is yours).
-        Example: baton service draft bpic2013-incident > draft.json
+        Example: baton service draft vinst-incident > draft.json
         """,
         arguments: [.arg("service", "The service key.")],
         options: [
