@@ -11,7 +11,6 @@ struct Drafting {
     let inOrderShare: Double
     let thresholds: ServiceDraft.Thresholds
     let closing: (Int64, Int64)
-    let window: ServiceDraft.Window
 
     func definition(_ facts: [ServiceDraft.StepFacts]) -> ServiceDefinition {
         let old = current.definition

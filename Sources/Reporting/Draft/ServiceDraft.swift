@@ -49,6 +49,10 @@ public struct ServiceDraft: Sendable {
         }
         let stepsQuery = try query("service_draft"), orderQuery = try query("service_draft_order")
         let thresholds = Thresholds(conformance: try query("conformance"), draft: stepsQuery)
+        // Both queries read one snapshot of the store (an import meanwhile changes neither): a savepoint begins a
+        // deferred (read) transaction, or nests in the caller's.
+        try store.db.execute("SAVEPOINT service_draft")
+        defer { try? store.db.execute("RELEASE service_draft") }
         let parameters: [String: SQLValue] = ["service": .text(key), "from": .integer(window.from), "to": .integer(window.to),
                                               "as_of": .integer(window.asOf), "optional_share": .real(thresholds.optionalShare)]
         let output = try QueryRunner.run(stepsQuery, on: store.db, parameters: parameters)
@@ -72,8 +76,7 @@ public struct ServiceDraft: Sendable {
         let inOrder = 1 - Double(sequences.count - order.followed) / Double(tickets)
         let byStep = Dictionary(uniqueKeysWithValues: facts.map { ($0.step, $0) })
         let ordered = order.steps.compactMap { byStep[$0] }
-        let draft = Drafting(current: current, tickets: tickets, inOrderShare: inOrder, thresholds: thresholds,
-                             closing: closing, window: window)
+        let draft = Drafting(current: current, tickets: tickets, inOrderShare: inOrder, thresholds: thresholds, closing: closing)
         return ServiceDraft(definition: draft.definition(ordered), tickets: tickets, inOrderShare: inOrder, steps: ordered)
     }
 }
