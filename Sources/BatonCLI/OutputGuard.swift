@@ -1,8 +1,9 @@
 import Foundation
 import Orchestration
+import Reporting
 
 /// `--out FILE` never writes over a file Baton did not write: an existing, non-empty file is replaced only when its
-/// first bytes are those of a Baton output (an event log export or generated log, an alert file, a rejects file),
+/// first bytes are those of a Baton output (an event log export or generated log, an alert file, a rejects file, a drafted service definition),
 /// or with `--force`. Baton's own outputs are recognised by how they begin, so re-running a cron line replaces
 /// yesterday's file, while a typo that names someone's spreadsheet changes nothing.
 enum OutputGuard {
@@ -19,7 +20,7 @@ enum OutputGuard {
     /// Whether `prefix` (the file's first bytes) is a Baton output.
     static func isBatonOutput(_ prefix: Data) -> Bool {
         let text = String(decoding: prefix, as: UTF8.self)
-        if signatures.contains(where: text.hasPrefix) { return true }
+        if signatures.contains(where: text.hasPrefix) || ServiceDraft.isDraft(text) { return true }
         // XES: Baton's export names its log.
         return text.hasPrefix("<?xml") && text.contains("<string key=\"concept:name\" value=\"Baton event log\"/>")
     }

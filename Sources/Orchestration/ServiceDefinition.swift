@@ -36,6 +36,9 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
         /// The calendar the step's target and working time are counted in (first the step's, then its team's,
         /// then 24×7); a key of a calendar applied with `baton calendar apply`.
         public var calendar: String?
+        /// Free text for the people who maintain the definition (a drafted definition explains itself here); Baton
+        /// never acts on it.
+        public var notes: String?
 
         public enum Kind: String, Codable, Sendable, CaseIterable { case task, review, approval, automated }
 
@@ -54,6 +57,7 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
             target = try c.decodeIfPresent(String.self, forKey: .target)
             tasks = try c.decodeIfPresent([String].self, forKey: .tasks)
             calendar = try c.decodeIfPresent(String.self, forKey: .calendar)
+            notes = try c.decodeIfPresent(String.self, forKey: .notes)
         }
 
         /// The target as seconds, when one is set.
@@ -73,9 +77,11 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
     /// closing streak of a status history; `closed`: its last row; `last-event`: the case's last event, for logs
     /// of complete cases; `close-on`: a named closing activity; `log`: only the log's own closed events).
     public var leadTimeEnds: String?
+    /// Free text for the people who maintain the definition (e.g. how it was drafted); Baton never acts on it.
+    public var notes: String?
 
     enum CodingKeys: String, CodingKey {
-        case key, name, intake, steps, teams
+        case key, name, intake, steps, teams, notes
         case enforceOrder = "enforce_order"
         case autoClose = "auto_close"
         case leadTimeEnds = "lead_time_ends"
@@ -97,6 +103,7 @@ public struct ServiceDefinition: Codable, Equatable, Sendable {
         steps = try c.decode([Step].self, forKey: .steps)
         teams = try c.decodeIfPresent([String: String].self, forKey: .teams)
         leadTimeEnds = try c.decodeIfPresent(String.self, forKey: .leadTimeEnds)
+        notes = try c.decodeIfPresent(String.self, forKey: .notes)
     }
 
     /// Canonical JSON (sorted keys): two definitions that mean the same thing encode the same.
@@ -120,8 +127,8 @@ extension ServiceDefinition {
     }
 
     /// The fields a definition file may have (the decoder ignores others, so they are refused here).
-    public static let fields = ["key", "name", "enforce_order", "auto_close", "intake", "steps", "teams", "lead_time_ends"]
-    public static let stepFields = ["key", "name", "team", "kind", "target", "tasks", "calendar"]
+    public static let fields = ["key", "name", "enforce_order", "auto_close", "intake", "steps", "teams", "lead_time_ends", "notes"]
+    public static let stepFields = ["key", "name", "team", "kind", "target", "tasks", "calendar", "notes"]
     public static let intakeFields = ["key", "label", "type", "required", "options"]
 
     public static func parse(_ data: Data, file: String) throws -> ServiceDefinition {

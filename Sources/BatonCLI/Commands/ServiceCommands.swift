@@ -1,13 +1,14 @@
 import BatonCore
 import Foundation
 import Orchestration
+import Reporting
 import SQLite
 
 enum ServiceCommands {
     static let group = CommandSpec(
         name: "service",
         abstract: "Define services: their intake form and ordered steps, each owned by a team.",
-        subcommands: [apply, list, show])
+        subcommands: [apply, list, show, draft])
 
     static let apply = CommandSpec(
         name: "apply",
@@ -68,6 +69,48 @@ enum ServiceCommands {
                  s.target.map(SQLValue.text) ?? .null, .text((s.tasks ?? []).joined(separator: "; "))]
             }
             RowPrinter.print(columns: ["position", "step", "name", "team", "kind", "target", "tasks"], rows: rows, format: format, to: inv.out)
+            return 0
+        })
+
+    static let draft = CommandSpec(
+        name: "draft",
+        abstract: "Draft a service definition from the service's history, to review and apply.",
+        discussion: """
+        Over the service's tickets closed in [--from, --to) (default: all of them), writes a definition: the steps
+        they did in their dominant order, each step's modal team, a target from the p85 of its working time in step
+        (rounded up), enforce_order when at least 95 % of them did their steps in that order, and notes on each step
+        with the numbers (steps left out of more than 30 % of the tickets are marked 'Optional:'). Names, kinds,
+        checklists, calendars and the intake form come from the service's latest version. Nothing is stored: review
+        the file, then 'baton service apply' it. --out is written atomically and never over a file Baton did not
+        write (a draft whose notes were edited is yours).
+        Example: baton service draft vinst-incident > draft.json
+        """,
+        arguments: [.arg("service", "The service key.")],
+        options: [
+            .value("from", "T", "Only tickets closed at or after T (ISO 8601)."),
+            .value("to", "T", "Only tickets closed before T."),
+            .value("as-of", "T", "See only events at or before T (default: --to, else now)."),
+            .value("out", "FILE", "Write to FILE (atomically) instead of standard output; never over a file Baton did not write."),
+            OutputGuard.forceOption,
+        ],
+        run: { inv in
+            let from = try CommandSupport.instant(inv, "from") ?? Instant.parse("0001-01-01")!
+            let to = try CommandSupport.instant(inv, "to") ?? Instant.parse("9999-01-01")!
+            guard from < to else { throw inv.usageError("--from \(Instant.iso(from)) must be before --to \(Instant.iso(to))") }
+            let asOf = try CommandSupport.instant(inv, "as-of") ?? (inv.value("to") != nil ? to : Instant.now())
+            let out = inv.value("out").map { ImportCommands.path(inv, $0) }
+            if let out, let shown = inv.value("out") { try OutputGuard.check(out, shown: shown, force: inv.flag("force")) }
+            let store = try CommandSupport.store(inv)
+            let cwd = inv.context.workingDirectory, env = inv.context.environment
+            let draft = try ServiceDraft.make(store: store, service: inv.arguments[0], window: .init(from: from, to: to, asOf: asOf)) {
+                try QueryFile.named($0, workingDirectory: cwd, environment: env)
+            }
+            if let out {
+                try AtomicFile.write(draft.json(), to: out)
+                inv.err.line("Drafted \(draft.definition.steps.count) steps of \(draft.definition.key) from \(draft.tickets) tickets into \(inv.value("out")!).")
+            } else {
+                inv.out.write(draft.json())
+            }
             return 0
         })
 }
