@@ -14,7 +14,7 @@ prefix=${2:-/usr/local}
 case $prefix in /*) ;; *) echo "Error: PREFIX must be an absolute path, not '$prefix'" >&2; exit 1 ;; esac
 root="$destdir$prefix"
 manifest="$root/share/baton/install-manifest"
-samples=(samples/walkthrough.csv samples/services/*.json samples/teams/*.json samples/calendars/*.json samples/profiles/*.json)
+samples=(samples/walkthrough.csv samples/services/*.json samples/teams/*.json samples/calendars/*.json samples/profiles/*.json samples/drafted/*.json)
 
 # Removes the files the manifest lists.
 remove_files() {
