@@ -44,20 +44,21 @@ extension EventLogExporter {
 
     /// The XES parts that need the store: steps' names (the source's activity labels) and tickets' case attributes.
     final class XESWriter {
+        struct StepKey: Hashable { var service: String, version: Int64, step: String }
         /// By service, version and step key; loaded once (a few rows per service version).
-        var names: [String: String] = [:]
+        var names: [StepKey: String] = [:]
         let intake: Statement
 
         init(_ db: Database) throws {
             for row in try db.rows("SELECT service, version, key, name FROM service_steps") {
                 guard let s = row.string("service"), let v = row.int("version"), let k = row.string("key"), let n = row.string("name") else { continue }
-                names["\(s)\u{0}\(v)\u{0}\(k)"] = n
+                names[StepKey(service: s, version: v, step: k)] = n
             }
             intake = try db.prepare("SELECT intake FROM tickets WHERE id = ?")
         }
 
         func stepName(_ service: String, _ version: Int64, _ step: String) -> String {
-            step.isEmpty ? "" : names["\(service)\u{0}\(version)\u{0}\(step)"] ?? step
+            step.isEmpty ? "" : names[StepKey(service: service, version: version, step: step)] ?? step
         }
 
         /// A trace's opening and attributes: the ticket, its service and its intake (the case attributes an import
