@@ -94,7 +94,7 @@ extension EventLogImporter.Run {
                     try services.note(held, names: RowNames(step: StatusChangeConverter.unassigned.name, team: StatusChangeConverter.unassigned.name))
                 }
                 if !row.team.isEmpty { ticketsWithTeam.insert(row.ticket.hashValue) }
-                if row.ticket != lastCase, let kept = profile.caseAttributes, !kept.isEmpty { noteCaseAttributes(row.ticket, profile.caseValues(value)) }
+                if let kept = profile.caseAttributes, !kept.isEmpty, row.ticket != lastCase { noteCaseAttributes(row.ticket, profile.caseValues(value)) }
                 try self.row(row, names: names)
             } catch let error as InputError {
                 try reject(error, record: record ?? "")
