@@ -127,6 +127,8 @@ import SQLite
         var p85 = alert(.stalled, state: "ready", age: 30, threshold: 12.25, source: "p85")
         p85.workingAgeHours = 20; p85.overByHours = 7.75; p85.stepName = "Loaner laptop"
         let byDefault = alert(.stalled, team: nil, age: 80, threshold: 72, source: "default")
+        var long = alert(.stalled, age: 5828.469, threshold: 72, source: "default")
+        long.overByHours = 5756.469
         var atRisk = alert(.atRisk, age: 7, threshold: 8, source: "target")
         atRisk.workingAgeHours = 6.5; atRisk.dueAt = asOf + 5400; atRisk.title = "New starter: Bo"
         let atRiskNever = alert(.atRisk, age: 7, threshold: 8, source: "target")
@@ -144,7 +146,9 @@ import SQLite
         let noneReady = alert(.handoff, step: "review", team: "legal", state: "between-steps", age: 25.5, threshold: 24, source: "no-step-ready")
         return [
             (stalled, "W-3 “Laptop does not boot” loaner (it): 63.5 h, 59.5 h over its 4 h target, requested by ana"),
-            (p85, "W-3 Loaner laptop (it): 20 h, 7.75 h over its 12.25 h threshold (the p85 of recent runs), not started"),
+            // Hours for a person have one decimal (the fields keep three): 7.75 → 7.8, 12.25 → 12.3.
+            (p85, "W-3 Loaner laptop (it): 20 h, 7.8 h over its 12.3 h threshold (the p85 of recent runs), not started"),
+            (long, "W-3 loaner (it): 5828.5 h, 5756.5 h over its 72 h threshold (the default)"),
             (byDefault, "W-3 loaner (no team): 80 h, 8 h over its 72 h threshold (the default)"),
             (atRisk, "W-3 “New starter: Bo” loaner (it): 6.5 h of its 8 h target used, due 2026-03-10T13:30:00Z"),
             (atRiskNever, "W-3 loaner (it): 7 h of its 8 h target used, no working time left in its calendar to finish"),
