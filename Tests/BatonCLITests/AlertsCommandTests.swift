@@ -42,7 +42,10 @@ extension CLIHarness {
         let stdout = h.run(["alerts", "--no-record"] + asOf)
         #expect(stdout.code == 0)
         #expect(stdout.out.hasPrefix("# baton alerts as_of=2026-03-10T12:00:00Z"))
-        #expect(stdout.out.contains("stalled new=yes team=hr service=onboarding step=hr-review ticket=S-0002 state=ready ready_at=2026-03-08T10:00:00Z age_hours=50 active_age_hours=50 threshold_hours=48 source=target"))
+        // The fields scripts read, then the sentence for a person (title from the ticket, the step's name).
+        let line = try #require(stdout.out.split(separator: "\n").first { $0.contains("ticket=S-0002") })
+        #expect(line.hasPrefix("stalled new=yes team=hr service=onboarding step=hr-review ticket=S-0002 state=ready ready_at=2026-03-08T10:00:00Z age_hours=50 active_age_hours=50 threshold_hours=48 source=target"))
+        #expect(line.hasSuffix(#" msg="S-0002 “Stalled \"2\"” HR review (hr): 50 h, 2 h over its 48 h target, not started""#), "\(line)")
         #expect(h.run(["alerts", "--out", "a.json"] + asOf).code == 0)
         #expect(try String(contentsOfFile: h.directory.path + "/a.json", encoding: .utf8).hasPrefix("{\n  \"as_of\": \"2026-03-10T12:00:00Z\""))
         #expect(h.run(["alerts", "--out", "a.prom"] + asOf).code == 0)

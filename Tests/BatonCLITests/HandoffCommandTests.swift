@@ -33,9 +33,9 @@ import SQLite
         #expect(r.code == 0)
         let handoffs = r.out.split(separator: "\n").filter { $0.hasPrefix("handoff ") }
         #expect(handoffs == [
-            "handoff new=yes team=ops service=intake step=triage ticket=L-1 state=between-steps ready_at=2026-03-02T10:00:00Z age_hours=26 active_age_hours=26 threshold_hours=24 source=between-steps",
-            "handoff new=yes team=qa service=intake step=review ticket=L-7 state=between-steps ready_at=2026-03-02T08:00:00Z age_hours=28 active_age_hours=28 threshold_hours=24 source=between-steps",
-            "handoff new=yes team=sec service=intake step=triage ticket=L-8 state=between-steps ready_at=2026-03-02T00:00:00Z age_hours=36 active_age_hours=36 threshold_hours=24 source=between-steps",
+            "handoff new=yes team=ops service=intake step=triage ticket=L-1 state=between-steps ready_at=2026-03-02T10:00:00Z age_hours=26 active_age_hours=26 threshold_hours=24 source=between-steps msg=\"L-1: no team owns it for 26 h, over the 24 h handoff limit; the last step done is triage (ops), requested by ana\"",
+            "handoff new=yes team=qa service=intake step=review ticket=L-7 state=between-steps ready_at=2026-03-02T08:00:00Z age_hours=28 active_age_hours=28 threshold_hours=24 source=between-steps msg=\"L-7: no team owns it for 28 h, over the 24 h handoff limit; the last step done is review (qa), requested by ana\"",
+            "handoff new=yes team=sec service=intake step=triage ticket=L-8 state=between-steps ready_at=2026-03-02T00:00:00Z age_hours=36 active_age_hours=36 threshold_hours=24 source=between-steps msg=\"L-8: no team owns it for 36 h, over the 24 h handoff limit; the last step done is triage (sec), requested by ana\"",
         ])
         #expect(r.out.hasPrefix("# baton alerts as_of=2026-03-03T12:00:00Z") && r.out.split(separator: "\n")[0].contains(" handoff_hours=24 "))
         // Below the threshold: none for L-1 (26 h) with --handoff-hours 27, none at all with 36.
@@ -45,7 +45,7 @@ import SQLite
         #expect(!h.run(["alerts", "--handoff-hours", "36"] + asOf).out.contains("\nhandoff "))
         // Every wait, whatever its age: L-2, since it opened, with no step or team yet.
         #expect(h.run(["alerts", "--handoff-hours", "0"] + asOf).out.contains(
-            "handoff new=yes team=- service=intake step=\"\" ticket=L-2 state=between-steps ready_at=2026-03-03T06:00:00Z age_hours=6 active_age_hours=6 threshold_hours=0 source=between-steps\n"))
+            "handoff new=yes team=- service=intake step=\"\" ticket=L-2 state=between-steps ready_at=2026-03-03T06:00:00Z age_hours=6 active_age_hours=6 threshold_hours=0 source=between-steps msg=\"L-2: no team owns it for 6 h, over the 0 h handoff limit; no step done yet, requested by ana\"\n"))
         // Once the log shows L-1's next run (fix, started 03-04 08:00), it is owned again.
         #expect(!h.run(["alerts", "--as-of", "2026-03-04T12:00:00Z", "--no-record"]).out.contains("ticket=L-1 state=between-steps"))
         #expect(h.run(["alerts", "--as-of", "2026-03-04T07:00:00Z", "--no-record"]).out.contains("ticket=L-1 state=between-steps ready_at=2026-03-02T10:00:00Z age_hours=45 "))
@@ -132,8 +132,8 @@ import SQLite
         #expect(!rows.contains { $0.string("current_step") == "(between steps)" })
         // The alert says the same, with the last step done and its team.
         let alerts = h.run(["alerts", "--as-of", "2026-03-03T12:00:00Z", "--no-record"]).out
-        #expect(alerts.contains("handoff new=yes team=managers service=onboarding step=equipment ticket=D-1 state=between-steps ready_at=2026-03-02T06:00:00Z age_hours=30 active_age_hours=30 threshold_hours=24 source=all-steps-done\n"))
-        #expect(alerts.contains("handoff new=yes team=hr service=onboarding step=hr-review ticket=D-2 state=between-steps ready_at=2026-03-01T10:00:00Z age_hours=50 active_age_hours=50 threshold_hours=24 source=no-step-ready\n"))
+        #expect(alerts.contains("handoff new=yes team=managers service=onboarding step=equipment ticket=D-1 state=between-steps ready_at=2026-03-02T06:00:00Z age_hours=30 active_age_hours=30 threshold_hours=24 source=all-steps-done msg=\"D-1: no team owns it for 30 h, over the 24 h handoff limit; all its steps are done but it is still open, requested by ana\"\n"))
+        #expect(alerts.contains("handoff new=yes team=hr service=onboarding step=hr-review ticket=D-2 state=between-steps ready_at=2026-03-01T10:00:00Z age_hours=50 active_age_hours=50 threshold_hours=24 source=no-step-ready msg=\"D-2: no team owns it for 50 h, over the 24 h handoff limit; no step of it is ready, requested by ana\"\n"))
         #expect(!alerts.contains("ticket=D-3 state=between-steps"))
     }
 }

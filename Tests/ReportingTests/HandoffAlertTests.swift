@@ -139,7 +139,7 @@ final class HandoffFixture: TemporaryStore {
             #expect(try ordered.teamLoad(asOf).rows == shuffled.teamLoad(asOf).rows, "team load as of \(iso)")
         }
         #expect(AlertFormat.text.render(try shuffled.report()).contains(
-            "handoff new=yes team=ops service=intake step=triage ticket=L-1 state=between-steps ready_at=2026-03-02T10:00:00Z age_hours=26 active_age_hours=26 threshold_hours=24 source=between-steps\n"))
+            "handoff new=yes team=ops service=intake step=triage ticket=L-1 state=between-steps ready_at=2026-03-02T10:00:00Z age_hours=26 active_age_hours=26 threshold_hours=24 source=between-steps msg=\"L-1: no team owns it for 26 h"))
     }
 
     @Test func definedServicesShowDoneButNotClosedTickets() throws {
@@ -213,7 +213,7 @@ final class HandoffFixture: TemporaryStore {
 
         let text = AlertFormat.text.render(report)
         #expect(text.hasPrefix("# baton alerts as_of=2026-03-03T12:00:00Z") && text.split(separator: "\n")[0].contains(" handoff_hours=24 "))
-        #expect(text.contains("handoff new=yes team=sec service=intake step=triage ticket=L-8 state=between-steps ready_at=2026-03-02T00:00:00Z age_hours=36 active_age_hours=36 threshold_hours=24 source=between-steps\n"))
+        #expect(text.contains("handoff new=yes team=sec service=intake step=triage ticket=L-8 state=between-steps ready_at=2026-03-02T00:00:00Z age_hours=36 active_age_hours=36 threshold_hours=24 source=between-steps msg=\"L-8: no team owns it for 36 h, over the 24 h handoff limit; the last step done is triage (sec), requested by ana\"\n"))
 
         let prom = AlertFormat.prom.render(report)
         #expect(prom.contains("# HELP baton_handoff_tickets ") && prom.contains("# TYPE baton_handoff_tickets gauge\n"))

@@ -26,12 +26,13 @@ import SQLite
     /// lifecycle:transition (start, suspend and the ticket's own opened/closed events would all be activities), so
     /// the log is cut to the steps' `complete` events first, which is what a Baton variant is made of; only the
     /// traces with a closed event count, as only closed tickets do in Baton. An empty trace is no case for PM4Py.
+    /// Variants are of step keys (`baton:step`), as Baton's are; `concept:name` holds the steps' names.
     static let script = """
         import pm4py, sys
         df = pm4py.read_xes(sys.argv[1])
         closed = set(df.loc[df['baton:event'] == 'closed', 'case:concept:name'])
         steps = df[(df['lifecycle:transition'] == 'complete') & (df['baton:event'] == 'completed') & df['case:concept:name'].isin(closed)]
-        for variant, n in pm4py.get_variants(steps).items():
+        for variant, n in pm4py.get_variants(steps, activity_key='baton:step').items():
             print(f"{n}\\t{' > '.join(variant)}")
         """
 

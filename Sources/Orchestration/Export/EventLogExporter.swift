@@ -3,8 +3,9 @@ import Foundation
 import SQLite
 
 /// Writes the store's event log back out: the canonical CSV or JSON Lines of DESIGN, or XES (IEEE 1849)
-/// with the concept, lifecycle, org and time extensions for process-mining tools (PM4Py, ProM).
-/// Streams: one ticket at a time, in ticket order, each ticket's events in time order.
+/// with the concept, lifecycle, org and time extensions and Baton's own (`baton:`) for process-mining tools (PM4Py,
+/// ProM; see `EventLogExporter+XES.swift`). Streams: one ticket at a time, in ticket order, each ticket's events in
+/// time order.
 public struct EventLogExporter {
     public enum Format: String, Sendable, CaseIterable { case csv, jsonl, xes }
 
@@ -22,13 +23,6 @@ public struct EventLogExporter {
     let store: OrchestrationStore
     public init(store: OrchestrationStore) { self.store = store }
 
-    /// XES lifecycle transitions for Baton's event kinds (the exact kind also travels as `baton:event`).
-    static let lifecycle: [EventKind: String] = [
-        .opened: "complete", .closed: "complete", .cancelled: "complete", .ready: "schedule", .started: "start",
-        .paused: "suspend", .resumed: "resume", .completed: "complete", .reopened: "schedule", .skipped: "manualskip",
-        .taskDone: "unknown",
-    ]
-
     /// Writes the log through `write` (called with chunks of text) and returns what it wrote.
     @discardableResult
     public func export(_ format: Format, filter: Filter = Filter(), write: (String) throws -> Void) throws -> Counts {
@@ -38,11 +32,12 @@ public struct EventLogExporter {
                    COALESCE(e.team, (SELECT r.team FROM step_runs r WHERE r.ticket_id = e.ticket_id AND r.step = e.step LIMIT 1), '') AS team,
                    e.kind, e.at, COALESCE(e.actor, '') AS actor, e.task,
                    CASE WHEN e.kind = 'opened' THEN COALESCE(t.title, '') ELSE '' END AS title,
-                   CASE WHEN e.kind = 'opened' THEN COALESCE(t.requester, '') ELSE '' END AS requester
+                   CASE WHEN e.kind = 'opened' THEN COALESCE(t.requester, '') ELSE '' END AS requester, t.service_version
             FROM tickets t JOIN events e ON e.ticket_id = t.id
             WHERE (?1 IS NULL OR t.service = ?1) AND (?2 IS NULL OR t.opened_at >= ?2) AND (?3 IS NULL OR t.opened_at < ?3)
             ORDER BY t.id, e.at, e.id
             """)
+        let xes = format == .xes ? try XESWriter(db) : nil
         var counts = Counts()
         var buffer = ""
         buffer.reserveCapacity(1 << 17)
@@ -62,9 +57,9 @@ public struct EventLogExporter {
             let actor = s.string(at: 6) ?? "", task = s.string(at: 7) ?? ""
             let title = s.string(at: 8) ?? "", requester = s.string(at: 9) ?? ""
             if ticket != currentTicket {
-                if format == .xes {
+                if let xes {
                     if currentTicket != nil { try emit("\t</trace>\n") }
-                    try emit("\t<trace>\n\t\t<string key=\"concept:name\" value=\"\(Self.xml(ticket))\"/>\n\t\t<string key=\"service\" value=\"\(Self.xml(service))\"/>\n")
+                    try emit(try xes.trace(ticket, service: service))
                 }
                 currentTicket = ticket
                 counts.tickets += 1
@@ -82,18 +77,9 @@ public struct EventLogExporter {
                 if !requester.isEmpty { object.append(("requester", requester)) }
                 try emit("{" + object.map { "\(Self.json($0.0)):\(Self.json($0.1))" }.joined(separator: ",") + "}\n")
             case .xes:
-                let kind = EventKind(rawValue: kindText) ?? .completed
-                var e = "\t\t<event>\n"
-                e += "\t\t\t<string key=\"concept:name\" value=\"\(Self.xml(kind.isTicketEvent ? kindText : step))\"/>\n"
-                e += "\t\t\t<string key=\"lifecycle:transition\" value=\"\(Self.lifecycle[kind] ?? "unknown")\"/>\n"
-                if !team.isEmpty { e += "\t\t\t<string key=\"org:group\" value=\"\(Self.xml(team))\"/>\n" }
-                if !actor.isEmpty { e += "\t\t\t<string key=\"org:resource\" value=\"\(Self.xml(actor))\"/>\n" }
-                e += "\t\t\t<date key=\"time:timestamp\" value=\"\(time.dropLast()).000+00:00\"/>\n"
-                e += "\t\t\t<string key=\"baton:event\" value=\"\(kindText)\"/>\n"
-                if !task.isEmpty { e += "\t\t\t<string key=\"baton:task\" value=\"\(Self.xml(task))\"/>\n" }
-                if !title.isEmpty { e += "\t\t\t<string key=\"baton:title\" value=\"\(Self.xml(title))\"/>\n" }
-                if !requester.isEmpty { e += "\t\t\t<string key=\"baton:requester\" value=\"\(Self.xml(requester))\"/>\n" }
-                try emit(e + "\t\t</event>\n")
+                let version = s.int(at: 10) ?? 0
+                try emit(xes!.event(kindText, step: step, name: xes!.stepName(service, version, step), team: team, actor: actor,
+                                    time: time, task: task, title: title, requester: requester))
             }
         }
         if format == .xes {
@@ -103,27 +89,6 @@ public struct EventLogExporter {
         if !buffer.isEmpty { try write(buffer) }
         return counts
     }
-
-
-    static let xesHeader = """
-        <?xml version="1.0" encoding="UTF-8" ?>
-        <log xes.version="1.0" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">
-        \t<extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
-        \t<extension name="Lifecycle" prefix="lifecycle" uri="http://www.xes-standard.org/lifecycle.xesext"/>
-        \t<extension name="Organizational" prefix="org" uri="http://www.xes-standard.org/org.xesext"/>
-        \t<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext"/>
-        \t<global scope="trace">
-        \t\t<string key="concept:name" value="__INVALID__"/>
-        \t</global>
-        \t<global scope="event">
-        \t\t<string key="concept:name" value="__INVALID__"/>
-        \t\t<string key="lifecycle:transition" value="complete"/>
-        \t</global>
-        \t<classifier name="Activity" keys="concept:name"/>
-        \t<classifier name="Activity with lifecycle" keys="concept:name lifecycle:transition"/>
-        \t<string key="concept:name" value="Baton event log"/>
-
-        """
 
     static func xml(_ s: String) -> String {
         TextEscaping.map(s) { c in

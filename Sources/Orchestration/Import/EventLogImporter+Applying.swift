@@ -84,13 +84,13 @@ extension EventLogImporter.Run {
             if var converter, let profile = options.profile {
                 guard let s = try service(profile.service) else { return }
                 converter.serviceVersion = s.version
-                do { events = try converter.events(ticket: first.ticket, rows: group) } catch let f as StatusChangeConverter.Failure {
+                do { events = withCaseAttributes(try converter.events(ticket: first.ticket, rows: group), known: known) } catch let f as StatusChangeConverter.Failure {
                     if streamed { try stage(group); return }
                     for r in group where r.line == f.line || rejects != nil { try rejectRow(r, field: f.field, f.message) }
                     return
                 }
             } else {
-                events = try canonicalEvents(group, known: known)
+                events = withCaseAttributes(try canonicalEvents(group, known: known), known: known)
             }
             let settled = known ? try applyToExisting(first.ticket, events, streamed: streamed, stored: stored)
                                 : try applyNew(first.ticket, events, streamed: streamed)

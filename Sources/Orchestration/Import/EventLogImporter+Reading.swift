@@ -70,6 +70,7 @@ extension EventLogImporter.Run {
                     try XESLogReader(source: source).forEachEvent { record, line in
                         do {
                             let (row, names) = try rows.row(record, line: line)
+                            if row.ticket != self.lastCase { self.noteTraceAttributes(row.ticket, record) }
                             try self.row(row, names: names)
                         } catch let error as InputError {
                             try self.reject(error, record: XESRowSource.describe(record))
@@ -93,6 +94,7 @@ extension EventLogImporter.Run {
                     try services.note(held, names: RowNames(step: StatusChangeConverter.unassigned.name, team: StatusChangeConverter.unassigned.name))
                 }
                 if !row.team.isEmpty { ticketsWithTeam.insert(row.ticket.hashValue) }
+                if let kept = profile.caseAttributes, !kept.isEmpty, row.ticket != lastCase { noteCaseAttributes(row.ticket, profile.caseValues(value)) }
                 try self.row(row, names: names)
             } catch let error as InputError {
                 try reject(error, record: record ?? "")

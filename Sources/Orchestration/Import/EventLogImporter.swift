@@ -159,6 +159,9 @@ public final class EventLogImporter {
         var ticketsWithTeam = Set<Int>()
         /// The closing rule in force (the options', with the profile's `cases_complete`).
         var closing = TicketClosing()
+        /// Case attributes by ticket, for its opened event's intake (`EventLogImporter+CaseAttributes.swift`).
+        var caseAttributes: [String: [String: String]] = [:]
+        var lastCase: String?
 
         init(writer: ImportWriterThread, path: String, source: ByteSource, options: Options) {
             self.writer = writer; self.path = path; self.source = source; self.options = options

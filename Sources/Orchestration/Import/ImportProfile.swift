@@ -46,6 +46,10 @@ public struct ImportProfile: Codable, Sendable, Equatable {
     /// Where a ticket's lead time ends when its history ends in a streak of closing rows: `resolved` (default, the
     /// streak's first row: the work was done) or `closed` (its last row: the final closure).
     public var leadTimeEnds: LeadTimeEnds?
+    /// Attributes whose values describe the case as a whole (`impact`, `product`; XES trace attributes as
+    /// `case:NAME`): kept, from the ticket's first row, as its intake, and written back as trace attributes by the
+    /// XES export.
+    public var caseAttributes: [String]?
 
     public enum LeadTimeEnds: String, Codable, Sendable, CaseIterable { case resolved, closed }
 
@@ -57,6 +61,7 @@ public struct ImportProfile: Codable, Sendable, Equatable {
         case casesComplete = "cases_complete"
         case closeOn = "close_on"
         case leadTimeEnds = "lead_time_ends"
+        case caseAttributes = "case_attributes"
     }
 
     public init(from decoder: Decoder) throws {
@@ -84,6 +89,7 @@ public struct ImportProfile: Codable, Sendable, Equatable {
             closeOn = try c.decodeIfPresent([String].self, forKey: .closeOn)
         }
         leadTimeEnds = try c.decodeIfPresent(LeadTimeEnds.self, forKey: .leadTimeEnds)
+        caseAttributes = try c.decodeIfPresent([String].self, forKey: .caseAttributes)
     }
 
     /// Reads and checks a profile file; problems name the file and the field.
@@ -138,6 +144,7 @@ public struct ImportProfile: Codable, Sendable, Equatable {
         if let step { result.append(("step", step)) }
         if let actor { result.append(("actor", actor)) }
         for (i, s) in status.enumerated() { result.append((status.count == 1 ? "status" : "status[\(i)]", s)) }
+        for (i, s) in (caseAttributes ?? []).enumerated() { result.append(("case_attributes[\(i)]", s)) }
         return result
     }
 
@@ -161,6 +168,17 @@ public struct ImportProfile: Codable, Sendable, Equatable {
             throw InputError(file: file, line: line, field: name,
                              "missing column\(origin)\(Suggest.didYouMean(name, in: header)) (columns: \(header.joined(separator: ", ")))")
         }
+    }
+
+    /// The values of `case_attributes` on one row, by name (`case:` dropped); missing values are left out.
+    func caseValues(_ value: (String) -> String?) -> [String: String] {
+        let missingValues = Set(missing ?? [])
+        var out: [String: String] = [:]
+        for name in caseAttributes ?? [] {
+            guard let v = value(name)?.trimmingCharacters(in: .whitespaces), !v.isEmpty, !missingValues.contains(v) else { continue }
+            out[name.hasPrefix("case:") ? String(name.dropFirst(5)) : name] = v
+        }
+        return out
     }
 
     /// The class of a status: an exact entry, else the longest matching `*` pattern, else `default_status`.

@@ -54,12 +54,15 @@ struct XESRowSource {
         // Baton's own export (baton:event) carries its keys as they are; any other log's labels become keys by the
         // one slug rule every path uses, and stay as the steps' and teams' names.
         let own = r["baton:event"] != nil
-        let step = stepName.isEmpty || own ? stepName : KeySlug.make(stepName)
+        // Since `baton:step`, Baton's export names the step in concept:name (a task_done, its task) and keys it there.
+        let ownKey = own ? r["baton:step"] : nil
+        let step = stepName.isEmpty ? stepName : own ? ownKey ?? stepName : KeySlug.make(stepName)
+        let ownName = ownKey != nil && kind != .taskDone && !kind.isTicketEvent ? stepName : nil
         let team = teamName.isEmpty || own ? teamName : KeySlug.make(teamName)
         let row = StagedRow(ticket: ticket, at: at, kind: kind.rawValue, service: serviceKey, step: step, team: team,
                             actor: r["org:resource"] ?? "", task: r["baton:task"] ?? "",
                             title: kind == .opened ? r["baton:title"] ?? "" : "",
                             requester: kind == .opened ? r["baton:requester"] ?? "" : "", line: line)
-        return (row, RowNames(step: own || stepName.isEmpty ? nil : stepName, team: own || teamName.isEmpty ? nil : teamName))
+        return (row, RowNames(step: own ? ownName : stepName.isEmpty ? nil : stepName, team: own || teamName.isEmpty ? nil : teamName))
     }
 }

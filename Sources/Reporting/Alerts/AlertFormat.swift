@@ -90,7 +90,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
             if a.kind == .atRisk { fields.append("\"due_at\": \(a.dueAt.map { jsonString(Instant.iso($0)) } ?? "null")") }
             if a.kind == .stalled { fields.append("\"over_by_hours\": \(a.overByHours.map(number) ?? "null")") }
             fields += ["\"title\": \(a.title.map(jsonString) ?? "null")", "\"step_name\": \(a.stepName.map(jsonString) ?? "null")",
-                       "\"requester\": \(a.requester.map(jsonString) ?? "null")"]
+                       "\"requester\": \(a.requester.map(jsonString) ?? "null")", "\"message\": \(jsonString(sentence(a)))"]
             out += "    {" + fields.joined(separator: ", ") + "}"
         }
         out += r.alerts.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
@@ -99,14 +99,28 @@ public enum AlertFormat: String, Sendable, CaseIterable {
 
     // MARK: text
 
-    /// A logfmt value: bare when safe, else quoted with `\"` and `\\` escaped.
+    /// A logfmt value: bare when safe, else quoted with `\"` and `\\` escaped, `\n`, `\r`, `\t`, and every other
+    /// character that could end a line (controls, U+2028, U+2029) as `\uXXXX`: a value never breaks its line.
     static func logfmt(_ s: String) -> String {
-        let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7f }
+        let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && !breaksLines($0) }
         if safe { return s }
-        return "\"" + TextEscaping.map(s) { JSONText.backslashEscape($0) ?? .keep } + "\""
+        return "\"" + TextEscaping.map(s) { u in
+            if let e = JSONText.backslashEscape(u) { return e }
+            guard breaksLines(u) else { return .keep }
+            let hex = String(u.value, radix: 16)
+            return .text("\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex)
+        } + "\""
     }
 
-    /// A header comment, then one logfmt line per alert (grep for `^stalled`, `team=hr`, `new=yes`).
+    /// `logfmt`, but always quoted (a sentence is one value, however it reads).
+    static func quoted(_ s: String) -> String {
+        let v = logfmt(s)
+        return v.hasPrefix("\"") ? v : "\"" + v + "\""
+    }
+
+    /// A header comment, then one logfmt line per alert (grep for `^stalled`, `team=hr`, `new=yes`): the kind, the
+    /// machine fields (the same, in the same order, as before `msg` was added), then `msg`, the alert as a sentence
+    /// (`AlertFormat.sentence`), always last and always quoted.
     static func text(_ r: AlertReport) -> String {
         let s = r.settings
         var out = "# baton alerts as_of=\(Instant.iso(s.asOf)) generated_at=\(Instant.iso(r.generatedAt)) alerts=\(r.alerts.count) new=\(r.newCount)"
@@ -121,7 +135,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
             if a.kind == .unwatched { line += " last_started_at=\(a.lastStartedAt.map(Instant.iso) ?? "never")" }
             if let w = a.workingAgeHours { line += " working_age_hours=\(number(w))" }
             if a.kind == .atRisk { line += " due_at=\(a.dueAt.map(Instant.iso) ?? "never")" }
-            out += line + "\n"
+            out += line + " msg=" + quoted(sentence(a)) + "\n"
         }
         return out
     }
