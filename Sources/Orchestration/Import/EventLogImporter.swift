@@ -240,6 +240,10 @@ public final class EventLogImporter {
                 converter?.leadTimeEnds = profile.leadTimeEnds ?? .resolved
                 closing.casesComplete = closing.casesComplete || profile.casesComplete == true
                 converter?.casesComplete = closing.casesComplete
+                // A status history is converted from a ticket's whole row sequence (its first row opens it, its last
+                // closing streak closes it), so a ticket applied while streaming could not take rows that come
+                // back later: every row is staged and sorted by ticket, time and file order, whatever the file's order.
+                streaming = false
             }
             services = ServiceInference(store: writer, profile: options.profile, leadTimeEnds: closing.leadTimeEnds(profile: options.profile))
             if let path = options.skipBadPath { rejects = try RejectsWriter(path: path) }
