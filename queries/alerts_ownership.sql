@@ -1,0 +1,37 @@
+-- Thin ownership at :as_of, the early warning before a queue becomes unwatched: a team whose oldest ready step run
+-- has waited at least :thin_hours hours, whose queue is not (yet) unwatched (alerts_unwatched.sql's rule), and whose
+-- runs started in the :thin_days days before :as_of were worked by at most one person (the run's actor): source
+-- 'one-person' (one actor: work assigned to the team waits on that person) or 'no-one' (no run started). One row
+-- per team, naming its oldest ready run. Reads the team's recent starts through the (team, started_at) index: the
+-- cost follows the open work and the last :thin_days days, not history. Used by 'baton alerts'.
+--
+-- param :thin_hours = 24
+-- param :thin_days = 14
+-- param :unwatched_days = 3
+WITH
+-- include _open_runs.sql
+, oldest_ready AS (
+    SELECT o.*, row_number() OVER (PARTITION BY o.team ORDER BY o.ready_at, o.ticket_id, o.step, o.attempt) AS rank
+    FROM open_runs o
+    WHERE o.state = 'ready' AND o.team IS NOT NULL
+),
+queues AS (
+    SELECT q.*,
+           (SELECT max(s.started_at) FROM step_runs s WHERE s.team = q.team AND s.started_at <= :as_of) AS last_started_at,
+           (SELECT count(DISTINCT s.actor) FROM step_runs s
+            WHERE s.team = q.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of) AS actors
+    FROM oldest_ready q
+    WHERE q.rank = 1 AND q.ready_at <= :as_of - :thin_hours * 3600
+)
+SELECT 'thin_ownership' AS kind, q.ticket_id, q.service, q.step, q.team, q.attempt, q.state, q.ready_at,
+       (:as_of - q.ready_at) / 3600.0 AS age_hours,
+       (:as_of - q.ready_at - q.paused_seconds) / 3600.0 AS active_age_hours,
+       :thin_hours * 1.0 AS threshold_hours,
+       CASE WHEN q.actors = 0 THEN 'no-one' ELSE 'one-person' END AS source,
+       q.last_started_at, q.actors
+FROM queues q
+WHERE q.actors <= 1
+  -- Not what alerts_unwatched.sql reports: that rule takes over once it holds.
+  AND NOT (q.ready_at <= :as_of - :unwatched_days * 86400
+           AND (q.last_started_at IS NULL OR q.last_started_at < :as_of - :unwatched_days * 86400))
+ORDER BY q.team;
