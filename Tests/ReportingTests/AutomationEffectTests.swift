@@ -11,7 +11,7 @@ import SQLite
 /// planted drops must be recovered inside their intervals, the planted no-effects (ship's wait, check's rework) must
 /// give intervals containing 0, and every number must be the one worked out again from the planted values.
 @Suite(.serialized) struct AutomationEffectTests {
-    static func effect(_ log: PlantedAutomationLog, order: String) throws -> [String: Row] {
+    static func effect(_ log: PlantedAutomationLog, order: String, query: String = "automation_effect") throws -> [String: Row] {
         let folder = try TemporaryFolder.make("effect-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try OrchestrationStore(path: folder.appendingPathComponent("s.db").path)
@@ -24,13 +24,13 @@ import SQLite
             let s = try EventLogImporter(store: store).run(try ByteSource(path: file), options: .init(format: .csv))
             #expect(s.rejected == 0)
         }
-        let out = try QueryRunner.run(try QueryFile.named("automation_effect"), on: store.db,
+        let out = try QueryRunner.run(try QueryFile.named(query), on: store.db,
                                       parameters: ["from": .integer(PlantedAutomationLog.from), "to": .integer(PlantedAutomationLog.to),
                                                    "as_of": .integer(PlantedAutomationLog.to)])
         var rows: [String: Row] = [:]
         for values in out.rows {
             let row = Row(columns: out.columns, values: values)
-            rows["\(row.string("step")!)/\(row.string("metric")!)"] = row
+            rows[query == "automation_effect" ? "\(row.string("step")!)/\(row.string("metric")!)" : row.string("step")!] = row
         }
         return rows
     }
@@ -77,6 +77,15 @@ import SQLite
             #expect(abs(row.double("difference")! - expected.difference) < 1e-9, "\(key)")
             #expect(abs(row.double("ci_low")! - expected.low) < 1e-9 && abs(row.double("ci_high")! - expected.high) < 1e-9, "\(key)")
         }
+    }
+
+    /// Readiness judges a step by the current definition: `check`, worked by people under version 1 and automated by
+    /// version 2, is `automated`, not a candidate.
+    @Test func readinessCallsAStepAutomatedByTheCurrentVersionAutomated() throws {
+        let rows = try Self.effect(PlantedAutomationLog(), order: "grouped", query: "automation_readiness")
+        #expect(rows["check"]?.string("kind") == "automated" && rows["check"]?.string("verdict") == "automated")
+        #expect(rows["check"]?.string("reasons") == "the step is already automated")
+        #expect(rows["ship"]?.string("verdict") != "automated")
     }
 
     @Test func tooFewTicketsIsSaidNotJudged() throws {

@@ -84,11 +84,15 @@ import Testing
         try insert.run([0, SQLValue.null])
         let expected = try #require(Bootstrap.difference(before: before, after: after, statistic: .median, resamples: 300, confidence: 0.9, seed: 4))
         for order in ["rowid", "v", "v DESC"] {
-            let json = try #require(try db.scalar("SELECT bootstrap_difference(v, side, 'median', 300, 0.9, 4) FROM (SELECT * FROM x ORDER BY \(order))")?.string)
-            let o = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-            #expect(o["before"] as? Double == expected.before && o["after"] as? Double == expected.after)
-            #expect(o["ci_low"] as? Double == expected.low && o["ci_high"] as? Double == expected.high)
-            #expect(o["n_before"] as? Int == 40 && o["n_after"] as? Int == 50)
+            // Read back as the queries read it: json_extract, which must give the very doubles.
+            let row = try #require(try db.rows("""
+                SELECT json_extract(b, '$.before') AS before, json_extract(b, '$.after') AS after, json_extract(b, '$.ci_low') AS low,
+                       json_extract(b, '$.ci_high') AS high, json_extract(b, '$.n_before') AS nb, json_extract(b, '$.n_after') AS na
+                FROM (SELECT bootstrap_difference(v, side, 'median', 300, 0.9, 4) AS b FROM (SELECT * FROM x ORDER BY \(order)))
+                """).first)
+            #expect(row.double("before") == expected.before && row.double("after") == expected.after, "\(row.double("after")!) \(expected.after)")
+            #expect(row.double("low") == expected.low && row.double("high") == expected.high)
+            #expect(row.int("nb") == 40 && row.int("na") == 50)
         }
         #expect(throws: (any Error).self) { try db.scalar("SELECT bootstrap_difference(v, side, 'mode', 300, 0.9, 4) FROM x") }
         #expect(throws: (any Error).self) { try db.scalar("SELECT bootstrap_difference(v, side, 'median', 300, 1.5, 4) FROM x") }
