@@ -1,11 +1,13 @@
 -- Thin ownership at :as_of, the early warning before a queue becomes unwatched: a team whose oldest ready step run
--- has waited at least :thin_hours hours, whose queue is not (yet) unwatched (alerts_unwatched.sql's rule), and whose
--- runs started in the :thin_days days before :as_of were worked by at most one person (the run's actor): source
--- 'one-person' (one actor: work assigned to the team waits on that person) or 'no-one' (no run started). One row
--- per team, naming its oldest ready run. Reads the team's recent starts through the (team, started_at) index: the
+-- has waited at least :thin_hours working hours (in the run's calendar, pauses left out, as stalled counts; wall time
+-- without a calendar), whose queue is not (yet) unwatched (alerts_unwatched.sql's rule), and whose runs started in
+-- the :thin_days days before :as_of were worked by one person or by no one: source 'one-person' (every one of them
+-- has the same actor: work assigned to the team waits on that person) or 'no-one' (no run started). Runs without an
+-- actor say nothing about who works the queue, so a team with such runs is not called one-person. One row per team,
+-- naming its oldest ready run. Reads the team's recent starts through the (team, started_at) index: the
 -- cost follows the open work and the last :thin_days days, not history. Used by 'baton alerts'.
 --
--- param :thin_hours = 24
+-- param :thin_hours = 8
 -- param :thin_days = 14
 -- param :unwatched_days = 3
 WITH
@@ -15,22 +17,29 @@ WITH
     FROM open_runs o
     WHERE o.state = 'ready' AND o.team IS NOT NULL
 ),
+waiting AS (
+    SELECT q.* FROM oldest_ready q WHERE q.rank = 1 AND q.working_seconds >= :thin_hours * 3600
+),
+recent AS (
+    -- Who started the team's runs in the last :thin_days days (the (team, started_at) index).
+    SELECT w.team, count(s.id) AS starts, count(s.actor) AS with_actor, count(DISTINCT s.actor) AS actors
+    FROM waiting w
+    LEFT JOIN step_runs s ON s.team = w.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of
+    GROUP BY w.team
+),
 queues AS (
-    SELECT q.*,
-           (SELECT max(s.started_at) FROM step_runs s WHERE s.team = q.team AND s.started_at <= :as_of) AS last_started_at,
-           (SELECT count(DISTINCT s.actor) FROM step_runs s
-            WHERE s.team = q.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of) AS actors
-    FROM oldest_ready q
-    WHERE q.rank = 1 AND q.ready_at <= :as_of - :thin_hours * 3600
+    SELECT w.*, r.starts, r.with_actor, r.actors,
+           (SELECT max(s.started_at) FROM step_runs s WHERE s.team = w.team AND s.started_at <= :as_of) AS last_started_at
+    FROM waiting w JOIN recent r ON r.team = w.team
 )
 SELECT 'thin_ownership' AS kind, q.ticket_id, q.service, q.step, q.team, q.attempt, q.state, q.ready_at,
        (:as_of - q.ready_at) / 3600.0 AS age_hours,
        (:as_of - q.ready_at - q.paused_seconds) / 3600.0 AS active_age_hours,
        :thin_hours * 1.0 AS threshold_hours,
-       CASE WHEN q.actors = 0 THEN 'no-one' ELSE 'one-person' END AS source,
-       q.last_started_at, q.actors
+       CASE WHEN q.starts = 0 THEN 'no-one' ELSE 'one-person' END AS source,
+       q.last_started_at, q.working_seconds / 3600.0 AS working_age_hours
 FROM queues q
-WHERE q.actors <= 1
+WHERE (q.starts = 0 OR (q.actors = 1 AND q.with_actor = q.starts))
   -- Not what alerts_unwatched.sql reports: that rule takes over once it holds.
   AND NOT (q.ready_at <= :as_of - :unwatched_days * 86400
            AND (q.last_started_at IS NULL OR q.last_started_at < :as_of - :unwatched_days * 86400))

@@ -50,7 +50,7 @@ import SQLite
         try AlertEngine(db: db, queryFolder: TestPaths.queries).compute(AlertSettings(asOf: asOf), generatedAt: asOf).alerts
     }
 
-    /// A queue worked by one person, or by nobody, is flagged once its oldest ready run has waited a day, before the
+    /// A queue worked by one person, or by nobody, is flagged once its oldest ready run has waited 8 hours, before the
     /// three-day unwatched rule holds; then unwatched takes over. A team with five people is not flagged.
     @Test(arguments: ["grouped", "shuffled"])
     func thinOwnershipFiresBeforeUnwatched(order: String) throws {
@@ -62,11 +62,11 @@ import SQLite
             }
             return out
         }
-        #expect(try kinds(OwnershipLog.asOf - 10 * 3600) == [:], "the oldest ready run has waited 20 h: not yet")
+        #expect(try kinds(OwnershipLog.asOf - 23 * 3600) == [:], "the oldest ready run has waited 7 h: not yet")
         #expect(try kinds(OwnershipLog.asOf) == ["ghost": ["thin_ownership:no-one"], "solo": ["thin_ownership:one-person"]])
         #expect(try kinds(OwnershipLog.asOf + 48 * 3600) == ["ghost": ["unwatched:unwatched-days"], "solo": ["unwatched:unwatched-days"]])
         let thin = try Self.alerts(store.store.db, asOf: OwnershipLog.asOf).first { $0.kind == .thinOwnership && $0.team == "solo" }
-        #expect(thin?.ageHours == 30 && thin?.thresholdHours == 24 && thin?.lastStartedAt == OwnershipLog.at(days: 7))
+        #expect(thin?.ageHours == 30 && thin?.thresholdHours == 8 && thin?.lastStartedAt == OwnershipLog.at(days: 7))
         #expect(thin?.service == "solo-svc" && thin?.step == "work")
     }
 

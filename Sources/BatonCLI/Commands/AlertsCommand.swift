@@ -23,7 +23,7 @@ enum AlertsCommand {
         .value("window-days", "N", "Days of completed runs before as_of the percentile is taken over (default 90)."),
         .value("min-runs", "N", "Completed runs needed for a percentile threshold (default 20)."),
         .value("default-hours", "H", "Threshold when a step has neither a target nor enough runs (default 72)."),
-        .value("thin-hours", "H", "A team whose oldest ready run has waited H hours and whose recent runs one person or no one started is thin ownership (default 24)."),
+        .value("thin-hours", "H", "A team whose oldest ready run has waited H working hours and whose recent runs one person or no one started is thin ownership (default 8)."),
         .value("thin-days", "N", "Days of starts thin ownership counts the people over (default 14)."),
         .value("handoff-hours", "H", "An open ticket with no step open (between steps) for more than H hours is a handoff alert (default 24)."),
         .value("mode", "OCTAL", "Permission bits of the alert file, used as given (default 0640 narrowed by the umask)."),

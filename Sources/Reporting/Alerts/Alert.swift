@@ -77,9 +77,9 @@ public struct AlertSettings: Sendable, Equatable {
     public var atRiskHours: Double = 0
     /// The trailing window of the target attainment gauges, in days.
     public var attainmentDays: Int = 7
-    /// Thin ownership: a team's oldest ready run has waited this many hours, and at most one person started its runs
+    /// Thin ownership: a team's oldest ready run has waited this many working hours, and at most one person started its runs
     /// in the last `thinDays` days.
-    public var thinHours: Double = 24
+    public var thinHours: Double = 8
     public var thinDays: Int = 14
     /// Only these teams (empty: all).
     public var teams: [String] = []

@@ -58,7 +58,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         ("unowned", "an open step run whose step has no team, whose team the store does not know, or, when a team roster is declared (baton team apply), whose team is not on it"),
         ("unwatched", "a team whose oldest ready step run has waited at least unwatched_days and which started no step in the unwatched_days before as_of"),
         ("handoff", "an open ticket with no step run open, so no team owns it, for longer than handoff_hours since its last step was done (else since it opened): between-steps in a service created by an import (no declared next step), all-steps-done or no-step-ready in a defined service; step and team are the last step done and its team"),
-        ("thin_ownership", "a team whose oldest ready step run has waited at least thin_hours, whose runs started in the thin_days before as_of were worked by one person (one-person) or by no one (no-one), and which is not unwatched yet: the early warning before it is"),
+        ("thin_ownership", "a team whose oldest ready step run has waited at least thin_hours working hours, whose runs started in the thin_days before as_of were worked by one person (one-person) or by no one (no-one), and which is not unwatched yet: the early warning before it is"),
     ]
 
     // MARK: JSON
