@@ -171,7 +171,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         family("baton_alerts_as_of_timestamp_seconds", "The as_of instant the alerts were computed for (Unix seconds).", [([], "\(asOf)")])
         family("baton_last_success_timestamp_seconds", "When the alert file was last written successfully (Unix seconds; equals as_of when --as-of was given).",
                [([], "\(r.generatedAt)")])
-        family("baton_alerts", "Alerts in this file by kind (stalled, at_risk, unowned, unwatched, handoff, thin_ownership).",
+        family("baton_alerts", "Alerts in this file by kind (stalled, at_risk, unowned, unwatched, handoff).",
                Alert.Kind.allCases.map { k in ([("kind", k.rawValue)], "\(r.alerts.filter { $0.kind == k }.count)") })
         family("baton_new_alerts", "Alerts reported for the first time by kind.",
                Alert.Kind.allCases.map { k in ([("kind", k.rawValue)], "\(r.alerts.filter { $0.kind == k && $0.isNew }.count)") })
