@@ -4,8 +4,8 @@
 -- the :thin_days days before :as_of were worked by one person or by no one: source 'one-person' (every one of them
 -- has the same actor: work assigned to the team waits on that person) or 'no-one' (no run started). Runs without an
 -- actor say nothing about who works the queue, so a team with such runs is not called one-person. One row per team,
--- naming its oldest ready run. Reads the team's recent starts through the (team, started_at) index: the
--- cost follows the open work and the last :thin_days days, not history. Used by 'baton alerts'.
+-- naming its oldest ready run. The recent starts are read through the (team, started_at) index and the reads stop
+-- at the second person, so the cost follows open work, not history. Used by 'baton alerts'.
 --
 -- param :thin_hours = 8
 -- param :thin_days = 14
@@ -21,25 +21,31 @@ waiting AS (
     SELECT q.* FROM oldest_ready q WHERE q.rank = 1 AND q.working_seconds >= :thin_hours * 3600
 ),
 recent AS (
-    -- Who started the team's runs in the last :thin_days days (the (team, started_at) index).
-    SELECT w.team, count(s.id) AS starts, count(s.actor) AS with_actor, count(DISTINCT s.actor) AS actors
+    -- Who started the team's runs in the last :thin_days days, read through the (team, started_at) index and stopped
+    -- at the first answer: the actor of one start ('' when it has none; NULL when nothing started), then whether any
+    -- start had another actor or none. A team of several people stops at its second person, so the cost is that of
+    -- the starts of a one-person team at most (what one person can start in :thin_days days).
+    SELECT w.*, (SELECT coalesce(s.actor, '') FROM step_runs s
+                 WHERE s.team = w.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of LIMIT 1) AS first_actor
     FROM waiting w
-    LEFT JOIN step_runs s ON s.team = w.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of
-    GROUP BY w.team
 ),
 queues AS (
-    SELECT w.*, r.starts, r.with_actor, r.actors,
-           (SELECT max(s.started_at) FROM step_runs s WHERE s.team = w.team AND s.started_at <= :as_of) AS last_started_at
-    FROM waiting w JOIN recent r ON r.team = w.team
+    SELECT r.*,
+           r.first_actor <> '' AND NOT EXISTS (
+               SELECT 1 FROM step_runs s
+               WHERE s.team = r.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of
+                 AND (s.actor IS NULL OR s.actor <> r.first_actor)) AS one_person,
+           (SELECT max(s.started_at) FROM step_runs s WHERE s.team = r.team AND s.started_at <= :as_of) AS last_started_at
+    FROM recent r
 )
 SELECT 'thin_ownership' AS kind, q.ticket_id, q.service, q.step, q.team, q.attempt, q.state, q.ready_at,
        (:as_of - q.ready_at) / 3600.0 AS age_hours,
        (:as_of - q.ready_at - q.paused_seconds) / 3600.0 AS active_age_hours,
        :thin_hours * 1.0 AS threshold_hours,
-       CASE WHEN q.starts = 0 THEN 'no-one' ELSE 'one-person' END AS source,
+       CASE WHEN q.first_actor IS NULL THEN 'no-one' ELSE 'one-person' END AS source,
        q.last_started_at, q.working_seconds / 3600.0 AS working_age_hours
 FROM queues q
-WHERE (q.starts = 0 OR (q.actors = 1 AND q.with_actor = q.starts))
+WHERE (q.first_actor IS NULL OR q.one_person)
   -- Not what alerts_unwatched.sql reports: that rule takes over once it holds.
   AND NOT (q.ready_at <= :as_of - :unwatched_days * 86400
            AND (q.last_started_at IS NULL OR q.last_started_at < :as_of - :unwatched_days * 86400))
