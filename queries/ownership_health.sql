@@ -11,8 +11,9 @@
 --   owned_steps            steps the team owns in the latest version of their service; idle_steps those with no run
 --                          (by any team) completed or skipped in the period, listed in idle_step_list (service/step)
 -- Verdict, first that applies: unmonitored (no one completed its work in the period, yet it has open work or owns a
--- step: work assigned to it reaches a queue no one watches); single-person (one actor); concentrated
--- (top_actor_share >= :ownership_top_share); no-work (nothing completed, open or owned); else ok.
+-- step: work assigned to it reaches a queue no one watches); no-work (nothing completed, open or owned);
+-- actors-unknown (work completed, none of it with an actor: who works the queue cannot be told); single-person (one
+-- actor); concentrated (top_actor_share >= :ownership_top_share); else ok.
 -- param :ownership_days = 90
 -- param :ownership_top_share = 0.8
 WITH
@@ -66,14 +67,16 @@ health AS (
     LEFT JOIN owned o ON o.team = t.team
 )
 SELECT team,
-       CASE WHEN actors = 0 AND (open_runs > 0 OR owned_steps > 0) THEN 'unmonitored'
+       CASE WHEN completed = 0 AND (open_runs > 0 OR owned_steps > 0) THEN 'unmonitored'
+            WHEN completed = 0 THEN 'no-work'
+            WHEN actors = 0 THEN 'actors-unknown'
             WHEN actors = 1 THEN 'single-person'
             WHEN top_actor_share >= :ownership_top_share THEN 'concentrated'
-            WHEN actors = 0 THEN 'no-work'
             ELSE 'ok' END AS verdict,
        completed, actors, top_actor, top_actor_runs, top_actor_share, last_started_at,
        (:as_of - last_started_at) / 3600.0 AS hours_since_last_start, open_ready, oldest_ready_hours,
        owned_steps, idle_steps, idle_step_list, open_runs
 FROM health
-ORDER BY CASE verdict WHEN 'unmonitored' THEN 0 WHEN 'single-person' THEN 1 WHEN 'concentrated' THEN 2 WHEN 'ok' THEN 3 ELSE 4 END,
+ORDER BY CASE verdict WHEN 'unmonitored' THEN 0 WHEN 'single-person' THEN 1 WHEN 'concentrated' THEN 2
+                      WHEN 'actors-unknown' THEN 3 WHEN 'ok' THEN 4 ELSE 5 END,
          open_ready DESC, team

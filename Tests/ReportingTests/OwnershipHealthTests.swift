@@ -22,7 +22,7 @@ import SQLite
     func everyNumberIsTheHandWorkedOne(order: String) throws {
         let store = try OwnershipLog.store(order: order)
         let rows = try Self.health(store.store.db, asOf: OwnershipLog.asOf)
-        #expect(rows.keys.sorted() == ["five", "ghost", "mostly", "quiet", "solo"])
+        #expect(rows.keys.sorted() == ["anon", "five", "ghost", "mostly", "quiet", "solo"])
         func r(_ team: String) throws -> Row { try #require(rows[team]) }
         let solo = try r("solo"), five = try r("five"), mostly = try r("mostly"), ghost = try r("ghost"), quiet = try r("quiet")
         #expect(solo.string("verdict") == "single-person" && solo.int("completed") == 4 && solo.int("actors") == 1)
@@ -41,9 +41,12 @@ import SQLite
         #expect(ghost.double("hours_since_last_start") == 2400 && ghost.int("open_ready") == 1)
         #expect(ghost.int("idle_steps") == 1 && ghost.string("idle_step_list") == "ghost-svc/work")
         #expect(quiet.string("verdict") == "no-work" && quiet.int("owned_steps") == 0 && quiet.int("last_started_at") == nil)
+        let anon = try r("anon")
+        #expect(anon.string("verdict") == "actors-unknown" && anon.int("completed") == 2 && anon.int("actors") == 0)
+        #expect(anon.string("top_actor") == nil && anon.double("hours_since_last_start") == 48)
         // Flagged teams first: unmonitored, single-person, concentrated, then ok, then no-work.
         let out = try QueryRunner.run(try QueryFile.named("ownership_health"), on: store.store.db, parameters: ["as_of": .integer(OwnershipLog.asOf)])
-        #expect(out.rows.map { $0[0].string } == ["ghost", "solo", "mostly", "five", "quiet"])
+        #expect(out.rows.map { $0[0].string } == ["ghost", "solo", "mostly", "anon", "five", "quiet"])
     }
 
     static func alerts(_ db: Database, asOf: Int64) throws -> [Alert] {
@@ -51,7 +54,8 @@ import SQLite
     }
 
     /// A queue worked by one person, or by nobody, is flagged once its oldest ready run has waited 8 hours, before the
-    /// three-day unwatched rule holds; then unwatched takes over. A team with five people is not flagged.
+    /// three-day unwatched rule holds; then unwatched takes over. A team with five people is not flagged, nor one whose
+    /// runs name no one (anon: who works it cannot be told).
     @Test(arguments: ["grouped", "shuffled"])
     func thinOwnershipFiresBeforeUnwatched(order: String) throws {
         let store = try OwnershipLog.store(order: order)
@@ -64,7 +68,8 @@ import SQLite
         }
         #expect(try kinds(OwnershipLog.asOf - 23 * 3600) == [:], "the oldest ready run has waited 7 h: not yet")
         #expect(try kinds(OwnershipLog.asOf) == ["ghost": ["thin_ownership:no-one"], "solo": ["thin_ownership:one-person"]])
-        #expect(try kinds(OwnershipLog.asOf + 48 * 3600) == ["ghost": ["unwatched:unwatched-days"], "solo": ["unwatched:unwatched-days"]])
+        #expect(try kinds(OwnershipLog.asOf + 48 * 3600) == ["anon": ["unwatched:unwatched-days"], "ghost": ["unwatched:unwatched-days"],
+                                                             "solo": ["unwatched:unwatched-days"]])
         let thin = try Self.alerts(store.store.db, asOf: OwnershipLog.asOf).first { $0.kind == .thinOwnership && $0.team == "solo" }
         #expect(thin?.ageHours == 30 && thin?.thresholdHours == 8 && thin?.lastStartedAt == OwnershipLog.at(days: 7))
         #expect(thin?.service == "solo-svc" && thin?.step == "work")

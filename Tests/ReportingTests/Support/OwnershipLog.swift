@@ -12,10 +12,11 @@ import Orchestration
 /// - `mostly`: 10 runs completed, x nine times and y once, plus one by old done exactly 90 days before as_of (outside:
 ///   the period is (as_of − 90 d, as_of]); nothing open.
 /// - `ghost`: one run completed 100 days before as_of by old; one ticket ready for 30 h.
+/// - `anon`: 2 runs completed with no actor recorded (started 3 and 2 days before); one ticket ready for 30 h.
 /// - `quiet`: a team on the roster that owns nothing and has done nothing.
 struct OwnershipLog {
     static let asOf: Int64 = Instant.parse("2026-03-10T12:00:00Z")!
-    static let teams = ["solo", "five", "mostly", "ghost"]
+    static let teams = ["solo", "five", "mostly", "ghost", "anon"]
     static let header = "ticket_id,service,step,team,event,at,actor"
     var rows: [String] = []
     private var n = 0
@@ -33,6 +34,8 @@ struct OwnershipLog {
         done("mostly", "old", startedDaysAgo: 91, doneAt: Self.at(days: 90))
         done("ghost", "old", startedDaysAgo: 100)
         open("ghost", hoursAgo: 30)
+        done("anon", "", startedDaysAgo: 3); done("anon", "", startedDaysAgo: 2)
+        open("anon", hoursAgo: 30)
     }
 
     /// The services: `TEAM-svc` with one step `work` owned by the team.
