@@ -56,7 +56,7 @@ import SQLite
     /// A queue worked by one person, or by nobody, is flagged once its oldest ready run has waited 8 hours, before the
     /// three-day unwatched rule holds; then unwatched takes over. A team with five people is not flagged, nor one whose
     /// runs name no one (anon: who works it cannot be told).
-    @Test(arguments: ["grouped", "shuffled"])
+    @Test(arguments: ["grouped", "time-ordered", "shuffled"])
     func thinOwnershipFiresBeforeUnwatched(order: String) throws {
         let store = try OwnershipLog.store(order: order)
         func kinds(_ asOf: Int64) throws -> [String: [String]] {
