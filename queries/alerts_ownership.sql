@@ -1,8 +1,8 @@
 -- Thin ownership at :as_of, the early warning before a queue becomes unwatched: a team whose oldest ready step run
 -- has waited at least :thin_hours working hours (in the run's calendar, pauses left out, as stalled counts; wall time
 -- without a calendar), whose queue is not (yet) unwatched (alerts_unwatched.sql's rule), and whose runs started in
--- the :thin_days days before :as_of were worked by one person or by no one: source 'one-person' (every one of them
--- has the same actor: work assigned to the team waits on that person) or 'no-one' (no run started). Runs without an
+-- the :thin_days days before :as_of were started by one person or by no one: source 'one-person' (every one of them
+-- was started by the same actor: work assigned to the team waits on that person) or 'no-one' (no run started). Runs without an
 -- actor say nothing about who works the queue, so a team with such runs is not called one-person. One row per team,
 -- naming its oldest ready run. The recent starts are read through the (team, started_at) index and the reads stop
 -- at the second person, so the cost follows open work, not history. Used by 'baton alerts'.
@@ -21,12 +21,17 @@ waiting AS (
     SELECT q.* FROM oldest_ready q WHERE q.rank = 1 AND q.working_seconds >= :thin_hours * 3600
 ),
 recent AS (
-    -- Who started the team's runs in the last :thin_days days, read through the (team, started_at) index and stopped
-    -- at the first answer: the actor of one start ('' when it has none; NULL when nothing started), then whether any
-    -- start had another actor or none. A team of several people stops at its second person, so the cost is that of
-    -- the starts of a one-person team at most (what one person can start in :thin_days days).
-    SELECT w.*, (SELECT coalesce(s.actor, '') FROM step_runs s
-                 WHERE s.team = w.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of LIMIT 1) AS first_actor
+    -- Who started the team's runs in the last :thin_days days: the actor of each run's started event (what it was at
+    -- as_of: a run's own actor moves on with later events), runs read through the (team, started_at) index and
+    -- stopped at the first answer: the starter of one run ('' when unknown; NULL when nothing started), then whether
+    -- any run had another starter or an unknown one. A team of several people stops at its second person, so the cost
+    -- is at most the starts of a one-person team (what one person can start in :thin_days days). A run reassigned
+    -- after as_of is left out: it was another team's then.
+    SELECT w.*, (SELECT coalesce((SELECT e.actor FROM events e WHERE e.ticket_id = s.ticket_id AND e.step = s.step
+                                  AND e.kind = 'started' AND e.at = s.started_at LIMIT 1), '')
+                 FROM step_runs s
+                 WHERE s.team = w.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of
+                   AND (s.team_since IS NULL OR s.team_since <= :as_of) LIMIT 1) AS first_actor
     FROM waiting w
 ),
 queues AS (
@@ -34,7 +39,9 @@ queues AS (
            r.first_actor <> '' AND NOT EXISTS (
                SELECT 1 FROM step_runs s
                WHERE s.team = r.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of
-                 AND (s.actor IS NULL OR s.actor <> r.first_actor)) AS one_person,
+                 AND (s.team_since IS NULL OR s.team_since <= :as_of)
+                 AND coalesce((SELECT e.actor FROM events e WHERE e.ticket_id = s.ticket_id AND e.step = s.step
+                               AND e.kind = 'started' AND e.at = s.started_at LIMIT 1), '') <> r.first_actor) AS one_person,
            (SELECT max(s.started_at) FROM step_runs s WHERE s.team = r.team AND s.started_at <= :as_of) AS last_started_at
     FROM recent r
 )
