@@ -36,12 +36,13 @@ recent AS (
 ),
 queues AS (
     SELECT r.*,
-           r.first_actor <> '' AND NOT EXISTS (
+           -- CASE, not AND: only CASE is sure not to run the scan when the answer is known already.
+           CASE WHEN r.first_actor IS NULL OR r.first_actor = '' THEN 0 ELSE NOT EXISTS (
                SELECT 1 FROM step_runs s
                WHERE s.team = r.team AND s.started_at > :as_of - :thin_days * 86400 AND s.started_at <= :as_of
                  AND (s.team_since IS NULL OR s.team_since <= :as_of)
                  AND coalesce((SELECT e.actor FROM events e WHERE e.ticket_id = s.ticket_id AND e.step = s.step
-                               AND e.kind = 'started' AND e.at = s.started_at LIMIT 1), '') <> r.first_actor) AS one_person,
+                               AND e.kind = 'started' AND e.at = s.started_at LIMIT 1), '') <> r.first_actor) END AS one_person,
            (SELECT max(s.started_at) FROM step_runs s WHERE s.team = r.team AND s.started_at <= :as_of) AS last_started_at
     FROM recent r
 )
