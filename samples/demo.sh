@@ -28,6 +28,13 @@ step "History: six months of generated tickets for the sample services"
 step "The walkthrough's hand-written log"
 "$BATON" import samples/walkthrough.csv
 
+step "Version 2 of onboarding automates IT access (samples/automation/onboarding.json); its tickets from October on"
+"$BATON" service apply samples/automation/onboarding.json
+# Generated with the new version's steps; ticket ids A-… so they do not meet the history's G-….
+"$BATON" generate --tickets 150 --seed 8 --start 2026-10-05 --days 45 --services samples/automation --out "$DEMO/automated.csv"
+sed 's/^G-/A-/' "$DEMO/automated.csv" > "$DEMO/automated-renamed.csv" && mv "$DEMO/automated-renamed.csv" "$DEMO/automated.csv"
+"$BATON" import "$DEMO/automated.csv"
+
 step "Reports (HTML, XLSX, CSV) as of $AS_OF"
 for report in weekly team-load automation-readiness process; do
     "$BATON" report "$report" --as-of "$AS_OF" --format csv,html,xlsx --out "$DEMO/reports" >/dev/null

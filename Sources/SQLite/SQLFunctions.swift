@@ -16,6 +16,7 @@ import Foundation
 /// - `iso(t)`: a Unix-seconds instant as ISO 8601 UTC text (`2026-03-02T09:15:00Z`).
 /// - `iso_week(t)`: the ISO week label of an instant (`2026-W47`).
 /// - `week_start(t)`: the instant of Monday 00:00 UTC of the ISO week containing `t`.
+/// - `bootstrap_difference(x, after, statistic, resamples, confidence, seed)`: see `SQLFunctions+Bootstrap.swift`.
 public enum SQLFunctions {
     static func register(on db: Database) throws {
         try aggregate(db, "percentile", 2, percentileStep, percentileFinal)
@@ -25,6 +26,7 @@ public enum SQLFunctions {
         try scalar(db, "iso", 1, isoFunction)
         try scalar(db, "iso_week", 1, isoWeekFunction)
         try scalar(db, "week_start", 1, weekStartFunction)
+        try registerBootstrap(on: db)
     }
 
     typealias StepFn = @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void

@@ -64,7 +64,7 @@ import SQLite
             }
         }
         #expect(AlertSettings.options.map(\.flag) == ["unwatched-days", "percentile", "window-days", "min-runs", "default-hours", "handoff-hours",
-                                                    "at-risk-hours", "attainment-days"])
+                                                    "at-risk-hours", "attainment-days", "thin-hours", "thin-days"])
     }
 
     @Test func aValidAlertDefinitionGivesItsSettings() throws {

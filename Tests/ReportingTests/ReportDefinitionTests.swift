@@ -26,7 +26,7 @@ import SQLite
         #expect(weekly.parameters["stall_min_runs"] == .integer(20))
         for name in ["team-load", "automation-readiness"] { _ = try ReportDefinition.named(name) }
         let process = try ReportDefinition.named("process")
-        #expect(Array(process.sections.map(\.key).prefix(2)) == ["variants", "conformance"] && process.sections.map(\.key).contains("definition_health"))
+        #expect(process.sections.map(\.key) == ["variants", "conformance", "definition_health", "ownership_health"])
         #expect(process.parameters["enforce_share"] == .real(0.95))
         let all = ReportDefinition.available()
         #expect(all.map(\.name) == ["automation-readiness", "process", "team-load", "weekly"])

@@ -23,6 +23,8 @@ enum AlertsCommand {
         .value("window-days", "N", "Days of completed runs before as_of the percentile is taken over (default 90)."),
         .value("min-runs", "N", "Completed runs needed for a percentile threshold (default 20)."),
         .value("default-hours", "H", "Threshold when a step has neither a target nor enough runs (default 72)."),
+        .value("thin-hours", "H", "A team whose oldest ready run has waited H working hours and whose recent runs one person or no one started is thin ownership (default 8)."),
+        .value("thin-days", "N", "Days of starts thin ownership counts the people over (default 14)."),
         .value("handoff-hours", "H", "An open ticket with no step open (between steps) for more than H hours is a handoff alert (default 24)."),
         .value("mode", "OCTAL", "Permission bits of the alert file, used as given (default 0640 narrowed by the umask)."),
         .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary)."),
@@ -39,7 +41,9 @@ enum AlertsCommand {
         source. Unowned: an open step run with no team, whose team the store does not know, or -- when a team roster
         is declared ('baton team apply') -- whose team is not on it (a team first seen in an imported log owns its
         work until a roster says otherwise). Unwatched: a team whose oldest
-        ready run has waited --unwatched-days and which started no step in that time. Handoff: an open ticket with no
+        ready run has waited --unwatched-days and which started no step in that time. Thin ownership, the warning before:
+        a team whose oldest ready run has waited --thin-hours (8) working hours and whose runs of the last --thin-days
+        (14) were all started by one person (one-person) or by no one (no-one). Handoff: an open ticket with no
         step run open, so no team owns it, for more than --handoff-hours (24) since its last step was done (else since
         it opened); its step and team are the last step done and the team that did it. Source between-steps: a
         service created by an import, which declares no next step (the ticket waits until its log shows one);

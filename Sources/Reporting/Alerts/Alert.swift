@@ -2,12 +2,14 @@ import Foundation
 import SQLite
 
 /// One alert: a stalled step run, one at risk of breaching its target, unowned open work, an unwatched team
-/// queue, or a ticket waiting between steps (a handoff: open, but no step run of it is open, so no team owns it).
+/// queue, a ticket waiting between steps (a handoff: open, but no step run of it is open, so no team owns it), or a
+/// queue worked by one person or by no one (thin ownership: the early warning before it becomes unwatched).
 public struct Alert: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case stalled
         case atRisk = "at_risk"
         case unowned, unwatched, handoff
+        case thinOwnership = "thin_ownership"
     }
 
     public var kind: Kind
@@ -24,13 +26,13 @@ public struct Alert: Sendable, Equatable {
     public var ageHours: Double
     public var activeAgeHours: Double
     /// Stalled: the threshold in hours; unwatched: the unwatched period in hours; handoff: `handoff_hours`;
-    /// unowned: nil.
+    /// thin ownership: `thin_hours`; unowned: nil.
     public var thresholdHours: Double?
     /// Stalled: `target`, `p85` (or the configured percentile) or `default`; unowned: `no-team`, `unknown-team`
     /// or `undefined-team`; unwatched: `unwatched-days`; handoff: `between-steps` (a service created by an import),
-    /// `all-steps-done` or `no-step-ready` (a defined service).
+    /// `all-steps-done` or `no-step-ready` (a defined service); thin ownership: `one-person` or `no-one`.
     public var source: String
-    /// Unwatched: when the team last started a step (nil: never).
+    /// Unwatched and thin ownership: when the team last started a step (nil: never).
     public var lastStartedAt: Int64?
     /// True when no earlier as_of reported this alert.
     public var isNew: Bool
@@ -48,12 +50,14 @@ public struct Alert: Sendable, Equatable {
 
     /// The alert's identity across runs: the run (ticket, step and ready instant, which differs for each attempt).
     /// Unwatched alerts include the team's last start, so a queue picked up and then abandoned again is a new alert.
-    /// Handoffs: the ticket and since when it waits, so each wait between two steps is its own alert.
+    /// Handoffs: the ticket and since when it waits, so each wait between two steps is its own alert. Thin ownership:
+    /// the team, the source and its last start, like unwatched.
     public var key: String {
         switch kind {
         case .stalled, .atRisk, .unowned: return "\(kind.rawValue)/\(ticketID)/\(step)/\(readyAt)"
         case .unwatched: return "unwatched/\(team ?? "")/\(lastStartedAt.map(String.init) ?? "never")"
         case .handoff: return "handoff/\(ticketID)/\(readyAt)"
+        case .thinOwnership: return "thin_ownership/\(team ?? "")/\(source)/\(lastStartedAt.map(String.init) ?? "never")"
         }
     }
 }
@@ -73,6 +77,10 @@ public struct AlertSettings: Sendable, Equatable {
     public var atRiskHours: Double = 0
     /// The trailing window of the target attainment gauges, in days.
     public var attainmentDays: Int = 7
+    /// Thin ownership: a team's oldest ready run has waited this many working hours, and at most one person started its runs
+    /// in the last `thinDays` days.
+    public var thinHours: Double = 8
+    public var thinDays: Int = 14
     /// Only these teams (empty: all).
     public var teams: [String] = []
 
@@ -84,7 +92,8 @@ public struct AlertSettings: Sendable, Equatable {
         ["as_of": .integer(asOf), "stall_percentile": .real(percentile), "stall_window_days": .integer(Int64(windowDays)),
          "stall_min_runs": .integer(Int64(minimumRuns)), "stall_default_hours": .real(defaultHours),
          "unwatched_days": .integer(Int64(unwatchedDays)), "handoff_hours": .real(handoffHours),
-         "at_risk_hours": .real(atRiskHours), "attainment_days": .integer(Int64(attainmentDays))]
+         "at_risk_hours": .real(atRiskHours), "attainment_days": .integer(Int64(attainmentDays)),
+         "thin_hours": .real(thinHours), "thin_days": .integer(Int64(thinDays))]
     }
 
     /// One setting as `baton alerts` takes it (`--unwatched-days`) and an alert definition writes it
@@ -123,6 +132,8 @@ public struct AlertSettings: Sendable, Equatable {
         Option(key: "handoff_hours", range: 0...1_000_000, whole: false) { $0.handoffHours = $1 },
         Option(key: "at_risk_hours", range: 0...1_000_000, whole: false) { $0.atRiskHours = $1 },
         Option(key: "attainment_days", range: 1...3650, whole: true) { $0.attainmentDays = Int($1) },
+        Option(key: "thin_hours", range: 0...1_000_000, whole: false) { $0.thinHours = $1 },
+        Option(key: "thin_days", range: 1...3650, whole: true) { $0.thinDays = Int($1) },
     ]
 
     /// Sets one option after checking it; the error says what a valid value is.

@@ -5,7 +5,8 @@ import SQLite
 /// Computes alerts from the store with the SQL files in a query folder, and remembers which were reported.
 ///
 /// Queries: `stalled.sql` (the report engine's: one definition of a stalled step for reports and alerts),
-/// `alerts_at_risk.sql`, `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_handoff.sql`, `alerts_open_work.sql`
+/// `alerts_at_risk.sql`, `alerts_unowned.sql`, `alerts_unwatched.sql`, `alerts_handoff.sql`, `alerts_ownership.sql`,
+/// `alerts_open_work.sql`
 /// and `alerts_attainment.sql`. They run through
 /// the query runner like every other query (the file's `-- param` defaults, then the settings, one name per
 /// parameter: `AlertSettings.parameters`).
@@ -60,7 +61,8 @@ public struct AlertEngine {
         let parameters = settings.parameters
         var alerts: [Alert] = []
         for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_at_risk.sql", .atRisk), ("alerts_unowned.sql", .unowned),
-                             ("alerts_unwatched.sql", .unwatched), ("alerts_handoff.sql", .handoff)] {
+                             ("alerts_unwatched.sql", .unwatched), ("alerts_handoff.sql", .handoff),
+                             ("alerts_ownership.sql", .thinOwnership)] {
             for row in try run(file, parameters, replacing: replacing) {
                 alerts.append(Alert(
                     kind: kind,

@@ -58,6 +58,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         ("unowned", "an open step run whose step has no team, whose team the store does not know, or, when a team roster is declared (baton team apply), whose team is not on it"),
         ("unwatched", "a team whose oldest ready step run has waited at least unwatched_days and which started no step in the unwatched_days before as_of"),
         ("handoff", "an open ticket with no step run open, so no team owns it, for longer than handoff_hours since its last step was done (else since it opened): between-steps in a service created by an import (no declared next step), all-steps-done or no-step-ready in a defined service; step and team are the last step done and its team"),
+        ("thin_ownership", "a team whose oldest ready step run has waited at least thin_hours working hours, whose runs started in the thin_days before as_of were worked by one person (one-person) or by no one (no-one), and which is not unwatched yet: the early warning before it is"),
     ]
 
     // MARK: JSON
@@ -83,7 +84,7 @@ public enum AlertFormat: String, Sendable, CaseIterable {
                 "\"active_age_hours\": \(number(a.activeAgeHours))",
                 "\"threshold_hours\": \(a.thresholdHours.map(number) ?? "null")", "\"source\": \(jsonString(a.source))",
             ]
-            if a.kind == .unwatched {
+            if a.kind == .unwatched || a.kind == .thinOwnership {
                 fields.append("\"last_started_at\": \(a.lastStartedAt.map { jsonString(Instant.iso($0)) } ?? "null")")
             }
             if let w = a.workingAgeHours { fields.append("\"working_age_hours\": \(number(w))") }
@@ -206,6 +207,8 @@ public enum AlertFormat: String, Sendable, CaseIterable {
         family("baton_unowned_steps", "Open step runs whose step has no team, whose team the store does not know or that is off the declared roster, by team, service and step.", grouped(.unowned))
         family("baton_unwatched_queue", "1 for a team whose ready work has waited the unwatched period with no step started.",
                r.alerts.filter { $0.kind == .unwatched }.map { ([("team", $0.team ?? "")], "1") })
+        family("baton_thin_ownership_queue", "1 for a team whose ready work waits on one person (source one-person) or no one (no-one) before it is unwatched.",
+               r.alerts.filter { $0.kind == .thinOwnership }.map { ([("team", $0.team ?? ""), ("source", $0.source)], "1") })
         family("baton_handoff_tickets", "Open tickets waiting between steps (no step run open, no team owns them) longer than handoff_hours, by service and the team of the last step done (empty: none done).",
                handoffs(r))
         let work = r.openWork.sorted { $0.team < $1.team }
