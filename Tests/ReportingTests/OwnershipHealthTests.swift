@@ -73,6 +73,10 @@ import SQLite
         let thin = try Self.alerts(store.store.db, asOf: OwnershipLog.asOf).first { $0.kind == .thinOwnership && $0.team == "solo" }
         #expect(thin?.ageHours == 30 && thin?.thresholdHours == 8 && thin?.lastStartedAt == OwnershipLog.at(days: 7))
         #expect(thin?.service == "solo-svc" && thin?.step == "work")
+        // The text line's sentence says who is missing, how long the oldest work waited and the limit.
+        let sentence = try AlertFormat.sentence(#require(thin))
+        #expect(sentence.hasPrefix("team solo: one person started all its recent work; its oldest ready work, "), "\(sentence)")
+        #expect(sentence.hasSuffix(" has waited 30 h, over the 8 h thin-ownership limit (last started \(Instant.iso(OwnershipLog.at(days: 7))))"), "\(sentence)")
     }
 
     static func promText() throws -> (AlertReport, String) {

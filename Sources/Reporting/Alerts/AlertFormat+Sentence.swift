@@ -36,6 +36,12 @@ extension AlertFormat {
             let last = a.lastStartedAt.map { "last started \(Instant.iso($0))" } ?? "never started one"
             return "team \(a.team ?? "-"): its oldest ready work, \(subject(a, team: false)), has waited \(hours(a.ageHours)) h"
                 + " and no step was started in \(days) days (\(last))"
+        case "thin_ownership":
+            let who = a.source == "no-one" ? "no one has started its work recently"
+                : "one person started all its recent work"
+            let last = a.lastStartedAt.map { "last started \(Instant.iso($0))" } ?? "never started one"
+            return "team \(a.team ?? "-"): \(who); its oldest ready work, \(subject(a, team: false)), has waited"
+                + " \(hours(a.workingAgeHours ?? a.ageHours)) h, over the \(threshold) h thin-ownership limit (\(last))"
         case "handoff":
             let state = a.source == "all-steps-done" ? "all its steps are done but it is still open"
                 : a.source == "no-step-ready" ? "no step of it is ready"
