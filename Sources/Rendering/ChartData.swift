@@ -245,11 +245,12 @@ public struct ChartData: Sendable {
         }
         let limit = ordered ? maxCategories : maxRankedCategories
         guard catKeys.count > limit else { return (catKeys, nil) }
-        let cap = CategoryCap(kept: limit, total: catKeys.count, latest: ordered)
-        if ordered { return (Array(catKeys.suffix(limit)), cap) }
-        // The largest totals (ties: the earlier category), kept in the rows' order.
-        let top = Set(totals.indices.sorted { totals[$0] != totals[$1] ? totals[$0] > totals[$1] : $0 < $1 }.prefix(limit))
-        return (catKeys.indices.filter { top.contains($0) }.map { catKeys[$0] }, cap)
+        if ordered { return (Array(catKeys.suffix(limit)), CategoryCap(kept: limit, total: catKeys.count, latest: true)) }
+        // The largest totals (ties: the earlier category), kept in the rows' order; a category totalling 0 would
+        // draw nothing, so it is not worth a place.
+        let ranked = totals.indices.filter { totals[$0] != 0 }.sorted { totals[$0] != totals[$1] ? totals[$0] > totals[$1] : $0 < $1 }
+        let top = Set(ranked.prefix(limit))
+        return (catKeys.indices.filter { top.contains($0) }.map { catKeys[$0] }, CategoryCap(kept: top.count, total: catKeys.count, latest: false))
     }
 
     /// `YYYY-MM-DD`, optionally followed by a time: text categories that are days sort by time, not by value.

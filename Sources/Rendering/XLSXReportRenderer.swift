@@ -65,19 +65,21 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
         let header = book.format(.init(bold: true, bottomBorder: true))
         let alertFill: UInt32? = highlight ? 0xFFE4D6 : nil
         let days = dayColumns(columns, rows: rows)
+        let widths = columnWidths(columns, rows: rows)
+        // Long text (reasons, evidence) wraps in a column of `wrapWidth` rather than widening the printed page.
         let formats = columns.enumerated().map { c, col in
-            book.format(.init(numFormat: days.contains(c) ? dayFormat : numFormat(col.unit), background: alertFill))
+            book.format(.init(numFormat: days.contains(c) ? dayFormat : numFormat(col.unit), background: alertFill,
+                              wrap: widths[c] > wrapWidth))
         }
         // Plain arrays for the row loop: a million rows × columns must not copy ColumnSpecs (and retain their strings).
         let units = columns.map(\.unit)
         let isDay = columns.indices.map { days.contains($0) }
-        let widths = columnWidths(columns, rows: rows)
 
         var sheet = try book.addSheet(sheetName)
         var sheetRow = 0
         var dataRows = 0
         func start(_ s: XLSXSheet) throws {
-            for (c, w) in widths.enumerated() { s.column(c, width: w) }
+            for (c, w) in widths.enumerated() { s.column(c, width: min(w, wrapWidth)) }
             s.freezeHeader()
             for (c, col) in columns.enumerated() { try s.string(0, c, headerLabel(col), header) }
         }
@@ -122,6 +124,8 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
     }
 
     static let dayFormat = "yyyy-mm-dd"
+    /// Widest a column gets; longer text wraps.
+    static let wrapWidth = 40.0
 
     /// Text columns whose sampled values (the first 200 rows) are all ISO days, `YYYY-MM-DD`: written as dates.
     static func dayColumns<Rows: Collection>(_ columns: [ColumnSpec], rows: Rows) -> Set<Int> where Rows.Element == [SQLValue] {
