@@ -209,14 +209,15 @@ public struct HTMLReportRenderer: FileReportRenderer, Sendable {
     .c4{fill:var(--c4);stroke:var(--c4)}.c5{fill:var(--c5);stroke:var(--c5)}.c6{fill:var(--c6);stroke:var(--c6)}.c7{fill:var(--c7);stroke:var(--c7)}
     svg.chart rect.bar{stroke:none}svg.chart .line.c0,svg.chart .line.c1,svg.chart .line.c2,svg.chart .line.c3,svg.chart .line.c4,svg.chart .line.c5,svg.chart .line.c6,svg.chart .line.c7{fill:none}
     .table-wrap{overflow-x:auto;max-width:100%}.table-wrap.long{max-height:36em;overflow-y:auto;border-bottom:1px solid var(--line)}
-    table.data{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92em;min-width:50%}
+    table.data{border-collapse:separate;border-spacing:0;font-variant-numeric:tabular-nums;font-size:.92em;min-width:50%}
     table.data caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
     table.data th,table.data td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
     table.data th{background:var(--panel);position:sticky;top:0;z-index:1}
     table.data td:first-child,table.data th:first-child{position:sticky;left:0;z-index:1;background:var(--bg);box-shadow:inset -1px 0 0 var(--line)}
     table.data th:first-child{z-index:2;background:var(--panel)}
+    .wide table.data th,.wide table.data td{padding:4px 6px}
     table.data .num{text-align:right;white-space:nowrap}table.data .nw{white-space:nowrap}table.data .long-text{min-width:16em}
-    tr.alert td{background:var(--alert-bg)}tr.alert td:first-child{box-shadow:inset 4px 0 0 var(--alert-line)}
+    tr.alert td,table.data tr.alert td:first-child{background:var(--alert-bg)}table.data tr.alert td:first-child{box-shadow:inset 4px 0 0 var(--alert-line),inset -1px 0 0 var(--line)}
     dl{display:grid;grid-template-columns:minmax(120px,max-content) 1fr;gap:4px 16px}dt{font-weight:600}dd{margin:0}
     @media (max-width:600px){body{padding:10px;font-size:14px}dl{grid-template-columns:1fr}dd{margin-bottom:6px}.kpi-value{font-size:1.3em}}
     @media print{:root{color-scheme:light}body{max-width:none;background:#fff;color:#000;font-size:11pt}

@@ -15,49 +15,18 @@ import Testing
     static let ready = soffice != nil && pdftotext != nil && ExternalTools.hasOpenpyxl && TestPaths.binaryAvailable
     static let weeklyBudget = 24
 
-    /// Runs the debug binary with `BATON_DB=db`; fails the test on a non-zero exit.
-    static func baton(_ db: String, _ args: [String], in folder: URL) throws {
-        var env = ProcessInfo.processInfo.environment
-        env["BATON_DB"] = db
-        let r = try Subprocess.run(TestPaths.batonBinary.path, args, environment: env, directory: TestPaths.packageRoot, timeout: 900)
-        #expect(r.status == 0, "baton \(args.joined(separator: " ")): \(r.err.suffix(1500))")
-    }
-
-    /// The demo's weekly workbook, made as `samples/demo.sh` makes it: the sample services, 3000 generated tickets
-    /// (seed 7) and the walkthrough log, reported as of 2026-11-23.
-    static func demoWeekly(in folder: URL) throws -> URL {
-        let db = folder.appendingPathComponent("demo.db").path
-        let samples = TestPaths.packageRoot.appendingPathComponent("samples")
-        func json(_ dir: String) throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: samples.appendingPathComponent(dir).path)
-                .filter { $0.hasSuffix(".json") }.sorted().map { "samples/\(dir)/\($0)" }
-        }
-        let history = folder.appendingPathComponent("history.csv").path
-        try baton(db, ["init"], in: folder)
-        try baton(db, ["calendar", "apply"] + json("calendars"), in: folder)
-        try baton(db, ["team", "apply"] + json("teams"), in: folder)
-        try baton(db, ["service", "apply"] + json("services"), in: folder)
-        try baton(db, ["generate", "--tickets", "3000", "--seed", "7", "--start", "2026-06-01", "--days", "180",
-                       "--services", "samples/services", "--out", history], in: folder)
-        try baton(db, ["import", history], in: folder)
-        try baton(db, ["import", "samples/walkthrough.csv"], in: folder)
-        return try report(db, ["--as-of", "2026-11-23T00:00:00Z"], name: "demo", in: folder)
-    }
-
-    /// The weekly workbook of the BPI 2013 incidents, over the window `samples/demo.sh` reports.
+    /// The weekly workbook of the BPI 2013 incidents, over the window `samples/demo.sh` reports, as `bpic.xlsx`.
     static func bpicWeekly(_ imported: SharedImports.Imported, in folder: URL) throws -> URL {
         let db = folder.appendingPathComponent("bpic.db").path
         try FileManager.default.copyItem(atPath: imported.dbPath, toPath: db)
-        return try report(db, ["--from", "2012-02-27T00:00:00Z", "--to", "2012-05-21T00:00:00Z"], name: "bpic", in: folder)
+        let run = try DemoReports.report(db, "weekly", ["--from", "2012-02-27T00:00:00Z", "--to", "2012-05-21T00:00:00Z"], formats: "xlsx", in: folder)
+        return try copy(run, as: "bpic", in: folder)
     }
 
-    /// `baton report weekly ARGS --format xlsx`, its workbook copied to `name.xlsx` in `folder`.
-    static func report(_ db: String, _ args: [String], name: String, in folder: URL) throws -> URL {
-        let out = folder.appendingPathComponent("out-\(name)")
-        try baton(db, ["report", "weekly"] + args + ["--format", "xlsx", "--out", out.path], in: folder)
-        let run = try #require(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasPrefix("weekly-") })
+    /// The run's workbook copied to `name.xlsx` in `folder` (its PDF is named after it).
+    static func copy(_ run: URL, as name: String, in folder: URL) throws -> URL {
         let file = folder.appendingPathComponent("\(name).xlsx")
-        try FileManager.default.copyItem(at: out.appendingPathComponent(run).appendingPathComponent("report.xlsx"), to: file)
+        try FileManager.default.copyItem(at: run.appendingPathComponent("report.xlsx"), to: file)
         return file
     }
 
@@ -107,7 +76,7 @@ import Testing
     func weeklyWorkbooksPrintOnAPageASheetWithChartsWhole() throws {
         let folder = try TemporaryFolder.make("xlsx-print")
         defer { try? FileManager.default.removeItem(at: folder) }
-        var books = [try Self.demoWeekly(in: folder)]
+        var books = [try Self.copy(try DemoReports.demo("weekly", formats: "xlsx", in: folder), as: "demo", in: folder)]
         if let imported = try SharedImports.bpic2013?.get() { books.append(try Self.bpicWeekly(imported, in: folder)) }
         try Self.convert(books, in: folder)
 
