@@ -225,7 +225,7 @@ public struct ChartData: Sendable {
         return drawn
     }
 
-    /// Categories in order of first appearance, or ascending for numeric and instant x. Beyond the cap, an ordered
+    /// Categories in order of first appearance, or ascending for numeric, instant, week and ISO-day x. Beyond the cap, an ordered
     /// x (numbers, instants, weeks, ISO dates) keeps its latest `maxCategories`; a text x its `maxRankedCategories`
     /// with the largest total of the y values (scatter: the most rows), in their order.
     private static func categoryKeys(_ rows: [[SQLValue]], _ ix: Indexes, kind: ChartSpec.Kind, unit xUnit: ColumnUnit)
@@ -238,8 +238,12 @@ public struct ChartData: Sendable {
             if catIndex[label] == nil { catIndex[label] = catKeys.count; catKeys.append((label, at(row, ix.x).double)); totals.append(0) }
             totals[catIndex[label]!] += kind == .scatter ? 1 : ix.ys.reduce(0) { $0 + abs(at(row, $1).double ?? 0) }
         }
-        var ordered = xUnit == .week || catKeys.allSatisfy { isISODate($0.label) }
-        if xUnit != .text, xUnit != .week, catKeys.allSatisfy({ $0.key != nil }) {
+        var ordered = xUnit == .week
+        if (xUnit == .week || xUnit == .text) && catKeys.allSatisfy({ isISODate($0.label) || isISOWeek($0.label) }) {
+            // ISO weeks and days sort as text in time order, whatever order the rows come in.
+            catKeys.sort { $0.label < $1.label }
+            ordered = true
+        } else if xUnit != .text, catKeys.allSatisfy({ $0.key != nil }) {
             catKeys.sort { $0.key! < $1.key! }
             ordered = true
         }
@@ -251,6 +255,13 @@ public struct ChartData: Sendable {
         let ranked = totals.indices.filter { totals[$0] != 0 }.sorted { totals[$0] != totals[$1] ? totals[$0] > totals[$1] : $0 < $1 }
         let top = Set(ranked.prefix(limit))
         return (catKeys.indices.filter { top.contains($0) }.map { catKeys[$0] }, CategoryCap(kept: top.count, total: catKeys.count, latest: false))
+    }
+
+    /// `YYYY-Www`, an ISO week label.
+    static func isISOWeek(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 8, u[4] == UInt8(ascii: "-"), u[5] == UInt8(ascii: "W") else { return false }
+        return [0, 1, 2, 3, 6, 7].allSatisfy { u[$0] >= UInt8(ascii: "0") && u[$0] <= UInt8(ascii: "9") }
     }
 
     /// `YYYY-MM-DD`, optionally followed by a time: text categories that are days sort by time, not by value.
