@@ -67,9 +67,11 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
         let days = dayColumns(columns, rows: rows)
         let widths = columnWidths(columns, rows: rows)
         // Long text (reasons, evidence) wraps in a column of `wrapWidth` rather than widening the printed page.
+        let wrapped = widths.indices.filter { widths[$0] > wrapWidth }
+        let wraps = !wrapped.isEmpty
         let formats = columns.enumerated().map { c, col in
             book.format(.init(numFormat: days.contains(c) ? dayFormat : numFormat(col.unit), background: alertFill,
-                              wrap: widths[c] > wrapWidth))
+                              wrap: widths[c] > wrapWidth, top: wraps))
         }
         // Plain arrays for the row loop: a million rows × columns must not copy ColumnSpecs (and retain their strings).
         let units = columns.map(\.unit)
@@ -105,6 +107,7 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
                 sheetRow = 0
             }
             sheetRow += 1
+            if !wrapped.isEmpty { sheet.rowHeight(sheetRow, lines: wrappedLines(row, wrapped)) }
             for c in 0..<min(row.count, units.count) {
                 if isDay[c], case .text(let t) = row[c], let day = Instant.parse(t + "T00:00:00Z") {
                     try sheet.number(sheetRow, c, excelDate(day), formats[c])
@@ -124,6 +127,16 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
     }
 
     static let dayFormat = "yyyy-mm-dd"
+
+    /// Lines the longest wrapped cell of `row` takes (about `wrapWidth` - 4 characters a line, as words wrap whole):
+    /// the row's height is set from it, as readers do not grow rows for wrapped text written in streaming mode.
+    static func wrappedLines(_ row: [SQLValue], _ wrapped: [Int]) -> Int {
+        let perLine = Int(wrapWidth) - 4
+        return wrapped.reduce(1) { lines, c in
+            guard c < row.count, case .text(let t) = row[c] else { return lines }
+            return max(lines, min((t.count + perLine - 1) / perLine, 20))
+        }
+    }
     /// Widest a column gets; longer text wraps.
     static let wrapWidth = 40.0
 

@@ -72,6 +72,8 @@ final class XLSXWorkbook {
         var bold = false
         var background: UInt32? = nil
         var wrap = false
+        /// Aligned to the top (wrapped text is): the rest of a row with a wrapped cell lines up with it.
+        var top = false
         var bottomBorder = false
     }
 
@@ -80,13 +82,14 @@ final class XLSXWorkbook {
     /// for, as it matches the built-in default and never gets its own index (a fifth of the writer's time).
     func format(_ spec: FormatSpec) -> OpaquePointer? {
         if spec == FormatSpec() { return nil }
-        let key = "\(spec.numFormat ?? "")|\(spec.bold)|\(spec.background ?? 0)|\(spec.wrap)|\(spec.bottomBorder)"
+        let key = "\(spec.numFormat ?? "")|\(spec.bold)|\(spec.background ?? 0)|\(spec.wrap)|\(spec.bottomBorder)|\(spec.top)"
         if let f = formatCache[key] { return OpaquePointer(f) }
         let f = workbook_add_format(workbook)!
         if let nf = spec.numFormat { format_set_num_format(f, nf) }
         if spec.bold { format_set_bold(f) }
         if let bg = spec.background { format_set_bg_color(f, bg) }
-        if spec.wrap { format_set_text_wrap(f); format_set_align(f, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue)) }
+        if spec.wrap { format_set_text_wrap(f) }
+        if spec.wrap || spec.top { format_set_align(f, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue)) }
         if spec.bottomBorder { format_set_bottom(f, UInt8(LXW_BORDER_THIN.rawValue)) }
         formatCache[key] = f
         return OpaquePointer(f)
@@ -140,6 +143,12 @@ final class XLSXSheet {
     func freezeHeader() { worksheet_freeze_panes(ws, 1, 0) }
 
     func hide() { worksheet_hide(ws) }
+
+    /// A row tall enough for `lines` lines of text (15 points a line); before the row's cells, for streaming mode.
+    func rowHeight(_ row: Int, lines: Int) {
+        guard lines > 1 else { return }
+        _ = worksheet_set_row(ws, lxw_row_t(row), 15 * Double(lines), nil)
+    }
 
     /// libxlsxwriter's paper code for A4 (a fixed size keeps the page count the same on every machine).
     static let paperA4: UInt8 = 9
