@@ -262,6 +262,29 @@ import Testing
         #expect(XLSXText.clean(String(repeating: "é", count: 40_000)).unicodeScalars.count == 32_767)
     }
 
+    /// Long text wraps in a column 40 wide, and its row is as tall as its lines (readers do not grow streamed rows).
+    @Test(.enabled(if: openpyxlAvailable, "python3 with openpyxl not found"))
+    func longTextWrapsInARowTallEnoughForIt() throws {
+        let long = String(repeating: "reason ", count: 15)  // 105 characters: 3 lines of 36
+        let section = SectionResult(key: "wrap", title: "Wrap", description: "",
+                                    columns: [ColumnSpec(name: "step", label: "Step", unit: .text), ColumnSpec(name: "reasons", label: "Reasons", unit: .text)],
+                                    rows: [[.text("a"), .text(long)], [.text("b"), .text("short")]])
+        let report = ReportResult(name: "w", title: "w", description: "", from: 0, to: 1, asOf: 1, generatedAt: 1, store: "",
+                                  headlines: [], sections: [section], definitions: [])
+        let folder = try TemporaryFolder.make("wrap")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try XLSXReportRenderer().write(report, to: folder)
+        let script = """
+        import sys, openpyxl
+        ws = openpyxl.load_workbook(sys.argv[1])["wrap"]
+        print(ws.column_dimensions["B"].width, ws["B2"].alignment.wrap_text, ws["A2"].alignment.vertical, ws.row_dimensions[2].height, ws.row_dimensions[3].height)
+        """
+        let r = try Subprocess.run(try #require(ExternalTools.python3), ["-c", script, folder.appendingPathComponent("report.xlsx").path])
+        // Width 40 characters is stored as 40.7109375 (libxlsxwriter adds the cell padding, as Excel does); 3 lines of 15 pt.
+        #expect(String(decoding: r.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "40.7109375 True top 45.0 None", "\(r.err)")
+        #expect(XLSXReportRenderer.wrappedLines([.text(long), .null], [0, 1]) == 3)
+    }
+
     @Test func excelDatesAreDaysSince1899_12_30() {
         #expect(XLSXReportRenderer.excelDate(0) == 25_569)                          // 1970-01-01
         #expect(XLSXReportRenderer.excelDate(Instant.parse("2026-03-02T12:00:00Z")!) == 46_083.5)
