@@ -9,17 +9,18 @@ enum DemoReports {
     static let asOf = "2026-11-23T00:00:00Z"
 
     final class Store: @unchecked Sendable {
-        let folder: URL
+        /// Removed when the test process exits.
+        let folder: TemporaryFolder
         let db: String
         init() throws {
-            folder = try TemporaryFolder.make("demo-reports")
-            db = folder.appendingPathComponent("demo.db").path
+            folder = try TemporaryFolder("demo-reports").keptUntilExit()
+            db = folder.path("demo.db")
             let samples = TestPaths.packageRoot.appendingPathComponent("samples")
             func json(_ dir: String) throws -> [String] {
                 try FileManager.default.contentsOfDirectory(atPath: samples.appendingPathComponent(dir).path)
                     .filter { $0.hasSuffix(".json") }.sorted().map { "samples/\(dir)/\($0)" }
             }
-            let history = folder.appendingPathComponent("history.csv").path
+            let history = folder.path("history.csv")
             try DemoReports.baton(db, ["init"])
             try DemoReports.baton(db, ["calendar", "apply"] + json("calendars"))
             try DemoReports.baton(db, ["team", "apply"] + json("teams"))
@@ -29,7 +30,6 @@ enum DemoReports {
             try DemoReports.baton(db, ["import", history])
             try DemoReports.baton(db, ["import", "samples/walkthrough.csv"])
         }
-        deinit { try? FileManager.default.removeItem(at: folder) }
     }
 
     /// Built by the first test that asks; nil when it could not be (the failure is recorded by that test).
