@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BASE_PACKAGES := libsqlite3-dev libxlsxwriter-dev pkg-config sqlite3
-TEST_PACKAGES := chromium prometheus python3-pip zsh fish
+TEST_PACKAGES := chromium prometheus python3-pip zsh fish libreoffice-calc-nogui poppler-utils
 DEMO_DIR ?= demo
 BATON_RELEASE := .build/release/baton
 # `make install`: PREFIX/bin/baton, PREFIX/share/baton/{queries,reports,samples}, the man page and completions, under
@@ -39,7 +39,7 @@ release: deps
 	$(SWIFT) build -c release
 
 # The real logs in ../shared/data are read by tests that are skipped when the data or a tool they compare with
-# (Python, PM4Py, Chromium, promtool) is missing; where the data is present, such a skip fails the run.
+# (Python, PM4Py, Chromium, promtool, LibreOffice) is missing; where the data is present, such a skip fails the run.
 test: test-deps
 	$(SWIFT) build --build-tests
 	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log

@@ -11,6 +11,10 @@ public struct ChartData: Sendable {
         public var name: String
         public var values: [Double?]
         public var points: [Point]
+        /// What the colour follows: the split value (a service, team, state, …), else the y column's name.
+        public var key: String = ""
+        /// Index into `ChartPalette`, from `key` (see `ChartPalette.assign`).
+        public var color: Int = 0
     }
 
     public struct Point: Sendable {
@@ -18,6 +22,17 @@ public struct ChartData: Sendable {
         public var y: Double
         /// The row of the section the point came from.
         public var row: Int
+        /// What the row is about, for the point's tooltip: its first two text columns other than x and the split
+        /// (e.g. service · step), empty when it has none.
+        public var label: String = ""
+    }
+
+    /// Which categories a capped bar, line or categorical scatter draws.
+    public struct CategoryCap: Sendable, Equatable {
+        public var kept: Int
+        public var total: Int
+        /// True: the latest ones (ordered x: instants, numbers, weeks, dates); false: those with the largest total.
+        public var latest: Bool
     }
 
     /// A reference line (scatter): one value for the whole chart, or a value per category.
@@ -49,8 +64,13 @@ public struct ChartData: Sendable {
 
     /// Most points a scatter draws; more rows are thinned to every k-th row (stated under the chart).
     public static let maxScatterPoints = 4000
-    /// Most categories a bar or line chart draws (the last ones, which for time series are the latest).
+    /// Most categories drawn on an ordered x axis (instants, numbers, weeks, dates): the latest ones.
     public static let maxCategories = 400
+    /// Most categories drawn on a text x axis (teams, services, steps): those with the largest total of the y
+    /// values (for a scatter, the most rows), in the rows' order. 30 is what fits with every label shown.
+    public static let maxRankedCategories = 30
+    /// Set when some categories were left out.
+    public var categoryCap: CategoryCap?
 
     /// Builds the chart data, or throws when the spec names a column the section does not have.
     public init(section: SectionResult, spec: ChartSpec) throws {
@@ -74,7 +94,8 @@ public struct ChartData: Sendable {
             categories = []
             drawnRows = ChartData.placePoints(rows, ix, keys, into: &seriesList)
         } else {
-            let catKeys = ChartData.categoryKeys(rows, x: ix.x, unit: xu)
+            let (catKeys, cap) = ChartData.categoryKeys(rows, ix, kind: spec.kind, unit: xu)
+            categoryCap = cap
             let cats = catKeys.map(\.label)
             categories = cats
             categoryTicks = xu == .instant ? ChartData.instantTicks(catKeys.map(\.key)) : cats
@@ -88,8 +109,21 @@ public struct ChartData: Sendable {
             let values = Set(rows.compactMap { ChartData.at($0, ri).double })
             if values.count == 1 { refsOut[k].constant = values.first }
         }
+        let colors = ChartPalette.assign(seriesList.map(\.key))
+        for i in seriesList.indices { seriesList[i].color = colors[i] }
         series = seriesList
         references = refsOut
+    }
+
+    /// A scatter with more than `maxScatterPoints` rows draws every k-th row: k (1 when every row is drawn).
+    public var thinningStep: Int { spec.kind == .scatter ? max(1, (totalRows + ChartData.maxScatterPoints - 1) / ChartData.maxScatterPoints) : 1 }
+
+    /// What a capped chart drew, for its caption: "the 30 of 606 Team values with the largest total step runs".
+    public var capNote: String? {
+        guard let c = categoryCap else { return nil }
+        if c.latest { return "the latest \(c.kept) of \(c.total) \(xLabel) values" }
+        let by = spec.kind == .scatter ? "the most rows" : "the largest total \(yLabel.isEmpty ? "value" : yLabel)"
+        return "the \(c.kept) of \(c.total) \(xLabel) values with \(by)"
     }
 
     /// The section columns a chart draws, by index; throws when the spec names a column the section does not have.
@@ -99,6 +133,8 @@ public struct ChartData: Sendable {
         /// The column whose values split the rows into series (scatter: `color_by`, else `series`).
         var split: Int?
         var references: [Int]
+        /// Scatter: the columns that name a point's row in its tooltip.
+        var labels: [Int] = []
 
         init(section: SectionResult, spec: ChartSpec) throws {
             func column(_ name: String) throws -> Int {
@@ -113,6 +149,14 @@ public struct ChartData: Sendable {
             guard !ys.isEmpty else { throw RenderError("section '\(section.key)': chart '\(spec.title)' has no y column") }
             split = try (spec.kind == .scatter ? (spec.colorBy ?? spec.series) : spec.series).map(column)
             references = try (spec.referenceLines ?? []).map(column)
+            if spec.kind == .scatter {
+                let (x, split) = (x, split)
+                labels = Array(section.columns.indices.filter { section.columns[$0].unit == .text && $0 != x && $0 != split }.prefix(2))
+            }
+        }
+
+        func label(_ row: [SQLValue], _ columns: [ColumnSpec]) -> String {
+            labels.map { ValueText.display(ChartData.at(row, $0), unit: columns[$0].unit) }.joined(separator: " · ")
         }
     }
 
@@ -141,8 +185,14 @@ public struct ChartData: Sendable {
         func emptySeries() -> [Series] {
             let groups = split == nil ? [nil] : splitNames.map { Optional($0) }
             var list: [Series] = []
-            for g in groups { for p in ys.indices { list.append(Series(name: name(g, p), values: [], points: [])) } }
+            for g in groups { for p in ys.indices { list.append(Series(name: name(g, p), values: [], points: [], key: key(g, p))) } }
             return list
+        }
+
+        /// The colour key: the split value (with the y column's name when there are several), else the y column's name.
+        func key(_ splitName: String?, _ yPos: Int) -> String {
+            guard let sn = splitName else { return columns[ys[yPos]].name }
+            return ys.count == 1 ? sn : "\(sn) · \(columns[ys[yPos]].name)"
         }
 
         func name(_ splitName: String?, _ yPos: Int) -> String {
@@ -169,25 +219,56 @@ public struct ChartData: Sendable {
             guard let x = at(row, ix.x).double else { continue }
             drawn += 1
             for (p, yi) in ix.ys.enumerated() {
-                if let y = at(row, yi).double { series[keys.index(row, p)].points.append(Point(x: x, y: y, row: r)) }
+                if let y = at(row, yi).double { series[keys.index(row, p)].points.append(Point(x: x, y: y, row: r, label: ix.label(row, keys.columns))) }
             }
         }
         return drawn
     }
 
-    /// Categories in order of first appearance, or ascending for numeric and instant x; the last `maxCategories`.
-    private static func categoryKeys(_ rows: [[SQLValue]], x xi: Int, unit xUnit: ColumnUnit) -> [(label: String, key: Double?)] {
+    /// Categories in order of first appearance, or ascending for numeric, instant, week and ISO-day x. Beyond the cap, an ordered
+    /// x (numbers, instants, weeks, ISO dates) keeps its latest `maxCategories`; a text x its `maxRankedCategories`
+    /// with the largest total of the y values (scatter: the most rows), in their order.
+    private static func categoryKeys(_ rows: [[SQLValue]], _ ix: Indexes, kind: ChartSpec.Kind, unit xUnit: ColumnUnit)
+        -> ([(label: String, key: Double?)], CategoryCap?) {
         var catIndex: [String: Int] = [:]
         var catKeys: [(label: String, key: Double?)] = []
+        var totals: [Double] = []
         for row in rows {
-            let label = ValueText.display(at(row, xi), unit: xUnit)
-            if catIndex[label] == nil { catIndex[label] = catKeys.count; catKeys.append((label, at(row, xi).double)) }
+            let label = ValueText.display(at(row, ix.x), unit: xUnit)
+            if catIndex[label] == nil { catIndex[label] = catKeys.count; catKeys.append((label, at(row, ix.x).double)); totals.append(0) }
+            totals[catIndex[label]!] += kind == .scatter ? 1 : ix.ys.reduce(0) { $0 + abs(at(row, $1).double ?? 0) }
         }
-        if xUnit != .text, xUnit != .week, catKeys.allSatisfy({ $0.key != nil }) {
+        var ordered = xUnit == .week
+        if (xUnit == .week || xUnit == .text) && catKeys.allSatisfy({ isISODate($0.label) || isISOWeek($0.label) }) {
+            // ISO weeks and days sort as text in time order, whatever order the rows come in.
+            catKeys.sort { $0.label < $1.label }
+            ordered = true
+        } else if xUnit != .text, catKeys.allSatisfy({ $0.key != nil }) {
             catKeys.sort { $0.key! < $1.key! }
+            ordered = true
         }
-        if catKeys.count > ChartData.maxCategories { catKeys = Array(catKeys.suffix(ChartData.maxCategories)) }
-        return catKeys
+        let limit = ordered ? maxCategories : maxRankedCategories
+        guard catKeys.count > limit else { return (catKeys, nil) }
+        if ordered { return (Array(catKeys.suffix(limit)), CategoryCap(kept: limit, total: catKeys.count, latest: true)) }
+        // The largest totals (ties: the earlier category), kept in the rows' order; a category totalling 0 would
+        // draw nothing, so it is not worth a place.
+        let ranked = totals.indices.filter { totals[$0] != 0 }.sorted { totals[$0] != totals[$1] ? totals[$0] > totals[$1] : $0 < $1 }
+        let top = Set(ranked.prefix(limit))
+        return (catKeys.indices.filter { top.contains($0) }.map { catKeys[$0] }, CategoryCap(kept: top.count, total: catKeys.count, latest: false))
+    }
+
+    /// `YYYY-Www`, an ISO week label.
+    static func isISOWeek(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 8, u[4] == UInt8(ascii: "-"), u[5] == UInt8(ascii: "W") else { return false }
+        return [0, 1, 2, 3, 6, 7].allSatisfy { u[$0] >= UInt8(ascii: "0") && u[$0] <= UInt8(ascii: "9") }
+    }
+
+    /// `YYYY-MM-DD`, optionally followed by a time: text categories that are days sort by time, not by value.
+    static func isISODate(_ s: String) -> Bool {
+        let u = Array(s.utf8.prefix(10))
+        guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return false }
+        return [0, 1, 2, 3, 5, 6, 8, 9].allSatisfy { u[$0] >= UInt8(ascii: "0") && u[$0] <= UInt8(ascii: "9") }
     }
 
     /// Tick labels of instant categories: the date alone when every category is a midnight, else month, day and time.
@@ -218,7 +299,9 @@ public struct ChartData: Sendable {
                 guard r % step == 0 else { continue }
                 drawn += 1
                 for (p, yi) in ix.ys.enumerated() {
-                    if let y = at(row, yi).double { series[keys.index(row, p)].points.append(Point(x: Double(c), y: y, row: r)) }
+                    if let y = at(row, yi).double {
+                        series[keys.index(row, p)].points.append(Point(x: Double(c), y: y, row: r, label: ix.label(row, keys.columns)))
+                    }
                 }
             } else {
                 drawn += 1

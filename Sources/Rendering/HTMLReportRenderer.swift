@@ -93,7 +93,9 @@ public struct HTMLReportRenderer: FileReportRenderer, Sendable {
     func section(_ s: SectionResult) throws -> String {
         let esc = HTMLEscape.text
         let id = HTMLEscape.identifier(s.key)
-        var h = "<section class=\"report-section\(s.highlight ? " highlight" : "")\" id=\"section-\(id)\" data-section=\"\(esc(s.key))\" aria-labelledby=\"h-\(id)\">\n"
+        // A wide table's section prints on a landscape page (`@page wide`).
+        let wide = s.columns.count > Self.wideColumns ? " wide" : ""
+        var h = "<section class=\"report-section\(s.highlight ? " highlight" : "")\(wide)\" id=\"section-\(id)\" data-section=\"\(esc(s.key))\" aria-labelledby=\"h-\(id)\">\n"
         h += "<h2 id=\"h-\(id)\">\(esc(s.title))</h2>\n"
         if !s.description.isEmpty { h += "<p class=\"description\">\(esc(s.description))</p>\n" }
         guard !s.rows.isEmpty else {
@@ -106,12 +108,20 @@ public struct HTMLReportRenderer: FileReportRenderer, Sendable {
             let data = try ChartData(section: s, spec: spec)
             h += "<figure class=\"chart-figure\" data-chart=\"\(esc(spec.kind.rawValue))\">\n"
             h += SVGChart.render(data, id: "chart-\(id)")
-            var caption = esc(spec.title)
-            if data.drawnRows < data.totalRows { caption += " — \(data.drawnRows) of \(data.totalRows) rows drawn (one row in \((data.totalRows + data.drawnRows - 1) / max(data.drawnRows, 1)))" }
-            h += "\n<figcaption>\(caption). Exact values in the table below.</figcaption>\n</figure>\n"
+            h += "\n<figcaption>\(esc(Self.caption(data))) Exact values in the table below.</figcaption>\n</figure>\n"
         }
         h += table(s, id: id)
         return h + "</section>\n"
+    }
+
+    /// The chart's title and what of the section it drew, when not every row: the categories kept by the cap
+    /// and the rows a long scatter is thinned to.
+    static func caption(_ data: ChartData) -> String {
+        var notes: [String] = []
+        if let cap = data.capNote { notes.append("drawn: \(cap)") }
+        let k = data.thinningStep
+        if k > 1 { notes.append("one row in \(k) of \(data.totalRows) drawn") }
+        return data.spec.title + (notes.isEmpty ? "" : " — " + notes.joined(separator: "; ")) + "."
     }
 
     func table(_ s: SectionResult, id: String) -> String {
@@ -154,6 +164,9 @@ public struct HTMLReportRenderer: FileReportRenderer, Sendable {
         return h
     }
 
+    /// Tables with more columns than this print on landscape pages.
+    static let wideColumns = 10
+
     static func isNumeric(_ u: ColumnUnit) -> Bool { u == .count || u == .number || u == .hours || u == .ratio }
 
     func definitions(_ r: ReportResult) -> String {
@@ -164,16 +177,17 @@ public struct HTMLReportRenderer: FileReportRenderer, Sendable {
         return h + "</dl>\n</section>\n"
     }
 
+    /// The page's style; the series colours come from `ChartPalette`, as the workbook's do.
     static let css = """
 
     :root{color-scheme:light dark;--fg:#1b1f24;--muted:#59636e;--bg:#ffffff;--panel:#f6f8fa;--line:#d0d7de;--grid:#e4e8ec;
     --alert-bg:#fff1e5;--alert-line:#d1242f;--good:#1a7f37;--bad:#cf222e;--link:#0969da;
-    --c0:#0072b2;--c1:#e69f00;--c2:#009e73;--c3:#cc79a7;--c4:#56b4e9;--c5:#d55e00;--c6:#8c7a00;--c7:#7f7f7f;--ref:#24292f}
+    \(ChartPalette.cssVariables(ChartPalette.light));--ref:#24292f}
     @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--panel:#161b22;--line:#3d444d;--grid:#262c33;
     --alert-bg:#3b1d14;--alert-line:#ff7b72;--good:#3fb950;--bad:#ff7b72;--link:#58a6ff;
-    --c0:#4ea8de;--c1:#f0b429;--c2:#34c796;--c3:#e29ac6;--c4:#8fd0f5;--c5:#ff8a3d;--c6:#d9c843;--c7:#a8a8a8;--ref:#e6edf3}}
+    \(ChartPalette.cssVariables(ChartPalette.dark));--ref:#e6edf3}}
     *{box-sizing:border-box}
-    body{margin:0 auto;max-width:1100px;padding:16px;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+    body{margin:0 auto;max-width:1440px;padding:16px;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
     h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.3em;margin:0 0 .3em;border-bottom:1px solid var(--line);padding-bottom:.2em}
     a{color:var(--link)}.meta,.description,figcaption,.truncated,footer{color:var(--muted)}
     .toc ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3em 1em;margin:.5em 0}
@@ -195,19 +209,26 @@ public struct HTMLReportRenderer: FileReportRenderer, Sendable {
     .c4{fill:var(--c4);stroke:var(--c4)}.c5{fill:var(--c5);stroke:var(--c5)}.c6{fill:var(--c6);stroke:var(--c6)}.c7{fill:var(--c7);stroke:var(--c7)}
     svg.chart rect.bar{stroke:none}svg.chart .line.c0,svg.chart .line.c1,svg.chart .line.c2,svg.chart .line.c3,svg.chart .line.c4,svg.chart .line.c5,svg.chart .line.c6,svg.chart .line.c7{fill:none}
     .table-wrap{overflow-x:auto;max-width:100%}.table-wrap.long{max-height:36em;overflow-y:auto;border-bottom:1px solid var(--line)}
-    table.data{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92em;min-width:50%}
+    table.data{border-collapse:separate;border-spacing:0;font-variant-numeric:tabular-nums;font-size:.92em;min-width:50%}
     table.data caption{text-align:left;font-weight:600;padding:4px 0;color:var(--muted)}
     table.data th,table.data td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-    table.data th{background:var(--panel);position:sticky;top:0}
+    table.data th{background:var(--panel);position:sticky;top:0;z-index:1}
+    table.data td:first-child,table.data th:first-child{position:sticky;left:0;z-index:1;background:var(--bg);box-shadow:inset -1px 0 0 var(--line)}
+    table.data th:first-child{z-index:2;background:var(--panel)}
+    .wide table.data th,.wide table.data td{padding:4px 6px}
     table.data .num{text-align:right;white-space:nowrap}table.data .nw{white-space:nowrap}table.data .long-text{min-width:16em}
-    tr.alert td{background:var(--alert-bg)}tr.alert td:first-child{box-shadow:inset 4px 0 0 var(--alert-line)}
+    tr.alert td,table.data tr.alert td:first-child{background:var(--alert-bg)}table.data tr.alert td:first-child{box-shadow:inset 4px 0 0 var(--alert-line),inset -1px 0 0 var(--line)}
     dl{display:grid;grid-template-columns:minmax(120px,max-content) 1fr;gap:4px 16px}dt{font-weight:600}dd{margin:0}
-    @media (max-width:600px){body{padding:10px;font-size:14px}figure{overflow-x:auto}svg.chart{min-width:560px}dl{grid-template-columns:1fr}dd{margin-bottom:6px}.kpi-value{font-size:1.3em}}
+    @media (max-width:600px){body{padding:10px;font-size:14px}dl{grid-template-columns:1fr}dd{margin-bottom:6px}.kpi-value{font-size:1.3em}}
     @media print{:root{color-scheme:light}body{max-width:none;background:#fff;color:#000;font-size:11pt}
     .toc{display:none}.report-section,.definitions{margin:0 0 16px}
     .report-section+.report-section,.definitions{break-before:page;page-break-before:always}
     figure,.kpi,tr{break-inside:avoid;page-break-inside:avoid}table.data th{position:static}
-    .table-wrap,.table-wrap.long{overflow:visible;max-height:none}table.data{font-size:8.5pt}a{color:inherit;text-decoration:none}}
+    .table-wrap,.table-wrap.long{overflow:visible;max-height:none}table.data{font-size:8.5pt}a{color:inherit;text-decoration:none}
+    table.data td:first-child,table.data th:first-child{position:static;box-shadow:none}
+    .report-section.wide{page:wide}.wide table.data{font-size:6.5pt;width:100%}.wide table.data th,.wide table.data td{padding:2px 4px}
+    .wide table.data .nw{white-space:normal}.wide table.data .long-text{min-width:12em}}
+    @page wide{size:A4 landscape;margin:10mm}
 
     """
 }

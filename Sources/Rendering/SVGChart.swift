@@ -4,13 +4,13 @@ import Reporting
 import SQLite
 
 /// Draws a `ChartData` as inline SVG: axes with ticks and unit labels, a legend, a title, and a `<title>` on
-/// every mark. Colours come from CSS classes (`c0`…`c7`) so the page's light and dark palettes apply.
+/// every mark. Colours come from CSS classes (`c0`…`c7`, a series' `ChartPalette` colour) so the page's light and
+/// dark palettes apply.
 public enum SVGChart {
     static let width = 760.0
     static let plotLeft = 72.0
     static let plotRight = 24.0
     static let plotHeight = 260.0
-    static let palette = 8
 
     /// The `<svg>` element for a chart; `id` must be unique in the page (it prefixes the element ids).
     public static func render(_ data: ChartData, id: String) -> String {
@@ -56,7 +56,7 @@ public enum SVGChart {
             // Legend entries: series, then reference lines.
             var legend: [(name: String, cls: String, mark: String)] = []
             let seriesMark = data.spec.kind == .line ? "line" : (data.spec.kind == .scatter ? "dot" : "box")
-            for (i, s) in data.series.enumerated() { legend.append((s.name, "c\(i % palette)", seriesMark)) }
+            for s in data.series { legend.append((s.name, "c\(s.color)", seriesMark)) }
             for r in data.references { legend.append((r.name, "ref", "ref")) }
             // Lay the legend out in lines that fit the width.
             var lx = plotLeft, line = 0
@@ -229,7 +229,7 @@ public enum SVGChart {
                 guard let v else { continue }
                 let bx = plotLeft + band * Double(c) + groupStart + w * Double(i)
                 let (ya, yb) = (y.py(max(v, 0)), y.py(min(v, 0)))
-                svg += mark("rect", "bar", series: i, "x=\"\(f(bx))\" y=\"\(f(ya))\" width=\"\(f(max(w - 1, 0.5)))\" height=\"\(f(max(yb - ya, 0)))\"",
+                svg += mark("rect", "bar", color: s.color, "x=\"\(f(bx))\" y=\"\(f(ya))\" width=\"\(f(max(w - 1, 0.5)))\" height=\"\(f(max(yb - ya, 0)))\"",
                             title: valueTitle(data, c, s, v))
             }
         }
@@ -243,12 +243,12 @@ public enum SVGChart {
         let w = min(band * 0.7, 64)
         for c in data.categories.indices {
             var pos = 0.0, neg = 0.0
-            for (i, s) in data.series.enumerated() {
+            for s in data.series {
                 guard let v = s.values[c], v != 0 else { continue }
                 let (a, b): (Double, Double)
                 if v >= 0 { (a, b) = (pos, pos + v); pos += v } else { (a, b) = (neg + v, neg); neg += v }
                 let bx = plotLeft + band * Double(c) + (band - w) / 2
-                svg += mark("rect", "bar", series: i, "x=\"\(f(bx))\" y=\"\(f(y.py(b)))\" width=\"\(f(max(w, 0.5)))\" height=\"\(f(max(y.py(a) - y.py(b), 0)))\"",
+                svg += mark("rect", "bar", color: s.color, "x=\"\(f(bx))\" y=\"\(f(y.py(b)))\" width=\"\(f(max(w, 0.5)))\" height=\"\(f(max(y.py(a) - y.py(b), 0)))\"",
                             title: valueTitle(data, c, s, v))
             }
         }
@@ -259,18 +259,18 @@ public enum SVGChart {
     /// at most 60 categories.
     private static func lines(_ data: ChartData, _ x: XScale, _ y: YScale) -> String {
         var svg = ""
-        for (i, s) in data.series.enumerated() {
+        for s in data.series {
             var d = "", pen = false
             for (c, v) in s.values.enumerated() {
                 guard let v else { pen = false; continue }
                 d += (pen ? " L" : " M") + "\(f(x.bandCenter(c))) \(f(y.py(v)))"
                 pen = true
             }
-            svg += "<path class=\"line c\(i % palette)\" d=\"\(d.trimmingCharacters(in: .whitespaces))\"/>\n"
+            svg += "<path class=\"line c\(s.color)\" d=\"\(d.trimmingCharacters(in: .whitespaces))\"/>\n"
             if data.categories.count <= 60 {
                 for (c, v) in s.values.enumerated() {
                     guard let v else { continue }
-                    svg += mark("circle", "dot", series: i, "cx=\"\(f(x.bandCenter(c)))\" cy=\"\(f(y.py(v)))\" r=\"3\"", title: valueTitle(data, c, s, v))
+                    svg += mark("circle", "dot", color: s.color, "cx=\"\(f(x.bandCenter(c)))\" cy=\"\(f(y.py(v)))\" r=\"3\"", title: valueTitle(data, c, s, v))
                 }
             }
         }
@@ -280,23 +280,25 @@ public enum SVGChart {
     /// Scatter: a dot per point; over categories, jittered within the band so points do not hide each other.
     private static func scatter(_ data: ChartData, _ x: XScale, _ y: YScale) -> String {
         var svg = ""
-        for (i, s) in data.series.enumerated() {
+        for s in data.series {
             for p in s.points {
                 var px = x.px(p.x)
                 if !data.numericX { px += Axis.jitter(p.row) * x.band * 0.6 }
                 let xText = data.numericX ? ValueText.display(data.xUnit == .instant ? .integer(Int64(p.x)) : .real(p.x), unit: data.xUnit)
                                           : data.categories[Int(p.x)]
-                svg += mark("circle", "dot", series: i, "cx=\"\(f(px))\" cy=\"\(f(y.py(p.y)))\" r=\"3.5\"",
-                            title: "\(s.name): \(xText), \(ValueText.number(p.y, unit: data.yUnit))")
+                // The row's own name first (e.g. service · step), then its series and values.
+                let about = p.label.isEmpty || p.label == s.name ? "" : "\(p.label) — "
+                svg += mark("circle", "dot", color: s.color, "cx=\"\(f(px))\" cy=\"\(f(y.py(p.y)))\" r=\"3.5\"",
+                            title: "\(about)\(s.name): \(data.xLabel) \(xText), \(data.yLabel) \(ValueText.number(p.y, unit: data.yUnit))")
             }
         }
         return svg
     }
 
-    /// A data mark (a bar or a dot) of series `i`, coloured by series and titled with its value: every mark is
-    /// drawn this one way. `geometry` is its position and size attributes.
-    private static func mark(_ element: String, _ kind: String, series i: Int, _ geometry: String, title: String) -> String {
-        "<\(element) class=\"\(kind) c\(i % palette)\" \(geometry)><title>\(HTMLEscape.text(title))</title></\(element)>\n"
+    /// A data mark (a bar or a dot) in its series' colour, titled with its value: every mark is drawn this one
+    /// way. `geometry` is its position and size attributes.
+    private static func mark(_ element: String, _ kind: String, color: Int, _ geometry: String, title: String) -> String {
+        "<\(element) class=\"\(kind) c\(color)\" \(geometry)><title>\(HTMLEscape.text(title))</title></\(element)>\n"
     }
 
     /// The title of a category's value: `category · series: value`.
@@ -336,7 +338,9 @@ public enum SVGChart {
         var s = "\(data.yLabel) by \(data.xLabel)"
         if !data.series.isEmpty { s += "; series: " + data.series.map(\.name).joined(separator: ", ") }
         if !data.references.isEmpty { s += "; reference lines: " + data.references.map(\.name).joined(separator: ", ") }
-        s += "; \(data.drawnRows) of \(data.totalRows) rows drawn. The table below holds the exact values."
+        s += "; \(data.drawnRows) of \(data.totalRows) rows drawn"
+        if let cap = data.capNote { s += " (\(cap))" }
+        s += ". The table below holds the exact values."
         return s
     }
 

@@ -5,15 +5,22 @@ import SQLite
 
 /// Writes a report as `report.xlsx`: a Summary sheet, one sheet per section and a Definitions sheet.
 ///
-/// Section sheets have a bold, frozen header with an autofilter; numbers are number cells with a format by
-/// unit (counts `0`, numbers and hours `0.00`, ratios `0.0%`), instants are Excel date-times (UTC), and text
-/// is always a string cell (never a formula). A section's chart is a native Excel chart whose series
-/// reference the sheet's cells (split series get a small helper table to the right of the data).
+/// Section sheets have a bold, frozen header with an autofilter, each heading with its unit (`p50 (h)`); numbers
+/// are number cells with a format by unit (counts `0`, numbers and hours `0.00`, ratios `0.0%`), instants are
+/// Excel date-times (UTC), text columns holding ISO days (`2026-09-01`) are dates, and other text is always a
+/// string cell (never a formula). A section's chart is a native Excel chart on a chart sheet of its own after the
+/// section's sheet, in the HTML's series colours; its series reference the section's cells, or helper tables on
+/// the hidden `Chart data` sheet when the chart aggregates or splits them.
+///
+/// Printing: every sheet is landscape A4, one page wide, with its header row repeated; a section sheet prints its
+/// first `maxPrintedRows` rows on one page (its footer says so when there are more) and each chart sheet one page.
 /// Sheets stream in constant-memory mode, so the memory used does not grow with the number of rows.
 public struct XLSXReportRenderer: FileReportRenderer, Sendable {
     public let format = "xlsx"
     /// Sections with more rows than this get no chart (a note says so).
     public var maxChartRows = 100_000
+    /// Rows a section sheet prints (its print area); the sheet and the CSV hold every row.
+    public static let maxPrintedRows = 40
 
     public init() {}
 
@@ -21,14 +28,17 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
         try AtomicFile.publishFile(at: file.path) { tmp in
             let book = try XLSXWorkbook(path: tmp, tmpdir: file.deletingLastPathComponent().path)
             try Self.summary(r, book)
+            let helper = XLSXChartData(book: book)
             for s in r.sections {
                 let chart = try s.chart.map { try ChartData(section: s, spec: $0) }
                 try Self.writeTable(book: book, sheetName: s.key, columns: s.columns, rows: s.rows, highlight: s.highlight,
-                                    chart: s.rows.count <= maxChartRows ? chart : nil,
+                                    chart: s.rows.count <= maxChartRows ? chart.map { (data: $0, helper: helper) } : nil,
                                     chartOmittedNote: chart != nil && s.rows.count > maxChartRows
-                                        ? "Chart omitted: \(s.rows.count) rows (more than \(maxChartRows))." : nil)
+                                        ? "Chart omitted: \(s.rows.count) rows (more than \(maxChartRows))." : nil,
+                                    printedRows: Self.maxPrintedRows)
             }
             try Self.definitions(r, book)
+            try helper.write(book)
             try book.close()
         }
     }
@@ -49,31 +59,44 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
     /// Writes a generic table (header + rows, streamed in order) to a new sheet of `book`; rows beyond
     /// Excel's limit continue on sheets named `name (2)`, … Used for sections and by the XLSX benchmark.
     static func writeTable<Rows: Collection>(book: XLSXWorkbook, sheetName: String, columns: [ColumnSpec], rows: Rows,
-                                           highlight: Bool = false, chart: ChartData? = nil,
-                                           chartOmittedNote: String? = nil,
+                                           highlight: Bool = false, chart: (data: ChartData, helper: XLSXChartData)? = nil,
+                                           chartOmittedNote: String? = nil, printedRows: Int? = nil,
                                            maxRowsPerSheet: Int = XLSXWorkbook.maxDataRows) throws where Rows.Element == [SQLValue] {
         let header = book.format(.init(bold: true, bottomBorder: true))
         let alertFill: UInt32? = highlight ? 0xFFE4D6 : nil
-        let formats = columns.map { book.format(.init(numFormat: numFormat($0.unit), background: alertFill)) }
+        let days = dayColumns(columns, rows: rows)
+        let widths = columnWidths(columns, rows: rows)
+        // Long text (reasons, evidence) wraps in a column of `wrapWidth` rather than widening the printed page.
+        let wrapped = widths.indices.filter { widths[$0] > wrapWidth }
+        let wraps = !wrapped.isEmpty
+        let formats = columns.enumerated().map { c, col in
+            book.format(.init(numFormat: days.contains(c) ? dayFormat : numFormat(col.unit), background: alertFill,
+                              wrap: widths[c] > wrapWidth, top: wraps))
+        }
         // Plain arrays for the row loop: a million rows × columns must not copy ColumnSpecs (and retain their strings).
         let units = columns.map(\.unit)
-        let layout = chart.map { ChartLayout($0, columns: columns) }
-        let widths = columnWidths(columns, rows: rows)
+        let isDay = columns.indices.map { days.contains($0) }
 
         var sheet = try book.addSheet(sheetName)
         var sheetRow = 0
         var dataRows = 0
         func start(_ s: XLSXSheet) throws {
-            for (c, w) in widths.enumerated() { s.column(c, width: w) }
+            for (c, w) in widths.enumerated() { s.column(c, width: min(w, wrapWidth)) }
             s.freezeHeader()
-            for (c, col) in columns.enumerated() { try s.string(0, c, col.label, header) }
+            for (c, col) in columns.enumerated() { try s.string(0, c, headerLabel(col), header) }
         }
         func finish(_ s: XLSXSheet, lastRow: Int) {
             // An empty table's filter still covers its "no data" line, as Excel needs two rows for one.
             s.autofilter(lastRow: max(lastRow, 1), lastCol: max(columns.count - 1, 0))
+            let lastCol = max(columns.count - 1, 0)
+            if let printedRows, lastRow > printedRows {
+                s.printSetup(tall: 1, repeatHeader: true, lastRow: printedRows, lastCol: lastCol,
+                             note: "Rows 1–\(printedRows) of \(lastRow) printed; the sheet holds them all")
+            } else {
+                s.printSetup(tall: printedRows == nil ? 0 : 1, repeatHeader: true, lastRow: max(lastRow, 1), lastCol: lastCol)
+            }
         }
         try start(sheet)
-        if let layout { try layout.writeHeader(sheet, header) }
         if let note = chartOmittedNote { try sheet.string(0, columns.count + 1, note, nil) }
 
         for row in rows {
@@ -84,17 +107,66 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
                 sheetRow = 0
             }
             sheetRow += 1
+            if !wrapped.isEmpty { sheet.rowHeight(sheetRow, lines: wrappedLines(row, wrapped)) }
             for c in 0..<min(row.count, units.count) {
-                try cell(sheet, sheetRow, c, row[c], units[c], formats[c])
+                if isDay[c], case .text(let t) = row[c], let day = Instant.parse(t + "T00:00:00Z") {
+                    try sheet.number(sheetRow, c, excelDate(day), formats[c])
+                } else {
+                    try cell(sheet, sheetRow, c, row[c], units[c], formats[c])
+                }
             }
-            if let layout, dataRows == sheetRow - 1 { try layout.writeRow(sheet, dataIndex: dataRows, row: row) }
             dataRows += 1
         }
         if dataRows == 0 {
             try sheet.string(1, 0, "No data for this period.", nil)
         }
         finish(sheet, lastRow: sheetRow)
-        if let layout, dataRows > 0 { try layout.addChart(book, sheet: sheet, dataRows: dataRows) }
+        if let chart, dataRows > 0 {
+            try XLSXChartLayout(chart.data, columns: columns, sheet: sheet.name, helper: chart.helper).addChart(book, dataRows: dataRows)
+        }
+    }
+
+    static let dayFormat = "yyyy-mm-dd"
+
+    /// Lines the longest wrapped cell of `row` takes (about `wrapWidth` - 4 characters a line, as words wrap whole):
+    /// the row's height is set from it, as readers do not grow rows for wrapped text written in streaming mode.
+    static func wrappedLines(_ row: [SQLValue], _ wrapped: [Int]) -> Int {
+        let perLine = Int(wrapWidth) - 4
+        return wrapped.reduce(1) { lines, c in
+            guard c < row.count, case .text(let t) = row[c] else { return lines }
+            return max(lines, min((t.count + perLine - 1) / perLine, 20))
+        }
+    }
+    /// Widest a column gets; longer text wraps.
+    static let wrapWidth = 40.0
+
+    /// Text columns whose sampled values (the first 200 rows) are all ISO days, `YYYY-MM-DD`: written as dates.
+    static func dayColumns<Rows: Collection>(_ columns: [ColumnSpec], rows: Rows) -> Set<Int> where Rows.Element == [SQLValue] {
+        var days = Set(columns.indices.filter { columns[$0].unit == .text })
+        var seen = Set<Int>()
+        for row in rows.prefix(200) {
+            for c in days where c < row.count {
+                switch row[c] {
+                case .null: continue
+                case .text(let t) where t.utf8.count == 10 && ChartData.isISODate(t): seen.insert(c)
+                default: days.remove(c)
+                }
+            }
+        }
+        return days.intersection(seen)
+    }
+
+    /// A column's heading with its unit, unless the label already says it: `p50 (h)`, `Share (%)`, `Closed (UTC)`.
+    static func headerLabel(_ c: ColumnSpec) -> String {
+        let unit: (suffix: String, words: [String])
+        switch c.unit {
+        case .hours: unit = ("h", ["hours", "(h)"])
+        case .ratio: unit = ("%", ["%"])
+        case .instant: unit = ("UTC", ["utc"])
+        default: return c.label
+        }
+        let lower = c.label.lowercased()
+        return unit.words.contains { lower.contains($0) } ? c.label : "\(c.label) (\(unit.suffix))"
     }
 
     /// One typed cell: numbers as numbers, instants as Excel date-times, text as strings.
@@ -178,6 +250,7 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
         for sec in r.sections {
             try s.string(row, 0, sec.title, nil); try s.number(row, 1, Double(sec.rows.count), book.format(.init(numFormat: "0"))); row += 1
         }
+        s.printSetup(tall: 0, repeatHeader: false)
     }
 
     static func definitions(_ r: ReportResult, _ book: XLSXWorkbook) throws {
@@ -191,110 +264,6 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
         for (i, (term, text)) in terms.enumerated() {
             try s.string(i + 1, 0, term, wrap); try s.string(i + 1, 1, text, wrap)
         }
-    }
-}
-
-/// Where a section's chart gets its cells: straight from the data columns when the chart's series are the
-/// sheet's columns in row order, else from a helper table written to the right of the data, row by row
-/// alongside it (constant-memory mode writes rows strictly in order).
-struct ChartLayout {
-    let data: ChartData
-    let xColumn: Int
-    let yColumns: [Int]
-    let refColumns: [Int]
-    /// First helper column (one blank column after the data).
-    let helperStart: Int
-    /// Bar and line charts over aggregated or reordered categories: a category column and a column per series.
-    let categoryTable: Bool
-    /// Scatter split into series: a column per series holding the row's y, blank for other series' rows.
-    let splitScatter: [Int: [(col: Int, y: Double)]]
-    let splitColumns: Int
-
-    init(_ data: ChartData, columns: [ColumnSpec]) {
-        self.data = data
-        let index = { (n: String) in columns.firstIndex { $0.name == n }! }  // ChartData checked the names.
-        xColumn = index(data.spec.x)
-        yColumns = data.spec.y.map(index)
-        refColumns = (data.spec.referenceLines ?? []).map(index)
-        helperStart = columns.count + 1
-        if data.spec.kind == .scatter {
-            categoryTable = false
-            let split = data.spec.colorBy ?? data.spec.series
-            if split != nil {
-                var map: [Int: [(Int, Double)]] = [:]
-                for (i, s) in data.series.enumerated() {
-                    for p in s.points { map[p.row, default: []].append((columns.count + 1 + i, p.y)) }
-                }
-                splitScatter = map
-                splitColumns = data.series.count
-            } else {
-                splitScatter = [:]
-                splitColumns = 0
-            }
-        } else {
-            splitScatter = [:]
-            splitColumns = 0
-            // Direct only when every row is its own category, in row order, and there is no split.
-            categoryTable = data.spec.series != nil || data.categories.count != data.totalRows || !data.rowOrderCategories
-        }
-    }
-
-    var helperWidth: Int { categoryTable ? 1 + data.series.count : splitColumns }
-
-    func writeHeader(_ sheet: XLSXSheet, _ header: OpaquePointer?) throws {
-        if categoryTable {
-            try sheet.string(0, helperStart, data.xLabel, header)
-            for (i, s) in data.series.enumerated() { try sheet.string(0, helperStart + 1 + i, s.name, header) }
-            sheet.column(helperStart, width: Double(max(10, min(40, (data.categories.map(\.count).max() ?? 8) + 2))))
-        } else if splitColumns > 0 {
-            for (i, s) in data.series.enumerated() { try sheet.string(0, helperStart + i, s.name, header) }
-        }
-    }
-
-    /// The helper cells of one data row (row index 0 = the first data row, sheet row 1).
-    func writeRow(_ sheet: XLSXSheet, dataIndex i: Int, row: [SQLValue]) throws {
-        if categoryTable, i < data.categories.count {
-            try sheet.string(i + 1, helperStart, data.categories[i], nil)
-            let f = sheet.book.format(.init(numFormat: XLSXReportRenderer.numFormat(data.yUnit)))
-            for (k, s) in data.series.enumerated() {
-                if let v = s.values[i] { try sheet.number(i + 1, helperStart + 1 + k, v, f) }
-            }
-        } else if let cells = splitScatter[i] {
-            let f = sheet.book.format(.init(numFormat: XLSXReportRenderer.numFormat(data.yUnit)))
-            for (col, y) in cells { try sheet.number(i + 1, col, y, f) }
-        }
-    }
-
-    func addChart(_ book: XLSXWorkbook, sheet: XLSXSheet, dataRows: Int) throws {
-        let numericX = data.numericX
-        guard let chart = book.addChart(data.spec.kind, categoricalScatter: data.spec.kind == .scatter && !numericX) else { return }
-        let isScatter = data.spec.kind == .scatter
-        let last = dataRows  // sheet rows 1...dataRows
-        if categoryTable {
-            for (k, s) in data.series.enumerated() {
-                chart.addSeries(sheet: sheet.name, name: s.name, categoriesColumn: helperStart, valuesColumn: helperStart + 1 + k,
-                                firstRow: 1, lastRow: data.categories.count)
-            }
-        } else if splitColumns > 0 {
-            for (k, s) in data.series.enumerated() {
-                chart.addSeries(sheet: sheet.name, name: s.name, categoriesColumn: xColumn, valuesColumn: helperStart + k,
-                                firstRow: 1, lastRow: last, markersOnly: isScatter)
-            }
-        } else {
-            for (k, y) in yColumns.enumerated() {
-                chart.addSeries(sheet: sheet.name, name: data.series[k].name, categoriesColumn: xColumn, valuesColumn: y,
-                                firstRow: 1, lastRow: last, markersOnly: isScatter)
-            }
-        }
-        if isScatter {
-            for (k, ref) in data.references.enumerated() where ref.constant != nil || !numericX {
-                chart.addSeries(sheet: sheet.name, name: ref.name, categoriesColumn: xColumn, valuesColumn: refColumns[k],
-                                firstRow: 1, lastRow: last, referenceLine: true)
-            }
-        }
-        chart.setTitles(title: data.spec.title, x: data.xLabel, y: data.yLabel,
-                        xNumFormat: numericX && data.xUnit == .instant ? "yyyy-mm-dd" : nil,
-                        yNumFormat: data.yUnit == .ratio ? "0%" : nil)
-        try sheet.insert(chart, row: 1, col: helperStart + helperWidth + (helperWidth > 0 ? 1 : 0))
+        s.printSetup(tall: 0, repeatHeader: true)
     }
 }

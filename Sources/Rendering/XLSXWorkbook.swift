@@ -41,6 +41,25 @@ final class XLSXWorkbook {
         guard err == LXW_NO_ERROR else { throw RenderError("cannot write workbook \(path): \(String(cString: lxw_strerror(err)))") }
     }
 
+    /// Reserves a valid, unique sheet name for a sheet added later (a chart may name it before it exists).
+    func reserveSheetName(_ wanted: String) -> String { sheetNames.unique(wanted) }
+
+    /// Adds a sheet under a name `reserveSheetName` gave.
+    func addSheet(reserved name: String) throws -> XLSXSheet {
+        guard let ws = workbook_add_worksheet(workbook, name) else { throw RenderError("cannot add sheet '\(name)' to \(path)") }
+        return XLSXSheet(ws, name: name, book: self)
+    }
+
+    /// Adds a chart sheet (a page holding one chart) showing `chart`; it prints on one landscape A4 page.
+    func addChartsheet(_ wanted: String, chart: XLSXChart) throws {
+        let name = sheetNames.unique(wanted)
+        guard let cs = workbook_add_chartsheet(workbook, name) else { throw RenderError("cannot add chart sheet '\(name)' to \(path)") }
+        guard chartsheet_set_chart(cs, chart.chart) == LXW_NO_ERROR else { throw RenderError("cannot place the chart on '\(name)' in \(path)") }
+        chartsheet_set_landscape(cs)
+        chartsheet_set_paper(cs, XLSXSheet.paperA4)
+        _ = chartsheet_set_footer(cs, XLSXSheet.footer(nil))
+    }
+
     /// Adds a sheet; the name is made valid and unique first.
     func addSheet(_ wanted: String) throws -> XLSXSheet {
         let name = sheetNames.unique(wanted)
@@ -53,6 +72,8 @@ final class XLSXWorkbook {
         var bold = false
         var background: UInt32? = nil
         var wrap = false
+        /// Aligned to the top (wrapped text is): the rest of a row with a wrapped cell lines up with it.
+        var top = false
         var bottomBorder = false
     }
 
@@ -61,13 +82,14 @@ final class XLSXWorkbook {
     /// for, as it matches the built-in default and never gets its own index (a fifth of the writer's time).
     func format(_ spec: FormatSpec) -> OpaquePointer? {
         if spec == FormatSpec() { return nil }
-        let key = "\(spec.numFormat ?? "")|\(spec.bold)|\(spec.background ?? 0)|\(spec.wrap)|\(spec.bottomBorder)"
+        let key = "\(spec.numFormat ?? "")|\(spec.bold)|\(spec.background ?? 0)|\(spec.wrap)|\(spec.bottomBorder)|\(spec.top)"
         if let f = formatCache[key] { return OpaquePointer(f) }
         let f = workbook_add_format(workbook)!
         if let nf = spec.numFormat { format_set_num_format(f, nf) }
         if spec.bold { format_set_bold(f) }
         if let bg = spec.background { format_set_bg_color(f, bg) }
-        if spec.wrap { format_set_text_wrap(f); format_set_align(f, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue)) }
+        if spec.wrap { format_set_text_wrap(f) }
+        if spec.wrap || spec.top { format_set_align(f, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue)) }
         if spec.bottomBorder { format_set_bottom(f, UInt8(LXW_BORDER_THIN.rawValue)) }
         formatCache[key] = f
         return OpaquePointer(f)
@@ -120,15 +142,39 @@ final class XLSXSheet {
 
     func freezeHeader() { worksheet_freeze_panes(ws, 1, 0) }
 
+    func hide() { worksheet_hide(ws) }
+
+    /// A row tall enough for `lines` lines of text (15 points a line); before the row's cells, for streaming mode.
+    func rowHeight(_ row: Int, lines: Int) {
+        guard lines > 1 else { return }
+        _ = worksheet_set_row(ws, lxw_row_t(row), 15 * Double(lines), nil)
+    }
+
+    /// libxlsxwriter's paper code for A4 (a fixed size keeps the page count the same on every machine).
+    static let paperA4: UInt8 = 9
+
+    /// The footer: sheet name left, `note` centred, page of pages right (`&` is a footer code, so doubled).
+    static func footer(_ note: String?) -> String {
+        let centre = note.map { "&C" + XLSXText.clean($0).replacingOccurrences(of: "&", with: "&&") } ?? ""
+        return "&L&A" + centre + "&RPage &P of &N"
+    }
+
+    /// Prints landscape on A4, `wide` pages across (always 1) and `tall` down (0: as many as needed), with row 0
+    /// repeated on every page when `repeatHeader`; the print area is rows 0...lastRow and columns 0...lastCol when given.
+    func printSetup(tall: Int, repeatHeader: Bool, lastRow: Int? = nil, lastCol: Int? = nil, note: String? = nil) {
+        worksheet_set_landscape(ws)
+        worksheet_set_paper(ws, Self.paperA4)
+        worksheet_set_margins(ws, 0.4, 0.4, 0.5, 0.5)
+        worksheet_fit_to_pages(ws, 1, UInt16(tall))
+        if repeatHeader { _ = worksheet_repeat_rows(ws, 0, 0) }
+        if let lastRow, let lastCol { _ = worksheet_print_area(ws, 0, 0, lxw_row_t(lastRow), lxw_col_t(lastCol)) }
+        _ = worksheet_set_footer(ws, Self.footer(note))
+    }
+
     func autofilter(lastRow: Int, lastCol: Int) {
         _ = worksheet_autofilter(ws, 0, 0, lxw_row_t(lastRow), lxw_col_t(lastCol))
     }
 
-    func insert(_ chart: XLSXChart, row: Int, col: Int, scale: Double = 1.6) throws {
-        var opt = lxw_chart_options()
-        opt.x_scale = scale; opt.y_scale = scale
-        try check(worksheet_insert_chart_opt(ws, lxw_row_t(row), lxw_col_t(col), chart.chart, &opt), row, col)
-    }
 }
 
 /// A native Excel chart; its series reference ranges of a sheet's cells.
@@ -136,22 +182,38 @@ struct XLSXChart {
     let chart: UnsafeMutablePointer<lxw_chart>
     init(_ c: UnsafeMutablePointer<lxw_chart>) { chart = c }
 
-    /// Adds a series from rows [first, last] (0-based, inclusive) of the sheet's columns.
-    func addSeries(sheet: String, name: String, categoriesColumn: Int?, valuesColumn: Int, firstRow: Int, lastRow: Int,
-                   markersOnly: Bool = false, referenceLine: Bool = false) {
+    /// How a series is drawn: its kind's marks in `color` (RGB), or a dashed grey reference line.
+    enum Look { case bar(UInt32), line(UInt32), markers(UInt32), reference }
+
+    /// Adds a series from rows [first, last] (0-based, inclusive): categories from `categories` (sheet, column) and
+    /// values from `values`; bars get their fill, lines their stroke and markers their fill and border in `look`'s colour.
+    func addSeries(name: String, categories: (sheet: String, col: Int)?, values: (sheet: String, col: Int), firstRow: Int, lastRow: Int,
+                   look: Look) {
         guard let s = chart_add_series(chart, nil, nil) else { return }
-        if let c = categoriesColumn {
-            chart_series_set_categories(s, sheet, lxw_row_t(firstRow), lxw_col_t(c), lxw_row_t(lastRow), lxw_col_t(c))
+        if let c = categories {
+            chart_series_set_categories(s, c.sheet, lxw_row_t(firstRow), lxw_col_t(c.col), lxw_row_t(lastRow), lxw_col_t(c.col))
         }
-        chart_series_set_values(s, sheet, lxw_row_t(firstRow), lxw_col_t(valuesColumn), lxw_row_t(lastRow), lxw_col_t(valuesColumn))
+        chart_series_set_values(s, values.sheet, lxw_row_t(firstRow), lxw_col_t(values.col), lxw_row_t(lastRow), lxw_col_t(values.col))
         chart_series_set_name(s, XLSXText.clean(name))
-        if markersOnly {
+        switch look {
+        case .bar(let rgb):
+            var fill = lxw_chart_fill(); fill.color = rgb
+            chart_series_set_fill(s, &fill)
+        case .line(let rgb):
+            var line = lxw_chart_line(); line.color = rgb; line.width = 2.25
+            chart_series_set_line(s, &line)
+            chart_series_set_marker_type(s, UInt8(LXW_CHART_MARKER_NONE.rawValue))
+        case .markers(let rgb):
             var line = lxw_chart_line(); line.none = 1
             chart_series_set_line(s, &line)
             chart_series_set_marker_type(s, UInt8(LXW_CHART_MARKER_CIRCLE.rawValue))
             chart_series_set_marker_size(s, 5)
-        }
-        if referenceLine {
+            // Without an explicit fill, LibreOffice draws the markers hollow.
+            var fill = lxw_chart_fill(); fill.color = rgb
+            chart_series_set_marker_fill(s, &fill)
+            var border = lxw_chart_line(); border.color = rgb
+            chart_series_set_marker_line(s, &border)
+        case .reference:
             var line = lxw_chart_line(); line.color = 0x404040; line.width = 1.5; line.dash_type = UInt8(LXW_CHART_LINE_DASH_DASH.rawValue)
             chart_series_set_line(s, &line)
             chart_series_set_marker_type(s, UInt8(LXW_CHART_MARKER_NONE.rawValue))
