@@ -144,7 +144,12 @@ import SQLite
         let nothingDone = alert(.handoff, step: "", team: nil, state: "between-steps", age: 26, threshold: 24, source: "between-steps")
         let allDone = alert(.handoff, step: "activate", team: "data", state: "between-steps", age: 48, threshold: 24, source: "all-steps-done")
         let noneReady = alert(.handoff, step: "review", team: "legal", state: "between-steps", age: 25.5, threshold: 24, source: "no-step-ready")
+        var solo = alert(.thinOwnership, ticket: "W-7", step: "triage", team: "hr", state: "ready", age: 30, threshold: 8, source: "one-person")
+        solo.lastStartedAt = asOf - 7 * 86_400
+        let nobody = alert(.thinOwnership, ticket: "W-6", step: "triage", team: "hr", state: "ready", age: 9.25, threshold: 8, source: "no-one")
         return [
+            (solo, "team hr: one person started all its recent work; its oldest ready work, W-7 triage, has waited 30 h, over the 8 h thin-ownership limit (last started 2026-03-03T12:00:00Z)"),
+            (nobody, "team hr: no one has started its work recently; its oldest ready work, W-6 triage, has waited 9.3 h, over the 8 h thin-ownership limit (never started one)"),
             (stalled, "W-3 “Laptop does not boot” loaner (it): 63.5 h, 59.5 h over its 4 h target, requested by ana"),
             // Hours for a person have one decimal (the fields keep three): 7.75 → 7.8, 12.25 → 12.3.
             (p85, "W-3 Loaner laptop (it): 20 h, 7.8 h over its 12.3 h threshold (the p85 of recent runs), not started"),
