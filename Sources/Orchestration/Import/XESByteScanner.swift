@@ -20,19 +20,21 @@ final class XESByteScanner {
     enum Kind { case log, trace, event, attribute, other }
 
     private let stream: XESInputStream
-    private var buf: [UInt8] = []
-    private var pos = 0
+    // Touched for every byte, only from this class and never re-entrantly: the run-time exclusivity checks (a tenth
+    // of the scan's time) are skipped.
+    @exclusivity(unchecked) private var buf: [UInt8] = []
+    @exclusivity(unchecked) private var pos = 0
     /// The line `pos` is on.
-    private(set) var line = 1
-    private var ended = false
+    @exclusivity(unchecked) private(set) var line = 1
+    @exclusivity(unchecked) private var ended = false
     /// Open elements' names (as written, prefix included).
-    private var open: [ArraySlice<UInt8>] = []
-    private var rootSeen = false
+    @exclusivity(unchecked) private var open: [ArraySlice<UInt8>] = []
+    @exclusivity(unchecked) private var rootSeen = false
     /// Bytes read from the stream.
     private var total = 0
     private var scratch = [UInt8](repeating: 0, count: 1 << 20)
     /// The attribute names of the tag being read (kept to find a repeated one; reused, never reallocated).
-    private var attributeNames: [Range<Int>] = []
+    @exclusivity(unchecked) private var attributeNames: [Range<Int>] = []
 
     init(stream: XESInputStream) { self.stream = stream }
 
@@ -82,27 +84,6 @@ final class XESByteScanner {
 
     private enum Progress { case more, done }
 
-    /// Whether `bytes` are the literal's (memcmp: the generic `elementsEqual` costs more than the rest of a tag).
-    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
-        bytes.count == literal.utf8CodeUnitCount && memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0
-    }
-
-    private static func equal(_ b: UnsafeBufferPointer<UInt8>, _ x: Range<Int>, _ y: Range<Int>) -> Bool {
-        x.count == y.count && memcmp(b.baseAddress! + x.lowerBound, b.baseAddress! + y.lowerBound, x.count) == 0
-    }
-
-    private static func equal(_ x: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, _ y: Range<Int>) -> Bool {
-        x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, b.baseAddress! + y.lowerBound, x.count) == 0)
-    }
-
-    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D }
-    private static func isNameStart(_ b: UInt8) -> Bool {
-        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || b == 0x5F || b == 0x3A || b >= 0x80
-    }
-    private static func isName(_ b: UInt8) -> Bool { isNameStart(b) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E }
-    /// A byte XML does not allow (C0 controls but tab, LF and CR; UTF-8 is checked by the stream).
-    private static func isBadControl(_ b: UInt8) -> Bool { b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D }
-
     /// The code libxml2 reports for a file that ends where the unfinished token begins.
     private func truncatedCode() -> Int {
         let rest = buf[pos...]
@@ -110,38 +91,8 @@ final class XESByteScanner {
         if rest.starts(with: Array("<![CDATA[".utf8)) { return 5 }
         if rest.starts(with: Array("<?".utf8)) { return rest.count > 2 && !Self.isNameStart(rest[rest.startIndex + 2]) ? 46 : 47 }
         if rest.starts(with: Array("</".utf8)) { return 73 }
-        if rest.first == 0x3C, rest.count >= 2 { return startTagTruncatedCode(Array(rest)) }
+        if rest.first == 0x3C, rest.count >= 2 { return Self.startTagTruncatedCode(Array(rest)) }
         return 5
-    }
-
-    /// Where a start tag cut short ends: in a name (73), after an attribute's name (41), after `=` (39), in a value
-    /// (40), right after one (65).
-    private func startTagTruncatedCode(_ tag: [UInt8]) -> Int {
-        var i = 1
-        while i < tag.count, Self.isName(tag[i]) { i += 1 }
-        var code = 73
-        while i < tag.count {
-            if Self.isSpace(tag[i]) { i += 1; continue }
-            if Self.isName(tag[i]) {
-                while i < tag.count, Self.isName(tag[i]) { i += 1 }
-                code = 41
-                while i < tag.count, Self.isSpace(tag[i]) { i += 1 }
-                guard i < tag.count, tag[i] == 0x3D else { return code }
-                i += 1
-                code = 39
-                while i < tag.count, Self.isSpace(tag[i]) { i += 1 }
-                guard i < tag.count else { return code }
-                let quote = tag[i]
-                i += 1
-                while i < tag.count, tag[i] != quote { i += 1 }
-                if i >= tag.count { return 40 }
-                i += 1
-                // Right after a value libxml2 wants white space or the tag's end: "attributes construct error".
-                if i == tag.count || (tag[i] == 0x2F && i + 1 == tag.count) { return 65 }
-                code = 73
-            } else { return 73 }
-        }
-        return code
     }
 
     /// Reads whole tokens from `pos`; `.more` when the buffer ends inside one (read again from its start).
@@ -367,28 +318,6 @@ final class XESByteScanner {
             i += 1
         }
         return true
-    }
-
-    /// What an element is, from its local name (after the last non-empty `:` segment, as the XMLParser path splits
-    /// it) and its depth. Depths are checked by the reader.
-    private static func kind(_ name: UnsafeBufferPointer<UInt8>, depth: Int) -> Kind {
-        var endIndex = name.count
-        while endIndex > 0, name[endIndex - 1] == 0x3A { endIndex -= 1 }
-        var startIndex = endIndex
-        while startIndex > 0, name[startIndex - 1] != 0x3A { startIndex -= 1 }
-        let local = endIndex == 0 ? name : UnsafeBufferPointer(rebasing: name[startIndex..<endIndex])
-        switch local.count {
-        case 2 where equal(local, "id"): return .attribute
-        case 3 where equal(local, "log"): return .log
-        case 3 where equal(local, "int"): return .attribute
-        case 4 where equal(local, "date"): return .attribute
-        case 5 where equal(local, "trace"): return .trace
-        case 5 where equal(local, "event"): return .event
-        case 5 where equal(local, "float"): return .attribute
-        case 6 where equal(local, "string"): return .attribute
-        case 7 where equal(local, "boolean"): return .attribute
-        default: return .other
-        }
     }
 
     /// An end tag, which must close the element open last.
