@@ -54,8 +54,8 @@ extension XESByteScanner {
     }
 
     /// What an element is, from its local name (after the last non-empty `:` segment, as the XMLParser path splits
-    /// it) and its depth. Depths are checked by the reader.
-    static func kind(_ name: UnsafeBufferPointer<UInt8>, depth: Int) -> Kind {
+    /// it). Where it may stand (its depth) is the reader's to check.
+    static func kind(_ name: UnsafeBufferPointer<UInt8>) -> Kind {
         var endIndex = name.count
         while endIndex > 0, name[endIndex - 1] == 0x3A { endIndex -= 1 }
         var startIndex = endIndex

@@ -215,7 +215,7 @@ final class XESByteScanner {
         while i < n, Self.isName(b[i]) { i += 1 }
         guard i < n else { return false }
         let nameEnd = i
-        let kind = Self.kind(UnsafeBufferPointer(rebasing: b[nameStart..<nameEnd]), depth: open.count)
+        let kind = Self.kind(UnsafeBufferPointer(rebasing: b[nameStart..<nameEnd]))
         var key: String?, value: String?
         attributeNames.removeAll(keepingCapacity: true)
         var lines = 0
