@@ -4,9 +4,13 @@ import Foundation
 import FoundationXML
 #endif
 
-/// Streams an XES (IEEE 1849) log with Foundation's event-driven XMLParser, never holding the file:
-/// each `<event>` is handed on as one record of its attributes, with the trace's attributes under `case:`
-/// (e.g. `case:concept:name`) and the log's under `log:`. Nested attributes (meta data) are ignored.
+/// Streams an XES (IEEE 1849) log, never holding the file: each `<event>` is handed on as one record of its
+/// attributes, with the trace's attributes under `case:` (e.g. `case:concept:name`) and the log's under `log:`.
+/// Nested attributes (meta data) are ignored.
+///
+/// A UTF-8 file is read by `XESByteScanner`; one in another encoding (named by its XML declaration, or UTF-16) or
+/// with a document type declaration by Foundation's event-driven XMLParser (`Engine.xmlParser` forces it: tests
+/// compare the two). Both give the same records and the same errors.
 ///
 /// The file must be well-formed XML to its end. Foundation's parser runs libxml2 in recovery mode: it reports an
 /// error (`parserError`, the delegate's `parseErrorOccurred`) and then goes on, and `parse()` may still return true,
@@ -15,8 +19,10 @@ import FoundationXML
 /// a log of the events before the cut.
 final class XESLogReader: NSObject, XMLParserDelegate {
     typealias Record = [String: String]
+    enum Engine { case bytes, xmlParser }
 
     private let source: ByteSource
+    private let engine: Engine
     private var body: ((Record, Int) throws -> Void)?
     private var depth = 0
     private var logDepth = -1, traceDepth = -1, eventDepth = -1
@@ -32,7 +38,7 @@ final class XESLogReader: NSObject, XMLParserDelegate {
     private(set) var events = 0
     private(set) var traces = 0
 
-    init(source: ByteSource) { self.source = source }
+    init(source: ByteSource, engine: Engine = .bytes) { self.source = source; self.engine = engine }
 
     private static let attributeElements: Set<String> = ["string", "date", "int", "float", "boolean", "id"]
 
@@ -41,12 +47,29 @@ final class XESLogReader: NSObject, XMLParserDelegate {
         let stream = XESInputStream(source: source)
         self.stream = stream
         self.body = body
-        let parser = XMLParser(stream: stream)
-        parser.shouldProcessNamespaces = false
-        parser.delegate = self
-        let ok = parser.parse()
-        self.body = nil
-        if let failure { throw failure }
+        defer { self.body = nil }
+        var parser: XMLParser?
+        if engine == .bytes {
+            do {
+                try XESByteScanner(stream: stream).scan(start: { kind, key, value, line in
+                    self.startElement(kind, key: key, value: value, line: line)
+                }, end: { try self.endElement() })
+            } catch let malformed as XESByteScanner.Malformed {
+                xmlError = (malformed.code, malformed.line, malformed.atEnd)
+            } catch let fallback as XESByteScanner.Fallback {
+                stream.unread(fallback.bytes)
+                parser = XMLParser(stream: stream)
+            }
+        } else {
+            parser = XMLParser(stream: stream)
+        }
+        var ok = true
+        if let parser {
+            parser.shouldProcessNamespaces = false
+            parser.delegate = self
+            ok = parser.parse()
+            if let failure { throw failure }
+        }
         // The bytes could not be read: a damaged .gz, or bytes that are not text of the file's encoding.
         if let sourceFailure = stream.failure {
             switch sourceFailure {
@@ -60,7 +83,7 @@ final class XESLogReader: NSObject, XMLParserDelegate {
             }
         }
         // Recovery mode: an error may be set with parse() returning true (and, should the delegate not hear of it, only here).
-        if xmlError == nil, let error = parser.parserError {
+        if xmlError == nil, let parser, let error = parser.parserError {
             xmlError = ((error as NSError).code, parser.lineNumber, stream.reachedEnd)
         }
         if let xmlError {
@@ -69,7 +92,7 @@ final class XESLogReader: NSObject, XMLParserDelegate {
             }
             throw InputError(file: source.name, line: xmlError.line, "is not well-formed XML (XML parser error \(xmlError.code)\(Self.describe(xmlError.code)))")
         }
-        if !ok {
+        if !ok, let parser {
             let code = parser.parserError.map { ($0 as NSError).code }.map { " (XML parser error \($0))" } ?? ""
             throw InputError(file: source.name, line: parser.lineNumber, "is not well-formed XML\(code)")
         }
@@ -107,22 +130,42 @@ final class XESLogReader: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         guard xmlError == nil, failure == nil else { return }
-        depth += 1
         let local = name.split(separator: ":").last.map(String.init) ?? name
+        let kind: XESByteScanner.Kind
         switch local {
-        case "log" where logDepth < 0: logDepth = depth
-        case "trace" where logDepth >= 0 && depth == logDepth + 1:
+        case "log": kind = .log
+        case "trace": kind = .trace
+        case "event": kind = .event
+        default: kind = Self.attributeElements.contains(local) ? .attribute : .other
+        }
+        startElement(kind, key: attributes["key"], value: attributes["value"], line: parser.lineNumber)
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        guard xmlError == nil, failure == nil else { return }
+        do { try endElement() } catch {
+            failure = error
+            parser.abortParsing()
+        }
+    }
+
+    /// An element begins (both engines): what it opens, or the attribute it sets.
+    private func startElement(_ kind: XESByteScanner.Kind, key: String?, value: String?, line: Int) {
+        depth += 1
+        switch kind {
+        case .log where logDepth < 0: logDepth = depth
+        case .trace where logDepth >= 0 && depth == logDepth + 1:
             traceDepth = depth
             traceAttributes = [:]
-            traceLine = parser.lineNumber
+            traceLine = line
             traces += 1
-        case "event" where traceDepth >= 0 && depth == traceDepth + 1:
+        case .event where traceDepth >= 0 && depth == traceDepth + 1:
             eventDepth = depth
-            eventAttributes = [:]
-            eventLine = parser.lineNumber
-        default:
-            guard Self.attributeElements.contains(local), let key = attributes["key"] else { return }
-            let value = attributes["value"] ?? ""
+            eventAttributes = Record(minimumCapacity: 8 + traceAttributes.count + logAttributes.count)
+            eventLine = line
+        case .attribute:
+            guard let key else { return }
+            let value = value ?? ""
             if eventDepth >= 0 && depth == eventDepth + 1 {
                 eventAttributes[key] = value
             } else if eventDepth < 0 && traceDepth >= 0 && depth == traceDepth + 1 {
@@ -130,22 +173,23 @@ final class XESLogReader: NSObject, XMLParserDelegate {
             } else if traceDepth < 0 && logDepth >= 0 && depth == logDepth + 1 {
                 logAttributes["log:" + key] = value
             }
+        default: return
         }
     }
 
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        guard xmlError == nil, failure == nil else { return }
+    /// An element ends (both engines): an event's record goes to the body.
+    private func endElement() throws {
         defer { depth -= 1 }
         if depth == eventDepth {
             eventDepth = -1
             events += 1
+            // The event's own dictionary, uniquely held, takes the trace's and the log's in place.
             var record = eventAttributes
+            eventAttributes = [:]
+            record.reserveCapacity(record.count + traceAttributes.count + logAttributes.count)
             for (k, v) in traceAttributes { record[k] = v }
             for (k, v) in logAttributes { record[k] = v }
-            do { try body?(record, eventLine) } catch {
-                failure = error
-                parser.abortParsing()
-            }
+            try body?(record, eventLine)
         } else if depth == traceDepth {
             traceDepth = -1
         } else if depth == logDepth {
@@ -166,7 +210,8 @@ final class XESInputStream: InputStream {
     private(set) var failure: Error?
     /// Lines handed to the parser so far (1-based: the line the next byte is on).
     private(set) var line = 1
-    private var checksUTF8: Bool?
+    /// Whether the file is checked as UTF-8 (it declares no encoding, or UTF-8); nil before the first bytes.
+    private(set) var checksUTF8: Bool?
     private var decoder = TextDecoder(encoding: .utf8)
 
     init(source: ByteSource) {
@@ -179,6 +224,13 @@ final class XESInputStream: InputStream {
     override var hasBytesAvailable: Bool { !reachedEnd || position < buffer.count }
     override var streamStatus: Stream.Status { reachedEnd && position >= buffer.count ? .atEnd : .open }
     override var streamError: Error? { failure }
+
+    /// Hands `bytes` (the first bytes read, all of them) out again, to a second reader of the file.
+    func unread(_ bytes: [UInt8]) {
+        line -= bytes.reduce(0) { $1 == 10 ? $0 + 1 : $0 }
+        buffer = Data(bytes) + buffer.dropFirst(position)
+        position = 0
+    }
 
     override func read(_ out: UnsafeMutablePointer<UInt8>, maxLength: Int) -> Int {
         while position >= buffer.count {
