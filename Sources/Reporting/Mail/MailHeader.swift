@@ -44,7 +44,7 @@ public enum MailHeader {
         return encodedWords(text)
     }
 
-    /// RFC 2047 B encoded-words of at most 75 octets, split between characters.
+    /// RFC 2047 B encoded-words of at most 64 octets (the limit is 75), split between characters.
     static func encodedWords(_ text: String) -> [String] {
         var words: [String] = [], chunk = Data()
         func flush() {
@@ -53,7 +53,8 @@ public enum MailHeader {
         }
         for c in text {
             let bytes = Data(String(c).utf8)
-            if chunk.count + bytes.count > 45 { flush() }  // 45 octets are 60 base64 characters: 72 with the delimiters
+            // 39 octets are 52 base64 characters, 64 with the delimiters: a word fits after "Subject: " in 78 octets.
+            if chunk.count + bytes.count > 39 { flush() }
             chunk.append(bytes)
         }
         flush()

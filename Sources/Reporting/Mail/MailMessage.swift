@@ -70,8 +70,15 @@ public struct MailMessage: Sendable {
 
     /// One body part: its headers and its content in base64, 76 characters a line.
     static func part(_ contentType: String, _ data: Data, disposition: String? = nil) -> String {
-        var s = "Content-Type: \(contentType)\r\nContent-Transfer-Encoding: base64\r\n"
-        if let disposition { s += "Content-Disposition: \(disposition)\r\n" }
+        // Parameters go on continuation lines, so header lines stay short (RFC 5322 §2.2.3 folding).
+        // (and after the colon when the first line would pass 78 octets, as the XLSX type does).
+        func header(_ name: String, _ value: String) -> String {
+            let lines = value.replacingOccurrences(of: "; ", with: ";\r\n ")
+            let first = lines.components(separatedBy: "\r\n")[0]
+            return name + (name.utf8.count + 2 + first.utf8.count > 78 ? ":\r\n " : ": ") + lines + "\r\n"
+        }
+        var s = header("Content-Type", contentType) + "Content-Transfer-Encoding: base64\r\n"
+        if let disposition { s += header("Content-Disposition", disposition) }
         s += "\r\n"
         let encoded = data.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
         return s + encoded + (encoded.isEmpty ? "" : "\r\n")
