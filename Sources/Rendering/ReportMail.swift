@@ -119,4 +119,20 @@ public enum ReportMail {
         try AtomicFile.write(try message(result, settings: settings, folder: folder, folderName: folderName, date: date).bytes(), to: path)
         return path
     }
+
+    /// The e-mail of an alert run with alerts: the alert lines (the text format of the alert file) in both bodies,
+    /// no attachments. `label` names the period (`2026-03-10T1200Z`), for the Message-ID.
+    public static func alertMessage(_ report: AlertReport, title: String, definition: String, label: String,
+                                    settings: MailSettings, date: Int64) -> MailMessage {
+        let lines = AlertFormat.text.render(report)
+        let count = "\(report.alerts.count) alert\(report.alerts.count == 1 ? "" : "s") (\(report.newCount) new)"
+        let subject = settings.subject ?? "\(title): \(count) as of \(Instant.iso(report.settings.asOf))"
+        let esc = HTMLEscape.text
+        let html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(esc(title))</title></head>\n<body>\n"
+            + "<h1>\(esc(title))</h1>\n<p>\(esc(count)) as of \(esc(Instant.iso(report.settings.asOf))).</p>\n<pre>\(esc(lines))</pre>\n</body></html>\n"
+        let domain = String(settings.from.address.split(separator: "@").last ?? "localhost")
+        return MailMessage(from: settings.from, to: settings.to, cc: settings.cc, subject: subject, date: date,
+                           messageID: MailMessage.messageID(definition: definition, period: label, domain: domain),
+                           text: "\(title): \(count) as of \(Instant.iso(report.settings.asOf)).\n\n" + lines, html: html)
+    }
 }

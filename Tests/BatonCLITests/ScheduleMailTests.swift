@@ -20,6 +20,12 @@ import SQLite
         if let title { definition["title"] = title }
         definition["mail"] = ["to": ["Équipe Ops <ops@example.com>"], "from": "baton@example.com", "sendmail": h.directory.path + "/sendmail"]
         try JSONSerialization.data(withJSONObject: definition).write(to: URL(fileURLWithPath: reports + "/weekly.json"))
+        try fakeSendmail(h, failFirst: failFirst)
+        return (h, reports)
+    }
+
+    /// A fake sendmail at `h.directory/sendmail`.
+    func fakeSendmail(_ h: CLIHarness, failFirst: Bool = false) throws {
         // Keeps each message and its arguments; with failFirst, the first hand-off fails like an MTA that is down.
         let script = """
             #!/bin/sh
@@ -32,7 +38,6 @@ import SQLite
         let path = h.directory.path + "/sendmail"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o755)
-        return (h, reports)
     }
 
     func run(_ h: CLIHarness, _ reports: String, _ now: String) -> CLIHarness.Result {
@@ -112,5 +117,33 @@ import SQLite
         let result = run(h, reports, "2026-03-16T06:30:00Z")
         #expect(result.code == 1 && result.err.contains("\(h.directory.path)/sendmail is not an executable program"), "\(result.err)")
         #expect(FileManager.default.fileExists(atPath: h.directory.path + "/out/weekly/2026-03-16T0600Z/message.eml"))
+    }
+
+    /// An alert definition with `mail`: a message with the alert lines when there are alerts, none when there are none.
+    @Test(.enabled(if: python, "needs python3"), arguments: [2, 0])
+    func alertsAreMailedOnlyWhenThereAreAlerts(stalled: Int) throws {
+        let h = stalled > 0 ? try CLIHarness().alertStore(stalled: stalled) : try CLIHarness().prepared()
+        let reports = h.directory.path + "/reports"
+        try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
+        _ = try h.write("reports/stalled.json", """
+            {"kind": "alerts", "title": "Stalled steps", "schedule": "*/10 * * * *", "out": "alerts.txt",
+             "mail": {"to": ["hr@example.com"], "from": "baton@example.com", "sendmail": "\(h.directory.path)/sendmail"}}
+            """)
+        try fakeSendmail(h)
+        let result = run(h, reports, "2026-03-10T12:05:00Z")
+        #expect(result.code == 0, "\(result.err)")
+        guard stalled > 0 else {
+            #expect(sent(h).isEmpty && !result.out.contains("mail"), "\(result.out)")
+            #expect(try Database(path: h.dbPath).scalar("SELECT count(*) FROM schedule_mail")?.int == 0)
+            return
+        }
+        #expect(sent(h) == ["sent-0.eml"])
+        let m = try ParsedMail.parse(h.directory.path + "/sent-0.eml")
+        #expect(m.defects.isEmpty && m.attachments.isEmpty && m.to == [.init("", "hr@example.com")])
+        #expect(m.subject == "Stalled steps: 2 alerts (2 new) as of 2026-03-10T12:00:00Z")
+        #expect(m.messageID == "<2026-03-10T1200Z.stalled.baton@example.com>")
+        // The body holds the alert file's lines.
+        let file = try String(contentsOfFile: h.directory.path + "/out/alerts.txt", encoding: .utf8)
+        #expect(file.contains("S-0001") && m.text.hasSuffix(file.replacingOccurrences(of: "\r\n", with: "\n")), "\(m.text)")
     }
 }

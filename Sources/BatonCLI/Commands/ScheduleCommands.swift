@@ -198,12 +198,15 @@ enum ScheduleCommands {
             })
         runner.staleAfter = staleAfter
         runner.mailMessage = { definition, _, outputs in
-            guard definition.report?.mail != nil, let folder = outputs.first else { return nil }
+            guard definition.mail != nil else { return nil }
+            // A report's message is in its folder; an alert run's is among its outputs (none when it had no alerts).
+            if definition.kind == .alerts { return outputs.first { $0.hasSuffix(".eml") } }
+            guard let folder = outputs.first else { return nil }
             let path = folder + "/" + ReportMail.fileName
             return FileManager.default.fileExists(atPath: path) ? path : nil
         }
         runner.handOffMail = { definition, path in
-            try Sendmail.handOff(messageFile: path, program: definition.report?.mail?.sendmail ?? MailSettings.defaultSendmail)
+            try Sendmail.handOff(messageFile: path, program: definition.mail?.sendmail ?? MailSettings.defaultSendmail)
         }
         let log = inv.value("log").map { absolute($0, inv) }
         runner.onGenerated = { outcome in
@@ -255,8 +258,18 @@ enum ScheduleCommands {
         let settings = alerts.settings(asOf: p.end)
         let path = folder + "/" + alerts.out
         let format = alerts.format ?? AlertFormat.forPath(path) ?? .json
-        _ = try AlertEngine(db: store.db, queryFolder: queries).publish(settings, generatedAt: p.end, format: format, to: path, mode: FileMode.mode(for: .file))
-        return [path]
+        let report = try AlertEngine(db: store.db, queryFolder: queries).publish(settings, generatedAt: p.end, format: format, to: path, mode: FileMode.mode(for: .file)).report
+        guard let mail = alerts.mail else { return [path] }
+        // OUT/NAME.mail/PERIOD.eml: a message only when there are alerts.
+        let message = folder + "/" + d.name + ".mail/" + p.label + ".eml"
+        guard !report.alerts.isEmpty else {
+            try? FileManager.default.removeItem(atPath: message)
+            return [path]
+        }
+        try AtomicFile.makeFolders(folder + "/" + d.name + ".mail")
+        let bytes = ReportMail.alertMessage(report, title: alerts.title, definition: d.name, label: p.label, settings: mail, date: Instant.now()).bytes()
+        try AtomicFile.write(bytes, to: message, mode: FileMode.mode(for: .file))
+        return [path, message]
     }
 
     static func appendLine(_ line: String, to path: String) {
