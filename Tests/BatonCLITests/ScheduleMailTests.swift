@@ -11,8 +11,8 @@ import SQLite
     static let python = ExternalTools.python3 != nil
 
     /// The shipped weekly.json with `mail` (and `title` when given) added; a fake sendmail at `sendmail`.
-    func harness(title: String? = nil, failFirst: Bool = false) throws -> (CLIHarness, String) {
-        let h = try CLIHarness().alertStore(stalled: 3)
+    func harness(title: String? = nil, failFirst: Bool = false, store: CLIHarness? = nil) throws -> (CLIHarness, String) {
+        let h = try store ?? CLIHarness().alertStore(stalled: 3)
         let reports = h.directory.path + "/reports"
         try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
         let shipped = try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("reports/weekly.json"))
@@ -145,5 +145,26 @@ import SQLite
         // The body holds the alert file's lines.
         let file = try String(contentsOfFile: h.directory.path + "/out/alerts.txt", encoding: .utf8)
         #expect(file.contains("S-0001") && m.text.hasSuffix(file.replacingOccurrences(of: "\r\n", with: "\n")), "\(m.text)")
+    }
+
+    static var bpic: String? { TestPaths.sharedFile("bpic2013_incidents.xes.gz") }
+
+    /// The weekly report of a real log (BPI Challenge 2013 incidents through its profile): the message parses
+    /// cleanly, carries the files byte for byte, and its stalled count is the stalled CSV's row count.
+    @Test(.enabled(if: python && bpic != nil, "needs python3 and ../shared/data/bpic2013_incidents.xes.gz"))
+    func theWeeklyReportOfARealLogIsMailed() throws {
+        let (h, reports) = try harness(store: try CLIHarness(copyOf: try #require(SharedImports.bpic2013).get().dbPath))
+        let result = run(h, reports, "2012-05-14T06:30:00Z")
+        #expect(result.code == 0, "\(result.err)")
+        let folder = h.directory.path + "/out/weekly/2012-05-14T0600Z"
+        let m = try ParsedMail.parse(h.directory.path + "/sent-0.eml")
+        #expect(m.defects.isEmpty && m.longestLine <= 78 && !m.bareLineFeed, "\(m.defects)")
+        #expect(m.subject == "Weekly throughput report: 2012-02-20 to 2012-05-13")
+        #expect(m.attachments.count >= 5)
+        for a in m.attachments { #expect(a.data == (try Data(contentsOf: URL(fileURLWithPath: folder + "/" + a.filename))), "\(a.filename)") }
+        let stalled = RFC4180.records(try String(contentsOfFile: folder + "/stalled.csv", encoding: .utf8)).filter { $0 != [""] }.count - 1
+        #expect(stalled > 0)
+        #expect(m.html.contains("\(stalled) row\(stalled == 1 ? "" : "s") need attention"), "\(stalled)")
+        #expect(m.text.contains("\(stalled) row\(stalled == 1 ? "" : "s") need attention"))
     }
 }

@@ -162,4 +162,20 @@ final class MailFixture: TemporaryFolder {
         let error = #expect(throws: ReportingError.self) { try DefinitionFile.parse(Data(unscheduled.utf8), name: "w", path: "w.json") }
         #expect(error?.message == "w.json: field 'mail': is only meaningful with a schedule ('baton schedule run' sends it)")
     }
+
+    /// The Date header against Python's own RFC 5322 formatter, and a non-ASCII file name as an RFC 2231 parameter.
+    @Test(.enabled(if: python, "needs python3"), arguments: ["2026-12-02T05:26:02Z", "2024-02-29T23:59:59Z", "1999-12-31T00:00:00Z", "2027-01-03T12:00:00Z"])
+    func datesAndFileNamesReadBack(instant: String) throws {
+        let t = try #require(Instant.parse(instant))
+        let python = try ExternalTools.python("from email.utils import formatdate; print(formatdate(\(t)), end='')")
+        #expect(MailHeader.date(t) == python.out.replacingOccurrences(of: "-0000", with: "+0000"))
+        let folder = try TemporaryFolder("mail-name")
+        let bytes = Data("a;b\r\n1;2\r\n".utf8)
+        let message = MailMessage(from: Self.settings.from, to: Self.settings.to, subject: "s", date: t, messageID: "x.baton@example.com",
+                                  text: "t", html: "<p>h</p>", attachments: [.init(filename: "Überfällig – März.csv", contentType: "text/csv", data: bytes)])
+        try message.bytes().write(to: folder.directory.appendingPathComponent("m.eml"))
+        let m = try ParsedMail.parse(folder.path("m.eml"))
+        #expect(m.date == Double(t) && m.defects.isEmpty)
+        #expect(m.attachments.map(\.filename) == ["Überfällig – März.csv"] && m.attachments.first?.data == bytes)
+    }
 }
