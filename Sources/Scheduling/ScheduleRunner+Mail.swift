@@ -3,7 +3,7 @@ import Foundation
 import SQLite
 
 /// The e-mail step of a run: a generated period's message file is queued in `schedule_mail` (in the transaction
-/// after the period is recorded), then every pending message is handed off. A failed hand-off stays pending with
+/// that records the period as done), then every pending message is handed off. A failed hand-off stays pending with
 /// its error and is retried by the next run from the same file; the report is not generated again. Runs hold the
 /// schedule lock, so two runs never hand off the same message at once.
 extension ScheduleRunner {

@@ -45,6 +45,8 @@ public struct SchedulePeriod: Sendable, Equatable, Hashable {
 ///   `<out>/<name>/latest` is a symbolic link replaced atomically. Temporaries of dead runs are removed.
 /// - Failure: the attempt and its error are recorded and the period is `failed` (its outputs are as before); it is
 ///   retried by the next run, later periods of that definition wait for it, and other definitions still run.
+/// - Mail: a generated period's message (`mailMessage`) is queued in `schedule_mail` as the period is recorded, and
+///   every pending message is handed off (`handOffMail`) at the end of the run; a failed hand-off stays pending.
 public final class ScheduleRunner<Job: ScheduledJob> {
     /// `mailed`/`mailFailed`: a period's e-mail was handed off, or the hand-off failed (it stays pending; retried next run).
     public enum Status: String, Sendable { case generated, failed, busy, mailed, mailFailed = "mail_failed" }
@@ -196,6 +198,8 @@ public final class ScheduleRunner<Job: ScheduledJob> {
             try db.run("""
                 UPDATE schedule_attempts SET state = 'done', finished_at = ? WHERE definition = ? AND period_end = ? AND pid = ? AND state = 'running'
                 """, [now, d.name, p.end, pid])
+            // In the same transaction: a period recorded as done always has its e-mail queued.
+            if let mail = mailMessage(d, p, outputs) { try queueMail(d, p, message: mail) }
         }
     }
 
@@ -235,7 +239,6 @@ public final class ScheduleRunner<Job: ScheduledJob> {
                 do {
                     let (outputs, message) = try generate(d, p)
                     try finish(d, p, outputs: outputs, message: message)
-                    if let mail = mailMessage(d, p, outputs) { try queueMail(d, p, message: mail) }
                     let outcome = Outcome(definition: d.name, period: p, status: .generated, outputs: outputs, message: message)
                     outcomes.append(outcome)
                     onGenerated(outcome)
