@@ -28,6 +28,8 @@ public struct AlertDefinition: Sendable {
     /// The numeric settings given (by `AlertSettings.Option.key`) and the teams; as_of is the run's.
     public var values: [String: Double]
     public var teams: [String]
+    /// Who gets the alerts by e-mail (`mail`, as for reports): a message when a run has alerts, none when it has none.
+    public var mail: MailSettings? = nil
 
     /// The settings for a run as of `asOf`: the defaults, then this definition's values.
     public func settings(asOf: Int64) -> AlertSettings {
@@ -39,7 +41,7 @@ public struct AlertDefinition: Sendable {
         return s
     }
 
-    public static let keys = ["kind", "title", "description", "schedule", "timezone", "out", "format", "teams"]
+    public static let keys = ["kind", "title", "description", "schedule", "timezone", "out", "format", "teams", "mail"]
         + AlertSettings.options.map(\.key)
 
     static func parse(_ object: [String: Any], name: String, path: String, reader r: JSONReader) throws -> AlertDefinition {
@@ -76,7 +78,16 @@ public struct AlertDefinition: Sendable {
         }
         return AlertDefinition(name: name, path: path, title: try r.optionalString(object, "title", at: "") ?? name,
                                description: try r.optionalString(object, "description", at: "") ?? "",
-                               out: out, format: format, values: values, teams: teams)
+                               out: out, format: format, values: values, teams: teams, mail: try mail(object, reader: r))
+    }
+
+    /// `mail`, which only a scheduled definition sends.
+    private static func mail(_ object: [String: Any], reader r: JSONReader) throws -> MailSettings? {
+        let mail = try MailSettings.parse(object["mail"], reader: r)
+        if mail != nil, object["schedule"] == nil || object["schedule"] is NSNull {
+            throw r.error("mail", "is only meaningful with a schedule ('baton schedule run' sends it)")
+        }
+        return mail
     }
 }
 

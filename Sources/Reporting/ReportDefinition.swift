@@ -59,6 +59,8 @@ public struct ReportDefinition: Sendable {
     public var sections: [Section]
     /// The definitions section; `{name}` in a text is replaced by the parameter's value in force.
     public var definitions: [Term]
+    /// Who gets each scheduled run by e-mail (`mail`), when anyone does.
+    public var mail: MailSettings? = nil
 
     public static let knownFormats = ["csv", "html", "xlsx"]
 
@@ -101,7 +103,7 @@ public struct ReportDefinition: Sendable {
     }
 
     static let keys = ["kind", "title", "description", "period", "formats", "schedule", "timezone", "parameters", "headlines",
-                       "sections", "definitions"]
+                       "sections", "definitions", "mail"]
 
     /// The report fields of a definition's JSON object (`kind`, `schedule` and `timezone` are checked by `DefinitionFile`).
     static func parse(_ object: [String: Any], name: String, path: String, reader r: JSONReader) throws -> ReportDefinition {
@@ -115,9 +117,12 @@ public struct ReportDefinition: Sendable {
         let headlines = try object["headlines"].map { try parseHeadlines($0, reader: r) }
         let sections = try parseSections(object["sections"], reader: r)
         let definitions = try object["definitions"].map { try parseDefinitions($0, reader: r) } ?? []
+        if object["mail"] != nil, !(object["mail"] is NSNull), schedule == nil {
+            throw r.error("mail", "is only meaningful with a schedule ('baton schedule run' sends it)")
+        }
         return ReportDefinition(name: name, path: path, title: title, description: description, period: period, formats: formats,
                                 schedule: schedule, parameters: parameters, headlines: headlines, sections: sections,
-                                definitions: definitions)
+                                definitions: definitions, mail: try MailSettings.parse(object["mail"], reader: r))
     }
 
     /// `formats`: an array (or comma-separated string) of known formats; CSV alone when absent.

@@ -23,6 +23,9 @@ public struct ScheduleDefinition: ScheduledJob {
     /// The alert file and its settings (kind `alerts`), checked on load.
     public var alerts: AlertDefinition?
 
+    /// Who gets each run by e-mail (the report's or the alert file's `mail`), if anyone.
+    public var mail: MailSettings? { report?.mail ?? alerts?.mail }
+
     public var jobKind: ScheduledJobKind { kind == .report ? .report : .alerts }
 
     /// Alert definitions: the output file name (relative to the output folder), default `<name>.json`.

@@ -30,12 +30,15 @@ public struct ScheduleHistory {
     }
 
     /// One row per period, newest first (all definitions when `definition` is nil); a period whose runner is gone
-    /// shows as `failed`.
+    /// shows as `failed`. `mail`: the period's e-mail, `sent (N hand-offs)` or `pending (N hand-offs): last error`.
     public func periods(definition: String?, limit: Int) throws -> [Row] {
         try db.rows("""
             SELECT definition, kind, iso(period_start) AS period_start, iso(period_end) AS period_end, state, attempts,
                    iso(started_at) AS started_at, iso(finished_at) AS finished_at, finished_at - started_at AS seconds,
-                   outcome, error, outputs, pid, host
+                   outcome, error, outputs, pid, host,
+                   (SELECT m.state || ' (' || m.attempts || ' hand-off' || CASE m.attempts WHEN 1 THEN '' ELSE 's' END || ')'
+                           || CASE WHEN m.state = 'pending' AND m.error IS NOT NULL THEN ': ' || m.error ELSE '' END
+                    FROM schedule_mail m WHERE m.definition = schedule_runs.definition AND m.period_end = schedule_runs.period_end) AS mail
             FROM schedule_runs WHERE ?1 IS NULL OR definition = ?1
             ORDER BY period_end DESC, definition LIMIT ?2
             """, [definition, limit]).map { Self.truthful($0, running: "running", gone: "failed") }

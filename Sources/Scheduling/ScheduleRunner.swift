@@ -45,8 +45,11 @@ public struct SchedulePeriod: Sendable, Equatable, Hashable {
 ///   `<out>/<name>/latest` is a symbolic link replaced atomically. Temporaries of dead runs are removed.
 /// - Failure: the attempt and its error are recorded and the period is `failed` (its outputs are as before); it is
 ///   retried by the next run, later periods of that definition wait for it, and other definitions still run.
+/// - Mail: a generated period's message (`mailMessage`) is queued in `schedule_mail` as the period is recorded, and
+///   every pending message is handed off (`handOffMail`) at the end of the run; a failed hand-off stays pending.
 public final class ScheduleRunner<Job: ScheduledJob> {
-    public enum Status: String, Sendable { case generated, failed, busy }
+    /// `mailed`/`mailFailed`: a period's e-mail was handed off, or the hand-off failed (it stays pending; retried next run).
+    public enum Status: String, Sendable { case generated, failed, busy, mailed, mailFailed = "mail_failed" }
 
     public struct Outcome: Sendable {
         public var definition: String
@@ -67,6 +70,10 @@ public final class ScheduleRunner<Job: ScheduledJob> {
     public var generateReport: (Job, SchedulePeriod, String) throws -> String
     /// Writes one alert file for as_of = `period.end` into the output folder (atomically); returns the paths written.
     public var generateAlerts: (Job, SchedulePeriod, String) throws -> [String]
+    /// The message file to e-mail for a generated period (its outputs given), or nil when the definition sends none.
+    public var mailMessage: (Job, SchedulePeriod, [String]) -> String? = { _, _, _ in nil }
+    /// Hands one message file to the mail system; throws when it was not accepted.
+    public var handOffMail: (Job, String) throws -> Void = { _, _ in }
     /// Called after each period is generated and recorded.
     public var onGenerated: (Outcome) -> Void = { _ in }
 
@@ -191,6 +198,8 @@ public final class ScheduleRunner<Job: ScheduledJob> {
             try db.run("""
                 UPDATE schedule_attempts SET state = 'done', finished_at = ? WHERE definition = ? AND period_end = ? AND pid = ? AND state = 'running'
                 """, [now, d.name, p.end, pid])
+            // In the same transaction: a period recorded as done always has its e-mail queued.
+            if let mail = mailMessage(d, p, outputs) { try queueMail(d, p, message: mail) }
         }
     }
 
@@ -240,7 +249,7 @@ public final class ScheduleRunner<Job: ScheduledJob> {
                 }
             }
         }
-        return outcomes
+        return outcomes + (try deliverMail(definitions))
     }
 
     func generate(_ d: Job, _ p: SchedulePeriod) throws -> ([String], String) {

@@ -1,7 +1,8 @@
 import SQLite
 
 /// The scheduler's tables, in its own schema track: `schedule_runs` (one row per definition and period: the claim
-/// that makes each period run exactly once) and `schedule_attempts` (every attempt at a period, its end and error).
+/// that makes each period run exactly once), `schedule_attempts` (every attempt at a period, its end and error) and
+/// `schedule_mail` (each period's e-mail and its hand-off).
 /// Applied by the runner and the history before they read or write them.
 public enum SchedulingSchema {
     public static let migrator = Migrator(application: "baton", track: "scheduling", migrations: [
@@ -40,6 +41,23 @@ public enum SchedulingSchema {
             host TEXT,
             error TEXT,
             UNIQUE(definition, period_end, attempt)
+        );
+        """),
+        // The e-mail of a generated period, handed off after the period is recorded; a failed hand-off stays
+        // 'pending' and is retried by the next run, from the same message file (the report is not run again).
+        .init(version: 3, name: "schedule mail", sql: """
+        CREATE TABLE schedule_mail(
+            id INTEGER PRIMARY KEY,
+            definition TEXT NOT NULL,
+            period_end INTEGER NOT NULL,
+            message TEXT NOT NULL,               -- path of the message file (in the report's folder)
+            state TEXT NOT NULL,                 -- pending | sent
+            attempts INTEGER NOT NULL DEFAULT 0, -- hand-offs tried
+            queued_at INTEGER NOT NULL,
+            last_attempt_at INTEGER,
+            sent_at INTEGER,
+            error TEXT,                          -- the last failed hand-off's error
+            UNIQUE(definition, period_end)
         );
         """),
     ])

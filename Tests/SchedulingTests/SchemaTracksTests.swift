@@ -43,7 +43,7 @@ import Testing
         let store = try OrchestrationStore(existingPath: path)
         #expect(try tracks(store.db) == ["alerts": 1, "scheduling": 1])
         _ = try openAll()
-        #expect(try tracks(store.db) == ["alerts": 3, "scheduling": 2])
+        #expect(try tracks(store.db) == ["alerts": 3, "scheduling": 3])
         let row = try #require(try store.db.rows("SELECT * FROM reported_alerts").first)
         #expect(row.string("alert_key") == "stalled/T/a/1" && row.string("output") == "" && row.int("first_as_of") == 10)
         #expect(try store.db.scalar("SELECT count(*) FROM schedule_runs WHERE error IS NULL")?.int == 1)
@@ -56,7 +56,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         try legacyStore(storeVersion: 7)
         let store = try openAll()
-        #expect(try tracks(store.db) == ["alerts": 3, "scheduling": 2])
+        #expect(try tracks(store.db) == ["alerts": 3, "scheduling": 3])
         #expect(try store.db.scalar("PRAGMA user_version")?.int == Int64(OrchestrationStore.schemaVersion))
     }
 
@@ -68,7 +68,7 @@ import Testing
         #expect(try tracks(store.db).isEmpty)
         #expect(try store.db.scalar("SELECT 1 FROM sqlite_master WHERE name = 'schedule_runs'") == nil)
         _ = try openAll()
-        #expect(try tracks(store.db) == ["alerts": 3, "scheduling": 2])
+        #expect(try tracks(store.db) == ["alerts": 3, "scheduling": 3])
         #expect(try store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name IN ('schedule_runs', 'schedule_attempts', 'reported_alerts')")?.int == 3)
     }
 }

@@ -34,6 +34,7 @@ enum ScheduleCommands {
         its fire time). A definition with no history runs only its latest due period; an alert definition only ever
         runs its latest. Reports are published as OUT/NAME/PERIOD/ (complete folders only; OUT/NAME/latest links to
         the newest); alert files are replaced atomically. The history is in the store's schedule_runs table.
+        A report definition with "mail" also writes OUT/NAME/PERIOD/message.eml and hands it to 'sendmail -t -oi'.
 
         Overlapping runs are safe: a run holds a lock file next to the store (STORE.schedule-lock) and claims each
         period in a transaction, so each period is generated exactly once. A run killed mid-way leaves no partial
@@ -45,7 +46,8 @@ enum ScheduleCommands {
                   .value("log", "FILE", "Append one line per generated period (definition, period end, pid) to FILE, after the period is recorded (a run killed in between leaves that line out)."),
                   .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary).")],
         sections: [("EXIT STATUS", """
-        0 every due period was generated (or nothing was due); 1 a period failed or a definition is invalid (its
+        0 every due period was generated (or nothing was due); 1 a period failed, a report's e-mail could not be handed
+        to sendmail (it stays pending and is retried next run), or a definition is invalid (its
         outputs and the store are as before; it is retried next run; other definitions still ran); \(busyExitCode) another 'baton schedule run' held
         the lock for longer than --wait (one line on standard error; nothing was done); 64 usage error.
         """)],
@@ -84,7 +86,8 @@ enum ScheduleCommands {
         One row per definition and period from the store's schedule_runs table: the period, its state (done; failed:
         the last attempt failed or its runner died, and the next run retries it; running: in progress), the attempts
         it took, when it started and finished, a one-line outcome, the last error and the files it wrote. A period
-        whose runner is gone (its pid is not alive on this host) shows as failed before the next run records it.
+        whose runner is gone (its pid is not alive on this host) shows as failed before the next run records it. The
+        mail column shows a period's e-mail: sent, or pending with the last hand-off's error (retried next run).
         With --attempts, one row per attempt instead (schedule_attempts): running, done, failed or killed, with its
         process and error.
         Examples:
@@ -109,7 +112,7 @@ enum ScheduleCommands {
                 return 0
             }
             let columns = ["definition", "kind", "period_start", "period_end", "state", "attempts", "started_at", "finished_at", "seconds",
-                           "outcome", "error", "outputs"]
+                           "outcome", "error", "outputs", "mail"]
             let shown = try history.periods(definition: name, limit: limit)
             RowPrinter.print(columns: columns, rows: shown.map { r in columns.map { r[$0] } }, format: format, to: inv.out)
             return 0
@@ -194,6 +197,17 @@ enum ScheduleCommands {
                 try generateAlerts(definition, period, folder, store: store, queries: queries)
             })
         runner.staleAfter = staleAfter
+        runner.mailMessage = { definition, _, outputs in
+            guard definition.mail != nil else { return nil }
+            // A report's message is in its folder; an alert run's is among its outputs (none when it had no alerts).
+            if definition.kind == .alerts { return outputs.first { $0.hasSuffix(".eml") } }
+            guard let folder = outputs.first else { return nil }
+            let path = folder + "/" + ReportMail.fileName
+            return FileManager.default.fileExists(atPath: path) ? path : nil
+        }
+        runner.handOffMail = { definition, path in
+            try Sendmail.handOff(messageFile: path, program: definition.mail?.sendmail ?? MailSettings.defaultSendmail)
+        }
         let log = inv.value("log").map { absolute($0, inv) }
         runner.onGenerated = { outcome in
             if let log { appendLine("\(outcome.definition) \(Instant.iso(outcome.period.end)) \(getpid())\n", to: log) }
@@ -203,7 +217,9 @@ enum ScheduleCommands {
             switch outcome.status {
             case .generated:
                 inv.out.line("\(outcome.definition) \(outcome.period.label): \(outcome.message) -> \(outcome.outputs.joined(separator: ", "))")
-            case .failed:
+            case .mailed:
+                inv.out.line("\(outcome.definition) \(outcome.period.label): \(outcome.message) <- \(outcome.outputs.joined(separator: ", "))")
+            case .failed, .mailFailed:
                 failed = true
                 inv.err.line("Error: \(outcome.definition) \(outcome.period.label): \(outcome.message)")
             case .busy:
@@ -228,6 +244,9 @@ enum ScheduleCommands {
         for renderer in renderers.isEmpty ? [ReportCSV()] : renderers {
             try renderer.write(result, to: URL(fileURLWithPath: folder))
         }
+        if let mail = definition.mail {
+            try ReportMail.write(result, settings: mail, folder: folder, folderName: "\(d.name)/\(p.label)", date: Instant.now())
+        }
         return "window [\(Instant.iso(window.from)), \(Instant.iso(window.to)))"
     }
 
@@ -239,8 +258,18 @@ enum ScheduleCommands {
         let settings = alerts.settings(asOf: p.end)
         let path = folder + "/" + alerts.out
         let format = alerts.format ?? AlertFormat.forPath(path) ?? .json
-        _ = try AlertEngine(db: store.db, queryFolder: queries).publish(settings, generatedAt: p.end, format: format, to: path, mode: FileMode.mode(for: .file))
-        return [path]
+        let report = try AlertEngine(db: store.db, queryFolder: queries).publish(settings, generatedAt: p.end, format: format, to: path, mode: FileMode.mode(for: .file)).report
+        guard let mail = alerts.mail else { return [path] }
+        // OUT/NAME.mail/PERIOD.eml: a message only when there are alerts.
+        let message = folder + "/" + d.name + ".mail/" + p.label + ".eml"
+        guard !report.alerts.isEmpty else {
+            try? FileManager.default.removeItem(atPath: message)
+            return [path]
+        }
+        try AtomicFile.makeFolders(folder + "/" + d.name + ".mail")
+        let bytes = ReportMail.alertMessage(report, title: alerts.title, definition: d.name, label: p.label, settings: mail, date: Instant.now()).bytes()
+        try AtomicFile.write(bytes, to: message, mode: FileMode.mode(for: .file))
+        return [path, message]
     }
 
     static func appendLine(_ line: String, to path: String) {
