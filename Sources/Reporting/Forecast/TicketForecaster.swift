@@ -1,0 +1,122 @@
+import BatonCore
+import Foundation
+
+/// When each open ticket is likely done: its remaining steps simulated from their recent durations.
+///
+/// A ticket's end is drawn, per trial, as max over its open runs (ready + a duration of the run's step longer than
+/// its age) + a duration of each later step. Tickets whose draws follow the same law share their trials: that law
+/// depends only on the steps, on how many durations are longer than each open run's age (rounded to a 2 % grid, see
+/// `DurationSample`) and on the runs' ready instants relative to each other, so every key is simulated once with the
+/// full number of trials and each of its tickets takes the key's percentiles from its own base instant. 50,000 open
+/// tickets make a few thousand keys.
+struct TicketForecaster {
+    struct ETA: Sendable {
+        var ticketID: String
+        var service: String
+        var step: String
+        var team: String
+        var p50: Int64?
+        var p85: Int64?
+        /// `steps`, `lead_time` or `none`.
+        var method: String
+        /// How many durations the least known of its samples has.
+        var basis: Int
+    }
+
+    /// One open run's part of a key: its sample, how many of its longest durations remain candidates, and the
+    /// seconds from the key's base to the instant its draws count from.
+    struct Leg: Hashable, Comparable, Sendable {
+        var sample: Int
+        var candidates: Int
+        var lead: Int64
+        static func < (a: Leg, b: Leg) -> Bool { (a.sample, a.candidates, a.lead) < (b.sample, b.candidates, b.lead) }
+    }
+
+    struct Key: Hashable, Sendable {
+        var legs: [Leg]
+        var next: [Int]
+        var label: String { legs.map { "\($0.sample):\($0.candidates):\($0.lead)" }.joined(separator: ",") + "|" + next.map(String.init).joined(separator: ",") }
+    }
+
+    let settings: ForecastSettings
+    let asOf: Int64
+
+    /// The ETAs of `tickets`, in their order. `rows` are the durations read; a sample holds those that ended in the
+    /// window before `asOf`.
+    func forecast(_ tickets: [OpenTicket], rows: DurationRows) -> [ETA] {
+        var samples: [Int: DurationSample] = [:]
+        func sample(_ service: String, _ step: String) -> (Int, DurationSample)? {
+            guard let id = rows.id(ofService: service, step: step) else { return nil }
+            if let s = samples[id] { return (id, s) }
+            let s = rows.sample(id, asOf: asOf, windowDays: settings.windowDays)
+            samples[id] = s
+            return (id, s)
+        }
+        var keys: [Key] = []
+        var keyIndex: [Key: Int] = [:]
+        var placed: [(key: Int, base: Int64)?] = []
+        var etas: [ETA] = []
+        for t in tickets {
+            let current = t.open.first
+            var eta = ETA(ticketID: t.id, service: t.service, step: current?.step ?? "", team: current?.team ?? "",
+                          p50: nil, p85: nil, method: "none", basis: 0)
+            var made: (Key, Int64, Int)?
+            if t.defined, !t.open.isEmpty {
+                let open = t.open.compactMap { run in sample(t.service, run.step).map { (run, $0.0, $0.1) } }
+                let next = t.next.compactMap { sample(t.service, $0) }
+                let basis = (open.map(\.2.count) + next.map(\.1.count)).min() ?? 0
+                if open.count == t.open.count, next.count == t.next.count, basis >= settings.minRuns {
+                    let base = t.open.map(\.readyAt).min()!
+                    let legs = open.map { run, id, s in
+                        let c = s.conditioned(onAge: asOf - run.readyAt)
+                        return Leg(sample: id, candidates: c.candidates, lead: run.readyAt - base + c.shift)
+                    }.sorted()
+                    made = (Key(legs: legs, next: next.map(\.0).sorted()), base, basis)
+                    eta.method = "steps"
+                }
+            }
+            if made == nil, let (id, s) = sample(t.service, ""), s.count >= settings.minRuns {
+                let c = s.conditioned(onAge: asOf - t.openedAt)
+                made = (Key(legs: [Leg(sample: id, candidates: c.candidates, lead: c.shift)], next: []), t.openedAt, s.count)
+                eta.method = "lead_time"
+            }
+            if let (key, base, basis) = made {
+                eta.basis = basis
+                let k = keyIndex[key] ?? {
+                    keys.append(key)
+                    keyIndex[key] = keys.count - 1
+                    return keys.count - 1
+                }()
+                placed.append((k, base))
+            } else {
+                placed.append(nil)
+            }
+            etas.append(eta)
+        }
+        let frozen = samples, frozenKeys = keys, config = settings
+        let percentiles = ParallelTrials.map(frozenKeys.count) { i in Self.simulate(frozenKeys[i], frozen, config) }
+        for (i, p) in placed.enumerated() {
+            guard let (k, base) = p else { continue }
+            let q = percentiles[k]
+            etas[i].p50 = q.0.map { max(asOf, base + Int64($0.rounded(.up))) }
+            etas[i].p85 = q.1.map { max(asOf, base + Int64($0.rounded(.up))) }
+        }
+        return etas
+    }
+
+    /// The p50 and p85 of a key's end, in seconds after its base, over `settings.trials` seeded trials.
+    static func simulate(_ key: Key, _ samples: [Int: DurationSample], _ settings: ForecastSettings) -> (Double?, Double?) {
+        var rng = SplitMix64(seed: ForecastSeed.of([key.label], settings.seed))
+        let legs = key.legs.map { (samples[$0.sample]!, $0.candidates, $0.lead) }
+        let next = key.next.map { samples[$0]! }
+        var ends = [Int64](repeating: 0, count: settings.trials)
+        for t in 0..<settings.trials {
+            var end = Int64.min
+            for (s, m, lead) in legs { end = max(end, lead + s.draw(fromLongest: m, &rng)) }
+            for s in next { end += s.draw(fromLongest: s.count, &rng) }
+            ends[t] = end
+        }
+        let q = TrialQuantiles.of(&ends, [0.5, 0.85])
+        return (q[0], q[1])
+    }
+}
