@@ -16,9 +16,10 @@ struct Forecast: Sendable {
 
     /// The queue forecasts as of `asOf`: a team's open work is its runs open then, a service's its tickets open then;
     /// `daily(queue)` gives its completions on each of the `settings.weeks` weeks' days before `asOf` (index 0 = the
-    /// last day). Every queue with open work or with completions in those days has a row, teams first.
+    /// last day). Every queue with open work or with completions in those days has a row (only those with open work
+    /// when `withOpenWorkOnly`), teams first.
     static func queues(_ open: [OpenTicket], daily: (QueueKey) -> [Int], known: [QueueKey], asOf: Int64,
-                       settings: ForecastSettings) -> [QueueForecaster.Result] {
+                       settings: ForecastSettings, withOpenWorkOnly: Bool = false) -> [QueueForecaster.Result] {
         var work: [QueueKey: Int] = [:]
         for t in open {
             work[QueueKey(scope: "service", key: t.service), default: 0] += 1
@@ -27,7 +28,7 @@ struct Forecast: Sendable {
         var queues: [(QueueKey, Int, [Int])] = []
         for q in Set(known).union(work.keys).sorted(by: Self.order) {
             let d = daily(q)
-            if work[q] == nil && !d.contains(where: { $0 > 0 }) { continue }
+            if work[q] == nil && (withOpenWorkOnly || !d.contains(where: { $0 > 0 })) { continue }
             queues.append((q, work[q] ?? 0, d))
         }
         let forecaster = QueueForecaster(settings: settings)

@@ -71,7 +71,8 @@ struct ForecastCalibration {
                 guard let d = daily[q] else { return Array(repeating: 0, count: days) }
                 return Array(d[offset..<(offset + days)])
             }
-            for q in Forecast.queues(open, daily: series, known: Array(daily.keys), asOf: t, settings: settings) where q.open > 0 {
+            for q in Forecast.queues(open, daily: series, known: Array(daily.keys), asOf: t, settings: settings,
+                                           withOpenWorkOnly: true) where q.open > 0 {
                 guard let d = q.clearP85Days, d <= offset else { continue }
                 tally.queues += 1
                 let done = daily[q.queue].map { $0[(offset - Int(d))..<offset].reduce(0, +) } ?? 0
