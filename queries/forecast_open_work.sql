@@ -3,7 +3,9 @@
 -- instant; kind 'next': in a service from a definition file that enforces its order, each declared step after the
 -- furthest open run that the ticket has not completed or skipped by :as_of (it will be worked after the open ones);
 -- kind 'none': a ticket with no run open at :as_of (a log-made service between steps, or a defined one whose steps
--- are done). origin and enforce_order are those of the ticket's service version.
+-- are done). origin and enforce_order are those of the ticket's service version. :forecast_ticket, when not '',
+-- keeps that ticket only.
+-- param forecast_ticket = ''
 WITH
 -- include _open_runs.sql
 , open_tickets AS MATERIALIZED (
@@ -12,6 +14,7 @@ WITH
     JOIN tickets t ON t.id = c.id
     JOIN services s ON s.key = t.service AND s.version = t.service_version
     WHERE t.opened_at <= :as_of AND (t.cancelled_at IS NULL OR t.cancelled_at > :as_of)
+      AND (:forecast_ticket = '' OR t.id = :forecast_ticket)
 ),
 furthest AS MATERIALIZED (
     SELECT ticket_id, max(position) AS position FROM open_runs GROUP BY ticket_id

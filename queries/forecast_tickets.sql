@@ -7,11 +7,13 @@
 -- than :forecast_min_runs durations) draws its lead time from the tickets of its service closed in the window,
 -- longer than its age. eta_p50_at / eta_p85_at: the p50 / p85 of the :trials trials (Hyndman-Fan type 7); method
 -- says which model; empty when neither has :forecast_min_runs durations. The same :as_of and :forecast_seed give
--- the same numbers.
+-- the same numbers. :forecast_ticket and :forecast_service, when not '', forecast that ticket (of that service) only.
 -- computed: forecast_tickets
 -- param trials = 10000
 -- param forecast_window_days = 90
 -- param forecast_min_runs = 20
 -- param forecast_seed = 1
+-- param forecast_ticket = ''
+-- param forecast_service = ''
 SELECT :as_of AS as_of, :trials AS trials, :forecast_window_days AS forecast_window_days,
        :forecast_min_runs AS forecast_min_runs, :forecast_seed AS forecast_seed

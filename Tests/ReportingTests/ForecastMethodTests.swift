@@ -37,12 +37,15 @@ import Testing
 
     @Test func conditioningKeepsTheDurationsLongerThanTheAge() {
         let hours = DurationSample((1...10).map { Int64($0) * 3600 })
-        #expect(hours.conditioned(onAge: 0) == (10, 0))
+        #expect(hours.conditioned(onAge: 0) == (10, false))
         #expect(hours.conditioned(onAge: 4 * 3600).candidates == 6)        // 5 h … 10 h
         #expect(hours.conditioned(onAge: 5 * 3600).candidates == 5)        // 6 h … 10 h (longer, not equal)
-        // Older than all but 5: conditioned on the 5th longest, counted on from the age.
-        #expect(hours.conditioned(onAge: 9 * 3600 + 1) == (5, 3 * 3600 + 1))
-        #expect(hours.conditioned(onAge: 100 * 3600) == (5, 94 * 3600))
+        // Older than all but 5: the 5 longest, counted on from now by how much each exceeds the 6 h.
+        #expect(hours.conditioned(onAge: 9 * 3600 + 1) == (5, true))
+        #expect(hours.conditioned(onAge: 100 * 3600) == (5, true))
+        var rng = SplitMix64(seed: 1)
+        let drawn = Set((0..<200).map { _ in hours.draw(fromLongest: 5, fromNow: true, &rng) })
+        #expect(drawn == Set([0, 1, 2, 3, 4].map { Int64($0) * 3600 }))
         // Above 64 candidates, rounded down to the 2 % grid: never more than the exact count, never 2 % fewer.
         let many = DurationSample((1...5000).map { Int64($0) })
         for age in stride(from: Int64(0), to: 4900, by: 37) {
@@ -88,7 +91,8 @@ import Testing
 /// ETAs on a store whose durations are known: ten closed tickets per service whose step took 1 h … 10 h, and open
 /// tickets 5 h old. Only the durations longer than 5 h remain (6 h … 10 h, even odds), so one open step ends by
 /// 8 h at 60 % (p50 = 8 h) and by 9 h at 80 % (p85 = 10 h); two open in parallel end with the later of them,
-/// P(max ≤ k) = ((k - 5) / 5)², so p50 = 9 h and p85 = 10 h.
+/// P(max ≤ k) = ((k - 5) / 5)², so p50 = 9 h and p85 = 10 h. A ticket older than every duration is conditioned on
+/// the five longest and counted on from as_of.
 @Suite struct ForecastETATests {
     static let asOf = Instant.parse("2026-05-04T12:00:00Z")!
     static let hour: Int64 = 3600
@@ -119,7 +123,8 @@ import Testing
         rows += ["one-open,one,,,opened,\(at(opened)),a", "logmade-open,logmade,,,opened,\(at(opened)),a",
                  "logmade-open,logmade,s,t,started,\(at(opened + 60)),a",
                  "par-both,par,,,opened,\(at(opened)),a",
-                 "par-y,par,,,opened,\(at(opened)),a", "par-y,par,x,t,completed,\(at(opened + 60)),a"]
+                 "par-y,par,,,opened,\(at(opened)),a", "par-y,par,x,t,completed,\(at(opened + 60)),a",
+                 "one-old,one,,,opened,\(at(asOf - 12 * hour)),a"]
         let file = folder.appendingPathComponent("log.csv").path
         try CanonicalLog.csv(Array(rows.dropFirst())).write(toFile: file, atomically: true, encoding: .utf8)
         let summary = try EventLogImporter(store: store).run(try ByteSource(path: file), options: .init(format: .csv))
@@ -146,7 +151,10 @@ import Testing
             #expect(row.int("eta_p50_at") == opened + p50 * Self.hour, "\(id) p50")
             #expect(row.int("eta_p85_at") == opened + p85 * Self.hour, "\(id) p85")
         }
-        #expect(etas.count == 4)
+        // Older (12 h) than every duration: the 5 longest (6 h … 10 h) counted from now by their excess over 6 h.
+        let old = try #require(etas["one-old"])
+        #expect(old.int("eta_p50_at") == Self.asOf + 2 * Self.hour && old.int("eta_p85_at") == Self.asOf + 4 * Self.hour)
+        #expect(etas.count == 5)
     }
 
     @Test func tooFewDurationsGiveNoETAAndTheSameAsOfTheSameNumbers() throws {

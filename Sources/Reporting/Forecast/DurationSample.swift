@@ -17,10 +17,10 @@ struct DurationSample: Sendable {
     static let exactBelow = 64
 
     /// What a run that has lasted `age` seconds can still take: the `candidates` longest durations (those longer than
-    /// `age`), and `shift`, the seconds to add to a drawn duration to get the run's end after its ready instant (0,
-    /// unless the run is older than all but `minimumTail` durations: then the draw is counted on from the age, as if the
-    /// run had just reached the shortest candidate).
-    func conditioned(onAge age: Int64) -> (candidates: Int, shift: Int64) {
+    /// `age`). `fromNow` when the run is older than all but `minimumTail` durations: its draws then count from the
+    /// forecast's instant, by how far they exceed the shortest candidate (as if the run had just reached it), rather
+    /// than from its ready instant.
+    func conditioned(onAge age: Int64) -> (candidates: Int, fromNow: Bool) {
         let n = sorted.count
         var lo = 0, hi = n  // the first index whose duration is longer than age
         while lo < hi {
@@ -28,12 +28,9 @@ struct DurationSample: Sendable {
             if sorted[mid] > age { hi = mid } else { lo = mid + 1 }
         }
         var m = n - lo
-        if m < Self.minimumTail {
-            m = min(Self.minimumTail, n)
-            return (m, max(0, age - sorted[n - m]))
-        }
+        if m < Self.minimumTail { return (min(Self.minimumTail, n), true) }
         if m > Self.exactBelow { m = Self.grid(m) }
-        return (m, 0)
+        return (m, false)
     }
 
     /// The largest value of the grid 64 x 1.02^k not above `m`.
@@ -43,10 +40,11 @@ struct DurationSample: Sendable {
         return Int(g.rounded(.down))
     }
 
-    /// A duration drawn uniformly from the `candidates` longest.
+    /// A duration drawn uniformly from the `candidates` longest; `fromNow`: by how much it exceeds the shortest of them.
     @inline(__always)
-    func draw(fromLongest candidates: Int, _ rng: inout SplitMix64) -> Int64 {
+    func draw(fromLongest candidates: Int, fromNow: Bool = false, _ rng: inout SplitMix64) -> Int64 {
         let k = Int(((rng.next() >> 32) &* UInt64(candidates)) >> 32)
-        return sorted[sorted.count - candidates + k]
+        let first = sorted.count - candidates
+        return fromNow ? sorted[first + k] - sorted[first] : sorted[first + k]
     }
 }

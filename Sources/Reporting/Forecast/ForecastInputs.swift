@@ -111,6 +111,8 @@ struct OpenTicket: Sendable {
 /// Durations by sample, with the instant each ended, as read.
 struct DurationRows {
     private(set) var ids: [String: Int] = [:]
+    /// The name of each id (service and step joined by U+001F).
+    private(set) var names: [String] = []
     var ended: [[Int64]] = []
     var lengths: [[Int64]] = []
 
@@ -120,6 +122,7 @@ struct DurationRows {
         let name = Self.name(service: service, step: step)
         if let id = ids[name] { return id }
         ids[name] = ended.count
+        names.append(name)
         ended.append([])
         lengths.append([])
         return ended.count - 1

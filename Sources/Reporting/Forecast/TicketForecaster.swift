@@ -23,19 +23,27 @@ struct TicketForecaster {
         var basis: Int
     }
 
-    /// One open run's part of a key: its sample, how many of its longest durations remain candidates, and the
-    /// seconds from the key's base to the instant its draws count from.
+    /// One open run's part of a key: its sample, how many of its longest durations remain candidates, whether its
+    /// draws count from the forecast's instant (a run older than nearly all durations) or from its ready instant, and
+    /// the seconds from the key's base to that instant.
     struct Leg: Hashable, Comparable, Sendable {
         var sample: Int
         var candidates: Int
+        var fromNow: Bool
         var lead: Int64
-        static func < (a: Leg, b: Leg) -> Bool { (a.sample, a.candidates, a.lead) < (b.sample, b.candidates, b.lead) }
+        static func < (a: Leg, b: Leg) -> Bool {
+            (a.sample, a.candidates, a.fromNow ? 1 : 0, a.lead) < (b.sample, b.candidates, b.fromNow ? 1 : 0, b.lead)
+        }
     }
 
     struct Key: Hashable, Sendable {
         var legs: [Leg]
         var next: [Int]
-        var label: String { legs.map { "\($0.sample):\($0.candidates):\($0.lead)" }.joined(separator: ",") + "|" + next.map(String.init).joined(separator: ",") }
+        /// What the key forecasts, in words that do not depend on the order samples were read in: its seed.
+        func label(_ names: [String]) -> String {
+            legs.map { "\(names[$0.sample]):\($0.candidates):\($0.fromNow):\($0.lead)" }.joined(separator: ",") + "|"
+                + next.map { names[$0] }.sorted().joined(separator: ",")
+        }
     }
 
     let settings: ForecastSettings
@@ -66,10 +74,11 @@ struct TicketForecaster {
                 let next = t.next.compactMap { sample(t.service, $0) }
                 let basis = (open.map(\.2.count) + next.map(\.1.count)).min() ?? 0
                 if open.count == t.open.count, next.count == t.next.count, basis >= settings.minRuns {
-                    let base = t.open.map(\.readyAt).min()!
-                    let legs = open.map { run, id, s in
-                        let c = s.conditioned(onAge: asOf - run.readyAt)
-                        return Leg(sample: id, candidates: c.candidates, lead: run.readyAt - base + c.shift)
+                    let conditioned = open.map { run, id, s in (run, id, s.conditioned(onAge: asOf - run.readyAt)) }
+                    let anchors = conditioned.map { $0.2.fromNow ? asOf : $0.0.readyAt }
+                    let base = anchors.min()!
+                    let legs = zip(conditioned, anchors).map { c, anchor in
+                        Leg(sample: c.1, candidates: c.2.candidates, fromNow: c.2.fromNow, lead: anchor - base)
                     }.sorted()
                     made = (Key(legs: legs, next: next.map(\.0).sorted()), base, basis)
                     eta.method = "steps"
@@ -77,7 +86,8 @@ struct TicketForecaster {
             }
             if made == nil, let (id, s) = sample(t.service, ""), s.count >= settings.minRuns {
                 let c = s.conditioned(onAge: asOf - t.openedAt)
-                made = (Key(legs: [Leg(sample: id, candidates: c.candidates, lead: c.shift)], next: []), t.openedAt, s.count)
+                made = (Key(legs: [Leg(sample: id, candidates: c.candidates, fromNow: c.fromNow, lead: 0)], next: []),
+                        c.fromNow ? asOf : t.openedAt, s.count)
                 eta.method = "lead_time"
             }
             if let (key, base, basis) = made {
@@ -93,8 +103,10 @@ struct TicketForecaster {
             }
             etas.append(eta)
         }
-        let frozen = samples, frozenKeys = keys, config = settings
-        let percentiles = ParallelTrials.map(frozenKeys.count) { i in Self.simulate(frozenKeys[i], frozen, config) }
+        let frozen = samples, frozenKeys = keys, config = settings, names = rows.names
+        let percentiles = ParallelTrials.map(frozenKeys.count) { i in
+            Self.simulate(frozenKeys[i], frozen, config, seed: ForecastSeed.of([frozenKeys[i].label(names)], config.seed))
+        }
         for (i, p) in placed.enumerated() {
             guard let (k, base) = p else { continue }
             let q = percentiles[k]
@@ -105,14 +117,14 @@ struct TicketForecaster {
     }
 
     /// The p50 and p85 of a key's end, in seconds after its base, over `settings.trials` seeded trials.
-    static func simulate(_ key: Key, _ samples: [Int: DurationSample], _ settings: ForecastSettings) -> (Double?, Double?) {
-        var rng = SplitMix64(seed: ForecastSeed.of([key.label], settings.seed))
-        let legs = key.legs.map { (samples[$0.sample]!, $0.candidates, $0.lead) }
+    static func simulate(_ key: Key, _ samples: [Int: DurationSample], _ settings: ForecastSettings, seed: UInt64) -> (Double?, Double?) {
+        var rng = SplitMix64(seed: seed)
+        let legs = key.legs.map { (samples[$0.sample]!, $0.candidates, $0.fromNow, $0.lead) }
         let next = key.next.map { samples[$0]! }
         var ends = [Int64](repeating: 0, count: settings.trials)
         for t in 0..<settings.trials {
             var end = Int64.min
-            for (s, m, lead) in legs { end = max(end, lead + s.draw(fromLongest: m, &rng)) }
+            for (s, m, fromNow, lead) in legs { end = max(end, lead + s.draw(fromLongest: m, fromNow: fromNow, &rng)) }
             for s in next { end += s.draw(fromLongest: s.count, &rng) }
             ends[t] = end
         }
