@@ -10,9 +10,10 @@ WITH
 -- include _open_runs.sql
 , open_tickets AS MATERIALIZED (
     SELECT t.id, t.service, t.service_version, t.opened_at, s.origin, s.enforce_order
+    -- CROSS JOIN: from the tickets not closed by :as_of (the closed_at index) to their rows, never all tickets.
     FROM (SELECT id FROM tickets WHERE closed_at IS NULL UNION ALL SELECT id FROM tickets WHERE closed_at > :as_of) c
-    JOIN tickets t ON t.id = c.id
-    JOIN services s ON s.key = t.service AND s.version = t.service_version
+    CROSS JOIN tickets t ON t.id = c.id
+    CROSS JOIN services s ON s.key = t.service AND s.version = t.service_version
     WHERE t.opened_at <= :as_of AND (t.cancelled_at IS NULL OR t.cancelled_at > :as_of)
       AND (:forecast_ticket = '' OR t.id = :forecast_ticket)
 ),

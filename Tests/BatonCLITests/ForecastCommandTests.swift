@@ -13,7 +13,9 @@ import Testing
         let h = try CLIHarness()
         let env = ["BATON_QUERIES": TestPaths.queries]
         #expect(h.run(["init"]).code == 0)
-        #expect(h.run(["service", "apply", TestPaths.inPackage("samples/services")], env: env).code == 0)
+        let folder = TestPaths.inPackage("samples/services")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
+        #expect(h.run(["service", "apply"] + files, env: env).code == 0)
         let file = h.directory.appendingPathComponent("gen.csv").path
         #expect(h.run(["generate", "--tickets", "800", "--services", TestPaths.inPackage("samples/services"), "--seed", "5",
                        "--start", "2026-01-05", "--days", "70", "--out", file]).code == 0)

@@ -18,11 +18,13 @@ struct ForecastCalibration {
             cancelled += o.cancelled; queues += o.queues; cleared += o.cleared
         }
 
-        /// over-confident, under-confident or calibrated: coverage_p85 against 0.85 ± 2 binomial standard errors.
+        /// over-confident, under-confident or calibrated: coverage_p85 against 0.85 ± the larger of 2 binomial
+        /// standard errors and 2.5 points (a ticket open for several weeks counts at each, so the binomial error
+        /// understates the true one on large stores; a smaller gap is not worth acting on).
         var verdict: String {
             guard tickets >= 20 else { return "too few" }
             let coverage = Double(byP85) / Double(tickets)
-            let margin = 2 * (0.85 * 0.15 / Double(tickets)).squareRoot()
+            let margin = max(0.025, 2 * (0.85 * 0.15 / Double(tickets)).squareRoot())
             if coverage < 0.85 - margin { return "over-confident" }
             if coverage > 0.85 + margin { return "under-confident" }
             return "calibrated"
@@ -57,7 +59,9 @@ struct ForecastCalibration {
             let offset = 7 * point, t = asOf - Int64(offset) * 86_400
             let open = try inputs.openWork(asOf: t)
             var tally = Tally(label: Instant.iso(t), open: 0)
-            for eta in Forecast.tickets(open, rows: rows, asOf: t, settings: settings) {
+            var past = settings
+            past.trials = settings.calibrationTrials
+            for eta in Forecast.tickets(open, rows: rows, asOf: t, settings: past) {
                 guard let p50 = eta.p50, let p85 = eta.p85 else { continue }
                 tally.open += 1
                 guard p85 <= asOf else { tally.undecided += 1; continue }

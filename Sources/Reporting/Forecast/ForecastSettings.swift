@@ -11,6 +11,8 @@ struct ForecastSettings: Sendable {
     var minRuns = 20
     var seed: UInt64 = 1
     var calibrationPoints = 12
+    /// Trials per key of the calibration's past ticket forecasts (see forecast_calibration.sql).
+    var calibrationTrials = 2_000
 
     /// Reads the values a query was given; a value out of range is an error naming the file and the parameter.
     init(_ values: [String: SQLValue], file: String) throws {
@@ -28,6 +30,7 @@ struct ForecastSettings: Sendable {
         minRuns = try int("forecast_min_runs", minRuns, 1...1_000_000)
         seed = UInt64(bitPattern: Int64(try int("forecast_seed", Int(seed), 0...Int(Int32.max))))
         calibrationPoints = try int("calibration_points", calibrationPoints, 1...520)
+        calibrationTrials = try int("calibration_trials", calibrationTrials, 1...1_000_000)
     }
 
     init() {}

@@ -103,9 +103,15 @@ struct TicketForecaster {
             }
             etas.append(eta)
         }
-        let frozen = samples, frozenKeys = keys, config = settings, names = rows.names
+        // Every sample in one flat array, so the trials index memory directly (no per-draw retain or bounds check).
+        var flat: [Int64] = [], spans: [Int: (start: Int, count: Int)] = [:]
+        for (id, s) in samples.sorted(by: { $0.key < $1.key }) {
+            spans[id] = (flat.count, s.count)
+            flat += s.sorted
+        }
+        let frozenFlat = flat, frozenSpans = spans, frozenKeys = keys, trials = settings.trials, seed = settings.seed, names = rows.names
         let percentiles = ParallelTrials.map(frozenKeys.count) { i in
-            Self.simulate(frozenKeys[i], frozen, config, seed: ForecastSeed.of([frozenKeys[i].label(names)], config.seed))
+            Self.simulate(frozenKeys[i], frozenFlat, frozenSpans, trials: trials, seed: ForecastSeed.of([frozenKeys[i].label(names)], seed))
         }
         for (i, p) in placed.enumerated() {
             guard let (k, base) = p else { continue }
@@ -116,17 +122,28 @@ struct TicketForecaster {
         return etas
     }
 
-    /// The p50 and p85 of a key's end, in seconds after its base, over `settings.trials` seeded trials.
-    static func simulate(_ key: Key, _ samples: [Int: DurationSample], _ settings: ForecastSettings, seed: UInt64) -> (Double?, Double?) {
+    /// The p50 and p85 of a key's end, in seconds after its base, over `trials` seeded trials. `flat` holds every
+    /// sample sorted, at `spans`.
+    static func simulate(_ key: Key, _ flat: [Int64], _ spans: [Int: (start: Int, count: Int)], trials: Int,
+                         seed: UInt64) -> (Double?, Double?) {
         var rng = SplitMix64(seed: seed)
-        let legs = key.legs.map { (samples[$0.sample]!, $0.candidates, $0.fromNow, $0.lead) }
-        let next = key.next.map { samples[$0]! }
-        var ends = [Int64](repeating: 0, count: settings.trials)
-        for t in 0..<settings.trials {
-            var end = Int64.min
-            for (s, m, fromNow, lead) in legs { end = max(end, lead + s.draw(fromLongest: m, fromNow: fromNow, &rng)) }
-            for s in next { end += s.draw(fromLongest: s.count, &rng) }
-            ends[t] = end
+        // A leg draws from its candidates, the last `candidates` of its sample: (first index, count, from now, lead).
+        let legs = key.legs.map { leg -> (Int, UInt64, Bool, Int64) in
+            let span = spans[leg.sample]!
+            return (span.start + span.count - leg.candidates, UInt64(leg.candidates), leg.fromNow, leg.lead)
+        }
+        let next = key.next.map { id -> (Int, UInt64) in (spans[id]!.start, UInt64(spans[id]!.count)) }
+        var ends = [Int64](repeating: 0, count: trials)
+        flat.withUnsafeBufferPointer { values in
+            for t in 0..<trials {
+                var end = Int64.min
+                for (first, m, fromNow, lead) in legs {
+                    let x = values[first + Int(((rng.next() >> 32) &* m) >> 32)]
+                    end = max(end, lead + (fromNow ? x - values[first] : x))
+                }
+                for (first, n) in next { end += values[first + Int(((rng.next() >> 32) &* n) >> 32)] }
+                ends[t] = end
+            }
         }
         let q = TrialQuantiles.of(&ends, [0.5, 0.85])
         return (q[0], q[1])
