@@ -13,9 +13,12 @@ import Testing
         let h = try CLIHarness()
         let env = ["BATON_QUERIES": TestPaths.queries]
         #expect(h.run(["init"]).code == 0)
-        let folder = TestPaths.inPackage("samples/services")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
-        #expect(h.run(["service", "apply"] + files, env: env).code == 0)
+        func files(_ sub: String) throws -> [String] {
+            let folder = TestPaths.inPackage("samples/\(sub)")
+            return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }.sorted().map { folder + "/" + $0 }
+        }
+        #expect(h.run(["calendar", "apply"] + (try files("calendars")), env: env).code == 0)
+        #expect(h.run(["service", "apply"] + (try files("services")), env: env).code == 0)
         let file = h.directory.appendingPathComponent("gen.csv").path
         #expect(h.run(["generate", "--tickets", "800", "--services", TestPaths.inPackage("samples/services"), "--seed", "5",
                        "--start", "2026-01-05", "--days", "70", "--out", file]).code == 0)
@@ -47,7 +50,8 @@ import Testing
     @Test func aClosedTicketHasNoForecastAndABadParameterIsRefused() throws {
         let (h, env) = try Self.harness()
         let sql = try h.write("closed.sql", "SELECT id FROM tickets WHERE state = 'closed' ORDER BY id LIMIT 1")
-        let id = h.run(["query", sql, "--format", "csv"], env: env).out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }[1]
+        let listed = h.run(["query", sql, "--format", "csv"], env: env)
+        let id = try #require(RFC4180.records(listed.out).dropFirst().first?.first, "\(listed.code) \(listed.err)")
         let json = h.run(["ticket", "show", id, "--format", "json"], env: env)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
         #expect(object["state"] as? String == "closed")
@@ -58,7 +62,7 @@ import Testing
         #expect(bad.code == 1)
         #expect(bad.err.contains("forecast.sql: parameter trials = 0: must be a whole number in 1...1000000"), "\(bad.err)")
         let typo = h.run(["query", "forecast", "--as-of", Self.asOf, "--param", "trails=10"], env: env)
-        #expect(typo.code == 64 && typo.err.contains("Did you mean 'trials'"), "\(typo.err)")
+        #expect(typo.code == 64 && typo.err.contains("did you mean 'trials'"), "\(typo.err)")
         let ok = h.run(["query", "forecast", "--as-of", Self.asOf, "--param", "trials=500", "--format", "csv"], env: env)
         #expect(ok.code == 0 && ok.out.hasPrefix("queue,scope,key,open,daily_mean,clear_p50_days"), "\(ok.err)")
     }
