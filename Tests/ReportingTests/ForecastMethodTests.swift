@@ -166,3 +166,19 @@ import Testing
         #expect(fewer.mapValues(\.values) == again.mapValues(\.values))
     }
 }
+
+/// A `-- computed:` line naming no computation Baton knows is refused with the file and "did you mean".
+@Suite struct ComputedQueryTests {
+    @Test func anUnknownComputationIsRefused() throws {
+        let folder = try TemporaryFolder.make("computed")
+        let store = try OrchestrationStore(path: folder.appendingPathComponent("s.db").path)
+        let query = QueryFile(name: "mine", path: "/q/mine.sql", sql: "-- mine\n-- computed: forcast\nSELECT :as_of AS as_of")
+        #expect(query.computed == "forcast")
+        #expect(throws: ReportingError.self) { try QueryRunner.run(query, on: store.db, parameters: ["as_of": .integer(0)]) }
+        do {
+            _ = try QueryRunner.run(query, on: store.db, parameters: ["as_of": .integer(0)])
+        } catch let error as ReportingError {
+            #expect(error.message.contains("/q/mine.sql: 'computed: forcast' is not a computation Baton knows; did you mean 'forecast'?"), "\(error.message)")
+        }
+    }
+}
