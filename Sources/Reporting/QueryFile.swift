@@ -10,7 +10,9 @@ import SQLite
 /// rows are one per day or week of the window: it clamps the window to the span of the data (see `DataSpan`).
 /// A line `-- include _NAME.sql` is replaced by that file of the same folder: a fragment (its name starts with `_`)
 /// that holds SQL several queries share, such as `_open_runs.sql`, the one definition of the step runs open at
-/// `:as_of`. Fragments are not queries of their own. The leading comment block is the query's description.
+/// `:as_of`. Fragments are not queries of their own. A line `-- computed: NAME` marks a query whose rows Swift computes
+/// from other queries of its folder (`ComputedQuery`; its SQL then only names its parameters). The leading comment block
+/// is the query's description.
 public struct QueryFile: Sendable {
     /// The file stem, e.g. `stalled`.
     public let name: String
@@ -23,6 +25,8 @@ public struct QueryFile: Sendable {
     public let types: [String: ParameterType]
     /// `days` or `weeks` for a query with a row per day or week of the window (`-- series: days`).
     public let series: String?
+    /// The name of the Swift computation that gives this query's rows (`-- computed: forecast`), if any.
+    public let computed: String?
 
     public init(name: String, path: String, sql: String) {
         self.name = name
@@ -31,6 +35,7 @@ public struct QueryFile: Sendable {
         var defaults: [String: SQLValue] = [:]
         var types: [String: ParameterType] = ["from": .instant, "to": .instant, "as_of": .instant]
         var series: String?
+        var computed: String?
         var description: [String] = []
         var inHeader = true
         for rawLine in sql.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -50,6 +55,8 @@ public struct QueryFile: Sendable {
                 }
             } else if text.hasPrefix("series:") {
                 series = text.dropFirst("series:".count).trimmingCharacters(in: .whitespaces)
+            } else if text.hasPrefix("computed:") {
+                computed = text.dropFirst("computed:".count).trimmingCharacters(in: .whitespaces)
             } else if inHeader {
                 description.append(text)
             }
@@ -57,6 +64,7 @@ public struct QueryFile: Sendable {
         self.defaults = defaults
         self.types = types
         self.series = series
+        self.computed = computed
         self.description = description.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

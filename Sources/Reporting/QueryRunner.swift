@@ -108,6 +108,11 @@ public enum QueryRunner {
     @discardableResult
     public static func forEachRow(_ query: QueryFile, on db: Database, parameters: [String: SQLValue],
                                   _ body: ([SQLValue]) throws -> Void) throws -> [String] {
+        if let name = query.computed {
+            let output = try ComputedQuery.run(name, query, on: db, parameters: parameters)
+            for row in output.rows { try body(row) }
+            return output.columns
+        }
         let statement = try prepare(query, on: db)
         let values = try bindings(for: query, statement: statement, parameters: parameters)
         try statement.bind(named: values)

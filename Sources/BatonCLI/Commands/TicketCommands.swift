@@ -1,6 +1,7 @@
 import BatonCore
 import Foundation
 import Orchestration
+import Reporting
 import SQLite
 
 enum TicketCommands {
@@ -35,13 +36,19 @@ enum TicketCommands {
     static let show = CommandSpec(
         name: "show",
         abstract: "The requester's view: a ticket's service, state, and every step with its team, state, since when and who.",
+        discussion: "An open ticket also shows when it is likely done (p50 and p85 of a forecast from its remaining steps' recent durations; see 'baton query forecast_tickets').",
         arguments: [.arg("id", "The ticket id.")],
-        options: [RowFormat.option],
+        options: [RowFormat.option, .value("as-of", "TIME", "Forecast as of this instant, ISO 8601 (default: now, for an open ticket).")],
         run: { inv in
             let format = try RowFormat.from(inv)
             let store = try CommandSupport.store(inv)
             let view = try store.ticketView(inv.arguments[0])
             let t = view.ticket
+            let asOf = try CommandSupport.instant(inv, "as-of") ?? Instant.now()
+            // The requester's view does not depend on the forecast: without the queries folder it shows no ETA.
+            let eta = t.state == .open || inv.value("as-of") != nil ? (try? TicketETA.of(ticket: t.id, service: t.service, db: store.db, asOf: asOf,
+                                                            workingDirectory: inv.context.workingDirectory,
+                                                            environment: inv.context.environment)) ?? nil : nil
             switch format {
             case .json:
                 var header = "{\"id\": \(JSONText.string(t.id)), \"service\": \(JSONText.string(t.service)), \"service_version\": \(t.serviceVersion), "
@@ -49,6 +56,7 @@ enum TicketCommands {
                 header += "\"state\": \(JSONText.string(t.state.rawValue)), \"opened_at\": \(JSONText.string(Instant.iso(t.openedAt ?? 0))), "
                 header += "\"closed_at\": \(t.closedAt.map { JSONText.string(Instant.iso($0)) } ?? "null"), "
                 header += "\"intake\": {" + t.intake.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)): \(JSONText.string($0.value))" }.joined(separator: ", ") + "}, "
+                header += "\"eta\": " + (eta.map { "{\"p50_at\": \(JSONText.string(Instant.iso($0.p50))), \"p85_at\": \(JSONText.string(Instant.iso($0.p85))), \"method\": \(JSONText.string($0.method))}" } ?? "null") + ", "
                 header += "\"steps\": "
                 inv.out.write(header)
                 RowPrinter.print(columns: view.columns, rows: view.rows, format: .json, to: inv.out)
@@ -65,6 +73,10 @@ enum TicketCommands {
                 if let c = t.closedAt { state += ", closed \(Instant.iso(c))" }
                 if let c = t.cancelledAt { state += ", cancelled \(Instant.iso(c))" }
                 inv.out.line(state)
+                if let eta {
+                    let basis = eta.method == "steps" ? "its remaining steps" : "its service's lead times"
+                    inv.out.line("Forecast:  likely done by \(Instant.iso(eta.p50)) (50 %), by \(Instant.iso(eta.p85)) (85 %), from \(basis) over the last \(eta.windowDays) days\(inv.value("as-of") == nil ? "" : ", as of \(Instant.iso(asOf))")")
+                }
                 for (k, v) in t.intake.sorted(by: { $0.key < $1.key }) { inv.out.line("  \(safe(k)): \(safe(v))") }
                 inv.out.line()
                 RowPrinter.print(columns: view.columns, rows: view.rows, format: .table, to: inv.out)
