@@ -194,6 +194,9 @@ enum ScheduleCommands {
                 try generateAlerts(definition, period, folder, store: store, queries: queries)
             })
         runner.staleAfter = staleAfter
+        runner.generateSite = { definition, period, folder in
+            try SiteCommands.generateScheduled(definition, period, folder, store: store, queries: queries)
+        }
         let log = inv.value("log").map { absolute($0, inv) }
         runner.onGenerated = { outcome in
             if let log { appendLine("\(outcome.definition) \(Instant.iso(outcome.period.end)) \(getpid())\n", to: log) }

@@ -1,0 +1,79 @@
+import BatonCore
+import Foundation
+import Rendering
+import Reporting
+
+/// The requester's view of one open ticket: where it stands, every step with its state, team, when it became ready
+/// and how long it waited, and the intake values. It links to nothing else on the site (the page is sent to the
+/// requester alone), and shows no build time, so it changes only when the ticket does or a wait crosses a unit.
+enum TicketPage {
+    static func render(_ t: SiteTicket, _ c: SiteContext) -> String {
+        let service = c.serviceName(t.service)
+        var body = "<p class=\"stand\" id=\"standing\">\(standing(t, c))</p>\n<h2>Steps</h2>\n"
+        var rows: [(cls: String, cells: [String])] = []
+        for s in t.steps {
+            let name = c.data.stepName(t.service, t.serviceVersion, s.step) + (s.attempt > 1 ? " (attempt \(s.attempt))" : "")
+            let open = ["ready", "active", "paused"].contains(s.state)
+            let waited: String
+            if let ready = s.readyAt, ready <= c.data.asOf {
+                let end = open ? c.data.asOf : (s.doneAt ?? c.data.asOf)
+                waited = SitePage.duration(hours: Double(end - ready) / 3600)
+            } else {
+                waited = ""
+            }
+            let flag = open ? c.flag(t.id, s.step) : nil
+            rows.append((flag?.rawValue ?? "", [
+                SitePage.text(name), "<span class=\"tag\">\(HTMLEscape.text(stateLabel(s.state)))</span>" + flagTag(flag),
+                SitePage.text(c.data.teamName(s.team)),
+                s.readyAt.map { $0 <= c.data.asOf ? HTMLEscape.text(SitePage.short($0)) : "" } ?? "",
+                HTMLEscape.text(waited),
+                s.doneAt.map { $0 <= c.data.asOf ? HTMLEscape.text(SitePage.short($0)) : "" } ?? "",
+            ]))
+        }
+        body += rows.isEmpty ? "<p>No steps recorded yet.</p>"
+            : SitePage.table([("Step", false), ("State", false), ("Team", false), ("Ready since (UTC)", false), ("Waited", true), ("Ended (UTC)", false)], rows, id: "steps")
+        body += "\n<h2>Request</h2>\n<dl id=\"intake\"><dt>Service</dt><dd>\(SitePage.text(service))</dd>"
+        body += "<dt>Requester</dt><dd>\(SitePage.text(t.requester))</dd><dt>Opened</dt><dd>\(HTMLEscape.text(SitePage.when(t.openedAt)))</dd>"
+        for (k, v) in t.intake { body += "<dt>\(SitePage.text(k))</dt><dd>\(SitePage.text(v))</dd>" }
+        body += "</dl>"
+        let title = t.title.isEmpty ? t.id : "\(t.id): \(t.title)"
+        return SitePage.render(title: title, subtitle: HTMLEscape.text(service), body: body,
+                               footer: "This page's address is private to this ticket; it is updated when the site is rebuilt.")
+    }
+
+    /// "Waiting on IT (IT access provisioning) since Tuesday 24 Nov 2026 09:12 UTC": the first open step, by
+    /// position; with none open, since when the ticket waits for its next step.
+    static func standing(_ t: SiteTicket, _ c: SiteContext) -> String {
+        if let s = t.steps.first(where: { ["ready", "active", "paused"].contains($0.state) }) {
+            let team = SitePage.text(c.data.teamName(s.team))
+            let step = SitePage.text(c.data.stepName(t.service, t.serviceVersion, s.step))
+            switch s.state {
+            case "active": return "In progress with \(team) (\(step)) since \(HTMLEscape.text(SitePage.when(s.startedAt ?? s.readyAt ?? t.openedAt)))"
+            case "paused": return "Paused at \(team) (\(step)) since \(HTMLEscape.text(SitePage.when(s.pausedAt ?? s.readyAt ?? t.openedAt)))"
+            default: return "Waiting on \(team) (\(step)) since \(HTMLEscape.text(SitePage.when(s.readyAt ?? t.openedAt)))"
+            }
+        }
+        let lastDone = t.steps.compactMap { $0.doneAt }.filter { $0 <= c.data.asOf }.max()
+        if t.steps.contains(where: { $0.state == "waiting" }) || lastDone == nil {
+            return "Waiting for its next step since \(HTMLEscape.text(SitePage.when(lastDone ?? t.openedAt)))"
+        }
+        return "All steps done since \(HTMLEscape.text(SitePage.when(lastDone!))); waiting to be closed"
+    }
+
+    static func stateLabel(_ s: String) -> String {
+        switch s {
+        case "ready": return "waiting"
+        case "active": return "in progress"
+        case "waiting": return "not started"
+        default: return s
+        }
+    }
+
+    static func flagTag(_ kind: Alert.Kind?) -> String {
+        switch kind {
+        case .stalled?: return " <span class=\"tag\">stalled</span>"
+        case .atRisk?: return " <span class=\"tag\">at risk</span>"
+        default: return ""
+        }
+    }
+}
