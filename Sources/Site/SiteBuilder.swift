@@ -1,6 +1,7 @@
 import BatonCore
 import Foundation
 import Reporting
+import Scheduling
 import SQLite
 
 /// Builds the static site (`baton site --out DIR`, or a schedule definition of kind `site`): the index, a page per
@@ -32,6 +33,7 @@ public struct SiteBuilder {
         let output = SiteOutput(path: out)
         _ = try output.liveBuild()  // refuse a path Baton did not write before reading anything
         let key = try SiteKey.load(db)
+        try SchedulingSchema.migrator.migrate(db)  // the archive reads the run history
         var settings = alertSettings ?? AlertSettings(asOf: asOf)
         settings.asOf = asOf
         let alerts = try AlertEngine(db: db, queryFolder: queryFolder).compute(settings, generatedAt: asOf)

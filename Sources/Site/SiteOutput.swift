@@ -5,9 +5,9 @@ import Glibc
 #endif
 
 /// Where a site lives and how it is swapped. `--out DIR` is a symbolic link Baton owns, pointing at the live build
-/// in the hidden folder beside it, `.DIR.site/b-…`:
+/// in the hidden folder beside it, `.DIR.builds/b-…`:
 ///
-/// 1. a build is written under a temporary name in `.DIR.site/` (pages whose bytes did not change are hard links to
+/// 1. a build is written under a temporary name in `.DIR.builds/` (pages whose bytes did not change are hard links to
 ///    the live build's files, so they keep their inode and mtime), then the file system is flushed (syncfs);
 /// 2. it is renamed to its final name `b-…`, and `DIR` is replaced by a link to it in one rename;
 /// 3. builds older than the live one and the one before it are removed (a reader part-way through the previous
@@ -23,7 +23,7 @@ public struct SiteOutput: Sendable {
     var name: String { (path as NSString).lastPathComponent }
     var parent: String { let p = (path as NSString).deletingLastPathComponent; return p.isEmpty ? "." : p }
     /// The folder of builds, beside `path`.
-    public var buildsFolder: String { parent + "/." + name + ".site" }
+    public var buildsFolder: String { parent + "/." + name + ".builds" }
     static let marker = ".baton-site"
 
     /// The live build's folder, nil when there is no site yet; an error when `path` is something Baton did not write.
@@ -33,7 +33,7 @@ public struct SiteOutput: Sendable {
             if errno == ENOENT { return nil }
             throw SiteError("cannot read \(path): \(SystemError.reason(errno))")
         }
-        let prefix = "." + name + ".site/"
+        let prefix = "." + name + ".builds/"
         guard (st.st_mode & S_IFMT) == S_IFLNK, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path),
               target.hasPrefix(prefix), FileManager.default.fileExists(atPath: parent + "/" + target + "/" + Self.marker) else {
             throw SiteError("\(path) exists and is not a site Baton built (a link into \(prefix)); Baton never writes over it: choose another --out or remove it")
@@ -60,7 +60,7 @@ public struct SiteOutput: Sendable {
         guard rename(temp, final) == 0 else { throw SiteError("cannot publish the site build \(final): \(SystemError.reason(errno))") }
         renamed = true
         try AtomicFile.syncFolder(buildsFolder)
-        do { try AtomicFile.replaceSymlink(path, pointingTo: "." + name + ".site/" + stamp) } catch {
+        do { try AtomicFile.replaceSymlink(path, pointingTo: "." + name + ".builds/" + stamp) } catch {
             try? FileManager.default.removeItem(atPath: final)
             throw SiteError("cannot point \(path) at the new build: \(error)")
         }

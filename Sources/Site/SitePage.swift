@@ -18,7 +18,7 @@ enum SitePage {
     .box{overflow-x:auto;border:1px solid var(--line);border-radius:6px;margin:.4em 0 1em}
     table{border-collapse:collapse;width:100%}th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
     th{background:var(--head);font-weight:600;white-space:nowrap}td.n,th.n{text-align:right;white-space:nowrap}
-    td.t{max-width:28em;overflow-wrap:anywhere}tr.stalled td{background:var(--bad)}tr.at_risk td{background:var(--warn)}
+    td.t{min-width:7em;max-width:28em;overflow-wrap:anywhere}tr.stalled td{background:var(--bad)}tr.at_risk td{background:var(--warn)}
     .tag{display:inline-block;padding:0 6px;border-radius:4px;font-size:.85em;border:1px solid var(--line);white-space:nowrap}
     .stand{font-size:1.1em;padding:10px 12px;border-left:4px solid var(--link);background:var(--head);overflow-wrap:anywhere}
     dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px}dt{color:var(--muted)}dd{margin:0;overflow-wrap:anywhere}

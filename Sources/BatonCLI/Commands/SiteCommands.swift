@@ -20,7 +20,7 @@ enum SiteCommands {
         another), alerts.html, and reports.html with every report 'baton schedule run' wrote (reports/NAME/PERIOD/).
         --list-service SERVICE adds find.html listing that service's open tickets (opt-in, per service).
 
-        DIR is a symbolic link to the live build in .DIR.site/ beside it: a new build is written there, flushed,
+        DIR is a symbolic link to the live build in .DIR.builds/ beside it: a new build is written there, flushed,
         then swapped in by replacing the link, so a reader never sees a half-built site and a crash leaves the old
         one. Pages whose content did not change keep their file and mtime. An existing DIR that is not such a link
         is refused.
