@@ -22,7 +22,7 @@ enum AlertsPage {
             let ticket = a.ticketID.isEmpty ? "" : c.openTickets.contains(a.ticketID) ? SitePage.link(c.ticketPage(a.ticketID), a.ticketID) : SitePage.text(a.ticketID)
             let team = a.team.map { t in c.queuePages[t].map { SitePage.link($0, c.data.teamName(t)) } ?? SitePage.text(c.data.teamName(t)) } ?? "no team"
             rows.append((a.kind == .stalled || a.kind == .atRisk ? a.kind.rawValue : "", [
-                HTMLEscape.text(label(a.kind)), team, ticket, SitePage.text(a.title ?? ""), SitePage.text(c.serviceName(a.service)),
+                HTMLEscape.text(label(a.kind)), team, ticket, SitePage.clipped(a.title ?? ""), SitePage.text(c.serviceName(a.service)),
                 SitePage.text(a.stepName ?? a.step), HTMLEscape.text(SitePage.hours(a.workingAgeHours ?? a.activeAgeHours)),
                 HTMLEscape.text(SitePage.hours(a.thresholdHours)), SitePage.text(a.source),
             ]))
@@ -80,7 +80,7 @@ enum FindPage {
             let tickets = (c.listed[service] ?? []).sorted { ($0.openedAt, $0.id) > ($1.openedAt, $1.id) }
             guard !tickets.isEmpty else { body += "<p>No open ticket.</p>"; continue }
             let rows = tickets.map { t in
-                (cls: "", cells: [SitePage.link(c.ticketPage(t.id), t.id), SitePage.text(t.title), SitePage.text(t.requester),
+                (cls: "", cells: [SitePage.link(c.ticketPage(t.id), t.id), SitePage.clipped(t.title), SitePage.text(t.requester),
                                   HTMLEscape.text(SitePage.short(t.openedAt))])
             }
             body += SitePage.table([("Ticket", false), ("Title", false), ("Requester", false), ("Opened (UTC)", false)], rows)

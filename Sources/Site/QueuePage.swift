@@ -28,7 +28,7 @@ enum QueuePage {
         for r in runs {
             let flag = c.flag(r.ticketID, r.step)
             var cells = [
-                SitePage.link("../" + c.ticketPage(r.ticketID), r.ticketID), SitePage.text(r.title), SitePage.text(c.serviceName(r.service)),
+                SitePage.link("../" + c.ticketPage(r.ticketID), r.ticketID), SitePage.clipped(r.title), SitePage.text(c.serviceName(r.service)),
                 SitePage.text(c.data.stepName(r.service, r.serviceVersion, r.step)),
                 HTMLEscape.text(TicketPage.stateLabel(r.state)) + TicketPage.flagTag(flag),
                 HTMLEscape.text(SitePage.short(r.readyAt)), HTMLEscape.text(SitePage.hours(r.ageHours)),

@@ -34,13 +34,13 @@ enum SitePage {
         <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex, nofollow">
-        <title>\(HTMLEscape.text(title))</title><style>\(css)</style></head><body>
+        <title>\(HTMLEscape.text(String(title.prefix(200))))</title><style>\(css)</style></head><body>
         <header>
         """
         if !nav.isEmpty {
             html += "<nav>" + nav.map { "<a href=\"\(HTMLEscape.text($0.href))\">\(HTMLEscape.text($0.label))</a>" }.joined() + "</nav>"
         }
-        html += "<h1><bdi>\(HTMLEscape.text(title))</bdi></h1>"
+        html += "<h1>\(clipped(title, 200))</h1>"
         if !subtitle.isEmpty { html += "<p class=\"muted\">\(subtitle)</p>" }
         html += "</header><main>\n" + body + "\n</main>"
         if !footer.isEmpty { html += "<footer>\(footer)</footer>" }
@@ -49,6 +49,13 @@ enum SitePage {
 
     /// Escaped data text, isolated from the surrounding direction (a right-to-left title cannot reorder the row).
     static func text(_ s: String) -> String { "<bdi>" + HTMLEscape.text(s) + "</bdi>" }
+
+    /// Data text cut to `limit` characters with an ellipsis, the whole text in the tooltip: a very long title keeps
+    /// a table or heading readable (the ticket page shows it whole under Request).
+    static func clipped(_ s: String, _ limit: Int = 120) -> String {
+        guard s.count > limit else { return text(s) }
+        return "<bdi title=\"\(HTMLEscape.text(s))\">" + HTMLEscape.text(String(s.prefix(limit))) + "…</bdi>"
+    }
 
     static func link(_ href: String, _ label: String) -> String {
         "<a href=\"\(HTMLEscape.text(href))\">\(text(label))</a>"

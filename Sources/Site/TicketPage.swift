@@ -32,7 +32,8 @@ enum TicketPage {
         }
         body += rows.isEmpty ? "<p>No steps recorded yet.</p>"
             : SitePage.table([("Step", false), ("State", false), ("Team", false), ("Ready since (UTC)", false), ("Waited", true), ("Ended (UTC)", false)], rows, id: "steps")
-        body += "\n<h2>Request</h2>\n<dl id=\"intake\"><dt>Service</dt><dd>\(SitePage.text(service))</dd>"
+        body += "\n<h2>Request</h2>\n<dl id=\"intake\"><dt>Ticket</dt><dd>\(SitePage.text(t.id))</dd><dt>Title</dt><dd>\(SitePage.text(t.title))</dd>"
+        body += "<dt>Service</dt><dd>\(SitePage.text(service))</dd>"
         body += "<dt>Requester</dt><dd>\(SitePage.text(t.requester))</dd><dt>Opened</dt><dd>\(HTMLEscape.text(SitePage.when(t.openedAt)))</dd>"
         for (k, v) in t.intake { body += "<dt>\(SitePage.text(k))</dt><dd>\(SitePage.text(v))</dd>" }
         body += "</dl>"

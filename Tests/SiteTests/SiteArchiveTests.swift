@@ -18,7 +18,7 @@ import Testing
         let weekly = ScheduleDefinition(name: "weekly", kind: .report, title: "Weekly", path: "reports/weekly.json",
                                         cron: try CronExpression("0 6 * * MON"))
         let runner = try ScheduleRunner<ScheduleDefinition>(db: f.store.db, outputFolder: out, generateReport: { _, p, folder in
-            try "<!DOCTYPE html><title>weekly \(p.label)</title><p>report \(p.label)</p>".write(toFile: folder + "/report.html", atomically: false, encoding: .utf8)
+            try "<!DOCTYPE html><html><title>weekly \(p.label)</title><h1>Weekly</h1><p>report \(p.label)</p></html>".write(toFile: folder + "/report.html", atomically: false, encoding: .utf8)
             try "week,opened\n\(p.label),1\n".write(toFile: folder + "/throughput.csv", atomically: false, encoding: .utf8)
             return ""
         }, generateAlerts: { _, _, _ in [] })
