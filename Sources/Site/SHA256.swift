@@ -27,6 +27,17 @@ public struct SHA256 {
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         length &+= UInt64(bytes.count)
+        if pending.isEmpty, bytes.count >= 64,
+           let done: Int = bytes.withContiguousStorageIfAvailable({ buffer in
+               // Whole blocks straight from the caller's bytes: no copy of a large page.
+               let whole = buffer.count - buffer.count % 64
+               var offset = 0
+               while offset < whole { compress(buffer, offset); offset += 64 }
+               return whole
+           }) {
+            pending.append(contentsOf: bytes.dropFirst(done))
+            return
+        }
         pending.append(contentsOf: bytes)
         guard pending.count >= 64 else { return }
         let whole = pending.count - pending.count % 64

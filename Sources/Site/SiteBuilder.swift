@@ -16,6 +16,7 @@ public struct SiteBuilder {
         public var build: String
         public var pages: Int, written: Int, kept: Int, tickets: Int, queues: Int
         public var removedReports: [String]
+        public var phases: SitePhases
     }
 
     public let db: Database
@@ -36,18 +37,18 @@ public struct SiteBuilder {
         try SchedulingSchema.migrator.migrate(db)  // the archive reads the run history
         var settings = alertSettings ?? AlertSettings(asOf: asOf)
         settings.asOf = asOf
-        let alerts = try AlertEngine(db: db, queryFolder: queryFolder).compute(settings, generatedAt: asOf)
+        let phases = SitePhases()
+        let alerts = try phases.time("alerts") { try AlertEngine(db: db, queryFolder: queryFolder).compute(settings, generatedAt: asOf) }
         // One snapshot for the open work, the ticket pages and the archive.
         let ownsTransaction = !db.isInTransaction
         if ownsTransaction { try db.execute("BEGIN") }
         defer { if ownsTransaction { try? db.execute("COMMIT") } }
-        let data = try SiteData.load(db: db, queryFolder: queryFolder, asOf: asOf, alerts: alerts)
+        let data = try phases.time("open work") { try SiteData.load(db: db, queryFolder: queryFolder, asOf: asOf, alerts: alerts) }
         var c = SiteContext(data: data, key: key, definition: definition, builtAt: builtAt)
         c.archive = try SiteArchive.load(db: db, keep: definition.keep)
         var counts = (pages: 0, written: 0, kept: 0)
-        let folder = try output.publish { folder, live in
-            let writer = SiteWriter(root: folder, live: live)
-            try writeTickets(writer, &c)
+        let folder = try output.publish(phases: phases) { writer in
+            try phases.time("ticket pages") { try writeTickets(writer, &c) }
             try writeQueues(writer, c)
             try writer.page("alerts.html", AlertsPage.render(c))
             try writeArchive(writer, c)
@@ -58,7 +59,7 @@ public struct SiteBuilder {
         }
         let removed = try c.archive.removeExpired()
         return Outcome(index: output.path + "/index.html", build: folder, pages: counts.pages, written: counts.written, kept: counts.kept,
-                       tickets: c.openTickets.count, queues: c.queuePages.count, removedReports: removed)
+                       tickets: c.openTickets.count, queues: c.queuePages.count, removedReports: removed, phases: phases)
     }
 
     /// One page per open ticket, streamed: no more than one ticket is held at a time.
@@ -66,12 +67,14 @@ public struct SiteBuilder {
         let listed = Set(definition.listedServices)
         var ids: Set<String> = [], byService: [String: Int] = [:]
         var rows: [String: [(id: String, title: String, requester: String, openedAt: Int64)]] = [:]
-        let context = c
+        let context = c, version = c.ticketContext
         try SiteTicket.forEach(db: db, queryFolder: queryFolder, asOf: c.data.asOf) { t in
             ids.insert(t.id)
             byService[t.service, default: 0] += 1
             if listed.contains(t.service) { rows[t.service, default: []].append((t.id, t.title, t.requester, t.openedAt)) }
-            try writer.page(context.ticketPage(t.id), TicketPage.render(t, context))
+            try writer.ticketPage(context.key.pageName(ticket: t.id), digest: TicketPage.inputDigest(t, context, context: version)) {
+                TicketPage.render(t, context)
+            }
         }
         c.openTickets = ids
         c.openTicketsByService = byService

@@ -20,12 +20,21 @@ struct SiteContext {
     var archive = SiteArchive()
     /// Stalled and at-risk runs by ticket and step (the alert engine's verdicts).
     var flags: [String: Alert.Kind] = [:]
+    /// What every ticket page depends on besides its ticket: the page's version and style, and the names it shows.
+    var ticketContext: [UInt8] = []
+    static let ticketPageVersion = "ticket-page-1"
 
     init(data: SiteData, key: SiteKey, definition: SiteDefinition, builtAt: Int64) {
         self.data = data; self.key = key; self.definition = definition; self.builtAt = builtAt
         for a in data.alerts.alerts where a.kind == .stalled || a.kind == .atRisk {
             flags[Self.flagKey(a.ticketID, a.step)] = a.kind
         }
+        var h = SHA256()
+        h.update(Array((Self.ticketPageVersion + SitePage.css).utf8))
+        for names in [data.teamNames, data.serviceNames, data.stepNames] {
+            for (k, v) in names.sorted(by: { $0.key < $1.key }) { h.update(Array((k + "\u{1F}" + v + "\u{1E}").utf8)) }
+        }
+        ticketContext = h.finish()
         var taken: Set<String> = []
         let teams = Set(data.openRuns.map(\.team)).union(data.flow.keys).union(data.alerts.openWork.map(\.team))
         for team in teams.sorted() {
@@ -42,7 +51,7 @@ struct SiteContext {
     func flag(_ ticket: String, _ step: String) -> Alert.Kind? { flags[Self.flagKey(ticket, step)] }
 
     /// The page of a ticket relative to the site root.
-    func ticketPage(_ id: String) -> String { "tickets/" + key.pageName(ticket: id) }
+    func ticketPage(_ id: String) -> String { SiteWriter.ticketPath(key.pageName(ticket: id)) }
 
     func serviceName(_ key: String) -> String { data.serviceNames[key] ?? key }
 }

@@ -14,13 +14,7 @@ enum TicketPage {
         for s in t.steps {
             let name = c.data.stepName(t.service, t.serviceVersion, s.step) + (s.attempt > 1 ? " (attempt \(s.attempt))" : "")
             let open = ["ready", "active", "paused"].contains(s.state)
-            let waited: String
-            if let ready = s.readyAt, ready <= c.data.asOf {
-                let end = open ? c.data.asOf : (s.doneAt ?? c.data.asOf)
-                waited = SitePage.duration(hours: Double(end - ready) / 3600)
-            } else {
-                waited = ""
-            }
+            let waited = waited(s, c.data.asOf)
             let flag = open ? c.flag(t.id, s.step) : nil
             rows.append((flag?.rawValue ?? "", [
                 SitePage.text(name), "<span class=\"tag\">\(HTMLEscape.text(stateLabel(s.state)))</span>" + flagTag(flag),
@@ -40,6 +34,31 @@ enum TicketPage {
         let title = t.title.isEmpty ? t.id : "\(t.id): \(t.title)"
         return SitePage.render(title: title, subtitle: HTMLEscape.text(service), body: body,
                                footer: "This page's address is private to this ticket; it is updated when the site is rebuilt.")
+    }
+
+    /// How long a step waited: to as_of while open, else to its end; empty before it was ready.
+    static func waited(_ s: SiteTicket.Step, _ asOf: Int64) -> String {
+        guard let ready = s.readyAt, ready <= asOf else { return "" }
+        let end = ["ready", "active", "paused"].contains(s.state) ? asOf : (s.doneAt ?? asOf)
+        return SitePage.duration(hours: Double(end - ready) / 3600)
+    }
+
+    /// What the page is made from, as a digest: the ticket's fields and runs, and what as_of changes on the page
+    /// (each step's wait, which instants are already past, its alert flag), under `context` (the names and the page
+    /// version). Equal digests render equal pages, so an unchanged ticket is not rendered again.
+    static func inputDigest(_ t: SiteTicket, _ c: SiteContext, context: [UInt8]) -> String {
+        var h = SHA256()
+        h.update(context)
+        var fields = [t.id, t.service, String(t.serviceVersion), t.title, t.requester, String(t.openedAt)]
+        for (k, v) in t.intake { fields += [k, v] }
+        let asOf = c.data.asOf
+        func instant(_ x: Int64?) -> String { x.map { "\($0)\($0 <= asOf ? "+" : "-")" } ?? "" }
+        for s in t.steps {
+            fields += [s.step, String(s.attempt), s.team, s.state, instant(s.readyAt), instant(s.startedAt), instant(s.doneAt),
+                       instant(s.pausedAt), waited(s, asOf), c.flag(t.id, s.step)?.rawValue ?? ""]
+        }
+        for f in fields { h.update(Array(f.utf8)); h.update([0x1F]) }
+        return SHA256.hex(h.finish())
     }
 
     /// "Waiting on IT (IT access provisioning) since Tuesday 24 Nov 2026 09:12 UTC": the first open step, by

@@ -68,13 +68,15 @@ final class SiteFixture: TemporaryStore {
     /// The ticket page's name, recomputed from the store's key by the test's own call of HMAC.
     func ticketPage(_ id: String) throws -> String {
         guard case .blob(let key)? = try store.db.scalar("SELECT key FROM site_secret") else { throw SiteError("no key") }
-        return "tickets/" + String(SHA256.hex(SHA256.hmac(key: key, message: Array(id.utf8))).prefix(32)) + ".html"
+        let name = String(SHA256.hex(SHA256.hmac(key: key, message: Array(id.utf8))).prefix(32))
+        return "tickets/\(name.prefix(3))/\(name).html"
     }
 
-    /// Every page of the live site, relative paths.
+    /// Every page of the live site, relative paths (from its manifest; each is checked to exist).
     func pages() throws -> [String] {
-        let root = try FileManager.default.destinationOfSymbolicLink(atPath: out)
-        let base = (out as NSString).deletingLastPathComponent + "/" + root
-        return (FileManager.default.enumerator(atPath: base)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".html") }.sorted()
+        let manifest = try String(contentsOfFile: out + "/.manifest", encoding: .utf8)
+        let pages = manifest.split(separator: "\n").map { String($0.split(separator: " ")[1]) }
+        for p in pages where !FileManager.default.fileExists(atPath: out + "/" + p) { throw SiteError("\(p) is in the manifest but not on the site") }
+        return pages.sorted()
     }
 }

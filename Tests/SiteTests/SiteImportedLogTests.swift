@@ -50,7 +50,10 @@ import Testing
         #expect(open > 0, "\(label)")
         #expect(outcome.tickets == Int(open), "\(label)")
         let live = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
-        #expect(try FileManager.default.contentsOfDirectory(atPath: live + "/tickets").count == Int(open), "\(label)")
+        let manifest = try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+        let pages = manifest.split(separator: "\n").map { String($0.split(separator: " ")[1]) }.filter { $0.hasPrefix("tickets/") }
+        #expect(pages.count == Int(open), "\(label)")
+        #expect(pages.allSatisfy { FileManager.default.fileExists(atPath: live + "/" + $0) }, "\(label)")
         // Every team's queue page lists the runs `baton queue TEAM` lists, in its order (oldest first).
         var queued = 0
         for team in try db.rows("SELECT DISTINCT team FROM step_runs WHERE state IN ('ready','active','paused') AND team IS NOT NULL").compactMap({ $0.string("team") }) {
@@ -65,7 +68,7 @@ import Testing
             #expect(shown == expected, "\(label) \(team)")
         }
         #expect(queued > 0)
-        return try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+        return manifest
     }
 
     static func teamName(_ db: Database, _ key: String) throws -> String {

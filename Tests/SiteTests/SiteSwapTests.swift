@@ -2,6 +2,7 @@ import BatonCore
 import BatonTestSupport
 import Foundation
 @testable import Orchestration
+import Reporting
 @testable import Site
 import Testing
 
@@ -35,13 +36,19 @@ import Testing
         #expect(after.written == changed.count + (try f.pages()).filter { before[$0] == nil }.count)
         // The content really changed where the file did: T-5 now waits on IT.
         #expect(try f.page(t5).contains("Waiting on"))
+        // And every page kept is what a build from nothing gives (same key, same store): byte for byte.
+        let fresh = try SiteBuilder(db: f.store.db, queryFolder: TestPaths.queries, definition: SiteDefinition(listedServices: ["onb"]))
+            .build(out: f.path("fresh/site"), asOf: SiteFixture.asOf, builtAt: SiteFixture.asOf)
+        for p in try f.pages() {
+            #expect(try String(contentsOfFile: fresh.build + "/" + p, encoding: .utf8) == f.page(p), "\(p)")
+        }
     }
 
     @Test func theLiveLinkMovesInOneStepAndOldBuildsArePruned() throws {
         let f = try SiteFixture()
         let a = try f.build(), b = try f.build(), c = try f.build()
         let builds = (f.out as NSString).deletingLastPathComponent + "/.site.builds"
-        let names = Set(try FileManager.default.contentsOfDirectory(atPath: builds))
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: builds).filter { $0.hasPrefix("b-") })
         // The live build and the one before it; the oldest is gone.
         #expect(names == Set([b.build, c.build].map { ($0 as NSString).lastPathComponent }))
         #expect(!FileManager.default.fileExists(atPath: a.build))
@@ -60,7 +67,40 @@ import Testing
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: f.out) == ".site.builds/" + (good.build as NSString).lastPathComponent)
         #expect(try f.page("index.html") == index)
         let builds = (f.out as NSString).deletingLastPathComponent + "/.site.builds"
-        #expect(try FileManager.default.contentsOfDirectory(atPath: builds) == [(good.build as NSString).lastPathComponent])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: builds).filter { $0 != "shards" && $0 != ".lock" } == [(good.build as NSString).lastPathComponent])
+        // The shards the failed build made are gone too: only those the live build links to are left.
+        let shards = try FileManager.default.contentsOfDirectory(atPath: builds + "/shards")
+        let linked = try FileManager.default.contentsOfDirectory(atPath: good.build + "/tickets").map {
+            (try FileManager.default.destinationOfSymbolicLink(atPath: good.build + "/tickets/" + $0) as NSString).lastPathComponent
+        }
+        #expect(Set(shards) == Set(linked))
+    }
+
+    @Test func buildsOfOneSiteAtTheSameTimeQueueAndLeaveAWholeSite() throws {
+        let f = try SiteFixture()
+        try f.build()
+        let path = f.dbPath, out = f.out
+        let errors = Mutex()
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            do {
+                let store = try OrchestrationStore(existingPath: path)
+                _ = try SiteBuilder(db: store.db, queryFolder: TestPaths.queries).build(out: out, asOf: SiteFixture.at(Double(i)), builtAt: SiteFixture.asOf)
+            } catch { errors.append("\(error)") }
+        }
+        #expect(errors.values.isEmpty, "\(errors.values)")
+        let live = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
+        let manifest = try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+        for line in manifest.split(separator: "\n") {
+            let page = String(line.split(separator: " ")[1])
+            #expect(FileManager.default.fileExists(atPath: live + "/" + page), "\(page)")
+        }
+    }
+
+    final class Mutex: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+        var values: [String] { lock.lock(); defer { lock.unlock() }; return items }
     }
 
     @Test(arguments: ["folder", "file", "foreign link"])

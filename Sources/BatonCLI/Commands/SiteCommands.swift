@@ -69,7 +69,7 @@ enum SiteCommands {
                                          workingDirectory: inv.context.workingDirectory)
         let outcome = try SiteBuilder(db: store.db, queryFolder: queries, definition: definition).build(out: out, asOf: asOf)
         inv.out.line(outcome.index)
-        inv.err.line("baton site: \(outcome.pages) pages (\(outcome.written) written, \(outcome.kept) unchanged), \(outcome.tickets) open tickets, \(outcome.queues) queues, as of \(Instant.iso(asOf))")
+        inv.err.line("baton site: \(outcome.pages) pages (\(outcome.written) written, \(outcome.kept) unchanged), \(outcome.tickets) open tickets, \(outcome.queues) queues, as of \(Instant.iso(asOf)) (\(outcome.phases.summary))")
         for r in outcome.removedReports { inv.err.line("baton site: removed the old report \(r) (keep \(definition.keep ?? 0))") }
         return 0
     }
