@@ -5,8 +5,11 @@ import Reporting
 
 /// A team's queue: its ready, active and paused step runs at as_of, oldest first, with their ages, target and
 /// working age (when any run has a calendar), stalled and at-risk runs highlighted by the alert engine's verdicts;
-/// then the team's load and its arrivals against completions over the last weeks (`team_load.sql`).
+/// then the team's arrivals against completions over the last 7 and 28 days (`team_load.sql`).
 enum QueuePage {
+    /// The most rows a queue page shows, oldest first (the reports' HTML tables show at most as many).
+    static let maximumRows = 5_000
+
     static func render(team: String, runs: ArraySlice<SiteOpenRun>, _ c: SiteContext) -> String {
         let name = c.data.teamName(team)
         let stalled = runs.filter { c.flag($0.ticketID, $0.step) == .stalled }.count
@@ -24,8 +27,8 @@ enum QueuePage {
         if calendars { header.append(("Working age", true)) }
         header += [("Target", true)]
         var rows: [(cls: String, cells: [String])] = []
-        rows.reserveCapacity(runs.count)
-        for r in runs {
+        rows.reserveCapacity(min(runs.count, maximumRows))
+        for r in runs.prefix(maximumRows) {
             let flag = c.flag(r.ticketID, r.step)
             var cells = [
                 SitePage.link("../" + c.ticketPage(r.ticketID), r.ticketID), SitePage.clipped(r.title), SitePage.text(c.serviceName(r.service)),
@@ -39,6 +42,9 @@ enum QueuePage {
             rows.append((flag?.rawValue ?? "", cells))
         }
         body += rows.isEmpty ? "<p>Nothing open.</p>" : SitePage.table(header, rows, id: "queue")
+        if runs.count > maximumRows {
+            body += "<p class=\"muted\">The oldest \(maximumRows) of \(runs.count) open steps; <code>baton queue \(HTMLEscape.text(team))</code> lists them all.</p>"
+        }
         body += "\n<h2>Arrivals and completions</h2>\n" + flowTable(c.data.flow[team] ?? [])
         return SitePage.render(title: "Queue: \(name)",
                                subtitle: "As of " + HTMLEscape.text(SitePage.when(c.data.asOf)) + (calendars ? "; working age in the step's or team's calendar" : ""),
@@ -46,12 +52,12 @@ enum QueuePage {
     }
 
     static func flowTable(_ weeks: [SiteFlowWeek]) -> String {
-        guard !weeks.isEmpty else { return "<p>No arrivals or completions in the last \(SiteData.flowWeeks) weeks.</p>" }
+        guard !weeks.isEmpty else { return "<p>No arrivals or completions in the last \(SiteData.flowDays.max() ?? 0) days.</p>" }
         let rows = weeks.map { w in
-            (cls: "", cells: [HTMLEscape.text(SitePage.short(w.start) + " – " + SitePage.short(w.end)), "\(w.arrivals)", "\(w.completions)",
-                              "\(w.arrivals - w.completions)"])
+            (cls: "", cells: [HTMLEscape.text("Last \((w.end - w.start) / 86_400) days (" + SitePage.short(w.start) + " – " + SitePage.short(w.end) + ")"),
+                              "\(w.arrivals)", "\(w.completions)", "\(w.arrivals - w.completions)"])
         }
-        return SitePage.table([("Week (UTC)", false), ("Arrivals", true), ("Completions", true), ("Net flow", true)], rows, id: "flow")
+        return SitePage.table([("Window (UTC)", false), ("Arrivals", true), ("Completions", true), ("Net flow", true)], rows, id: "flow")
             + "<p class=\"muted\">Arrivals: steps that became ready in the week; completions: steps completed in it (as in the team-load report).</p>"
     }
 }

@@ -1,6 +1,6 @@
 /// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), in Swift: the site's ticket addresses are keyed hashes, and
 /// the package links no crypto library. Checked against the FIPS and RFC 4231 vectors in the tests.
-public struct SHA256 {
+public struct SHA256: Sendable {
     private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
@@ -87,15 +87,25 @@ public struct SHA256 {
 
     /// HMAC-SHA256 of `message` under `key` (RFC 2104: keys longer than the 64-byte block are hashed first).
     public static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        let (inner, outer) = hmacStates(key: key)
+        return hmac(inner: inner, outer: outer, message: message)
+    }
+
+    /// The hash states after the key xor ipad and the key xor opad: HMAC under one key for many messages.
+    public static func hmacStates(key: [UInt8]) -> (inner: SHA256, outer: SHA256) {
         var k = key.count > 64 ? hash(key) : key
         k += [UInt8](repeating: 0, count: 64 - k.count)
-        var inner = SHA256()
+        var inner = SHA256(), outer = SHA256()
         inner.update(k.map { $0 ^ 0x36 })
-        inner.update(message)
-        var outer = SHA256()
         outer.update(k.map { $0 ^ 0x5c })
-        outer.update(inner.finish())
-        return outer.finish()
+        return (inner, outer)
+    }
+
+    public static func hmac(inner: SHA256, outer: SHA256, message: [UInt8]) -> [UInt8] {
+        var i = inner, o = outer
+        i.update(message)
+        o.update(i.finish())
+        return o.finish()
     }
 
     /// Lower-case hexadecimal.

@@ -33,11 +33,14 @@ public struct SiteBuilder {
     public func build(out: String, asOf: Int64, builtAt: Int64 = Instant.now()) throws -> Outcome {
         let output = SiteOutput(path: out)
         _ = try output.liveBuild()  // refuse a path Baton did not write before reading anything
-        let key = try SiteKey.load(db)
-        try SchedulingSchema.migrator.migrate(db)  // the archive reads the run history
+        let phases = SitePhases()
+        let key = try phases.time("store") { () throws -> SiteKey in
+            let key = try SiteKey.load(db)
+            try SchedulingSchema.migrator.migrate(db)  // the archive reads the run history
+            return key
+        }
         var settings = alertSettings ?? AlertSettings(asOf: asOf)
         settings.asOf = asOf
-        let phases = SitePhases()
         let alerts = try phases.time("alerts") { try AlertEngine(db: db, queryFolder: queryFolder).compute(settings, generatedAt: asOf) }
         // One snapshot for the open work, the ticket pages and the archive.
         let ownsTransaction = !db.isInTransaction
@@ -49,12 +52,14 @@ public struct SiteBuilder {
         var counts = (pages: 0, written: 0, kept: 0)
         let folder = try output.publish(phases: phases) { writer in
             try phases.time("ticket pages") { try writeTickets(writer, &c) }
-            try writeQueues(writer, c)
-            try writer.page("alerts.html", AlertsPage.render(c))
-            try writeArchive(writer, c)
-            if !definition.listedServices.isEmpty { try writer.page("find.html", FindPage.render(c)) }
-            try writer.page("index.html", IndexPage.render(c))
-            try writer.finish()
+            try phases.time("other pages") {
+                try writeQueues(writer, c)
+                try writer.page("alerts.html", AlertsPage.render(c))
+                try writeArchive(writer, c)
+                if !definition.listedServices.isEmpty { try writer.page("find.html", FindPage.render(c)) }
+                try writer.page("index.html", IndexPage.render(c))
+                try writer.finish()
+            }
             counts = (writer.written + writer.kept, writer.written, writer.kept)
         }
         let removed = try c.archive.removeExpired()
@@ -65,18 +70,21 @@ public struct SiteBuilder {
     /// One page per open ticket, streamed: no more than one ticket is held at a time.
     func writeTickets(_ writer: SiteWriter, _ c: inout SiteContext) throws {
         let listed = Set(definition.listedServices)
-        var ids: Set<String> = [], byService: [String: Int] = [:]
+        var ids: Set<String> = [], byService: [String: Int] = [:], names: [String: String] = [:]
         var rows: [String: [(id: String, title: String, requester: String, openedAt: Int64)]] = [:]
         let context = c, version = c.ticketContext
         try SiteTicket.forEach(db: db, queryFolder: queryFolder, asOf: c.data.asOf) { t in
             ids.insert(t.id)
             byService[t.service, default: 0] += 1
             if listed.contains(t.service) { rows[t.service, default: []].append((t.id, t.title, t.requester, t.openedAt)) }
-            try writer.ticketPage(context.key.pageName(ticket: t.id), digest: TicketPage.inputDigest(t, context, context: version)) {
+            let name = context.key.pageName(ticket: t.id)
+            names[t.id] = name
+            try writer.ticketPage(name, digest: TicketPage.inputDigest(t, context, context: version)) {
                 TicketPage.render(t, context)
             }
         }
         c.openTickets = ids
+        c.ticketNames = names
         c.openTicketsByService = byService
         c.listed = rows
     }

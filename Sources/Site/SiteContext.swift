@@ -50,8 +50,11 @@ struct SiteContext {
 
     func flag(_ ticket: String, _ step: String) -> Alert.Kind? { flags[Self.flagKey(ticket, step)] }
 
+    /// Ticket page names by ticket id, filled as the ticket pages are written (so queues do not hash them again).
+    var ticketNames: [String: String] = [:]
+
     /// The page of a ticket relative to the site root.
-    func ticketPage(_ id: String) -> String { SiteWriter.ticketPath(key.pageName(ticket: id)) }
+    func ticketPage(_ id: String) -> String { SiteWriter.ticketPath(ticketNames[id] ?? key.pageName(ticket: id)) }
 
     func serviceName(_ key: String) -> String { data.serviceNames[key] ?? key }
 }

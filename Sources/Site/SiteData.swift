@@ -11,14 +11,14 @@ public struct SiteOpenRun: Sendable {
     public var workingAgeHours: Double?, targetHours: Double?, calendar: String, title: String
 }
 
-/// A team's flow in one week: the arrivals and completions of `queries/team_load.sql` over [start, end).
+/// A team's flow over a window: the arrivals and completions of `queries/team_load.sql` over [start, end).
 public struct SiteFlowWeek: Sendable {
     public var start: Int64, end: Int64, arrivals: Int, completions: Int
 }
 
 /// Everything the site's pages share, read once per build in one read transaction: names, the open work (one pass
 /// of `site_open_runs.sql`), the alerts (the alert engine, so stalled and at-risk mean what they mean in the alert
-/// file) and each team's recent flow (`team_load.sql`, one run per week). Ticket pages stream separately
+/// file) and each team's recent flow (`team_load.sql`, one run per window). Ticket pages stream separately
 /// (`forEachTicket`).
 public struct SiteData {
     public var asOf: Int64
@@ -28,9 +28,9 @@ public struct SiteData {
     public var stepNames: [String: String] = [:]
     public var openRuns: [SiteOpenRun] = []
     public var alerts: AlertReport
-    /// Per team, the last `flowWeeks` weeks, oldest first.
+    /// Per team, the flow over the last 7 and the last 28 days (`flowDays`), in that order.
     public var flow: [String: [SiteFlowWeek]] = [:]
-    public static let flowWeeks = 4
+    public static let flowDays = [7, 28]
 
     static func stepKey(_ service: String, _ version: Int64, _ step: String) -> String { "\(service)\u{1F}\(version)\u{1F}\(step)" }
 
@@ -73,8 +73,8 @@ public struct SiteData {
                 targetHours: v[11].double, calendar: v[12].string ?? "", title: v[13].string ?? ""))
         }
         let load = try query(queryFolder, "team_load.sql", replacing: shared)
-        for w in (0..<flowWeeks).reversed() {
-            let end = asOf - Int64(w) * 7 * 86_400, start = end - 7 * 86_400
+        for days in flowDays {
+            let end = asOf, start = asOf - Int64(days) * 86_400
             let out = try QueryRunner.run(load, on: db, parameters: ["as_of": .integer(asOf), "from": .integer(start), "to": .integer(end)])
             let team = out.columns.firstIndex(of: "team"), arrivals = out.columns.firstIndex(of: "arrivals"),
                 completions = out.columns.firstIndex(of: "completions")

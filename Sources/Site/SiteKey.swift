@@ -8,8 +8,13 @@ import SQLite
 /// to another ticket's page.
 public struct SiteKey: Sendable {
     public let bytes: [UInt8]
+    /// HMAC's inner and outer hash states after the padded key, computed once (a site names every ticket twice).
+    private let inner: SHA256, outer: SHA256
 
-    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+        (inner, outer) = SHA256.hmacStates(key: bytes)
+    }
 
     public static let migrator = Migrator(application: "baton", track: "site", migrations: [
         .init(version: 1, name: "site secret", sql: """
@@ -46,7 +51,7 @@ public struct SiteKey: Sendable {
 
     /// The page name of a ticket: the first 128 bits of HMAC-SHA256(key, id) in hex, e.g. `3f1c…e0.html`.
     public func pageName(ticket id: String) -> String {
-        String(SHA256.hex(SHA256.hmac(key: bytes, message: Array(id.utf8))).prefix(32)) + ".html"
+        String(SHA256.hex(SHA256.hmac(inner: inner, outer: outer, message: Array(id.utf8))).prefix(32)) + ".html"
     }
 }
 

@@ -59,6 +59,18 @@ import Testing
         #expect(hr.contains("<td class=\"n\">30.0 h</td><td class=\"n\">30.0 h</td><td class=\"n\">4.0 h</td>"))
     }
 
+    @Test func aLongQueueShowsItsOldestRowsAndSaysHowManyMore() throws {
+        let f = try SiteFixture()
+        let alerts = try AlertEngine(db: f.store.db, queryFolder: TestPaths.queries).compute(AlertSettings(asOf: SiteFixture.asOf), generatedAt: 0)
+        let data = try SiteData.load(db: f.store.db, queryFolder: TestPaths.queries, asOf: SiteFixture.asOf, alerts: alerts)
+        let c = SiteContext(data: data, key: SiteKey(bytes: Array(repeating: 7, count: 32)), definition: SiteDefinition(), builtAt: 0)
+        let run = try #require(data.openRuns.first { $0.team == "hr" })
+        let runs = (0..<(QueuePage.maximumRows + 3)).map { i -> SiteOpenRun in var r = run; r.ticketID = "Q-\(i)"; return r }
+        let page = QueuePage.render(team: "hr", runs: runs[...], c)
+        #expect(page.contains(">Q-\(QueuePage.maximumRows - 1)</bdi></a>") && !page.contains(">Q-\(QueuePage.maximumRows)</bdi></a>"))
+        #expect(page.contains("The oldest \(QueuePage.maximumRows) of \(QueuePage.maximumRows + 3) open steps"))
+    }
+
     @Test func theIndexCountsOpenWorkAndLinksEveryQueue() throws {
         let f = try SiteFixture()
         try f.build()
