@@ -18,7 +18,7 @@ enum AlertsPage {
     static func render(_ c: SiteContext) -> String {
         let alerts = c.data.alerts.alerts
         var rows: [(cls: String, cells: [String])] = []
-        for a in alerts {
+        for a in alerts.prefix(QueuePage.maximumRows) {
             let ticket = a.ticketID.isEmpty ? "" : c.openTickets.contains(a.ticketID) ? SitePage.link(c.ticketPage(a.ticketID), a.ticketID) : SitePage.text(a.ticketID)
             let team = a.team.map { t in c.queuePages[t].map { SitePage.link($0, c.data.teamName(t)) } ?? SitePage.text(c.data.teamName(t)) } ?? "no team"
             rows.append((a.kind == .stalled || a.kind == .atRisk ? a.kind.rawValue : "", [
@@ -30,6 +30,8 @@ enum AlertsPage {
         let body = rows.isEmpty ? "<p>No alerts.</p>" : SitePage.table([
             ("Kind", false), ("Team", false), ("Ticket", false), ("Title", false), ("Service", false), ("Step", false),
             ("Age", true), ("Threshold", true), ("Source", false)], rows, id: "alerts")
+            + (alerts.count > QueuePage.maximumRows
+                ? "<p class=\"muted\">The first \(QueuePage.maximumRows) of \(alerts.count) alerts; <code>baton alerts</code> writes them all.</p>" : "")
         return SitePage.render(title: "Alerts", subtitle: "As of " + HTMLEscape.text(SitePage.when(c.data.asOf)) + "; the rules of <code>baton alerts</code>",
                                nav: [("index.html", "All open work")], body: body)
     }

@@ -85,13 +85,13 @@ enum SitePage {
         let c = Instant.civil(t)
         let days = Int((t >= 0 ? t : t - 86_399) / 86_400)
         let weekday = weekdays[((days % 7) + 7) % 7]
-        return "\(weekday) \(c.day) \(months[c.month - 1]) " + String(format: "%04d %02d:%02d UTC", c.year, c.hour, c.minute)
+        return "\(weekday) \(c.day) \(months[c.month - 1]) \(pad(c.year, 4)) \(pad(c.hour)):\(pad(c.minute)) UTC"
     }
 
     /// `2026-11-24 09:12` (UTC), for tables.
     static func short(_ t: Int64) -> String {
         let c = Instant.civil(t)
-        return String(format: "%04d-%02d-%02d %02d:%02d", c.year, c.month, c.day, c.hour, c.minute)
+        return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day)) \(pad(c.hour)):\(pad(c.minute))"
     }
 
     /// A waited time a person reads at a glance, whole units only (so a page read again an hour later changes
@@ -107,6 +107,16 @@ enum SitePage {
     /// Hours with one decimal, as the reports show them (`36.5 h`).
     static func hours(_ h: Double?) -> String {
         guard let h else { return "" }
-        return String(format: "%.1f h", h)
+        // One decimal, ties to even (no Foundation formatting: it is slow, and a site formats 100,000s of cells).
+        let tenths = (abs(h) * 10).rounded(.toNearestOrEven)
+        guard tenths < 1e15 else { return String(format: "%.1f h", h) }
+        let n = Int64(tenths)
+        return (h < 0 && n > 0 ? "-" : "") + "\(n / 10).\(n % 10) h"
+    }
+
+    /// `n` in decimal with leading zeros to `width` digits.
+    static func pad(_ n: Int, _ width: Int = 2) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

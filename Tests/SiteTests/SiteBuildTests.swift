@@ -114,3 +114,20 @@ import Testing
         #expect(try f.page(try f.ticketPage("T-2")).contains("<bdi>T-2: \u{202E}evil\u{202C} ticket \u{200F}</bdi>"))
     }
 }
+
+/// The site's own number and date formatting, against Foundation's formatting of the same values.
+@Suite struct SitePageFormatTests {
+    @Test(arguments: [0.0, 0.04, 0.96, 1.0, 4.0, 30.0, 36.54, 123.449, 99.99, 1234567.8, -2.36])
+    func hoursWithOneDecimal(_ h: Double) {
+        #expect(SitePage.hours(h) == String(format: "%.1f h", h))
+    }
+
+    @Test func instants() {
+        let t = Instant.parse("2026-11-24T09:12:00Z")!
+        #expect(SitePage.when(t) == "Tuesday 24 Nov 2026 09:12 UTC")
+        #expect(SitePage.short(t) == "2026-11-24 09:12")
+        #expect(SitePage.when(Instant.parse("1969-12-31T23:59:00Z")!) == "Wednesday 31 Dec 1969 23:59 UTC")
+        #expect(SitePage.duration(hours: 0.75) == "45 min" && SitePage.duration(hours: 7.9) == "7 h" && SitePage.duration(hours: 76) == "3 d 4 h")
+        #expect(SitePage.duration(hours: 48) == "2 d")
+    }
+}
