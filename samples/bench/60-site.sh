@@ -22,7 +22,7 @@ cp "$2/alerts/1m-50k.db" "$WORK/store.db"
 timed() {
     local start end stats
     start=$(date +%s.%N)
-    stats=$( { /usr/bin/time -f '%U %S %M' env BATON_DB="$WORK/store.db" "$BATON" site --out "$WORK/www" --as-of "$2" >/dev/null; } 2>&1 )
+    stats=$( { /usr/bin/time -f '%U %S %M' env BATON_DB="$WORK/store.db" "$BATON" site --verbose --out "$WORK/www" --as-of "$2" >/dev/null; } 2>&1 )
     end=$(date +%s.%N)
     local summary=${stats%$'\n'*} usage=${stats##*$'\n'}
     echo "$start $end $usage" | awk -v l="$1" -v s="${summary#baton site: }" '{printf "site %-34s %6.2f s [%.2f s CPU, %d MB]  %s\n", l, $2 - $1, $3 + $4, $5 / 1024, s}'

@@ -37,6 +37,7 @@ enum SiteCommands {
             .value("list-service", "KEY", "List this service's open tickets on find.html (\"find my ticket\").", repeating: true),
             .value("keep", "N", "Keep the newest N scheduled reports of each definition; remove the scheduler's older report folders."),
             .value("queries", "DIR", "The folder of SQL files (default: $BATON_QUERIES, ./queries, or next to the binary)."),
+            .flag("verbose", "Say on standard error how many pages were written or kept, and how long each phase took."),
         ],
         run: run)
 
@@ -69,8 +70,10 @@ enum SiteCommands {
                                          workingDirectory: inv.context.workingDirectory)
         let outcome = try SiteBuilder(db: store.db, queryFolder: queries, definition: definition).build(out: out, asOf: asOf)
         inv.out.line(outcome.index)
-        inv.err.line("baton site: \(outcome.pages) pages (\(outcome.written) written, \(outcome.kept) unchanged), \(outcome.tickets) open tickets, \(outcome.queues) queues, as of \(Instant.iso(asOf)) (\(outcome.phases.summary))")
         for r in outcome.removedReports { inv.err.line("baton site: removed the old report \(r) (keep \(definition.keep ?? 0))") }
+        if inv.flag("verbose") {
+            inv.err.line("baton site: \(outcome.pages) pages (\(outcome.written) written, \(outcome.kept) unchanged), \(outcome.tickets) open tickets, \(outcome.queues) queues, as of \(Instant.iso(asOf)) (\(outcome.phases.summary))")
+        }
         return 0
     }
 
