@@ -14,10 +14,11 @@ enum SiteCommands {
         discussion: """
         Writes one self-contained, script-free site that any web server or file share can serve: index.html (open
         work by service and team, the alert summary, the latest reports, when it was built and as of when), a page
-        per team queue (queues/TEAM.html: ready, active and paused steps, oldest first, stalled and at-risk ones
-        highlighted, then arrivals against completions), a page per open ticket (tickets/HASH.html: the requester's
-        view; HASH is an HMAC-SHA256 of the ticket id under a key kept in the store, so one address does not lead to
-        another), alerts.html, and reports.html with every report 'baton schedule run' wrote (reports/NAME/PERIOD/).
+        per team queue (queues/TEAM.html: ready, active and paused steps, oldest first, at most 5,000, stalled and
+        at-risk ones highlighted, then arrivals against completions), a page per open ticket (tickets/ABC/HASH.html:
+        the requester's view; HASH is an HMAC-SHA256 of the ticket id under a key kept in the store, so one address
+        does not lead to another), alerts.html, and reports.html with every report 'baton schedule run' wrote
+        (reports/NAME/PERIOD/).
         --list-service SERVICE adds find.html listing that service's open tickets (opt-in, per service).
 
         DIR is a symbolic link to the live build in .DIR.builds/ beside it: a new build is written there, flushed,
