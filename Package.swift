@@ -25,7 +25,9 @@ let package = Package(
         .target(name: "Scheduling", dependencies: ["BatonCore", "SQLite"]),
         .target(name: "Reporting", dependencies: ["BatonCore", "Orchestration", "Scheduling", "SQLite"]),
         .target(name: "Rendering", dependencies: ["BatonCore", "Reporting", "CXLSXWriter"]),
-        .target(name: "BatonCLI", dependencies: ["BatonCore", "SQLite", "Orchestration", "Scheduling", "Reporting", "Rendering"]),
+        // The static site (`baton site`): pages over the open work, the alerts and the report archive.
+        .target(name: "Site", dependencies: ["BatonCore", "SQLite", "Orchestration", "Scheduling", "Reporting", "Rendering"]),
+        .target(name: "BatonCLI", dependencies: ["BatonCore", "SQLite", "Orchestration", "Scheduling", "Reporting", "Rendering", "Site"]),
         .executableTarget(name: "baton", dependencies: ["BatonCLI"]),
 
         // Fixtures the test targets share: temporary folders and stores, the package's paths and the real logs, other
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["BatonCore", "Scheduling", "Reporting", "Orchestration", "SQLite", "BatonTestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["BatonCore", "Scheduling", "Reporting", "Rendering", "Orchestration", "SQLite", "BatonTestSupport"]),
         .testTarget(name: "RenderingTests", dependencies: ["BatonCore", "Rendering", "Reporting", "Orchestration", "SQLite", "BatonTestSupport"]),
+        .testTarget(name: "SiteTests", dependencies: ["BatonCore", "Site", "Reporting", "Rendering", "Scheduling", "Orchestration", "SQLite", "BatonTestSupport"]),
         .testTarget(name: "BatonCLITests", dependencies: ["BatonCore", "Scheduling", "BatonCLI", "Orchestration", "Reporting", "SQLite", "BatonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -45,6 +45,9 @@ for format in json txt prom; do
     "$BATON" alerts --as-of "$AS_OF" --out "$DEMO/alerts/alerts.$format"
 done
 
+step "Static site as of $AS_OF (open work, team queues, a private page per open ticket, alerts)"
+site_index=$("$BATON" site --out "$DEMO/site" --as-of "$AS_OF" --list-service laptop-repair)
+
 if [ -f "$SHARED_DATA/bpic2013_incidents.xes.gz" ]; then
     step "Real data: BPI Challenge 2013 incidents (Volvo IT), imported through a profile"
     BATON_DB="$DEMO/bpic2013.db" "$BATON" init >/dev/null
@@ -59,6 +62,7 @@ step "Where everything is"
 echo "store:   $BATON_DB"
 find "$DEMO/reports" -name report.html | sort | sed 's/^/report:  /'
 ls "$DEMO"/alerts/* | sed 's/^/alerts:  /'
+echo "site:    $site_index"
 weekly=$(find "$DEMO/reports" -maxdepth 1 -type d -name 'weekly-*' | sort | head -1)
 echo
 echo "Headlines of the last week ($(basename "$weekly")):"

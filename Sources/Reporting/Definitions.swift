@@ -3,10 +3,10 @@ import BatonCore
 import Foundation
 import Orchestration
 
-/// What a `reports/*.json` file defines, by its `kind`: a report (`"report"`, the default) or an alert file
-/// (`"alerts"`).
+/// What a `reports/*.json` file defines, by its `kind`: a report (`"report"`, the default), an alert file
+/// (`"alerts"`) or the static site (`"site"`).
 public enum DefinitionKind: String, Sendable, CaseIterable {
-    case report, alerts
+    case report, alerts, site
 }
 
 /// An alert file as data (`reports/*.json` with `"kind": "alerts"`): when to write it, where, in which format, and
@@ -104,6 +104,7 @@ public struct DefinitionFile: Sendable {
     public var cron: CronExpression?
     public var report: ReportDefinition?
     public var alerts: AlertDefinition?
+    public var site: SiteDefinition? = nil
 
     /// Reads and checks one file.
     public static func load(_ url: URL) throws -> DefinitionFile {
@@ -134,7 +135,7 @@ public struct DefinitionFile: Sendable {
             guard let text = value as? String, let k = DefinitionKind(rawValue: text) else {
                 let shown = (value as? String).map { "'\($0)'" } ?? JSONReader.shown(value)
                 let hint = (value as? String).map { Suggest.didYouMean($0, in: DefinitionKind.allCases.map(\.rawValue)) } ?? ""
-                throw r.error("kind", "must be \"report\" or \"alerts\", not \(shown)\(hint)")
+                throw r.error("kind", "must be \"report\", \"alerts\" or \"site\", not \(shown)\(hint)")
             }
             kind = k
         }
@@ -146,6 +147,9 @@ public struct DefinitionFile: Sendable {
         case .alerts:
             let alerts = try AlertDefinition.parse(object, name: name, path: path, reader: r)
             return DefinitionFile(name: name, path: path, kind: kind, title: alerts.title, cron: cron, report: nil, alerts: alerts)
+        case .site:
+            let site = try SiteDefinition.parse(object, name: name, path: path, reader: r)
+            return DefinitionFile(name: name, path: path, kind: kind, title: site.title, cron: cron, report: nil, alerts: nil, site: site)
         }
     }
 

@@ -22,24 +22,28 @@ public struct ScheduleDefinition: ScheduledJob {
     public var report: ReportDefinition?
     /// The alert file and its settings (kind `alerts`), checked on load.
     public var alerts: AlertDefinition?
+    /// The static site (kind `site`), checked on load.
+    public var site: SiteDefinition?
 
     /// Who gets each run by e-mail (the report's or the alert file's `mail`), if anyone.
     public var mail: MailSettings? { report?.mail ?? alerts?.mail }
 
-    public var jobKind: ScheduledJobKind { kind == .report ? .report : .alerts }
+    public var jobKind: ScheduledJobKind {
+        switch kind { case .report: .report; case .alerts: .alerts; case .site: .site }
+    }
 
     /// Alert definitions: the output file name (relative to the output folder), default `<name>.json`.
     public var alertOutput: String { alerts?.out ?? "\(name).json" }
 
     public init?(_ d: DefinitionFile) {
         guard let cron = d.cron else { return nil }
-        self.init(name: d.name, kind: d.kind, title: d.title, path: d.path, cron: cron, report: d.report, alerts: d.alerts)
+        self.init(name: d.name, kind: d.kind, title: d.title, path: d.path, cron: cron, report: d.report, alerts: d.alerts, site: d.site)
     }
 
     public init(name: String, kind: Kind, title: String, path: String, cron: CronExpression,
-                report: ReportDefinition? = nil, alerts: AlertDefinition? = nil) {
+                report: ReportDefinition? = nil, alerts: AlertDefinition? = nil, site: SiteDefinition? = nil) {
         self.name = name; self.kind = kind; self.title = title; self.path = path; self.cron = cron
-        self.report = report; self.alerts = alerts
+        self.report = report; self.alerts = alerts; self.site = site
     }
 
     /// Reads every `*.json` in `folder` and keeps those with a `schedule`. Every file is checked (a misspelt

@@ -14,8 +14,9 @@ public protocol ScheduledJob: Sendable {
 }
 
 /// A report is a folder per period, published whole and caught up period by period; an alert file is one file,
-/// written for the latest due period only (older ones would be overwritten at once).
-public enum ScheduledJobKind: String, Sendable { case report, alerts }
+/// written for the latest due period only (older ones would be overwritten at once); so is the static site, a
+/// folder swapped whole, built after the period's reports so its archive lists them.
+public enum ScheduledJobKind: String, Sendable { case report, alerts, site }
 
 /// One period of a scheduled definition: [start, end), where `end` is a fire time (and the run's as_of) and
 /// `start` the fire time before it.
@@ -74,6 +75,10 @@ public final class ScheduleRunner<Job: ScheduledJob> {
     public var mailMessage: (Job, SchedulePeriod, [String]) -> String? = { _, _, _ in nil }
     /// Hands one message file to the mail system; throws when it was not accepted.
     public var handOffMail: (Job, String) throws -> Void = { _, _ in }
+    /// Builds the static site for as_of = `period.end` in the output folder; returns the paths written.
+    public var generateSite: (Job, SchedulePeriod, String) throws -> [String] = { job, _, _ in
+        throw ScheduleError("\(job.name): this runner does not build sites")
+    }
     /// Called after each period is generated and recorded.
     public var onGenerated: (Outcome) -> Void = { _ in }
 
@@ -103,7 +108,7 @@ public final class ScheduleRunner<Job: ScheduledJob> {
             .compactMap { $0.int("period_end") }.filter { $0 <= now }
         guard let latest = d.cron.previous(atOrBefore: now) else { return [] }
         var ends: [Int64]
-        if d.jobKind == .alerts {
+        if d.jobKind != .report {
             let recorded = rows.first { $0.int("period_end") == latest }
             ends = recorded == nil || retry.contains(latest) ? [latest] : []
         } else if let anchor = rows.compactMap({ $0.int("period_end") }).max() {
@@ -230,7 +235,8 @@ public final class ScheduleRunner<Job: ScheduledJob> {
         removeStaleTemporaries(definitions)
         try recordAbandonedAttempts()
         var outcomes: [Outcome] = []
-        for d in definitions {
+        // Sites last, so a site built in this run lists the reports this run wrote.
+        for d in definitions.filter({ $0.jobKind != .site }) + definitions.filter({ $0.jobKind == .site }) {
             for p in try duePeriods(d, now: now) {
                 guard try claim(d, p) else {
                     outcomes.append(Outcome(definition: d.name, period: p, status: .busy, outputs: [], message: "claimed by another run"))
@@ -257,6 +263,9 @@ public final class ScheduleRunner<Job: ScheduledJob> {
         case .alerts:
             try AtomicFile.makeFolders(outputFolder)
             return (try generateAlerts(d, p, outputFolder), "alerts as of \(Instant.iso(p.end))")
+        case .site:
+            try AtomicFile.makeFolders(outputFolder)
+            return (try generateSite(d, p, outputFolder), "site as of \(Instant.iso(p.end))")
         case .report:
             let folder = outputFolder + "/" + d.name
             let final = folder + "/" + p.label

@@ -45,7 +45,7 @@ import SQLite
     }
 
     @Test func theKindIsCheckedWithDidYouMean() {
-        #expect(refusal(#"{"kind": "alert", "schedule": "* * * * *"}"#)?.contains("field 'kind': must be \"report\" or \"alerts\", not 'alert'; did you mean 'alerts'?") == true)
+        #expect(refusal(#"{"kind": "alert", "schedule": "* * * * *"}"#)?.contains("field 'kind': must be \"report\", \"alerts\" or \"site\", not 'alert'; did you mean 'alerts'?") == true)
         #expect(refusal(#"{"kind": 1, "schedule": "* * * * *"}"#)?.contains("field 'kind'") == true)
         // A misspelt schedule is an unknown field, not an unscheduled report.
         #expect(refusal(#"{"kind": "alerts", "schedul": "* * * * *"}"#)?.contains("field 'schedul': is not a known field; did you mean 'schedule'?") == true)

@@ -30,7 +30,7 @@ enum Commands {
 
     /// Command groups added by the import, reporting and scheduling layers.
     static var extensions: [CommandSpec] {
-        ImportCommands.all + [ReportCommands.query, ReportCommands.report, AlertsCommand.command, ScheduleCommands.group,
+        ImportCommands.all + [ReportCommands.query, ReportCommands.report, AlertsCommand.command, ScheduleCommands.group, SiteCommands.command,
                               RenderBenchCommand.spec, ToolCommands.version, ToolCommands.completions, ToolCommands.complete,
                               ToolCommands.manual]
     }

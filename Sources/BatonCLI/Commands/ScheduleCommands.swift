@@ -208,6 +208,9 @@ enum ScheduleCommands {
         runner.handOffMail = { definition, path in
             try Sendmail.handOff(messageFile: path, program: definition.mail?.sendmail ?? MailSettings.defaultSendmail)
         }
+        runner.generateSite = { definition, period, folder in
+            try SiteCommands.generateScheduled(definition, period, folder, store: store, queries: queries)
+        }
         let log = inv.value("log").map { absolute($0, inv) }
         runner.onGenerated = { outcome in
             if let log { appendLine("\(outcome.definition) \(Instant.iso(outcome.period.end)) \(getpid())\n", to: log) }

@@ -1,0 +1,143 @@
+import BatonCore
+import Foundation
+import Orchestration
+import Reporting
+import SQLite
+
+/// An open step run as the site shows it (a row of `queries/site_open_runs.sql`).
+public struct SiteOpenRun: Sendable {
+    public var ticketID: String, service: String, serviceVersion: Int64, step: String, team: String, state: String
+    public var attempt: Int64, readyAt: Int64, ageHours: Double, activeAgeHours: Double
+    public var workingAgeHours: Double?, targetHours: Double?, calendar: String, title: String
+}
+
+/// A team's flow over a window: the arrivals and completions of `queries/team_load.sql` over [start, end).
+public struct SiteFlowWeek: Sendable {
+    public var start: Int64, end: Int64, arrivals: Int, completions: Int
+}
+
+/// Everything the site's pages share, read once per build in one read transaction: names, the open work (one pass
+/// of `site_open_runs.sql`), the alerts (the alert engine, so stalled and at-risk mean what they mean in the alert
+/// file) and each team's recent flow (`team_load.sql`, one run per window). Ticket pages stream separately
+/// (`forEachTicket`).
+public struct SiteData {
+    public var asOf: Int64
+    public var teamNames: [String: String] = [:]
+    public var serviceNames: [String: String] = [:]
+    /// Step names by service, version and step key.
+    public var stepNames: [String: String] = [:]
+    public var openRuns: [SiteOpenRun] = []
+    public var alerts: AlertReport
+    /// Per team, the flow over the last 7 and the last 28 days (`flowDays`), in that order.
+    public var flow: [String: [SiteFlowWeek]] = [:]
+    public static let flowDays = [7, 28]
+
+    static func stepKey(_ service: String, _ version: Int64, _ step: String) -> String { "\(service)\u{1F}\(version)\u{1F}\(step)" }
+
+    public func stepName(_ service: String, _ version: Int64, _ step: String) -> String {
+        stepNames[Self.stepKey(service, version, step)] ?? step
+    }
+
+    public func teamName(_ key: String) -> String { key.isEmpty ? "no team" : teamNames[key] ?? key }
+
+    /// Reads the shared data as of `asOf` with the SQL of `queryFolder`.
+    /// `alerts`: the alert engine's report as of `asOf` (computed before, in its own snapshot: the engine refreshes its cache).
+    public static func load(db: Database, queryFolder: String, asOf: Int64, alerts: AlertReport) throws -> SiteData {
+        var data = SiteData(asOf: asOf, alerts: alerts)
+        for r in try db.rows("SELECT key, name FROM teams") { data.teamNames[r.string("key") ?? ""] = r.string("name") }
+        for r in try db.rows("SELECT key, name FROM services s WHERE version = (SELECT max(version) FROM services x WHERE x.key = s.key)") {
+            data.serviceNames[r.string("key") ?? ""] = r.string("name")
+        }
+        for r in try db.rows("SELECT service, version, key, name FROM service_steps") {
+            data.stepNames[stepKey(r.string("service") ?? "", r.int("version") ?? 0, r.string("key") ?? "")] = r.string("name")
+        }
+        let parameters: [String: SQLValue] = ["as_of": .integer(asOf)]
+        try db.execute("DROP TABLE IF EXISTS temp.site_open_runs")
+        defer { try? db.execute("DROP TABLE IF EXISTS temp.site_open_runs") }
+        let fragmentPath = queryFolder + "/_open_runs.sql"
+        let fragment: String
+        do { fragment = try String(contentsOfFile: fragmentPath, encoding: .utf8) } catch {
+            throw SiteError("cannot read the query \(fragmentPath) (pass --queries DIR or set BATON_QUERIES)")
+        }
+        // The open runs once, for the queue pages and every week of flow (the alert engine does the same).
+        _ = try QueryRunner.run(QueryFile(name: "_open_runs", path: fragmentPath,
+                                          sql: "CREATE TEMP TABLE site_open_runs AS WITH\n" + fragment + "\nSELECT * FROM open_runs"),
+                                on: db, parameters: parameters)
+        let shared = ["_open_runs.sql": "open_runs AS (SELECT * FROM temp.site_open_runs)"]
+        let open = try query(queryFolder, "site_open_runs.sql", replacing: shared)
+        try QueryRunner.forEachRow(open, on: db, parameters: parameters) { v in
+            data.openRuns.append(SiteOpenRun(
+                ticketID: v[0].string ?? "", service: v[1].string ?? "", serviceVersion: v[2].int ?? 0, step: v[3].string ?? "",
+                team: v[4].string ?? "", state: v[5].string ?? "", attempt: v[6].int ?? 1, readyAt: v[7].int ?? asOf,
+                ageHours: v[8].double ?? 0, activeAgeHours: v[9].double ?? 0, workingAgeHours: v[10].double,
+                targetHours: v[11].double, calendar: v[12].string ?? "", title: v[13].string ?? ""))
+        }
+        let load = try query(queryFolder, "team_load.sql", replacing: shared)
+        for days in flowDays {
+            let end = asOf, start = asOf - Int64(days) * 86_400
+            let out = try QueryRunner.run(load, on: db, parameters: ["as_of": .integer(asOf), "from": .integer(start), "to": .integer(end)])
+            let team = out.columns.firstIndex(of: "team"), arrivals = out.columns.firstIndex(of: "arrivals"),
+                completions = out.columns.firstIndex(of: "completions")
+            guard let team, let arrivals, let completions else { throw SiteError("\(load.path): needs the columns team, arrivals and completions") }
+            for row in out.rows {
+                let key = row[team].string ?? ""
+                if key == "(between steps)" { continue }
+                data.flow[key, default: []].append(SiteFlowWeek(start: start, end: end, arrivals: Int(row[arrivals].int ?? 0),
+                                                                completions: Int(row[completions].int ?? 0)))
+            }
+        }
+        return data
+    }
+
+    static func query(_ folder: String, _ name: String, replacing: [String: String] = [:]) throws -> QueryFile {
+        let path = folder + "/" + name
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw SiteError("cannot read the query \(path) (pass --queries DIR or set BATON_QUERIES)")
+        }
+        return try QueryFile.load(URL(fileURLWithPath: path), replacing: replacing)
+    }
+}
+
+/// One open ticket with every step run, for its page (rows of `queries/site_tickets.sql`).
+public struct SiteTicket: Sendable {
+    public struct Step: Sendable {
+        public var step: String, attempt: Int64, team: String, state: String
+        public var readyAt: Int64?, startedAt: Int64?, doneAt: Int64?, pausedAt: Int64?
+    }
+    public var id: String, service: String, serviceVersion: Int64, title: String, requester: String
+    public var intake: [(key: String, value: String)], openedAt: Int64
+    public var steps: [Step] = []
+
+    /// Streams the open tickets at `asOf`, one call per ticket, in ticket id order.
+    public static func forEach(db: Database, queryFolder: String, asOf: Int64, _ body: (SiteTicket) throws -> Void) throws {
+        let q = try SiteData.query(queryFolder, "site_tickets.sql")
+        var current: SiteTicket?
+        try QueryRunner.forEachRow(q, on: db, parameters: ["as_of": .integer(asOf)]) { v in
+            let id = v[0].string ?? ""
+            if current?.id != id {
+                if let done = current { try body(done) }
+                current = SiteTicket(id: id, service: v[1].string ?? "", serviceVersion: v[2].int ?? 0, title: v[3].string ?? "",
+                                     requester: v[4].string ?? "", intake: intakeFields(v[5].string ?? "{}"), openedAt: v[6].int ?? 0)
+            }
+            guard let step = v[7].string else { return }
+            current?.steps.append(Step(step: step, attempt: v[9].int ?? 1, team: v[10].string ?? "", state: v[14].string ?? "waiting",
+                                       readyAt: v[11].int, startedAt: v[12].int, doneAt: v[13].int, pausedAt: v[15].int))
+        }
+        if let done = current { try body(done) }
+    }
+
+    /// The intake values, sorted by key, each as text (a non-string value as its JSON).
+    static func intakeFields(_ json: String) -> [(key: String, value: String)] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
+        return object.keys.sorted().map { key in
+            let v = object[key]!
+            switch v {
+            case let s as String: return (key, s)
+            case is NSNull: return (key, "")
+            default:
+                let data = (try? JSONSerialization.data(withJSONObject: v, options: [.fragmentsAllowed, .sortedKeys])) ?? Data()
+                return (key, String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import BatonCore
+import Foundation
+import Scheduling
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a site lives and how it is swapped. `--out DIR` is a symbolic link Baton owns, pointing at the live build
+/// in the hidden folder beside it, `.DIR.builds/b-…`:
+///
+/// 1. a build is written under a temporary name in `.DIR.builds/` (pages whose bytes did not change are hard links to
+///    the live build's files, so they keep their inode and mtime), then the file system is flushed (syncfs);
+/// 2. it is renamed to its final name `b-…`, and `DIR` is replaced by a link to it in one rename;
+/// 3. builds older than the live one and the one before it are removed (a reader part-way through the previous
+///    build keeps its pages).
+///
+/// A reader sees the old site or the new one, never a mix; a crash at any step leaves `DIR` on the old build (the
+/// temporary or unlinked build is removed by the next build). `DIR` is never written over unless it is such a
+/// link: an existing folder or file there is refused. Builds of one site queue on a lock (`.DIR.builds/.lock`).
+public struct SiteOutput: Sendable {
+    public let path: String
+    /// `path` as given, with `.` and `..` removed (never resolved through links: `path` is itself the link).
+    public init(path: String) { self.path = URL(fileURLWithPath: path).standardized.path }
+
+    var name: String { (path as NSString).lastPathComponent }
+    var parent: String { let p = (path as NSString).deletingLastPathComponent; return p.isEmpty ? "." : p }
+    /// The folder of builds, beside `path`.
+    public var buildsFolder: String { parent + "/." + name + ".builds" }
+    static let marker = ".baton-site"
+
+    /// The live build's folder, nil when there is no site yet; an error when `path` is something Baton did not write.
+    public func liveBuild() throws -> String? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if errno == ENOENT { return nil }
+            throw SiteError("cannot read \(path): \(SystemError.reason(errno))")
+        }
+        let prefix = "." + name + ".builds/"
+        guard (st.st_mode & S_IFMT) == S_IFLNK, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path),
+              target.hasPrefix(prefix), FileManager.default.fileExists(atPath: parent + "/" + target + "/" + Self.marker) else {
+            throw SiteError("\(path) exists and is not a site Baton built (a link into \(prefix)); Baton never writes over it: choose another --out or remove it")
+        }
+        return parent + "/" + target
+    }
+
+    /// The folder of ticket-page shards shared between builds (`SiteWriter`).
+    public var shardsFolder: String { buildsFolder + "/shards" }
+
+    /// Builds a new site with `build` (given the writer of the new build) and makes it live. Returns the new build's
+    /// folder.
+    @discardableResult
+    func publish(waitSeconds: Double = 600, phases: SitePhases = SitePhases(), _ build: (SiteWriter) throws -> Void) throws -> String {
+        _ = try liveBuild()
+        try AtomicFile.makeFolders(buildsFolder)
+        // One build of a site at a time: a second builder would prune the first one's build before its swap.
+        guard let lock = try ScheduleLock.acquire(path: buildsFolder + "/.lock", waitSeconds: waitSeconds) else {
+            throw SiteError("another 'baton site' is building \(path) (it holds \(buildsFolder)/.lock); nothing done")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let live = try liveBuild()
+        AtomicFile.removeStaleTemporaries(in: buildsFolder)
+        let stamp = String(format: "b-%.6f-%d", Date().timeIntervalSince1970, getpid())
+        let final = buildsFolder + "/" + stamp
+        let temp = AtomicFile.temporaryPath(for: final)
+        guard mkdir(temp, FileMode.mode(for: .folder)) == 0 else { throw SiteError("cannot create a folder in \(buildsFolder): \(SystemError.reason(errno))") }
+        var renamed = false
+        defer {
+            if !renamed {
+                try? FileManager.default.removeItem(atPath: temp)
+                removeShards { $0.hasSuffix("-" + stamp) }
+            }
+        }
+        try AtomicFile.makeFolders(shardsFolder)
+        let writer = SiteWriter(root: temp, live: live, shards: shardsFolder, stamp: stamp)
+        try build(writer)
+        try AtomicFile.write("baton site build\n", to: temp + "/" + Self.marker)
+        try phases.time("flush") { try Self.flush(temp) }
+        guard rename(temp, final) == 0 else { throw SiteError("cannot publish the site build \(final): \(SystemError.reason(errno))") }
+        renamed = true
+        try AtomicFile.syncFolder(buildsFolder)
+        do { try AtomicFile.replaceSymlink(path, pointingTo: "." + name + ".builds/" + stamp) } catch {
+            try? FileManager.default.removeItem(atPath: final)
+            throw SiteError("cannot point \(path) at the new build: \(error)")
+        }
+        phases.time("prune") { prune(keeping: [stamp, live.map { ($0 as NSString).lastPathComponent }].compactMap { $0 }) }
+        return final
+    }
+
+    /// Removes the builds Baton wrote (a `b-…` folder holding the marker) other than `keeping`, then the shards no
+    /// kept build links to (a build made by a run that died before its swap included).
+    func prune(keeping: [String]) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: buildsFolder) else { return }
+        for entry in entries where entry.hasPrefix("b-") && !keeping.contains(entry) {
+            let folder = buildsFolder + "/" + entry
+            guard FileManager.default.fileExists(atPath: folder + "/" + Self.marker) else { continue }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        var used: Set<String> = []
+        for build in keeping {
+            let tickets = buildsFolder + "/" + build + "/tickets"
+            for shard in (try? FileManager.default.contentsOfDirectory(atPath: tickets)) ?? [] {
+                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: tickets + "/" + shard) {
+                    used.insert((target as NSString).lastPathComponent)
+                }
+            }
+        }
+        removeShards { !used.contains($0) }
+    }
+
+    /// Removes the shard folders (`abc-b-…`) whose name `matches`.
+    func removeShards(_ matches: (String) -> Bool) {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: shardsFolder)) ?? [] where entry.contains("-b-") && matches(entry) {
+            try? FileManager.default.removeItem(atPath: shardsFolder + "/" + entry)
+        }
+    }
+
+    typealias SyncFS = @convention(c) (Int32) -> Int32
+    static let syncfsCall: SyncFS? = {
+        // Glibc declares syncfs only under _GNU_SOURCE, which Swift's Glibc module does not set.
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "syncfs") else { return nil }
+        return unsafeBitCast(symbol, to: SyncFS.self)
+    }()
+
+    /// Flushes every page of the build in one call (syncfs on its file system) rather than one fsync per page.
+    static func flush(_ folder: String) throws {
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SiteError("cannot open \(folder): \(SystemError.reason(errno))") }
+        defer { close(fd) }
+        if let call = syncfsCall {
+            guard call(fd) == 0 else { throw SiteError("cannot flush \(folder) (syncfs): \(SystemError.reason(errno))") }
+        } else {
+            sync()
+        }
+    }
+}
+
+/// How long each phase of a build took (seconds, in order), for the command's summary and the benchmark.
+public final class SitePhases: @unchecked Sendable {
+    /// Wall and CPU (user + system) seconds per phase.
+    public private(set) var seconds: [(phase: String, seconds: Double, cpu: Double)] = []
+    public init() {}
+
+    func time<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+        let start = Date(), cpu = Self.cpu()
+        defer { seconds.append((phase, Date().timeIntervalSince(start), Self.cpu() - cpu)) }
+        return try body()
+    }
+
+    static func cpu() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// `alerts 1.10 s (0.95 s CPU), open work 0.52 s (…), …`
+    public var summary: String {
+        seconds.map { $0.phase + String(format: " %.2f s (%.2f CPU)", $0.seconds, $0.cpu) }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,163 @@
+import BatonCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes the pages of one build, rewriting only what changed.
+///
+/// Every page's digest goes into the build's manifest (`.manifest`: one line per page, digest and path). A page
+/// whose digest equals the live build's is a hard link to the live file, not a new file, so it keeps its inode and
+/// mtime (and web servers' caches stay valid). Ticket pages (tens of thousands) live in shard folders shared
+/// between builds: `tickets/abc/abc….html` is, in the build, `tickets/abc` → a link to an immutable folder
+/// `shards/abc-BUILD` beside the builds. A shard none of whose pages changed is the live build's folder again; one
+/// that changed is a new folder (its unchanged pages hard links). A rebuild after 100 changed tickets so touches
+/// about 100 shards, not 50,000 files. A ticket page's digest is that of its inputs (`TicketPage.inputDigest`),
+/// so an unchanged ticket is not even rendered; other pages' is that of their bytes.
+final class SiteWriter {
+    let root: String
+    let live: String?
+    /// `.DIR.builds/shards`, and this build's suffix for the shards it makes.
+    let shards: String
+    let stamp: String
+    private var liveDigests: [String: String] = [:]
+    private var digests: [(path: String, digest: String)] = []
+    private var folders: Set<String> = []
+    /// Per shard: its pages (name, changed) and the new folder made for it in this build, if any.
+    private var shardPages: [String: [(name: String, changed: Bool)]] = [:]
+    private var newShards: [String: String] = [:]
+    let fileMode = FileMode.mode(for: .file)
+    let folderMode = FileMode.mode(for: .folder)
+    private(set) var written = 0
+    private(set) var kept = 0
+    static let manifest = ".manifest"
+
+    init(root: String, live: String?, shards: String, stamp: String) {
+        self.root = root
+        self.live = live
+        self.shards = shards
+        self.stamp = stamp
+        if let live, let text = try? String(contentsOfFile: live + "/" + Self.manifest, encoding: .utf8) {
+            for line in text.split(separator: "\n") {
+                guard let space = line.firstIndex(of: " ") else { continue }
+                liveDigests[String(line[line.index(after: space)...])] = String(line[..<space])
+            }
+        }
+    }
+
+    /// Adds the page at `relative` (e.g. `alerts.html`), by its bytes.
+    func page(_ relative: String, _ content: String) throws {
+        var bytes = Array(content.utf8)
+        let digest = SHA256.hex(SHA256.hash(bytes))
+        digests.append((relative, digest))
+        try makeParent(relative)
+        let target = root + "/" + relative
+        if let live, liveDigests[relative] == digest, link(live + "/" + relative, target) == 0 {
+            kept += 1
+            return
+        }
+        try write(&bytes, to: target)
+        written += 1
+    }
+
+    /// The path of a ticket page named `name` (32 hex digits and `.html`) inside the site.
+    static func ticketPath(_ name: String) -> String { "tickets/" + name.prefix(3) + "/" + name }
+
+    /// Adds a ticket page whose inputs have digest `digest`; `render` is called only when it changed.
+    func ticketPage(_ name: String, digest: String, _ render: () -> String) throws {
+        let shard = String(name.prefix(3)), relative = Self.ticketPath(name)
+        digests.append((relative, digest))
+        let unchanged = live != nil && liveDigests[relative] == digest
+        shardPages[shard, default: []].append((name, !unchanged))
+        if unchanged { kept += 1; return }
+        let folder = try newShard(shard)
+        var bytes = Array(render().utf8)
+        try write(&bytes, to: folder + "/" + name)
+        written += 1
+    }
+
+    private func newShard(_ shard: String) throws -> String {
+        if let f = newShards[shard] { return f }
+        let folder = shards + "/" + shard + "-" + stamp
+        guard mkdir(folder, folderMode) == 0 else { throw SiteError("cannot create \(folder): \(SystemError.reason(errno))") }
+        newShards[shard] = folder
+        return folder
+    }
+
+    /// Links `tickets/SHARD` of the build to each shard's folder: the live one when its pages are exactly the live
+    /// shard's and none changed, else a new one holding the unchanged pages as hard links.
+    func finishTickets() throws {
+        guard !shardPages.isEmpty else { return }
+        try makeParent("tickets/x")
+        var liveNames: [String: Set<String>] = [:]
+        for path in liveDigests.keys where path.hasPrefix("tickets/") {
+            let parts = path.split(separator: "/")
+            if parts.count == 3 { liveNames[String(parts[1]), default: []].insert(String(parts[2])) }
+        }
+        for (shard, pages) in shardPages {
+            let liveTarget = live.flatMap { try? FileManager.default.destinationOfSymbolicLink(atPath: $0 + "/tickets/" + shard) }
+            var target: String
+            if newShards[shard] == nil, let liveTarget, liveNames[shard] == Set(pages.map(\.name)) {
+                target = liveTarget
+            } else {
+                let folder = try newShard(shard)
+                for p in pages where !p.changed {
+                    guard let live, link(live + "/tickets/" + shard + "/" + p.name, folder + "/" + p.name) == 0 else {
+                        throw SiteError("cannot link the unchanged page \(p.name) into \(folder): \(SystemError.reason(errno))")
+                    }
+                }
+                target = "../../shards/" + (folder as NSString).lastPathComponent
+            }
+            guard symlink(target, root + "/tickets/" + shard) == 0 else {
+                throw SiteError("cannot link \(root)/tickets/\(shard): \(SystemError.reason(errno))")
+            }
+        }
+    }
+
+    /// Hard-links (else copies) a file that is not a page, such as a report in the archive; not in the manifest.
+    func linkFile(from source: String, to relative: String) throws {
+        try makeParent(relative)
+        let target = root + "/" + relative
+        if link(source, target) == 0 { return }
+        guard let data = FileManager.default.contents(atPath: source) else { throw SiteError("cannot read \(source)") }
+        var bytes = [UInt8](data)
+        try write(&bytes, to: target)
+    }
+
+    func finish() throws {
+        try finishTickets()
+        var text = ""
+        for d in digests.sorted(by: { $0.path < $1.path }) { text += d.digest + " " + d.path + "\n" }
+        var bytes = Array(text.utf8)
+        try write(&bytes, to: root + "/" + Self.manifest)
+    }
+
+    private func makeParent(_ relative: String) throws {
+        guard let slash = relative.lastIndex(of: "/") else { return }
+        let folder = String(relative[..<slash])
+        if folders.contains(folder) { return }
+        var path = root
+        for part in folder.split(separator: "/") {
+            path += "/" + part
+            if mkdir(path, folderMode) != 0 && errno != EEXIST { throw SiteError("cannot create \(path): \(SystemError.reason(errno))") }
+        }
+        folders.insert(folder)
+    }
+
+    private func write(_ bytes: inout [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, fileMode)
+        guard fd >= 0 else { throw SiteError("cannot write \(path): \(SystemError.reason(errno))") }
+        defer { close(fd) }
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SiteError("cannot write \(path): \(SystemError.reason(errno))")
+                }
+                offset += n
+            }
+        }
+    }
+}

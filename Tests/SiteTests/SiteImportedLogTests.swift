@@ -1,0 +1,98 @@
+import BatonCore
+import BatonTestSupport
+import Foundation
+@testable import Orchestration
+@testable import Site
+import Rendering
+import SQLite
+import Testing
+
+/// The site on logs it was not made from: a generated log imported in time order and shuffled (the same store, so
+/// byte for byte the same site under the same key), and the real BPI Challenge 2013 incident log. Open tickets and
+/// queues are checked against the store's own views (`baton queue`'s query), a second method.
+@Suite struct SiteImportedLogTests {
+    static let end = Instant.parse("2026-11-23T00:00:00Z")!
+
+    static func store(order: String) throws -> TemporaryStore {
+        let temporary = try TemporaryStore("site-\(order)")
+        let root = TestPaths.packageRoot.path
+        for name in ["24x7", "berlin-office", "follow-the-sun"] {
+            _ = try temporary.store.apply(calendar: try CalendarDefinition.load(path: "\(root)/samples/calendars/\(name).json"), at: end - 400 * 86_400)
+        }
+        for file in try FileManager.default.contentsOfDirectory(atPath: "\(root)/samples/teams").sorted() where file.hasSuffix(".json") {
+            _ = try temporary.store.apply(team: try TeamDefinition.load(path: "\(root)/samples/teams/\(file)"))
+        }
+        let services = try LogGenerator.loadServices(folder: "\(root)/samples/services")
+        for service in services { _ = try temporary.store.apply(service, at: end - 400 * 86_400) }
+        var options = LogGenerator.Options(tickets: 1_200)
+        options.seed = 11
+        options.start = end - 90 * 86_400
+        options.days = 90
+        options.services = services
+        var text = ""
+        try LogGenerator(options: options).generate { text += $0 }
+        var lines = text.split(separator: "\n").map(String.init)
+        let header = lines.removeFirst()
+        lines = order == "shuffled" ? lines.indices.map { lines[($0 * 7_919) % lines.count] } : CanonicalLog.timeOrdered(lines)
+        let file = try temporary.write("log.csv", ([header] + lines).joined(separator: "\n") + "\n")
+        let summary = try EventLogImporter(store: temporary.store).run(try ByteSource(path: file), options: .init(format: .csv))
+        #expect(summary.rejected == 0)
+        return temporary
+    }
+
+    /// Builds the site as of just after the last event and checks it against the store's views; returns the manifest.
+    static func check(_ t: TemporaryStore, label: String) throws -> String {
+        let db = t.store.db
+        let asOf = try #require(db.scalar("SELECT max(at) FROM events")?.int) + 1
+        let out = t.path("www/site")
+        let outcome = try SiteBuilder(db: db, queryFolder: TestPaths.queries).build(out: out, asOf: asOf, builtAt: asOf)
+        let open = try #require(db.scalar("SELECT count(*) FROM tickets WHERE state = 'open'")?.int)
+        #expect(open > 0, "\(label)")
+        #expect(outcome.tickets == Int(open), "\(label)")
+        let live = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
+        let manifest = try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+        let pages = manifest.split(separator: "\n").map { String($0.split(separator: " ")[1]) }.filter { $0.hasPrefix("tickets/") }
+        #expect(pages.count == Int(open), "\(label)")
+        #expect(pages.allSatisfy { FileManager.default.fileExists(atPath: live + "/" + $0) }, "\(label)")
+        // Every team's queue page lists the runs `baton queue TEAM` lists, in its order (oldest first).
+        var queued = 0
+        for team in try db.rows("SELECT DISTINCT team FROM step_runs WHERE state IN ('ready','active','paused') AND team IS NOT NULL").compactMap({ $0.string("team") }) {
+            let expected = try t.store.queue(team: team, now: asOf).compactMap { $0.string("ticket_id") }
+            queued += expected.count
+            let heading = "<h1><bdi>Queue: \(HTMLEscape.text(try teamName(db, team)))</bdi></h1>"
+            let names = try FileManager.default.contentsOfDirectory(atPath: live + "/queues")
+            let found = names.first { name in (try? String(contentsOfFile: live + "/queues/" + name, encoding: .utf8))?.contains(heading) == true }
+            let file = try #require(found, "\(label): no queue page for \(team)")
+            let page = try String(contentsOfFile: live + "/queues/" + file, encoding: .utf8)
+            let shown = page.matches(of: try Regex(#"\.html">(?:<bdi>)?([^<]+)</bdi></a>"#)).map { String($0.output[1].substring!) }
+            #expect(shown == expected, "\(label) \(team)")
+        }
+        #expect(queued > 0)
+        return manifest
+    }
+
+    static func teamName(_ db: Database, _ key: String) throws -> String {
+        try db.scalar("SELECT name FROM teams WHERE key = ?", [key])?.string ?? key
+    }
+
+    @Test func timeOrderedAndShuffledImportsGiveTheSameSite() throws {
+        let ordered = try Self.store(order: "time-ordered"), shuffled = try Self.store(order: "shuffled")
+        let a = try Self.check(ordered, label: "time-ordered")
+        // The same key in both stores, so ticket addresses agree.
+        try SiteKey.migrator.migrate(shuffled.store.db)
+        let key = try #require(try ordered.store.db.scalar("SELECT key FROM site_secret"))
+        try shuffled.store.db.run("INSERT INTO site_secret(id, key, created_at) VALUES (1, ?, 0)", [key])
+        let b = try Self.check(shuffled, label: "shuffled")
+        #expect(a == b)
+        #expect(a.split(separator: "\n").count > 20)  // the index, alerts, archive, queues and the open tickets
+    }
+
+    @Test(.enabled(if: SharedImports.bpic2013 != nil, "../shared/data/bpic2013_incidents.xes.gz not found"))
+    func theRealIncidentLog() throws {
+        let shared = try #require(SharedImports.bpic2013).get()
+        let t = try TemporaryStore("site-bpic2013", copyOf: shared.dbPath)
+        let started = Date()
+        _ = try Self.check(t, label: "bpic2013")
+        #expect(Date().timeIntervalSince(started) < 120)
+    }
+}

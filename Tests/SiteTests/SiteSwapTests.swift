@@ -1,0 +1,130 @@
+import BatonCore
+import BatonTestSupport
+import Foundation
+@testable import Orchestration
+import Reporting
+@testable import Site
+import Testing
+
+/// The site is swapped in whole, unchanged pages keep their files, and nothing Baton did not write is touched.
+@Suite struct SiteSwapTests {
+    static func stat(_ path: String) throws -> (inode: UInt64, mtime: Int) {
+        let a = try FileManager.default.attributesOfItem(atPath: path)
+        return ((a[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0, Int(((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1_000_000))
+    }
+
+    @Test func aRebuildRewritesOnlyThePagesWhoseContentChanged() throws {
+        let f = try SiteFixture()
+        let first = try f.build()
+        #expect(first.written == first.pages && first.kept == 0)
+        let pages = try f.pages()
+        var before: [String: (inode: UInt64, mtime: Int)] = [:]
+        for p in pages { before[p] = try Self.stat(f.out + "/" + p) }
+        Thread.sleep(forTimeInterval: 0.05)
+        // The same as_of: nothing changed, every page is the live file.
+        let same = try f.build()
+        #expect(same.written == 0 && same.kept == first.pages)
+        for p in pages { #expect(try Self.stat(f.out + "/" + p) == before[p]!, "\(p)") }
+        // T-5's step completes: its page, its queue and the pages that count open work change; T-1..T-3 do not.
+        try f.act("T-5", "s1", .completed, -0.5)
+        let after = try f.build()
+        let changed = Set(try pages.filter { p in try Self.stat(f.out + "/" + p) != before[p]! })
+        let t5 = try f.ticketPage("T-5")
+        #expect(changed.contains(t5) && changed.contains("queues/hr.html") && changed.contains("index.html"))
+        for id in ["T-1", "T-2", "T-3"] { #expect(!changed.contains(try f.ticketPage(id)), "\(id)") }
+        #expect(!changed.contains("reports.html"))
+        #expect(after.written == changed.count + (try f.pages()).filter { before[$0] == nil }.count)
+        // The content really changed where the file did: T-5 now waits on IT.
+        #expect(try f.page(t5).contains("Waiting on"))
+        // And every page kept is what a build from nothing gives (same key, same store): byte for byte.
+        let fresh = try SiteBuilder(db: f.store.db, queryFolder: TestPaths.queries, definition: SiteDefinition(listedServices: ["onb"]))
+            .build(out: f.path("fresh/site"), asOf: SiteFixture.asOf, builtAt: SiteFixture.asOf)
+        for p in try f.pages() {
+            #expect(try String(contentsOfFile: fresh.build + "/" + p, encoding: .utf8) == f.page(p), "\(p)")
+        }
+    }
+
+    @Test func theLiveLinkMovesInOneStepAndOldBuildsArePruned() throws {
+        let f = try SiteFixture()
+        let a = try f.build(), b = try f.build(), c = try f.build()
+        let builds = (f.out as NSString).deletingLastPathComponent + "/.site.builds"
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: builds).filter { $0.hasPrefix("b-") })
+        // The live build and the one before it; the oldest is gone.
+        #expect(names == Set([b.build, c.build].map { ($0 as NSString).lastPathComponent }))
+        #expect(!FileManager.default.fileExists(atPath: a.build))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: f.out) == ".site.builds/" + (c.build as NSString).lastPathComponent)
+    }
+
+    @Test func aFailedBuildLeavesTheOldSiteLiveAndNothingBehind() throws {
+        let f = try SiteFixture()
+        let good = try f.build()
+        let index = try f.page("index.html")
+        // A query folder whose ticket query fails part-way through the build.
+        let broken = f.path("queries")
+        try FileManager.default.copyItem(atPath: TestPaths.queries, toPath: broken)
+        try "SELECT no_such_column FROM tickets".write(toFile: broken + "/site_tickets.sql", atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try f.build(asOf: SiteFixture.at(1), queries: broken) }
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: f.out) == ".site.builds/" + (good.build as NSString).lastPathComponent)
+        #expect(try f.page("index.html") == index)
+        let builds = (f.out as NSString).deletingLastPathComponent + "/.site.builds"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: builds).filter { $0 != "shards" && $0 != ".lock" } == [(good.build as NSString).lastPathComponent])
+        // The shards the failed build made are gone too: only those the live build links to are left.
+        let shards = try FileManager.default.contentsOfDirectory(atPath: builds + "/shards")
+        let linked = try FileManager.default.contentsOfDirectory(atPath: good.build + "/tickets").map {
+            (try FileManager.default.destinationOfSymbolicLink(atPath: good.build + "/tickets/" + $0) as NSString).lastPathComponent
+        }
+        #expect(Set(shards) == Set(linked))
+    }
+
+    @Test func buildsOfOneSiteAtTheSameTimeQueueAndLeaveAWholeSite() throws {
+        let f = try SiteFixture()
+        try f.build()
+        let path = f.dbPath, out = f.out
+        let errors = Mutex()
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            do {
+                let store = try OrchestrationStore(existingPath: path)
+                _ = try SiteBuilder(db: store.db, queryFolder: TestPaths.queries).build(out: out, asOf: SiteFixture.at(Double(i)), builtAt: SiteFixture.asOf)
+            } catch { errors.append("\(error)") }
+        }
+        #expect(errors.values.isEmpty, "\(errors.values)")
+        let live = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
+        let manifest = try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+        for line in manifest.split(separator: "\n") {
+            let page = String(line.split(separator: " ")[1])
+            #expect(FileManager.default.fileExists(atPath: live + "/" + page), "\(page)")
+        }
+    }
+
+    final class Mutex: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+        var values: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+
+    @Test(arguments: ["folder", "file", "foreign link"])
+    func aPathBatonDidNotWriteIsRefusedAndLeftAsItIs(kind: String) throws {
+        let f = try SiteFixture()
+        try FileManager.default.createDirectory(atPath: f.path("www"), withIntermediateDirectories: true)
+        switch kind {
+        case "folder":
+            try FileManager.default.createDirectory(atPath: f.out, withIntermediateDirectories: true)
+            try "mine".write(toFile: f.out + "/index.html", atomically: true, encoding: .utf8)
+        case "file": try "mine".write(toFile: f.out, atomically: true, encoding: .utf8)
+        default:
+            try FileManager.default.createDirectory(atPath: f.path("www/elsewhere"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: f.out, withDestinationPath: "elsewhere")
+        }
+        let keyBefore = try f.store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'site_secret'")
+        #expect { try f.build() } throws: { "\($0)".contains("is not a site Baton built") }
+        switch kind {
+        case "folder": #expect(try String(contentsOfFile: f.out + "/index.html", encoding: .utf8) == "mine")
+        case "file": #expect(try String(contentsOfFile: f.out, encoding: .utf8) == "mine")
+        default: #expect(try FileManager.default.destinationOfSymbolicLink(atPath: f.out) == "elsewhere")
+        }
+        #expect(!FileManager.default.fileExists(atPath: f.path("www/.site.builds")))
+        // Refused before the store was touched (no key created).
+        #expect(try f.store.db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'site_secret'") == keyBefore)
+    }
+}
