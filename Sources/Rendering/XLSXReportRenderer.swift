@@ -46,11 +46,13 @@ public struct XLSXReportRenderer: FileReportRenderer, Sendable {
     /// Writes one table as a one-sheet workbook, atomically: the header is bold and frozen, rows are typed as
     /// in a report. `rows` is read once in order (plus its first 200 rows for column widths), so a lazy
     /// collection streams through without ever being held in memory.
-    public static func writeTable<Rows: Collection>(columns: [ColumnSpec], rows: Rows, sheetName: String, toFile file: URL) throws
+    /// `constantMemory: false` holds the sheet in memory (libxlsxwriter's default mode: the benchmark's control).
+    public static func writeTable<Rows: Collection>(columns: [ColumnSpec], rows: Rows, sheetName: String, toFile file: URL,
+                                                    constantMemory: Bool = true) throws
         where Rows.Element == [SQLValue] {
         // libxlsxwriter writes the temporary; the publisher gives it its mode, fsyncs it and renames it into place.
         try AtomicFile.publishFile(at: file.path) { tmp in
-            let book = try XLSXWorkbook(path: tmp, tmpdir: file.deletingLastPathComponent().path)
+            let book = try XLSXWorkbook(path: tmp, constantMemory: constantMemory, tmpdir: file.deletingLastPathComponent().path)
             try writeTable(book: book, sheetName: sheetName, columns: columns, rows: rows)
             try book.close()
         }

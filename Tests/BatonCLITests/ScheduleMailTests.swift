@@ -140,10 +140,13 @@ import SQLite
         #expect(sent(h) == ["sent-0.eml"])
         let m = try ParsedMail.parse(h.directory.path + "/sent-0.eml")
         #expect(m.defects.isEmpty && m.attachments.isEmpty && m.to == [.init("", "hr@example.com")])
-        #expect(m.subject == "Stalled steps: 2 alerts (2 new) as of 2026-03-10T12:00:00Z")
+        // The store's two stalled runs, and its one-person team's thin_ownership alert.
+        let file = try String(contentsOfFile: h.directory.path + "/out/alerts.txt", encoding: .utf8)
+        let lines = file.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("stalled ") }.count == stalled && lines.filter { $0.hasPrefix("thin_ownership ") }.count == 1, "\(file)")
+        #expect(m.subject == "Stalled steps: \(stalled + 1) alerts (\(stalled + 1) new) as of 2026-03-10T12:00:00Z")
         #expect(m.messageID == "<2026-03-10T1200Z.stalled.baton@example.com>")
         // The body holds the alert file's lines.
-        let file = try String(contentsOfFile: h.directory.path + "/out/alerts.txt", encoding: .utf8)
         #expect(file.contains("S-0001") && m.text.hasSuffix(file.replacingOccurrences(of: "\r\n", with: "\n")), "\(m.text)")
     }
 

@@ -16,45 +16,29 @@ import Testing
         [.text("row-\(i)"), .integer(1_767_225_600 + Int64(i)), .real(Double(i) / 4), .integer(Int64(i))]
     }
 
-    /// Resident memory of this process, from /proc (Linux).
-    static func residentBytes() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
-        return kib * 1024
+    /// The peak resident memory of `baton bench-xlsx` writing `rows` generated rows, read by the child itself
+    /// (VmHWM): the tests running beside this one in this process cannot move it.
+    static func peakWriting(rows: Int, inMemory: Bool, in folder: URL) throws -> Int {
+        let out = folder.appendingPathComponent("big-\(rows)-\(inMemory).xlsx").path
+        let run = try Subprocess.run(TestPaths.batonBinary.path, ["bench-xlsx", "--rows", "\(rows)", "--out", out] + (inMemory ? ["--in-memory"] : []))
+        let words = run.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let bytes = try #require(words.firstIndex(of: "peak_rss_bytes").flatMap { Int(words[$0 + 1]) }, "\(run.out)")
+        #expect(bytes > 0, "\(run.out)")
+        return bytes
     }
 
-    /// Writes `rows` generated rows while sampling resident memory; returns the growth over the start.
-    static func growthWriting(rows: Int, constantMemory: Bool) throws -> Int {
-        let folder = try TemporaryFolder.make("stream")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let before = try #require(residentBytes())
-        let peak = Peak()
-        let sampler = Thread { while !peak.stop { peak.record(residentBytes() ?? 0); usleep(5_000) } }
-        sampler.start()
-        let book = try XLSXWorkbook(path: folder.appendingPathComponent("big.xlsx").path, constantMemory: constantMemory, tmpdir: folder.path)
-        try XLSXReportRenderer.writeTable(book: book, sheetName: "big", columns: columns, rows: (0..<rows).lazy.map(row))
-        peak.record(residentBytes() ?? 0)  // before close: what the sheet holds
-        try book.close()
-        peak.stop = true
-        while !sampler.isFinished { usleep(1_000) }
-        return peak.value - before
-    }
+    static var procStatus: Bool { FileManager.default.fileExists(atPath: "/proc/self/status") }
 
-    final class Peak: @unchecked Sendable {
-        private let lock = NSLock()
-        private var max = 0
-        var stop = false
-        func record(_ v: Int) { lock.lock(); if v > max { max = v }; lock.unlock() }
-        var value: Int { lock.lock(); defer { lock.unlock() }; return max }
-    }
-
-    @Test(.enabled(if: residentBytes() != nil, "needs /proc/self/status"))
+    @Test(.enabled(if: procStatus && TestPaths.binaryAvailable, "needs /proc/self/status and the built baton"))
     func memoryStaysFlatWithConstantMemoryMode() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("xlsx-mem-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let rows = 150_000
-        let streamed = try Self.growthWriting(rows: rows, constantMemory: true)
+        let base = try Self.peakWriting(rows: 0, inMemory: false, in: folder)
+        let streamed = try Self.peakWriting(rows: rows, inMemory: false, in: folder) - base
         // Negative control: the same rows held in memory by libxlsxwriter's default mode.
-        let held = try Self.growthWriting(rows: rows, constantMemory: false)
+        let held = try Self.peakWriting(rows: rows, inMemory: true, in: folder) - base
         #expect(streamed < 24 << 20, "constant-memory mode grew by \(streamed >> 20) MiB for \(rows) rows")
         #expect(held > streamed + (40 << 20), "control: in-memory mode grew by \(held >> 20) MiB, streamed \(streamed >> 20) MiB")
     }
