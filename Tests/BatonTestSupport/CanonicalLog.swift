@@ -28,4 +28,23 @@ public enum CanonicalLog {
     public static func upTo(_ cut: String, _ rows: [String], column: Int = 5) -> [String] {
         rows.filter { field($0, column) <= cut }
     }
+
+    /// Every row moved by a fixed stride (a deterministic shuffle; the stride is made prime to the count).
+    public static func shuffled(_ rows: [String]) -> [String] {
+        guard rows.count > 1 else { return rows }
+        var stride = 7_919
+        while gcd(stride, rows.count) != 1 { stride += 2 }
+        return rows.indices.map { rows[($0 * stride) % rows.count] }
+    }
+
+    /// The rows in one of the orders the tests import: `grouped` (as generated), `time-ordered` or `shuffled`.
+    public static func reordered(_ rows: [String], _ order: String) -> [String] {
+        switch order {
+        case "time-ordered": timeOrdered(rows)
+        case "shuffled": shuffled(rows)
+        default: rows
+        }
+    }
+
+    private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
 }

@@ -14,34 +14,7 @@ import Testing
 
     /// A store with the sample calendars, teams and services, and a generated log in the given row order.
     static func store(order: String) throws -> TemporaryStore {
-        let temporary = try TemporaryStore("run-facts-\(order)")
-        let root = TestPaths.packageRoot.path
-        for name in ["24x7", "berlin-office", "follow-the-sun"] {
-            _ = try temporary.store.apply(calendar: try CalendarDefinition.load(path: "\(root)/samples/calendars/\(name).json"), at: end - 400 * 86_400)
-        }
-        for file in try FileManager.default.contentsOfDirectory(atPath: "\(root)/samples/teams").sorted() where file.hasSuffix(".json") {
-            _ = try temporary.store.apply(team: try TeamDefinition.load(path: "\(root)/samples/teams/\(file)"))
-        }
-        let services = try LogGenerator.loadServices(folder: "\(root)/samples/services")
-        for service in services { _ = try temporary.store.apply(service, at: end - 400 * 86_400) }
-        var options = LogGenerator.Options(tickets: 1_500)
-        options.seed = 5
-        options.start = end - 120 * 86_400
-        options.days = 120
-        options.services = services
-        var text = ""
-        try LogGenerator(options: options).generate { text += $0 }
-        var lines = text.split(separator: "\n").map(String.init)
-        let header = lines.removeFirst()
-        switch order {
-        case "time-ordered": lines = CanonicalLog.timeOrdered(lines)
-        case "shuffled": lines = lines.indices.map { lines[($0 * 7_919) % lines.count] }
-        default: break
-        }
-        let file = try temporary.write("log.csv", ([header] + lines).joined(separator: "\n") + "\n")
-        let summary = try EventLogImporter(store: temporary.store).run(try ByteSource(path: file), options: .init(format: .csv))
-        #expect(summary.rejected == 0)
-        return temporary
+        try SampleStore.generated("run-facts-\(order)", order: order, end: end, tickets: 1500, seed: 5, days: 120)
     }
 
     static func weekly(_ db: Database, to: Int64, facts: Bool, second: (@Sendable () throws -> OrchestrationStore)? = nil) throws -> ReportResult {

@@ -118,11 +118,7 @@ import SQLite
         try LogGenerator(options: options).generate { text += $0 }
         var lines = text.split(separator: "\n").map(String.init)
         let header = lines.removeFirst()
-        switch order {
-        case "time-ordered": lines = CanonicalLog.timeOrdered(lines)
-        case "shuffled": lines = CanonicalLogOrder.shuffled(lines)
-        default: break
-        }
+        lines = CanonicalLog.reordered(lines, order)
         try Self.withFolder("draft-generated-\(order)") { folder in
             let store = try OrchestrationStore(path: folder.appendingPathComponent("s.db").path)
             let file = folder.appendingPathComponent("log.csv").path

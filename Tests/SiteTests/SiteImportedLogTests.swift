@@ -14,30 +14,7 @@ import Testing
     static let end = Instant.parse("2026-11-23T00:00:00Z")!
 
     static func store(order: String) throws -> TemporaryStore {
-        let temporary = try TemporaryStore("site-\(order)")
-        let root = TestPaths.packageRoot.path
-        for name in ["24x7", "berlin-office", "follow-the-sun"] {
-            _ = try temporary.store.apply(calendar: try CalendarDefinition.load(path: "\(root)/samples/calendars/\(name).json"), at: end - 400 * 86_400)
-        }
-        for file in try FileManager.default.contentsOfDirectory(atPath: "\(root)/samples/teams").sorted() where file.hasSuffix(".json") {
-            _ = try temporary.store.apply(team: try TeamDefinition.load(path: "\(root)/samples/teams/\(file)"))
-        }
-        let services = try LogGenerator.loadServices(folder: "\(root)/samples/services")
-        for service in services { _ = try temporary.store.apply(service, at: end - 400 * 86_400) }
-        var options = LogGenerator.Options(tickets: 1_200)
-        options.seed = 11
-        options.start = end - 90 * 86_400
-        options.days = 90
-        options.services = services
-        var text = ""
-        try LogGenerator(options: options).generate { text += $0 }
-        var lines = text.split(separator: "\n").map(String.init)
-        let header = lines.removeFirst()
-        lines = order == "shuffled" ? lines.indices.map { lines[($0 * 7_919) % lines.count] } : CanonicalLog.timeOrdered(lines)
-        let file = try temporary.write("log.csv", ([header] + lines).joined(separator: "\n") + "\n")
-        let summary = try EventLogImporter(store: temporary.store).run(try ByteSource(path: file), options: .init(format: .csv))
-        #expect(summary.rejected == 0)
-        return temporary
+        try SampleStore.generated("site-\(order)", order: order, end: end, tickets: 1200, seed: 11, days: 90)
     }
 
     /// Builds the site as of just after the last event and checks it against the store's views; returns the manifest.

@@ -89,11 +89,7 @@ struct DraftPlantedLog {
 
     /// The log's lines (header first): as written (grouped by ticket), by time, or shuffled.
     func lines(_ order: String) -> [String] {
-        switch order {
-        case "time-ordered": return [header] + CanonicalLog.timeOrdered(rows)
-        case "shuffled": return [header] + CanonicalLogOrder.shuffled(rows)
-        default: return [header] + rows
-        }
+        [header] + CanonicalLog.reordered(rows, order)
     }
 
     /// A store with `plant` applied and the log imported in the order asked for.
@@ -106,17 +102,4 @@ struct DraftPlantedLog {
         guard summary.rejected == 0 else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: file]) }
         return store
     }
-}
-
-/// Row orders for the planted logs.
-enum CanonicalLogOrder {
-    /// Every row moved by a fixed stride (a deterministic shuffle; the stride is prime to any count used here).
-    static func shuffled(_ rows: [String]) -> [String] {
-        guard rows.count > 1 else { return rows }
-        var stride = 7_919
-        while gcd(stride, rows.count) != 1 { stride += 2 }
-        return rows.indices.map { rows[($0 * stride) % rows.count] }
-    }
-
-    private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
 }
