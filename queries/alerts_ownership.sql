@@ -12,11 +12,9 @@
 -- param :unwatched_days = 3
 WITH
 -- include _open_runs.sql
-, oldest_ready AS (
-    SELECT o.*, row_number() OVER (PARTITION BY o.team ORDER BY o.ready_at, o.ticket_id, o.step, o.attempt) AS rank
-    FROM open_runs o
-    WHERE o.state = 'ready' AND o.team IS NOT NULL
-),
+,
+-- include _oldest_ready.sql
+,
 waiting AS (
     SELECT q.* FROM oldest_ready q WHERE q.rank = 1 AND q.working_seconds >= :thin_hours * 3600
 ),

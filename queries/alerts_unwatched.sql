@@ -6,11 +6,9 @@
 -- The step runs open at :as_of are queries/_open_runs.sql's (the one as_of rule for open work).
 WITH
 -- include _open_runs.sql
-, oldest_ready AS (
-    SELECT o.*, row_number() OVER (PARTITION BY o.team ORDER BY o.ready_at, o.ticket_id, o.step, o.attempt) AS rank
-    FROM open_runs o
-    WHERE o.state = 'ready' AND o.team IS NOT NULL
-),
+,
+-- include _oldest_ready.sql
+,
 queues AS (
     SELECT q.*, (SELECT max(s.started_at) FROM step_runs s WHERE s.team = q.team AND s.started_at <= :as_of) AS last_started_at
     FROM oldest_ready q
