@@ -10,8 +10,11 @@ WITH
 -- include _open_runs.sql
 , open_tickets AS MATERIALIZED (
     SELECT t.id, t.service, t.service_version, t.opened_at, s.origin, s.enforce_order
-    -- CROSS JOIN: from the tickets not closed by :as_of (the closed_at index) to their rows, never all tickets.
-    FROM (SELECT id FROM tickets WHERE closed_at IS NULL UNION ALL SELECT id FROM tickets WHERE closed_at > :as_of) c
+    -- CROSS JOIN: from the tickets open at :as_of (as headlines.sql finds them: open now, or ended after :as_of, each
+    -- from its index) to their rows, never all tickets.
+    FROM (SELECT id FROM tickets WHERE state = 'open' AND opened_at <= :as_of
+          UNION ALL SELECT id FROM tickets WHERE closed_at > :as_of AND opened_at <= :as_of
+          UNION ALL SELECT id FROM tickets WHERE cancelled_at > :as_of AND opened_at <= :as_of) c
     CROSS JOIN tickets t ON t.id = c.id
     CROSS JOIN services s ON s.key = t.service AND s.version = t.service_version
     WHERE t.opened_at <= :as_of AND (t.cancelled_at IS NULL OR t.cancelled_at > :as_of)
