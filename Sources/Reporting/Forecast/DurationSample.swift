@@ -5,6 +5,7 @@ import BatonCore
 struct DurationSample: Sendable {
     let sorted: [Int64]
 
+    /// `durations` in any order (a sorted array is only checked: the sort finds one run and stops).
     init(_ durations: [Int64]) { sorted = durations.sorted() }
 
     var count: Int { sorted.count }

@@ -33,6 +33,7 @@ struct ForecastInputs {
             rows.ended[id].append(ended)
             rows.lengths[id].append(ended - began)
         }
+        rows.sortByLength()
         return rows
     }
 
@@ -129,6 +130,18 @@ struct DurationRows {
     }
 
     func id(ofService service: String, step: String) -> Int? { ids[Self.name(service: service, step: step)] }
+
+    /// Puts each sample's durations in ascending order (their instants with them), once: a sample as of any instant
+    /// then keeps that order, so the calibration's twelve samples of a step are not each sorted again.
+    mutating func sortByLength() {
+        for id in ended.indices {
+            let e = ended[id], l = lengths[id]
+            var order = Array(l.indices)
+            order.sort { l[$0] != l[$1] ? l[$0] < l[$1] : e[$0] < e[$1] }
+            ended[id] = order.map { e[$0] }
+            lengths[id] = order.map { l[$0] }
+        }
+    }
 
     /// The sample as of `asOf`: the durations that ended in (asOf - windowDays, asOf].
     func sample(_ id: Int, asOf: Int64, windowDays: Int64) -> DurationSample {
