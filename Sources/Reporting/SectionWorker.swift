@@ -62,6 +62,10 @@ final class SectionWorker: @unchecked Sendable {
         let store: OrchestrationStore
         do {
             store = try opener()
+            // Its sections (the forecasts, open work at past instants) read rows scattered over the store: read
+            // through mmap, every page touched stays in the process's resident set (at 1M tickets, 690 MB in all);
+            // through a 32 MiB page cache they take the same time and the report stays near 410 MB.
+            try store.db.execute("PRAGMA mmap_size=0; PRAGMA cache_size=-32768")
             try store.db.execute("BEGIN DEFERRED")
             try store.db.execute("SELECT count(*) FROM sqlite_master")
         } catch {

@@ -56,17 +56,28 @@ struct ForecastInputs {
         return tickets
     }
 
-    /// Daily completions per queue over `days` days before `asOf` (index 0 = the last day).
+    /// Daily completions per queue over `days` days before `asOf` (index 0 = the last day): the rows of
+    /// forecast_completions.sql (one per completion) counted per queue and day.
     func completions(asOf: Int64, days: Int) throws -> [QueueKey: [Int]] {
-        var series: [QueueKey: [Int]] = [:]
+        var counts: [[Int]] = [], index: [QueueKey: Int] = [:]
+        var last: (scope: String, key: String, at: Int) = ("", "", -1)  // rows of one queue often come together
         let weeks = Int64((days + 6) / 7)
         let values = values(["as_of": .integer(asOf), "forecast_weeks": .integer(weeks), "forecast_lookback_weeks": .integer(0)])
         try QueryRunner.forEachRow(try query("forecast_completions"), on: db, parameters: values) { row in
-            guard let scope = row[0].string, let key = row[1].string, let day = row[2].int, let n = row[3].int,
-                  day >= 0, day < Int64(days) else { return }
-            series[QueueKey(scope: scope, key: key), default: Array(repeating: 0, count: days)][Int(day)] = Int(n)
+            guard let scope = row[0].string, let key = row[1].string, let day = row[2].int, day >= 0, day < Int64(days) else { return }
+            var at = last.at
+            if at < 0 || last.key != key || last.scope != scope {
+                let q = QueueKey(scope: scope, key: key)
+                at = index[q] ?? {
+                    counts.append(Array(repeating: 0, count: days))
+                    index[q] = counts.count - 1
+                    return counts.count - 1
+                }()
+                last = (scope, key, at)
+            }
+            counts[at][Int(day)] += 1
         }
-        return series
+        return index.mapValues { counts[$0] }
     }
 
     /// When the tickets closed or cancelled in the `lookbackDays` before `asOf` did so.
