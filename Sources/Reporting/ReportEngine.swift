@@ -77,7 +77,10 @@ public struct ReportEngine {
             jobs.append((query, Self.parameters(for: query, definition, section.parameters, overrides, fixed)))
         }
         // The sections that do not read the completed runs go to a second thread when one can be had.
+        // The computed ones (the forecasts, the longest) first, so the worker starts them and this thread, once done
+        // with its own, takes what is left.
         let offloaded = jobs.indices.filter { !jobs[$0].query.sql.contains(RunFacts.relation) }
+            .sorted { (jobs[$0].query.computed != nil ? 0 : 1, $0) < (jobs[$1].query.computed != nil ? 0 : 1, $1) }
         let worker = hold.flatMap { SectionWorker.start(offloaded.map { jobs[$0] }, under: $0) }
         hold?.release()
         var outputs: [Int: QueryOutput] = [:]
@@ -85,7 +88,10 @@ public struct ReportEngine {
             try facts.cover(job.query, parameters: job.values)
             outputs[i] = try QueryRunner.run(job.query, on: db, parameters: job.values)
         }
-        if let worker { for (i, output) in zip(offloaded, try worker.wait()) { outputs[i] = output } }
+        if let worker {
+            worker.help(on: db)
+            for (i, output) in zip(offloaded, try worker.wait()) { outputs[i] = output }
+        }
         var sections: [SectionResult] = []
         var series: Set<String> = []  // the units of the day/week series the report shows
         for (i, section) in definition.sections.enumerated() {

@@ -18,10 +18,38 @@ final class SectionWorker: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     // Written by the worker thread before it signals `ready` or `done`; read by the caller after waiting on them.
     private var opened = false
-    private var outputs: [QueryOutput] = []
     private var failure: (any Error)?
+    /// The next job to take and the outputs by job, shared by the worker and the caller (`help`) under `lock`.
+    private let lock = NSLock()
+    private var next = 0
+    private var outputs: [QueryOutput?] = []
 
-    private init(jobs: [(query: QueryFile, values: [String: SQLValue])]) { self.jobs = jobs }
+    private init(jobs: [(query: QueryFile, values: [String: SQLValue])]) {
+        self.jobs = jobs
+        outputs = Array(repeating: nil, count: jobs.count)
+    }
+
+    /// The next job nobody has taken, if any.
+    private func take() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < jobs.count, failure == nil else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    private func record(_ i: Int, _ result: Result<QueryOutput, any Error>) {
+        lock.lock(); defer { lock.unlock() }
+        switch result {
+        case .success(let output): outputs[i] = output
+        case .failure(let error): if failure == nil { failure = error }
+        }
+    }
+
+    /// Runs the jobs nobody has started yet on the caller's connection (same snapshot), once the caller's own are
+    /// done: the two threads finish together however the work is split. Rows are the same on either connection.
+    func help(on db: Database) {
+        while let i = take() { record(i, Result { try QueryRunner.run(jobs[i].query, on: db, parameters: jobs[i].values) }) }
+    }
 
     /// The store's write lock, held by a connection of its own while the report's connection and the worker's
     /// take their snapshots (no writer can commit in between). Nil when it cannot be had.
@@ -74,19 +102,16 @@ final class SectionWorker: @unchecked Sendable {
         }
         opened = true
         ready.signal()
-        do {
-            for job in jobs { outputs.append(try QueryRunner.run(job.query, on: store.db, parameters: job.values)) }
-        } catch {
-            failure = error
-        }
+        while let i = take() { record(i, Result { try QueryRunner.run(jobs[i].query, on: store.db, parameters: jobs[i].values) }) }
         try? store.db.execute("ROLLBACK")
         done.signal()
     }
 
-    /// The jobs' outputs, in their order, once the thread has finished; rethrows its error.
+    /// The jobs' outputs, in their order, once the thread has finished; rethrows the first error.
     func wait() throws -> [QueryOutput] {
         done.wait()
+        lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }
-        return outputs
+        return outputs.map { $0! }
     }
 }
