@@ -118,6 +118,12 @@ public struct StateMachine: Sendable {
         let before = t.runs[i]
         Self.assign(&t.runs[i], e)
         do { try transition(e, &t, &i, service, definition, label) } catch { t.runs[i] = before; throw error }
+        // History: a step made ready again after the ticket closed is a closing that did not hold (an incremental
+        // status-history feed reopening a resolved ticket): the ticket is open again, until it closes again.
+        if mode == .history, t.state == .closed, e.kind == .ready || e.kind == .reopened {
+            t.state = .open
+            t.closedAt = nil
+        }
     }
 
     /// The step event's effect on run `i`, by kind. `i` moves to the run the event ended in when it starts an
