@@ -29,11 +29,11 @@ import Testing
             return (lines.filter { instant($0) <= at }, lines.filter { instant($0) >= start })
         }
 
-        /// The `closed` events only the split store holds, worked out from the rows: a ticket whose old rows (in time
-        /// order, rows at one instant collapsed into the last) end with a streak of closing statuses and whose new
-        /// rows after its last old row hold a status that does not close was closed at the streak's first row, then
-        /// reopened.
-        func closingsThatDidNotHold(old: [String], new: [String]) -> Set<String> {
+        /// The `closed` events only the split store holds, worked out from the rows. A ticket whose old rows (in time
+        /// order, rows at one instant collapsed into the last) end with a streak of closing statuses was closed at the
+        /// streak's first row (`atLastRow`: its last): that closing is the split store's alone when new rows after
+        /// the old ones reopen the ticket (a status that does not close), or, `atLastRow`, when any new row follows.
+        func closingsThatDidNotHold(old: [String], new: [String], atLastRow: Bool) -> Set<String> {
             var last: [String: [(Int64, String)]] = [:]
             let timeOrdered = old.enumerated().map { ($0.offset, instant($0.element), $0.element) }
                 .sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
@@ -44,14 +44,15 @@ import Testing
                 rows.append((at, String(f[status])))
                 last[String(f[ticket])] = rows
             }
-            let reopened = Set(new.filter { line in
+            let later = new.filter { line in
                 let f = fields(line)
-                return !closing.contains(String(f[status])) && instant(line) > (last[String(f[ticket])]?.last?.0 ?? .max)
-            }.map { String(fields($0)[ticket]) })
+                return (atLastRow || !closing.contains(String(f[status]))) && instant(line) > (last[String(f[ticket])]?.last?.0 ?? .max)
+            }
+            let moved = Set(later.map { String(fields($0)[ticket]) })
             var out = Set<String>()
-            for (id, rows) in last where reopened.contains(id) && closing.contains(rows.last!.1) {
+            for (id, rows) in last where moved.contains(id) && closing.contains(rows.last!.1) {
                 var k = rows.count - 1
-                while k > 0 && closing.contains(rows[k - 1].1) { k -= 1 }
+                while k > 0 && closing.contains(rows[k - 1].1) && !atLastRow { k -= 1 }
                 out.insert("\(id)|closed|\(rows[k].0)")
             }
             return out
@@ -120,7 +121,7 @@ import Testing
         let extra = Set(got["events"]!).subtracting(expected["events"]!), missing = Set(expected["events"]!).subtracting(got["events"]!)
         #expect(missing.isEmpty, "events at \(Instant.iso(at)) the split store lacks: \(missing.sorted().prefix(5))")
         let extraKeys = Set(extra.map { e -> String in let p = e.split(separator: "|", omittingEmptySubsequences: false); return "\(p[0])|\(p[2])|\(p[3])" })
-        #expect(extraKeys == history.closingsThatDidNotHold(old: old, new: new), "extra events at \(Instant.iso(at)): \(extra.sorted().prefix(5))")
+        #expect(extraKeys == history.closingsThatDidNotHold(old: old, new: new, atLastRow: profile.leadTimeEnds == .closed), "extra events at \(Instant.iso(at)): \(extra.sorted().prefix(5))")
         #expect(extra.count == extraKeys.count)
 
         // A log-made service that the new file shows new steps of gets a new version: the tickets it opens have that
@@ -137,6 +138,9 @@ import Testing
         let again = try split.importFile(newFile, profile: profile)
         #expect(again.eventsAdded == 0 && again.ticketsNew == 0 && again.rejected == 0)
         #expect(again.duplicates == second.eventsAdded + second.duplicates)
+        // The projections are the events' (a reopened ticket is reopened by its events alone).
+        try split.store.rebuild()
+        #expect(try contents(split) == got)
         return (second.ticketsUpdated, extra.count)
         #expect(try contents(split) == got)
     }
@@ -148,8 +152,9 @@ import Testing
 
     // MARK: the desk history (ImportProfileTests, worked out by hand there)
 
-    static func desk(_ f: ImportFixture) throws -> (History, ImportProfile) {
-        let profile = try ImportProfile.load(path: try f.write("desk.json", ImportProfileTests.profileJSON))
+    static func desk(_ f: ImportFixture, leadTimeEnds: ImportProfile.LeadTimeEnds = .resolved) throws -> (History, ImportProfile) {
+        var profile = try ImportProfile.load(path: try f.write("desk.json", ImportProfileTests.profileJSON))
+        profile.leadTimeEnds = leadTimeEnds
         let text = try String(contentsOfFile: ImportFixture.fixture("desk-history.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
         let history = History(header: text[0], lines: Array(text.dropFirst()), ticket: 0, status: 1, closing: ["Done"]) {
             ImportFixture.t(String($0.split(separator: ",")[2]))
@@ -159,18 +164,22 @@ import Testing
 
     /// Split instants (hours after the first row): 0, a tie (A and D both have a row there); 2, A on hold; 3, D
     /// cancelled; 5, A just handed to L2; 8, A resolved (the new rows reopen it); 10, A resolved again (the new
-    /// file only repeats the resolution).
+    /// file only repeats the resolution, which under `lead_time_ends: closed` moves the closing to 11).
     @Test(arguments: [0, 2, 3, 5, 8, 10], ImportStatusHistoryOrderTests.Order.allCases)
     func theDeskHistorySplitAtAnInstant(_ hour: Int, _ order: ImportStatusHistoryOrderTests.Order) throws {
-        let (history, profile) = try Self.desk(try ImportFixture())
-        try Self.check(history, profile: profile, at: ImportProfileTests.h(hour), order: order)
+        for ends in [ImportProfile.LeadTimeEnds.resolved, .closed] {
+            let (history, profile) = try Self.desk(try ImportFixture(), leadTimeEnds: ends)
+            try Self.check(history, profile: profile, at: ImportProfileTests.h(hour), order: order)
+        }
     }
 
     /// The new file repeats the rows at the split instant, or from an hour before it.
     @Test(arguments: [(2, 2), (5, 4), (8, 8), (8, 7), (10, 9)], ImportStatusHistoryOrderTests.Order.allCases)
     func theDeskHistoryWithRepeatedRows(_ hours: (Int, Int), _ order: ImportStatusHistoryOrderTests.Order) throws {
-        let (history, profile) = try Self.desk(try ImportFixture())
-        try Self.check(history, profile: profile, at: ImportProfileTests.h(hours.0), repeatingFrom: ImportProfileTests.h(hours.1), order: order)
+        for ends in [ImportProfile.LeadTimeEnds.resolved, .closed] {
+            let (history, profile) = try Self.desk(try ImportFixture(), leadTimeEnds: ends)
+            try Self.check(history, profile: profile, at: ImportProfileTests.h(hours.0), repeatingFrom: ImportProfileTests.h(hours.1), order: order)
+        }
     }
 
     /// By hand: A resolved at 08:00 in the old file and reopened at 09:00 by the new one is open again, with the
@@ -190,6 +199,28 @@ import Testing
         let l3 = try f.store.db.rows("SELECT attempt, state, ready_at, done_at FROM step_runs WHERE ticket_id = 'A' AND step = 'l3' ORDER BY attempt")
             .map { "\($0.int("attempt")!) \($0.string("state")!) \($0.int("ready_at")!) \($0.int("done_at")!)" }
         #expect(l3 == ["1 done \(ImportProfileTests.h(6)) \(ImportProfileTests.h(8))", "2 done \(ImportProfileTests.h(9)) \(ImportProfileTests.h(10))"])
+    }
+
+    /// A cancelled ticket is not taken up again: a later row that does not close it is refused (file, line, field),
+    /// and with the rejects file the rest of the file is imported and the ticket stays as it was.
+    @Test func aCancelledTicketIsNotTakenUpAgain() throws {
+        let f = try ImportFixture()
+        let (history, profile) = try Self.desk(f)
+        let (old, _) = history.split(at: ImportProfileTests.h(3))
+        try f.importFile(try history.file(f, "old.csv", old), profile: profile)
+        let before = try Self.contents(f)
+        let file = try history.file(f, "new.csv", ["D,Dropped,2026-03-02T04:00:00Z,?,u", "D,Work,2026-03-02T05:00:00Z,L1,u"])
+        let error = #expect(throws: InputError.self) { try f.importFile(file, profile: profile) }
+        #expect(error?.line == 3 && error?.field == "state" && error?.message.contains("cancelled at 2026-03-02T03:00:00Z") == true,
+                "\(String(describing: error))")
+        #expect(try Self.contents(f) == before)
+        let s = try f.importFile(try history.file(f, "more.csv", ["D,Work,2026-03-02T05:00:00Z,L1,u", "E,New,2026-03-02T05:00:00Z,L1,u"]),
+                                 profile: profile, skipBad: f.path("rejects.csv"))
+        #expect(s.rejected == 1 && s.ticketsNew == 1 && s.ticketsUpdated == 0)
+        #expect(try f.store.loadTicket("D")?.state == .cancelled)
+        // Rows that only close it again add nothing.
+        let closing = try f.importFile(try history.file(f, "late.csv", ["D,Dropped,2026-03-02T06:00:00Z,?,u"]), profile: profile)
+        #expect(closing.rejected == 0 && closing.eventsAdded == 0)
     }
 
     // MARK: the UCI ServiceNow log (../shared/data)
@@ -213,10 +244,12 @@ import Testing
 
     /// The first 30,000 rows split at the instants a quarter, half and three quarters through their time span's rows,
     /// and at the busiest instant (most rows share it); the new file repeats the split instant's rows at the half.
+    /// Under `lead_time_ends: closed` most incidents resolved in the old part close in the new one.
     @Test(.enabled(if: TestPaths.sharedData != nil, "../shared/data is absent (the real logs run in CI)"),
-          arguments: ImportStatusHistoryOrderTests.Order.allCases)
-    func theServiceNowLogSplitAtInstants(_ order: ImportStatusHistoryOrderTests.Order) throws {
-        let (history, profile) = try Self.uci(try ImportFixture())
+          arguments: [(ImportStatusHistoryOrderTests.Order.timeOrdered, ImportProfile.LeadTimeEnds.resolved), (.shuffled, .resolved), (.timeOrdered, .closed)])
+    func theServiceNowLogSplitAtInstants(_ order: ImportStatusHistoryOrderTests.Order, _ ends: ImportProfile.LeadTimeEnds) throws {
+        var (history, profile) = try Self.uci(try ImportFixture())
+        profile.leadTimeEnds = ends
         let times = history.lines.map(history.instant).sorted()
         var counts: [Int64: Int] = [:]
         for t in times { counts[t, default: 0] += 1 }

@@ -70,9 +70,13 @@ struct StatusChangeConverter {
             conversion.emit(.opened, rows[0])
         }
         for i in 0..<worked { conversion.take(rows[i], classes[i]) }
-        // A stored ticket that was closed (or cancelled) and that these rows do not take up again keeps its ending:
-        // a closing streak that goes on in this file is the same closing.
-        if let closing, conversion.ended == nil {
+        // A stored ticket that was closed (or cancelled) and that these rows do not take up again keeps its ending: a
+        // closing streak that goes on in this file is the same closing, which ends later when it ends at its last row.
+        if let closing, let ended = conversion.ended {
+            if ended.kind == .closed, leadTimeEnds == .closed, !closing.cancels, rows[closing.closes].at > ended.at {
+                conversion.emit(.closed, rows[closing.closes])
+            }
+        } else if let closing {
             // Closing completes the run that held the ticket; cancelling leaves it to the `cancelled` event,
             // which ends open runs as cancelled.
             if let run = conversion.current, !closing.cancels { conversion.end(run, rows[closing.workEnds], completed: true) }
