@@ -64,6 +64,12 @@ public struct StateMachine: Sendable {
 
     private func end(_ e: Event, _ t: inout TicketState) throws {
         guard t.state == .open else {
+            // History: a closing that went on (a status history's final closing streak under `lead_time_ends: closed`,
+            // fed in two files) closes the ticket at its later instant.
+            if mode == .history, e.kind == .closed, t.state == .closed, let at = t.closedAt, e.at > at {
+                t.closedAt = e.at
+                return
+            }
             throw ActionRefused("\(t.id) is already \(t.state.rawValue); it cannot be \(e.kind.rawValue)")
         }
         if mode == .strict && e.kind == .closed {
@@ -118,6 +124,12 @@ public struct StateMachine: Sendable {
         let before = t.runs[i]
         Self.assign(&t.runs[i], e)
         do { try transition(e, &t, &i, service, definition, label) } catch { t.runs[i] = before; throw error }
+        // History: a step made ready again after the ticket closed is a closing that did not hold (an incremental
+        // status-history feed reopening a resolved ticket): the ticket is open again, until it closes again.
+        if mode == .history, t.state == .closed, e.kind == .ready || e.kind == .reopened {
+            t.state = .open
+            t.closedAt = nil
+        }
     }
 
     /// The step event's effect on run `i`, by kind. `i` moves to the run the event ended in when it starts an

@@ -84,7 +84,12 @@ extension EventLogImporter.Run {
             if var converter, let profile = options.profile {
                 guard let s = try service(profile.service) else { return }
                 converter.serviceVersion = s.version
-                do { events = withCaseAttributes(try converter.events(ticket: first.ticket, rows: group), known: known) } catch let f as StatusChangeConverter.Failure {
+                // A stored ticket's rows continue it (an incremental feed): the converter starts from its stored events.
+                if known && stored == nil {
+                    let id = first.ticket
+                    stored = try writer.ask { try $0.store.events(ofTicket: id) }
+                }
+                do { events = withCaseAttributes(try converter.events(ticket: first.ticket, rows: group, stored: known ? stored : nil), known: known) } catch let f as StatusChangeConverter.Failure {
                     if streamed { try stage(group); return }
                     for r in group where r.line == f.line || rejects != nil { try rejectRow(r, field: f.field, f.message) }
                     return

@@ -1,3 +1,5 @@
+import BatonCore
+
 /// Turns one ticket's status-change rows (in time order) into canonical events for the state machine.
 ///
 /// The rules (README "Importing status-change histories"):
@@ -12,7 +14,11 @@
 /// - the final streak of closing rows completes the run at its first row and closes the ticket there (or, with
 ///   `lead_time_ends: closed`, at its last row; `TicketClosing` has the rule); a cancelling status cancels the
 ///   ticket, which ends the open run as cancelled;
-/// - rows before the first that names a team hold the ticket in an `(unassigned)` run.
+/// - rows before the first that names a team hold the ticket in an `(unassigned)` run;
+/// - a ticket already in the store continues from where its stored events before the file's first row leave it
+///   (an incremental feed): no second `opened`, the run it was in goes on, and a closed ticket that the rows take up
+///   again is reopened (`StateMachine`). Rows the store has already given (a feed that repeats rows) give the
+///   events the store has: duplicates.
 struct StatusChangeConverter {
     let service: String
     var serviceVersion: Int
@@ -29,7 +35,8 @@ struct StatusChangeConverter {
 
     struct Failure: Error { let line: Int; let field: String; let message: String }
 
-    func events(ticket: String, rows allRows: [StagedRow]) throws -> [(Event, Int)] {
+    /// `stored`: the ticket's events in the store (in time order), nil for a ticket the store does not have.
+    func events(ticket: String, rows allRows: [StagedRow], stored: [Event]? = nil) throws -> [(Event, Int)] {
         guard let first = allRows.first else { return [] }
         // Rows at the same instant collapse into the last of them: a state that lasted no time changes no timing,
         // and two events of one kind on one step at one instant would be the same event.
@@ -38,7 +45,11 @@ struct StatusChangeConverter {
         for r in allRows {
             if let last = rows.last, last.at == r.at { rows[rows.count - 1] = r } else { rows.append(r) }
         }
-        if let opens, !opens.contains(first.status) {
+        // The stored events before the file's first instant are what the rows before it made of the ticket (those at
+        // or after it are the file's rows again, or rows this file replaces at that instant).
+        let prior = stored?.filter { $0.at < first.at } ?? []
+        let continues = prior.contains { $0.kind == .opened }
+        if !continues, let opens, !opens.contains(first.status) {
             throw Failure(line: first.line, field: statusField,
                           message: "\(ticket): its first row has status '\(first.status)', not one that opens a ticket (\(opens.sorted().joined(separator: ", "))); a step event before its ticket was opened")
         }
@@ -48,9 +59,24 @@ struct StatusChangeConverter {
         let worked = closing.map { classes[$0.workEnds].ends ? $0.workEnds : $0.workEnds + 1 } ?? rows.count
 
         var conversion = Conversion(ticket: ticket, service: service, serviceVersion: serviceVersion, source: source)
-        conversion.emit(.opened, rows[0])
+        if continues {
+            conversion.resume(after: prior)
+            if let cancelled = conversion.ended, cancelled.kind == .cancelled,
+               let k = (0..<worked).first(where: { !classes[$0].ends }) {
+                throw Failure(line: rows[k].line, field: statusField,
+                              message: "\(ticket): the store has it cancelled at \(Instant.iso(cancelled.at)), and a cancelled ticket is not taken up again; this row, with status '\(rows[k].status)', comes after the cancellation")
+            }
+        } else {
+            conversion.emit(.opened, rows[0])
+        }
         for i in 0..<worked { conversion.take(rows[i], classes[i]) }
-        if let closing {
+        // A stored ticket that was closed (or cancelled) and that these rows do not take up again keeps its ending: a
+        // closing streak that goes on in this file is the same closing, which ends later when it ends at its last row.
+        if let closing, let ended = conversion.ended {
+            if ended.kind == .closed, leadTimeEnds == .closed, !closing.cancels, rows[closing.closes].at > ended.at {
+                conversion.emit(.closed, rows[closing.closes])
+            }
+        } else if let closing {
             // Closing completes the run that held the ticket; cancelling leaves it to the `cancelled` event,
             // which ends open runs as cancelled.
             if let run = conversion.current, !closing.cancels { conversion.end(run, rows[closing.workEnds], completed: true) }
@@ -72,6 +98,8 @@ struct StatusChangeConverter {
         var current: Run?
         var lastEnded: Run?
         var anyTeam = false
+        /// The stored `closed` or `cancelled` event of a ticket continued from the store, until a row takes it up again.
+        var ended: Event?
 
         init(ticket: String, service: String, serviceVersion: Int, source: String) {
             self.ticket = ticket
@@ -80,7 +108,37 @@ struct StatusChangeConverter {
             self.source = source
         }
 
+        /// The state the converter's own events `prior` (a stored ticket's, in time order) leave it in: the run that
+        /// holds the ticket, the one that ended last, whether it has had a team, and its ending.
+        mutating func resume(after prior: [Event]) {
+            for e in prior {
+                if let team = e.team, !team.isEmpty, team != StatusChangeConverter.unassigned.key { anyTeam = true }
+                switch e.kind {
+                case .opened, .taskDone:
+                    break
+                case .closed, .cancelled:
+                    // Cancelling ends the open run; closing comes after the run completed.
+                    if let run = current { lastEnded = run; current = nil }
+                    ended = e
+                case .ready, .reopened:
+                    current = Run(step: e.step, team: e.team ?? "")
+                    lastEnded = nil
+                    if ended?.kind == .closed { ended = nil }
+                case .completed, .skipped:
+                    if let run = current, run.step == e.step { lastEnded = run; current = nil }
+                default:
+                    // started, resumed, paused, reassigned: the run they name holds the ticket.
+                    if current?.step != e.step { current = Run(step: e.step, team: e.team ?? ""); lastEnded = nil }
+                    if e.kind == .reassigned, let team = e.team { current?.team = team }
+                    if e.kind == .started || e.kind == .resumed { current?.working = true; current?.started = true; current?.paused = false }
+                    if e.kind == .paused { current?.paused = true }
+                }
+            }
+        }
+
         mutating func emit(_ kind: EventKind, _ row: StagedRow, step: String = "", team: String? = nil) {
+            // A step made ready again takes up a ticket whose closing did not hold (the state machine reopens it).
+            if kind == .ready || kind == .reopened, ended?.kind == .closed { ended = nil }
             out.append((Event(ticketID: ticket, step: step, kind: kind, at: row.at, actor: row.actor.isEmpty ? nil : row.actor,
                               source: source, team: team, service: kind == .opened ? service : nil,
                               serviceVersion: kind == .opened ? serviceVersion : nil), row.line))
