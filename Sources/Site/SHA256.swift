@@ -1,8 +1,12 @@
 /// SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), in Swift: the site's ticket addresses are keyed hashes, and
 /// the package links no crypto library. Checked against the FIPS and RFC 4231 vectors in the tests.
 public struct SHA256: Sendable {
-    private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-    private var pending: [UInt8] = []
+    // Fixed-size state, no heap: a site hashes 150,000 short messages (a digest and an HMAC per ticket), and
+    // array storage (allocation, copy on write of HMAC's key states) cost more than the compression.
+    private var h: InlineArray<8, UInt32> = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+    /// The bytes of an incomplete block, `used` of them.
+    private var block = InlineArray<64, UInt8>(repeating: 0)
+    private var used = 0
     private var length: UInt64 = 0
 
     static let k: [UInt32] = [
@@ -27,60 +31,70 @@ public struct SHA256: Sendable {
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         length &+= UInt64(bytes.count)
-        if pending.isEmpty, bytes.count >= 64,
-           let done: Int = bytes.withContiguousStorageIfAvailable({ buffer in
-               // Whole blocks straight from the caller's bytes: no copy of a large page.
-               let whole = buffer.count - buffer.count % 64
-               var offset = 0
-               while offset < whole { compress(buffer, offset); offset += 64 }
-               return whole
-           }) {
-            pending.append(contentsOf: bytes.dropFirst(done))
-            return
+        if bytes.withContiguousStorageIfAvailable({ absorb($0) }) == nil {
+            Array(bytes).withUnsafeBufferPointer { absorb($0) }
         }
-        pending.append(contentsOf: bytes)
-        guard pending.count >= 64 else { return }
-        let whole = pending.count - pending.count % 64
-        pending.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            while offset < whole { compress(buffer, offset); offset += 64 }
+    }
+
+    /// Fills the pending block, compresses whole blocks straight from the caller's bytes, keeps the rest.
+    private mutating func absorb(_ p: UnsafeBufferPointer<UInt8>) {
+        var i = 0
+        if used > 0 {
+            while used < 64 && i < p.count { block[used] = p[i]; used += 1; i += 1 }
+            guard used == 64 else { return }
+            compressBlock()
         }
-        pending.removeFirst(whole)
+        while p.count - i >= 64 { compress { p[i + $0] }; i += 64 }
+        while i < p.count { block[used] = p[i]; used += 1; i += 1 }
+    }
+
+    private mutating func compressBlock() {
+        let b = block
+        compress { b[$0] }
+        used = 0
     }
 
     public mutating func finish() -> [UInt8] {
         let bits = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
-        for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
-        let saved = length
-        update(tail)
-        length = saved
+        block[used] = 0x80
+        used += 1
+        if used > 56 {
+            while used < 64 { block[used] = 0; used += 1 }
+            compressBlock()
+        }
+        while used < 56 { block[used] = 0; used += 1 }
+        for i in 0..<8 { block[56 + i] = UInt8(truncatingIfNeeded: bits >> (UInt64(7 - i) * 8)) }
+        compressBlock()
         var out: [UInt8] = []
         out.reserveCapacity(32)
-        for word in h { for i in (0..<4).reversed() { out.append(UInt8(truncatingIfNeeded: word >> (UInt32(i) * 8))) } }
+        for j in 0..<8 {
+            let word = h[j]
+            for i in (0..<4).reversed() { out.append(UInt8(truncatingIfNeeded: word >> (UInt32(i) * 8))) }
+        }
         return out
     }
 
-    private mutating func compress(_ block: UnsafeBufferPointer<UInt8>, _ offset: Int) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            for i in 0..<16 {
-                let j = offset + i * 4
-                w[i] = UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
-            }
-            for i in 16..<64 {
-                let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-            }
-            var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
+    /// One 64-byte block, its byte `i` given by `byte(i)`.
+    @inline(__always) private mutating func compress(_ byte: (Int) -> UInt8) {
+        var w = InlineArray<64, UInt32>(repeating: 0)
+        for i in 0..<16 {
+            let j = i * 4
+            w[i] = UInt32(byte(j)) << 24 | UInt32(byte(j + 1)) << 16 | UInt32(byte(j + 2)) << 8 | UInt32(byte(j + 3))
+        }
+        for i in 16..<64 {
+            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        }
+        var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
+        Self.k.withUnsafeBufferPointer { k in
             for i in 0..<64 {
-                let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ Self.k[i] &+ w[i]
+                let t1 = hh &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
                 let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
                 hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
             }
-            h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
         }
+        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
 
     @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
@@ -109,7 +123,7 @@ public struct SHA256: Sendable {
     }
 
     /// Lower-case hexadecimal.
-    public static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)

@@ -41,13 +41,20 @@ public struct SiteBuilder {
         }
         var settings = alertSettings ?? AlertSettings(asOf: asOf)
         settings.asOf = asOf
-        let alerts = try phases.time("alerts") { try AlertEngine(db: db, queryFolder: queryFolder).compute(settings, generatedAt: asOf) }
-        // One snapshot for the open work, the ticket pages and the archive.
-        let ownsTransaction = !db.isInTransaction
-        if ownsTransaction { try db.execute("BEGIN") }
-        defer { if ownsTransaction { try? db.execute("COMMIT") } }
-        let data = try phases.time("open work") { try SiteData.load(db: db, queryFolder: queryFolder, asOf: asOf, alerts: alerts) }
-        var c = SiteContext(data: data, key: key, definition: definition, builtAt: builtAt)
+        // One snapshot for the alerts, the open work (the alert engine's table of open runs, not computed again),
+        // the ticket pages and the archive.
+        let started = phases.start()
+        return try AlertEngine(db: db, queryFolder: queryFolder).compute(settings, generatedAt: asOf) { alerts, shared in
+            phases.record("alerts", since: started)
+            let data = try phases.time("open work") {
+                try SiteData.load(db: db, queryFolder: queryFolder, asOf: asOf, alerts: alerts, openRuns: shared["_open_runs.sql"])
+            }
+            return try publish(output, SiteContext(data: data, key: key, definition: definition, builtAt: builtAt), phases)
+        }
+    }
+
+    private func publish(_ output: SiteOutput, _ context: SiteContext, _ phases: SitePhases) throws -> Outcome {
+        var c = context
         c.archive = try SiteArchive.load(db: db, keep: definition.keep)
         var counts = (pages: 0, written: 0, kept: 0)
         let folder = try output.publish(phases: phases) { writer in

@@ -41,8 +41,9 @@ public struct SiteData {
     public func teamName(_ key: String) -> String { key.isEmpty ? "no team" : teamNames[key] ?? key }
 
     /// Reads the shared data as of `asOf` with the SQL of `queryFolder`.
-    /// `alerts`: the alert engine's report as of `asOf` (computed before, in its own snapshot: the engine refreshes its cache).
-    public static func load(db: Database, queryFolder: String, asOf: Int64, alerts: AlertReport) throws -> SiteData {
+    /// `alerts`: the alert engine's report as of `asOf`. `openRuns`: the text that answers `_open_runs.sql` from a
+    /// table of the open runs at `asOf` filled in the same snapshot (the alert engine's); nil: the site fills its own.
+    public static func load(db: Database, queryFolder: String, asOf: Int64, alerts: AlertReport, openRuns: String? = nil) throws -> SiteData {
         var data = SiteData(asOf: asOf, alerts: alerts)
         for r in try db.rows("SELECT key, name FROM teams") { data.teamNames[r.string("key") ?? ""] = r.string("name") }
         for r in try db.rows("SELECT key, name FROM services s WHERE version = (SELECT max(version) FROM services x WHERE x.key = s.key)") {
@@ -52,18 +53,20 @@ public struct SiteData {
             data.stepNames[stepKey(r.string("service") ?? "", r.int("version") ?? 0, r.string("key") ?? "")] = r.string("name")
         }
         let parameters: [String: SQLValue] = ["as_of": .integer(asOf)]
-        try db.execute("DROP TABLE IF EXISTS temp.site_open_runs")
-        defer { try? db.execute("DROP TABLE IF EXISTS temp.site_open_runs") }
-        let fragmentPath = queryFolder + "/_open_runs.sql"
-        let fragment: String
-        do { fragment = try String(contentsOfFile: fragmentPath, encoding: .utf8) } catch {
-            throw SiteError("cannot read the query \(fragmentPath) (pass --queries DIR or set BATON_QUERIES)")
+        defer { if openRuns == nil { try? db.execute("DROP TABLE IF EXISTS temp.site_open_runs") } }
+        if openRuns == nil {
+            try db.execute("DROP TABLE IF EXISTS temp.site_open_runs")
+            let fragmentPath = queryFolder + "/_open_runs.sql"
+            let fragment: String
+            do { fragment = try String(contentsOfFile: fragmentPath, encoding: .utf8) } catch {
+                throw SiteError("cannot read the query \(fragmentPath) (pass --queries DIR or set BATON_QUERIES)")
+            }
+            // The open runs once, for the queue pages and every week of flow (the alert engine does the same).
+            _ = try QueryRunner.run(QueryFile(name: "_open_runs", path: fragmentPath,
+                                              sql: "CREATE TEMP TABLE site_open_runs AS WITH\n" + fragment + "\nSELECT * FROM open_runs"),
+                                    on: db, parameters: parameters)
         }
-        // The open runs once, for the queue pages and every week of flow (the alert engine does the same).
-        _ = try QueryRunner.run(QueryFile(name: "_open_runs", path: fragmentPath,
-                                          sql: "CREATE TEMP TABLE site_open_runs AS WITH\n" + fragment + "\nSELECT * FROM open_runs"),
-                                on: db, parameters: parameters)
-        let shared = ["_open_runs.sql": "open_runs AS (SELECT * FROM temp.site_open_runs)"]
+        let shared = ["_open_runs.sql": openRuns ?? "open_runs AS (SELECT * FROM temp.site_open_runs)"]
         let open = try query(queryFolder, "site_open_runs.sql", replacing: shared)
         try QueryRunner.forEachRow(open, on: db, parameters: parameters) { v in
             data.openRuns.append(SiteOpenRun(
@@ -105,8 +108,11 @@ public struct SiteTicket: Sendable {
         public var readyAt: Int64?, startedAt: Int64?, doneAt: Int64?, pausedAt: Int64?
     }
     public var id: String, service: String, serviceVersion: Int64, title: String, requester: String
-    public var intake: [(key: String, value: String)], openedAt: Int64
+    /// The intake as stored (JSON): parsed only for a page that is rendered, not for every ticket's digest.
+    public var intakeJSON: String, openedAt: Int64
     public var steps: [Step] = []
+    /// The intake values, sorted by key (`intakeFields`).
+    public var intake: [(key: String, value: String)] { Self.intakeFields(intakeJSON) }
 
     /// Streams the open tickets at `asOf`, one call per ticket, in ticket id order.
     public static func forEach(db: Database, queryFolder: String, asOf: Int64, _ body: (SiteTicket) throws -> Void) throws {
@@ -117,7 +123,7 @@ public struct SiteTicket: Sendable {
             if current?.id != id {
                 if let done = current { try body(done) }
                 current = SiteTicket(id: id, service: v[1].string ?? "", serviceVersion: v[2].int ?? 0, title: v[3].string ?? "",
-                                     requester: v[4].string ?? "", intake: intakeFields(v[5].string ?? "{}"), openedAt: v[6].int ?? 0)
+                                     requester: v[4].string ?? "", intakeJSON: v[5].string ?? "{}", openedAt: v[6].int ?? 0)
             }
             guard let step = v[7].string else { return }
             current?.steps.append(Step(step: step, attempt: v[9].int ?? 1, team: v[10].string ?? "", state: v[14].string ?? "waiting",
@@ -128,6 +134,7 @@ public struct SiteTicket: Sendable {
 
     /// The intake values, sorted by key, each as text (a non-string value as its JSON).
     static func intakeFields(_ json: String) -> [(key: String, value: String)] {
+        if json == "{}" { return [] }
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
         return object.keys.sorted().map { key in
             let v = object[key]!

@@ -51,7 +51,7 @@ public struct SiteKey: Sendable {
 
     /// The page name of a ticket: the first 128 bits of HMAC-SHA256(key, id) in hex, e.g. `3f1c…e0.html`.
     public func pageName(ticket id: String) -> String {
-        String(SHA256.hex(SHA256.hmac(inner: inner, outer: outer, message: Array(id.utf8))).prefix(32)) + ".html"
+        SHA256.hex(SHA256.hmac(inner: inner, outer: outer, message: Array(id.utf8)).prefix(16)) + ".html"
     }
 }
 

@@ -47,18 +47,28 @@ enum TicketPage {
     /// (each step's wait, which instants are already past, its alert flag), under `context` (the names and the page
     /// version). Equal digests render equal pages, so an unchanged ticket is not rendered again.
     static func inputDigest(_ t: SiteTicket, _ c: SiteContext, context: [UInt8]) -> String {
-        var h = SHA256()
-        h.update(context)
-        var fields = [t.id, t.service, String(t.serviceVersion), t.title, t.requester, String(t.openedAt)]
-        for (k, v) in t.intake { fields += [k, v] }
+        // One buffer, hashed once; each text is preceded by its length (no separator a title could contain).
+        var b = context
+        b.reserveCapacity(context.count + 96 * (t.steps.count + 2))
+        func add(_ s: String) { add(Int64(s.utf8.count)); b += s.utf8 }
+        func add(_ n: Int64) { withUnsafeBytes(of: n.littleEndian) { b += $0 } }
+        // An instant: whether it is set, its value, and whether it is already past at as_of.
         let asOf = c.data.asOf
-        func instant(_ x: Int64?) -> String { x.map { "\($0)\($0 <= asOf ? "+" : "-")" } ?? "" }
-        for s in t.steps {
-            fields += [s.step, String(s.attempt), s.team, s.state, instant(s.readyAt), instant(s.startedAt), instant(s.doneAt),
-                       instant(s.pausedAt), waited(s, asOf), c.flag(t.id, s.step)?.rawValue ?? ""]
+        func add(_ x: Int64?) {
+            guard let x else { b.append(0); return }
+            b.append(x <= asOf ? 1 : 2)
+            add(x)
         }
-        for f in fields { h.update(Array(f.utf8)); h.update([0x1F]) }
-        return SHA256.hex(h.finish())
+        for s in [t.id, t.service, t.title, t.requester, t.intakeJSON] { add(s) }  // the intake JSON determines its fields
+        add(t.serviceVersion)
+        add(t.openedAt)
+        add(Int64(t.steps.count))
+        for s in t.steps {
+            add(s.step); add(s.attempt); add(s.team); add(s.state)
+            add(s.readyAt); add(s.startedAt); add(s.doneAt); add(s.pausedAt)
+            add(waited(s, asOf)); add(c.flag(t.id, s.step)?.rawValue ?? "")
+        }
+        return SHA256.hex(SHA256.hash(b))
     }
 
     /// "Waiting on IT (IT access provisioning) since Tuesday 24 Nov 2026 09:12 UTC": the first open step, by

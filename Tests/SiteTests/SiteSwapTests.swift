@@ -5,6 +5,9 @@ import Foundation
 import Reporting
 @testable import Site
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The site is swapped in whole, unchanged pages keep their files, and nothing Baton did not write is touched.
 @Suite struct SiteSwapTests {
@@ -42,6 +45,42 @@ import Testing
         for p in try f.pages() {
             #expect(try String(contentsOfFile: fresh.build + "/" + p, encoding: .utf8) == f.page(p), "\(p)")
         }
+    }
+
+    /// The inode of the entry itself (a link is not followed).
+    static func linkInode(_ path: String) -> UInt64 {
+        var st = Glibc.stat()
+        return lstat(path, &st) == 0 ? UInt64(st.st_ino) : 0
+    }
+
+    /// The ticket pages of a build by shard, each with its file's inode (through the shard's link).
+    static func shardPages(_ build: String) throws -> [String: [String: UInt64]] {
+        var out: [String: [String: UInt64]] = [:]
+        for line in try String(contentsOfFile: build + "/.manifest", encoding: .utf8).split(separator: "\n") {
+            let path = String(line.split(separator: " ")[1])
+            let parts = path.split(separator: "/")
+            guard parts.count == 3, parts[0] == "tickets" else { continue }
+            out[String(parts[1]), default: [:]][String(parts[2])] = try stat(build + "/" + path).inode
+        }
+        return out
+    }
+
+    @Test func aRebuildHardLinksTheLiveLinkOfEveryShardWhosePagesAreAllUnchanged() throws {
+        let f = try SiteFixture()
+        let first = try f.build()
+        try f.act("T-5", "s1", .completed, -0.5)
+        let second = try f.build()
+        let before = try Self.shardPages(first.build), after = try Self.shardPages(second.build)
+        let t5 = String(try f.ticketPage("T-5").split(separator: "/")[1])
+        var reused = 0
+        for (shard, pages) in after {
+            let same = Self.linkInode(first.build + "/tickets/" + shard) == Self.linkInode(second.build + "/tickets/" + shard)
+            // Reused exactly when the shard holds the same pages, each the same file; T-5's page changed.
+            #expect(same == (before[shard] == pages), "\(shard)")
+            if shard == t5 { #expect(!same) }
+            if same { reused += 1 }
+        }
+        #expect(reused >= 3)  // T-1..T-3's shards at least
     }
 
     @Test func theLiveLinkMovesInOneStepAndOldBuildsArePruned() throws {

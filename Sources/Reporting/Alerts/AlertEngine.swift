@@ -47,13 +47,22 @@ public struct AlertEngine {
     /// The alerts at `settings.asOf`, with `isNew` from the store's memory of earlier runs: of runs that wrote
     /// `output` (a path), or with no output of any run (a look on standard output: new means no file had it yet).
     public func compute(_ settings: AlertSettings, generatedAt: Int64, output: String? = nil) throws -> AlertReport {
+        try compute(settings, generatedAt: generatedAt, output: output) { report, _ in report }
+    }
+
+    /// The alerts as `compute` gives them, then `body` with them and the fragments the engine's temporary tables
+    /// answer (`_open_runs.sql`: `open_runs AS (SELECT * FROM temp.alert_open_runs)`, …; empty when not shared), in
+    /// the same read snapshot and before those tables are dropped: a caller reading the same open work (the static
+    /// site) does not compute it again.
+    public func compute<T>(_ settings: AlertSettings, generatedAt: Int64, output: String? = nil,
+                           then body: (AlertReport, [String: String]) throws -> T) throws -> T {
         try AlertSchema.migrator.migrate(db)
         let cache = try prepareCache(settings)
         // One snapshot for every query, so the cache checked fresh in it stays fresh for them.
         return try reading {
             let shared = try share(settings, cache: cache)
             defer { try? dropShared() }
-            return try compute(settings, generatedAt: generatedAt, output: output, replacing: shared)
+            return try body(try compute(settings, generatedAt: generatedAt, output: output, replacing: shared), shared)
         }
     }
 
