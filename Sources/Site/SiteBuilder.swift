@@ -107,7 +107,7 @@ public struct SiteBuilder {
             slices[runs[start].team] = start..<end
             start = end
         }
-        for (team, page) in c.queuePages {
+        for (team, page) in c.queuePages.sorted(by: { $0.value < $1.value }) {  // the manifest's order, whatever the dictionary's
             try writer.page(page, QueuePage.render(team: team, runs: runs[slices[team] ?? 0..<0], c))
         }
     }
