@@ -83,7 +83,14 @@ public enum Instant {
     /// read in `defaultOffsetSeconds` when given, else rejected. Returns nil when the text is not a valid instant
     /// (including impossible dates such as 2026-02-30).
     public static func parse(_ text: String, defaultOffsetSeconds: Int? = nil) -> Int64? {
-        let s = Array(text.utf8)
+        // The string's own bytes where it has them (an import parses one instant per row: no array per call).
+        if let instant = text.utf8.withContiguousStorageIfAvailable({ parse($0, defaultOffsetSeconds: defaultOffsetSeconds) }) {
+            return instant
+        }
+        return Array(text.utf8).withUnsafeBufferPointer { parse($0, defaultOffsetSeconds: defaultOffsetSeconds) }
+    }
+
+    private static func parse(_ s: UnsafeBufferPointer<UInt8>, defaultOffsetSeconds: Int?) -> Int64? {
         var i = 0
         func digits(_ n: Int) -> Int? {
             guard i + n <= s.count else { return nil }

@@ -19,6 +19,7 @@ struct CanonicalLogReader {
 
     func readCSV(into sink: StagedRowSink) throws {
         var index: [Int] = []   // position of each canonical column in the file, -1 when absent
+        var requiredIndex: [(name: String, at: Int)] = []
         var names: [String] = []
         var header = true
         var rows = 0
@@ -32,6 +33,7 @@ struct CanonicalLogReader {
                                      "missing required column (the header has: \(names.joined(separator: ", ")))\(Self.delimiterHint(names, delimiter: delimiter))")
                 }
                 index = Self.columns.map { names.firstIndex(of: $0) ?? -1 }
+                requiredIndex = Self.required.map { ($0, names.firstIndex(of: $0)!) }
                 let extra = names.filter { !Self.columns.contains($0) }
                 if !extra.isEmpty { sink.warn("\(source.name): ignoring extra column\(extra.count == 1 ? "" : "s"): \(extra.joined(separator: ", "))") }
                 return
@@ -42,8 +44,7 @@ struct CanonicalLogReader {
             do {
                 try Self.checkShape(fields, problem: problem, names: names, file: source.name, line: line)
                 // A row may stop before the header's last columns (their values are empty), but not before a required one.
-                for name in Self.required {
-                    let i = names.firstIndex(of: name)!
+                for (name, i) in requiredIndex {
                     if i >= fields.count {
                         throw InputError(file: source.name, line: line, field: name,
                                          "is missing: the row has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header \(names.count)")

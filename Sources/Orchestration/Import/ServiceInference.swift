@@ -33,7 +33,19 @@ final class ServiceInference {
     private let profile: ImportProfile?
     private var states: [String: State] = [:]
     private var order: [String] = []
-    private var firstSeen: [String: [String: FirstSeen]] = [:]
+    /// The steps of a log-made service that its stored version lacks, by first appearance. A class: a row
+    /// updates it in place, not a copy of a dictionary in a dictionary.
+    private final class StepsSeen {
+        let known: Set<String>
+        var first: [String: FirstSeen] = [:]
+        init(known: Set<String>) { self.known = known }
+    }
+    /// Log-made services only.
+    private var firstSeen: [String: StepsSeen] = [:]
+    /// The service of the row noted last and its steps (nil: not log-made): the rows of a ticket share a service,
+    /// so most rows look nothing up by service.
+    private var lastService: String?
+    private var lastSteps: StepsSeen?
     /// The last (service, step) noted and its first appearance so far: consecutive rows mostly name the same step,
     /// and only an earlier row than the one recorded needs a dictionary write.
     private var last = (service: "", step: "", at: Int64.max, line: Int.max)
@@ -62,19 +74,21 @@ final class ServiceInference {
         if key == last.service && row.step == last.step {
             guard (row.at, row.line) < (last.at, last.line) else { return }
         }
-        if states[key] == nil { try begin(key) }
-        guard !row.step.isEmpty, case .log(_, _, let known)? = states[key], !known.contains(row.step) else {
+        if key != lastService {
+            if states[key] == nil { try begin(key) }
+            lastService = key
+            lastSteps = firstSeen[key]
+        }
+        guard !row.step.isEmpty, let steps = lastSteps, !steps.known.contains(row.step) else {
             last = (key, row.step, Int64.min, Int.min)   // nothing to track for this step
             return
         }
-        var steps = firstSeen[key, default: [:]]
-        if let seen = steps[row.step], (seen.at, seen.line) <= (row.at, row.line) {
+        if let seen = steps.first[row.step], (seen.at, seen.line) <= (row.at, row.line) {
             last = (key, row.step, seen.at, seen.line)
             return
         }
         let team = row.team.isEmpty ? nil : row.team
-        steps[row.step] = FirstSeen(at: row.at, line: row.line, team: team, name: names.step)
-        firstSeen[key] = steps
+        steps.first[row.step] = FirstSeen(at: row.at, line: row.line, team: team, name: names.step)
         last = (key, row.step, row.at, row.line)
         // The provisional version lists every step seen so far (in file order, for now): streamed tickets are
         // applied against it while the file is read; `finish` puts the steps in time order.
@@ -97,7 +111,9 @@ final class ServiceInference {
             } else {
                 var next = existing
                 next.version = existing.version + 1
-                states[key] = .log(provisional: next, base: existing.version, known: Set(existing.definition.steps.map(\.key)))
+                let known = Set(existing.definition.steps.map(\.key))
+                states[key] = .log(provisional: next, base: existing.version, known: known)
+                firstSeen[key] = StepsSeen(known: known)
             }
         } else if ServiceDefinition.isValidKey(key) {
             let name = key == profile?.service ? (profile?.serviceName ?? key) : key
@@ -106,6 +122,7 @@ final class ServiceInference {
             states[key] = .log(provisional: ServiceVersion(key: key, version: 1, enforceOrder: true, autoClose: false,
                                                            origin: "log", definition: definition),
                                base: 0, known: [])
+            firstSeen[key] = StepsSeen(known: [])
         } else {
             states[key] = .invalid
         }
@@ -123,9 +140,10 @@ final class ServiceInference {
     /// Stores the services made or extended from the log, with their new steps in time order, and points this
     /// import's tickets (and the runs already written while streaming) at what was stored.
     func finish() throws {
+        (lastService, lastSteps) = (nil, nil)
         for key in order {
             guard case .log(var provisional, let base, let known)? = states[key] else { continue }
-            let seen = firstSeen[key] ?? [:]
+            let seen = firstSeen[key]?.first ?? [:]
             var final = base
             if !seen.isEmpty {
                 let streamedOrder = provisional.definition.steps.map(\.key)

@@ -46,22 +46,28 @@ final class StagedRowSorter {
     }
 
     /// Hands the full run to the background thread, after the one before it is written (one run spills at a time).
+    /// The two run buffers take turns: the spilled one comes back emptied with its capacity, so the reader fills
+    /// memory that is already mapped (a fresh 45 MB array per run cost the reader its page faults, 7 % of its time).
     private func spill() throws {
         spilling.wait()
         try spilled.check()
-        let rows = pending, first = count - pending.count, directory = directory, spilled = spilled
-        pending = []
+        let run = RunBuffer(pending), first = count - pending.count, directory = directory, spilled = spilled
+        pending = spilled.takeSpare() ?? []
         pending.reserveCapacity(runRows)
         runs += 1
         spiller.async(group: spilling) {
             do {
                 let file = try StagedRowRunFile(directory: directory)
-                try Self.forEachSorted(rows) { try file.append(rows[$0], seq: first + $0) }
+                try Self.forEachSorted(run.rows) { try file.append(run.rows[$0], seq: first + $0) }
                 try file.flush()
                 spilled.add(file)
             } catch {
                 spilled.fail(error)
             }
+            // The only reference now: emptied in place, it keeps its capacity.
+            run.rows.removeAll(keepingCapacity: true)
+            spilled.giveSpare(run.rows)
+            run.rows = []
         }
     }
 
@@ -211,6 +217,12 @@ final class StagedRowSorter {
     }
 }
 
+/// A run handed to the background thread, which alone uses it from then on (hence `@unchecked Sendable`).
+private final class RunBuffer: @unchecked Sendable {
+    var rows: [StagedRow]
+    init(_ rows: [StagedRow]) { self.rows = rows }
+}
+
 /// The runs the background thread has written, and its error: shared with it under a lock (hence
 /// `@unchecked Sendable`); a run file is only read once the thread is done with it.
 private final class SpilledRuns: @unchecked Sendable {
@@ -221,5 +233,10 @@ private final class SpilledRuns: @unchecked Sendable {
     func add(_ file: StagedRowRunFile) { lock.withLock { files.append(file) } }
     func fail(_ error: any Error) { lock.withLock { failure = error } }
     func check() throws { if let failure = lock.withLock({ failure }) { throw failure } }
-    func take() -> [StagedRowRunFile] { lock.withLock { defer { files = [] }; return files } }
+    func take() -> [StagedRowRunFile] { lock.withLock { defer { files = []; spare = nil }; return files } }
+
+    /// The emptied buffer of the run spilled last, for the next run.
+    private var spare: [StagedRow]?
+    func giveSpare(_ rows: [StagedRow]) { lock.withLock { spare = rows } }
+    func takeSpare() -> [StagedRow]? { lock.withLock { defer { spare = nil }; return spare } }
 }
