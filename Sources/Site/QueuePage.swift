@@ -5,7 +5,8 @@ import Reporting
 
 /// A team's queue: its ready, active and paused step runs at as_of, oldest first, with their ages, target and
 /// working age (when any run has a calendar), stalled and at-risk runs highlighted by the alert engine's verdicts;
-/// then the team's arrivals against completions over the last 7 and 28 days (`team_load.sql`).
+/// then the forecast of its queue (`TeamQueueForecast`) and its arrivals against completions over the last 7 and 28
+/// days (`team_load.sql`).
 enum QueuePage {
     /// The most rows a queue page shows, oldest first (the reports' HTML tables show at most as many).
     static let maximumRows = 5_000
@@ -21,7 +22,6 @@ enum QueuePage {
         }
         body += "</div>\n<h2>Open steps, oldest first</h2>\n"
         let calendars = runs.contains { $0.workingAgeHours != nil }
-        // A forecast column (expected completion) joins here when the forecasts land (issue 19, another branch).
         var header: [(String, Bool)] = [("Ticket", false), ("Title", false), ("Service", false), ("Step", false), ("State", false),
                                         ("Ready since (UTC)", false), ("Age", true), ("Active age", true)]
         if calendars { header.append(("Working age", true)) }
@@ -45,10 +45,25 @@ enum QueuePage {
         if runs.count > maximumRows {
             body += "<p class=\"muted\">The oldest \(maximumRows) of \(runs.count) open steps; <code>baton queue \(HTMLEscape.text(team))</code> lists them all.</p>"
         }
+        if let f = c.data.forecasts[team] { body += "\n<h2>Forecast</h2>\n" + forecastTable(f) }
         body += "\n<h2>Arrivals and completions</h2>\n" + flowTable(c.data.flow[team] ?? [])
         return SitePage.render(title: "Queue: \(name)",
                                subtitle: "As of " + HTMLEscape.text(SitePage.when(c.data.asOf)) + (calendars ? "; working age in the step's or team's calendar" : ""),
                                nav: [("../index.html", "All open work"), ("../alerts.html", "Alerts")], body: body)
+    }
+
+    /// When the queue's open steps are done, as the weekly report's forecast section says it (its team row).
+    static func forecastTable(_ f: TeamQueueForecast) -> String {
+        guard let p50 = f.clearP50At, let p85 = f.clearP85At else {
+            return "<p>No forecast: the team completed no steps in the last \(f.weeks) weeks.</p>"
+        }
+        let cells = ["\(f.open)", String(format: "%.1f", f.dailyMean), HTMLEscape.text(SitePage.short(p50)), HTMLEscape.text(SitePage.short(p85)),
+                     "\(f.byP50) / \(f.byP85) / \(f.byP95)"]
+        return SitePage.table([("Open steps", true), ("Done per day (last \(f.weeks) weeks)", true), ("All done by (50 %)", false),
+                               ("All done by (85 %)", false), ("Done by " + SitePage.short(f.byAt) + " (50 / 85 / 95 %)", true)],
+                              [(cls: "", cells: cells)], id: "forecast")
+            + "<p class=\"muted\">Seeded trials drawing days from the team's daily completions, as in the weekly report's forecast; "
+            + "new arrivals are not simulated.</p>"
     }
 
     static func flowTable(_ weeks: [SiteFlowWeek]) -> String {

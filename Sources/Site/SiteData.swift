@@ -31,6 +31,8 @@ public struct SiteData {
     /// Per team, the flow over the last 7 and the last 28 days (`flowDays`), in that order.
     public var flow: [String: [SiteFlowWeek]] = [:]
     public static let flowDays = [7, 28]
+    /// Per team with open runs, the forecast of its queue (the `forecast` query's team row for those runs).
+    public var forecasts: [String: TeamQueueForecast] = [:]
 
     static func stepKey(_ service: String, _ version: Int64, _ step: String) -> String { "\(service)\u{1F}\(version)\u{1F}\(step)" }
 
@@ -75,6 +77,10 @@ public struct SiteData {
                 ageHours: v[8].double ?? 0, activeAgeHours: v[9].double ?? 0, workingAgeHours: v[10].double,
                 targetHours: v[11].double, calendar: v[12].string ?? "", title: v[13].string ?? ""))
         }
+        var openByTeam: [String: Int] = [:]
+        for r in data.openRuns { openByTeam[r.team, default: 0] += 1 }
+        for name in ["forecast.sql", "forecast_completions.sql"] { _ = try query(queryFolder, name) }  // the error of any missing query
+        data.forecasts = try TeamQueueForecast.teams(db: db, queryFolder: queryFolder, asOf: asOf, open: openByTeam)
         let load = try query(queryFolder, "team_load.sql", replacing: shared)
         for days in flowDays {
             let end = asOf, start = asOf - Int64(days) * 86_400

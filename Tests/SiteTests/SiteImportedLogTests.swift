@@ -4,6 +4,7 @@ import Foundation
 @testable import Orchestration
 @testable import Site
 import Rendering
+import Reporting
 import SQLite
 import Testing
 
@@ -31,8 +32,12 @@ import Testing
         let pages = manifest.split(separator: "\n").map { String($0.split(separator: " ")[1]) }.filter { $0.hasPrefix("tickets/") }
         #expect(pages.count == Int(open), "\(label)")
         #expect(pages.allSatisfy { FileManager.default.fileExists(atPath: live + "/" + $0) }, "\(label)")
-        // Every team's queue page lists the runs `baton queue TEAM` lists, in its order (oldest first).
-        var queued = 0
+        // Every team's queue page lists the runs `baton queue TEAM` lists, in its order (oldest first), and shows
+        // the `forecast` query's row of the team when it forecasts the same open runs.
+        let forecast = try QueryRunner.run(try QueryFile.load(URL(fileURLWithPath: TestPaths.queries + "/forecast.sql")), on: db,
+                                           parameters: ["as_of": .integer(asOf)])
+        func column(_ row: [SQLValue], _ name: String) -> SQLValue { row[forecast.columns.firstIndex(of: name)!] }
+        var queued = 0, forecasted = 0
         for team in try db.rows("SELECT DISTINCT team FROM step_runs WHERE state IN ('ready','active','paused') AND team IS NOT NULL").compactMap({ $0.string("team") }) {
             let expected = try t.store.queue(team: team, now: asOf).compactMap { $0.string("ticket_id") }
             queued += expected.count
@@ -43,8 +48,18 @@ import Testing
             let page = try String(contentsOfFile: live + "/queues/" + file, encoding: .utf8)
             let shown = page.matches(of: try Regex(#"\.html">(?:<bdi>)?([^<]+)</bdi></a>"#)).map { String($0.output[1].substring!) }
             #expect(shown == expected, "\(label) \(team)")
+            if let row = forecast.rows.first(where: { column($0, "scope").string == "team" && column($0, "key").string == team }),
+               column(row, "open").int == Int64(expected.count), let p50 = column(row, "clear_p50_at").int, let p85 = column(row, "clear_p85_at").int {
+                forecasted += 1
+                let cells = [SitePage.short(p50), SitePage.short(p85),
+                             "\(column(row, "by_p50").int!) / \(column(row, "by_p85").int!) / \(column(row, "by_p95").int!)"]
+                let table = try #require(page.firstRange(of: "<table id=\"forecast\">").map { page[$0.lowerBound...] }, "\(label) \(team)")
+                let forecastTable = table[..<(table.firstRange(of: "</table>")?.upperBound ?? table.endIndex)]
+                for cell in cells { #expect(forecastTable.contains(">" + cell + "<"), "\(label) \(team): \(cell)") }
+            }
         }
         #expect(queued > 0)
+        #expect(forecasted > 0, "\(label): no queue's forecast was checked")
         return manifest
     }
 
