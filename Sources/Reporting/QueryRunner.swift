@@ -113,14 +113,21 @@ public enum QueryRunner {
             for row in output.rows { try body(row) }
             return output.columns
         }
+        return try forEachStatement(query, on: db, parameters: parameters) { statement in
+            try body((0..<statement.columnNames.count).map { statement.value(at: $0) })
+        }
+    }
+
+    /// Runs a plain query (not a computed one) and calls `body` with the statement at each row, for loops that read
+    /// only some columns of many rows (`Statement.int(at:)`, `textEquals(at:_:)`); returns the column names.
+    public static func forEachStatement(_ query: QueryFile, on db: Database, parameters: [String: SQLValue],
+                                        _ body: (Statement) throws -> Void) throws -> [String] {
+        guard query.computed == nil else { throw ReportingError("\(query.path): a computed query has no statement to step") }
         let statement = try prepare(query, on: db)
         let values = try bindings(for: query, statement: statement, parameters: parameters)
         try statement.bind(named: values)
-        let count = statement.columnNames.count
         do {
-            while try statement.step() {
-                try body((0..<count).map { statement.value(at: $0) })
-            }
+            while try statement.step() { try body(statement) }
         } catch let error as SQLiteError {
             throw ReportingError("\(query.path): SQL error: \(error.message)")
         }

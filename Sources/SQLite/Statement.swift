@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A prepared statement. Owns its `sqlite3_stmt`, finalized on deinit.
 public final class Statement {
@@ -176,6 +179,17 @@ public final class Statement {
     }
 
     public func string(at index: Int) -> String? { value(at: index).string }
+
+    /// Whether column `index` is text equal to `text`, compared in place: a loop over many rows that mostly repeat
+    /// the previous row's text makes no String for them.
+    public func textEquals(at index: Int, _ text: String) -> Bool {
+        let i = Int32(index)
+        guard sqlite3_column_type(handle, i) == SQLITE_TEXT else { return false }
+        let n = Int(sqlite3_column_bytes(handle, i))
+        guard let p = sqlite3_column_text(handle, i) else { return n == 0 && text.isEmpty }
+        var text = text
+        return text.withUTF8 { u in u.count == n && (n == 0 || memcmp(u.baseAddress!, p, n) == 0) }
+    }
 
     /// The current row as a `Row`.
     public func currentRow() -> Row {

@@ -19,6 +19,17 @@ import Testing
         #expect(try db.scalar("PRAGMA synchronous")?.int == 1)  // NORMAL
     }
 
+    /// `textEquals` against String equality of the value read, for each kind of column value.
+    @Test(arguments: [("'team'", "team", true), ("'team'", "tea", false), ("'tea'", "team", false), ("''", "", true),
+                      ("NULL", "", false), ("7", "7", false), ("'😀 é'", "😀 é", true), ("'😀 é'", "😀 e", false),
+                      ("x'74'", "t", false)])
+    func textEqualsComparesInPlace(sql: String, text: String, equal: Bool) throws {
+        let statement = try db.prepare("SELECT \(sql)")
+        #expect(try statement.step())
+        #expect(statement.textEquals(at: 0, text) == equal)
+        #expect(equal == (statement.value(at: 0) == .text(text)))
+    }
+
     @Test func bindsAndReadsEveryType() throws {
         let hostile = "'; DROP TABLE t; -- \"<script>\" 😀 \u{202E}rtl\n"
         try db.run("INSERT INTO t(name, score, data) VALUES (?, ?, ?)", [hostile, 2.5, SQLValue.blob([0, 1, 255])])
