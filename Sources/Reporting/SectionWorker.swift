@@ -2,16 +2,16 @@ import Foundation
 import Orchestration
 import SQLite
 
-/// Runs some of a report's queries on a second thread, over a connection of its own that sees exactly the snapshot
+/// Runs some of a report's (or the static site's) queries on a second thread, over a connection of its own that sees exactly the snapshot
 /// of the report's connection, so two cores share a report and every section still reads the same store.
 ///
 /// SQLite here has no snapshot API, so the two read transactions are started while a third connection holds the
 /// store's write lock (`Hold`, `BEGIN IMMEDIATE`): no writer can commit between them, so both see the last commit.
 /// The lock is held for the milliseconds that takes. When it cannot be had (a read-only store, a writer at work) or
 /// the second connection cannot be opened, the caller runs every query itself.
-final class SectionWorker: @unchecked Sendable {
+public final class SectionWorker: @unchecked Sendable {
     /// Opens another connection to the store (with the same SQL functions: the store's own rule, no what-if).
-    typealias Opener = @Sendable () throws -> OrchestrationStore
+    public typealias Opener = @Sendable () throws -> OrchestrationStore
 
     private let jobs: [(query: QueryFile, values: [String: SQLValue])]
     private let ready = DispatchSemaphore(value: 0)
@@ -47,17 +47,17 @@ final class SectionWorker: @unchecked Sendable {
 
     /// Runs the jobs nobody has started yet on the caller's connection (same snapshot), once the caller's own are
     /// done: the two threads finish together however the work is split. Rows are the same on either connection.
-    func help(on db: Database) {
+    public func help(on db: Database) {
         while let i = take() { record(i, Result { try QueryRunner.run(jobs[i].query, on: db, parameters: jobs[i].values) }) }
     }
 
     /// The store's write lock, held by a connection of its own while the report's connection and the worker's
     /// take their snapshots (no writer can commit in between). Nil when it cannot be had.
-    final class Hold {
+    public final class Hold {
         fileprivate let opener: Opener
         private var lock: OrchestrationStore?
 
-        init?(_ opener: @escaping Opener) {
+        public init?(_ opener: @escaping Opener) {
             // A writer at work means no second thread this time, not a wait for it.
             guard let lock = try? opener(), (try? lock.db.execute("PRAGMA busy_timeout=50; BEGIN IMMEDIATE")) != nil else { return nil }
             self.opener = opener
@@ -65,7 +65,7 @@ final class SectionWorker: @unchecked Sendable {
         }
 
         /// Lets writers commit again.
-        func release() {
+        public func release() {
             try? lock?.db.execute("ROLLBACK")
             lock = nil
         }
@@ -75,7 +75,7 @@ final class SectionWorker: @unchecked Sendable {
 
     /// Starts the jobs on a new thread whose read transaction takes its snapshot while `hold` is held (the caller's
     /// connection must have taken its own under the same hold). Nil when the second connection cannot be opened.
-    static func start(_ jobs: [(query: QueryFile, values: [String: SQLValue])], under hold: Hold) -> SectionWorker? {
+    public static func start(_ jobs: [(query: QueryFile, values: [String: SQLValue])], under hold: Hold) -> SectionWorker? {
         guard !jobs.isEmpty else { return nil }
         let worker = SectionWorker(jobs: jobs)
         let opener = hold.opener
@@ -108,7 +108,7 @@ final class SectionWorker: @unchecked Sendable {
     }
 
     /// The jobs' outputs, in their order, once the thread has finished; rethrows the first error.
-    func wait() throws -> [QueryOutput] {
+    public func wait() throws -> [QueryOutput] {
         done.wait()
         lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }

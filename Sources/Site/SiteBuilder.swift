@@ -17,6 +17,8 @@ public struct SiteBuilder {
         public var pages: Int, written: Int, kept: Int, tickets: Int, queues: Int
         public var removedReports: [String]
         public var phases: SitePhases
+        /// Whether the ticket rows and the teams' flow were read on a second thread (`secondConnection`).
+        public var usedSecondThread = false
     }
 
     public let db: Database
@@ -24,6 +26,10 @@ public struct SiteBuilder {
     public var definition: SiteDefinition
     /// The alert rules' settings (as_of is the build's); nil: `baton alerts`' defaults.
     public var alertSettings: AlertSettings?
+
+    /// Opens a second connection to the store: the ticket rows and the teams' flow are then read on a second thread
+    /// at the same snapshot while this one computes the alerts and the open runs (`SectionWorker`). Nil: all here.
+    public var secondConnection: SectionWorker.Opener?
 
     public init(db: Database, queryFolder: String, definition: SiteDefinition = SiteDefinition(), alertSettings: AlertSettings? = nil) {
         self.db = db; self.queryFolder = queryFolder; self.definition = definition; self.alertSettings = alertSettings
@@ -42,23 +48,42 @@ public struct SiteBuilder {
         var settings = alertSettings ?? AlertSettings(asOf: asOf)
         settings.asOf = asOf
         // One snapshot for the alerts, the open work (the alert engine's table of open runs, not computed again),
-        // the ticket pages and the archive.
+        // the ticket pages and the archive. The engine's cache is brought up to date first (a write), then the read
+        // transaction it joins is opened here; with a second connection, under the store's write lock, so the
+        // second thread's snapshot is the same (as a report's, see SectionWorker).
         let started = phases.start()
-        return try AlertEngine(db: db, queryFolder: queryFolder).compute(settings, generatedAt: asOf) { alerts, shared in
+        let engine = AlertEngine(db: db, queryFolder: queryFolder)
+        try engine.prepare(settings)
+        let ownTransaction = !db.isInTransaction
+        let hold = ownTransaction ? secondConnection.flatMap { SectionWorker.Hold($0) } : nil
+        defer { hold?.release() }
+        if ownTransaction { try db.execute("BEGIN DEFERRED") }
+        defer { if ownTransaction, (try? db.execute("COMMIT")) == nil { try? db.execute("ROLLBACK") } }
+        var offloaded: SiteData.Offloaded?
+        if let hold {
+            _ = try db.scalar("SELECT count(*) FROM sqlite_master")  // this connection's snapshot starts here
+            offloaded = SectionWorker.start(try SiteData.offloadedJobs(queryFolder: queryFolder, asOf: asOf), under: hold).map(SiteData.Offloaded.init)
+            hold.release()
+        }
+        return try engine.compute(settings, generatedAt: asOf) { alerts, shared in
             phases.record("alerts", since: started)
             let data = try phases.time("open work") {
-                try SiteData.load(db: db, queryFolder: queryFolder, asOf: asOf, alerts: alerts, openRuns: shared["_open_runs.sql"])
+                try SiteData.load(db: db, queryFolder: queryFolder, asOf: asOf, alerts: alerts, openRuns: shared["_open_runs.sql"],
+                                  offloaded: offloaded)
             }
-            return try publish(output, SiteContext(data: data, key: key, definition: definition, builtAt: builtAt), phases)
+            var outcome = try publish(output, SiteContext(data: data, key: key, definition: definition, builtAt: builtAt), phases,
+                                      ticketRows: try offloaded?.ticketRows(on: db))
+            outcome.usedSecondThread = offloaded != nil
+            return outcome
         }
     }
 
-    private func publish(_ output: SiteOutput, _ context: SiteContext, _ phases: SitePhases) throws -> Outcome {
+    private func publish(_ output: SiteOutput, _ context: SiteContext, _ phases: SitePhases, ticketRows: [[SQLValue]]?) throws -> Outcome {
         var c = context
         c.archive = try SiteArchive.load(db: db, keep: definition.keep)
         var counts = (pages: 0, written: 0, kept: 0)
         let folder = try output.publish(phases: phases) { writer in
-            try phases.time("ticket pages") { try writeTickets(writer, &c) }
+            try phases.time("ticket pages") { try writeTickets(writer, &c, rows: ticketRows) }
             try phases.time("other pages") {
                 try writeQueues(writer, c)
                 try writer.page("alerts.html", AlertsPage.render(c))
@@ -74,13 +99,14 @@ public struct SiteBuilder {
                        tickets: c.openTickets.count, queues: c.queuePages.count, removedReports: removed, phases: phases)
     }
 
-    /// One page per open ticket, streamed: no more than one ticket is held at a time.
-    func writeTickets(_ writer: SiteWriter, _ c: inout SiteContext) throws {
+    /// One page per open ticket, streamed (no more than one ticket is held at a time), or from the rows a second
+    /// thread read.
+    func writeTickets(_ writer: SiteWriter, _ c: inout SiteContext, rows ticketRows: [[SQLValue]]? = nil) throws {
         let listed = Set(definition.listedServices)
         var ids: Set<String> = [], byService: [String: Int] = [:], names: [String: String] = [:]
         var rows: [String: [(id: String, title: String, requester: String, openedAt: Int64)]] = [:]
         let context = c, version = c.ticketContext
-        try SiteTicket.forEach(db: db, queryFolder: queryFolder, asOf: c.data.asOf) { t in
+        try SiteTicket.forEach(db: db, queryFolder: queryFolder, asOf: c.data.asOf, rows: ticketRows) { t in
             ids.insert(t.id)
             byService[t.service, default: 0] += 1
             if listed.contains(t.service) { rows[t.service, default: []].append((t.id, t.title, t.requester, t.openedAt)) }

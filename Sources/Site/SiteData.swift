@@ -45,7 +45,10 @@ public struct SiteData {
     /// Reads the shared data as of `asOf` with the SQL of `queryFolder`.
     /// `alerts`: the alert engine's report as of `asOf`. `openRuns`: the text that answers `_open_runs.sql` from a
     /// table of the open runs at `asOf` filled in the same snapshot (the alert engine's); nil: the site fills its own.
-    public static func load(db: Database, queryFolder: String, asOf: Int64, alerts: AlertReport, openRuns: String? = nil) throws -> SiteData {
+    /// `offloaded`: the second thread that reads `offloadedJobs` at the same snapshot, whose team flows are taken
+    /// from it (and the ticket rows left in it for the ticket pages); nil: read here.
+    public static func load(db: Database, queryFolder: String, asOf: Int64, alerts: AlertReport, openRuns: String? = nil,
+                            offloaded: Offloaded? = nil) throws -> SiteData {
         var data = SiteData(asOf: asOf, alerts: alerts)
         for r in try db.rows("SELECT key, name FROM teams") { data.teamNames[r.string("key") ?? ""] = r.string("name") }
         for r in try db.rows("SELECT key, name FROM services s WHERE version = (SELECT max(version) FROM services x WHERE x.key = s.key)") {
@@ -82,9 +85,10 @@ public struct SiteData {
         for name in ["forecast.sql", "forecast_completions.sql"] { _ = try query(queryFolder, name) }  // the error of any missing query
         data.forecasts = try TeamQueueForecast.teams(db: db, queryFolder: queryFolder, asOf: asOf, open: openByTeam)
         let load = try query(queryFolder, "team_load.sql", replacing: shared)
-        for days in flowDays {
+        let flows = try offloaded?.flows(on: db)
+        for (i, days) in flowDays.enumerated() {
             let end = asOf, start = asOf - Int64(days) * 86_400
-            let out = try QueryRunner.run(load, on: db, parameters: ["as_of": .integer(asOf), "from": .integer(start), "to": .integer(end)])
+            let out = try flows?[i] ?? QueryRunner.run(load, on: db, parameters: flowParameters(asOf: asOf, days: days))
             let team = out.columns.firstIndex(of: "team"), arrivals = out.columns.firstIndex(of: "arrivals"),
                 completions = out.columns.firstIndex(of: "completions")
             guard let team, let arrivals, let completions else { throw SiteError("\(load.path): needs the columns team, arrivals and completions") }
@@ -96,6 +100,37 @@ public struct SiteData {
             }
         }
         return data
+    }
+
+    static func flowParameters(asOf: Int64, days: Int) -> [String: SQLValue] {
+        ["as_of": .integer(asOf), "from": .integer(asOf - Int64(days) * 86_400), "to": .integer(asOf)]
+    }
+
+    /// What a second connection can read while this one computes the alerts and the open runs: each team's flow
+    /// (`team_load.sql` per window, with its own open runs) and the open tickets' rows (`site_tickets.sql`).
+    public static func offloadedJobs(queryFolder: String, asOf: Int64) throws -> [(query: QueryFile, values: [String: SQLValue])] {
+        let load = try query(queryFolder, "team_load.sql")
+        return flowDays.map { (load, flowParameters(asOf: asOf, days: $0)) }
+            + [(try query(queryFolder, "site_tickets.sql"), ["as_of": .integer(asOf)])]
+    }
+
+    /// The outputs of `offloadedJobs`, read on a second thread (`SectionWorker`); this connection takes over the
+    /// jobs it has not started.
+    public final class Offloaded {
+        let worker: SectionWorker
+        private var outputs: [QueryOutput]?
+        public init(_ worker: SectionWorker) { self.worker = worker }
+
+        private func all(on db: Database) throws -> [QueryOutput] {
+            if let outputs { return outputs }
+            worker.help(on: db)
+            let got = try worker.wait()
+            outputs = got
+            return got
+        }
+
+        func flows(on db: Database) throws -> [QueryOutput] { Array(try all(on: db).prefix(flowDays.count)) }
+        func ticketRows(on db: Database) throws -> [[SQLValue]] { try all(on: db)[flowDays.count].rows }
     }
 
     static func query(_ folder: String, _ name: String, replacing: [String: String] = [:]) throws -> QueryFile {
@@ -120,11 +155,12 @@ public struct SiteTicket: Sendable {
     /// The intake values, sorted by key (`intakeFields`).
     public var intake: [(key: String, value: String)] { Self.intakeFields(intakeJSON) }
 
-    /// Streams the open tickets at `asOf`, one call per ticket, in ticket id order.
-    public static func forEach(db: Database, queryFolder: String, asOf: Int64, _ body: (SiteTicket) throws -> Void) throws {
-        let q = try SiteData.query(queryFolder, "site_tickets.sql")
+    /// Streams the open tickets at `asOf`, one call per ticket, in ticket id order: from `rows` when a second
+    /// thread has read them (`SiteData.Offloaded`), else from `site_tickets.sql` here.
+    public static func forEach(db: Database, queryFolder: String, asOf: Int64, rows: [[SQLValue]]? = nil,
+                               _ body: (SiteTicket) throws -> Void) throws {
         var current: SiteTicket?
-        try QueryRunner.forEachRow(q, on: db, parameters: ["as_of": .integer(asOf)]) { v in
+        func add(_ v: [SQLValue]) throws {
             let id = v[0].string ?? ""
             if current?.id != id {
                 if let done = current { try body(done) }
@@ -134,6 +170,11 @@ public struct SiteTicket: Sendable {
             guard let step = v[7].string else { return }
             current?.steps.append(Step(step: step, attempt: v[9].int ?? 1, team: v[10].string ?? "", state: v[14].string ?? "waiting",
                                        readyAt: v[11].int, startedAt: v[12].int, doneAt: v[13].int, pausedAt: v[15].int))
+        }
+        if let rows {
+            for v in rows { try add(v) }
+        } else {
+            try QueryRunner.forEachRow(try SiteData.query(queryFolder, "site_tickets.sql"), on: db, parameters: ["as_of": .integer(asOf)], add)
         }
         if let done = current { try body(done) }
     }

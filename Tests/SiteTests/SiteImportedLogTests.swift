@@ -79,6 +79,30 @@ import Testing
         #expect(a.split(separator: "\n").count > 20)  // the index, alerts, archive, queues and the open tickets
     }
 
+    /// The ticket rows and the teams' flow read on a second thread at the same snapshot give the same site, byte for
+    /// byte, as one thread reading everything (a shuffled import, so rows do not come in ticket order by chance).
+    @Test func aSecondThreadBuildsTheSameSite() throws {
+        let t = try Self.store(order: "shuffled")
+        let db = t.store.db, path = db.path
+        let asOf = try #require(db.scalar("SELECT max(at) FROM events")?.int) + 1
+        var sites: [String] = []
+        for second in [false, true] {
+            var builder = SiteBuilder(db: db, queryFolder: TestPaths.queries)
+            if second { builder.secondConnection = { try OrchestrationStore(existingPath: path) } }
+            let out = t.path("www-\(second)/site")
+            let outcome = try builder.build(out: out, asOf: asOf, builtAt: asOf)
+            #expect(outcome.usedSecondThread == second)
+            let live = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
+            var all = try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+            for line in all.split(separator: "\n") {  // the manifest's digests, and the bytes behind them
+                all += try String(contentsOfFile: live + "/" + String(line.split(separator: " ")[1]), encoding: .utf8)
+            }
+            sites.append(all)
+        }
+        #expect(sites[0] == sites[1])
+        #expect(!db.isInTransaction)
+    }
+
     @Test(.enabled(if: SharedImports.bpic2013 != nil, "../shared/data/bpic2013_incidents.xes.gz not found"))
     func theRealIncidentLog() throws {
         let shared = try #require(SharedImports.bpic2013).get()

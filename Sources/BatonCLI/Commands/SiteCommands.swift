@@ -69,7 +69,9 @@ enum SiteCommands {
         }
         let queries = QueryFolder.locate(explicit: inv.value("queries"), environment: inv.context.environment,
                                          workingDirectory: inv.context.workingDirectory)
-        let outcome = try SiteBuilder(db: store.db, queryFolder: queries, definition: definition).build(out: out, asOf: asOf)
+        var builder = SiteBuilder(db: store.db, queryFolder: queries, definition: definition)
+        builder.secondConnection = CommandSupport.secondConnection(to: store)
+        let outcome = try builder.build(out: out, asOf: asOf)
         inv.out.line(outcome.index)
         for r in outcome.removedReports { inv.err.line("baton site: removed the old report \(r) (keep \(definition.keep ?? 0))") }
         if inv.flag("verbose") {
@@ -82,7 +84,9 @@ enum SiteCommands {
     static func generateScheduled(_ d: ScheduleDefinition, _ p: SchedulePeriod, _ folder: String,
                                   store: OrchestrationStore, queries: String) throws -> [String] {
         guard let site = d.site else { throw ScheduleError("\(d.path): not a site definition") }
-        let outcome = try SiteBuilder(db: store.db, queryFolder: queries, definition: site).build(out: folder + "/" + site.out, asOf: p.end)
+        var builder = SiteBuilder(db: store.db, queryFolder: queries, definition: site)
+        builder.secondConnection = CommandSupport.secondConnection(to: store)
+        let outcome = try builder.build(out: folder + "/" + site.out, asOf: p.end)
         return [outcome.index]
     }
 }

@@ -50,6 +50,13 @@ public struct AlertEngine {
         try compute(settings, generatedAt: generatedAt, output: output) { report, _ in report }
     }
 
+    /// Brings the engine's tables and its cache of completed runs up to date for `settings` (what `compute` does
+    /// first), for a caller that then opens the read transaction `compute` joins.
+    public func prepare(_ settings: AlertSettings) throws {
+        try AlertSchema.migrator.migrate(db)
+        _ = try prepareCache(settings)
+    }
+
     /// The alerts as `compute` gives them, then `body` with them and the fragments the engine's temporary tables
     /// answer (`_open_runs.sql`: `open_runs AS (SELECT * FROM temp.alert_open_runs)`, …; empty when not shared), in
     /// the same read snapshot and before those tables are dropped: a caller reading the same open work (the static
