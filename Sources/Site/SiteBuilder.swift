@@ -83,9 +83,11 @@ public struct SiteBuilder {
         c.archive = try SiteArchive.load(db: db, keep: definition.keep)
         var counts = (pages: 0, written: 0, kept: 0)
         let folder = try output.publish(phases: phases) { writer in
+            // With a second thread at hand (its reads are done by now), the queue pages render there meanwhile.
+            let queues = ticketRows != nil ? QueueRendering(c) : nil
             try phases.time("ticket pages") { try writeTickets(writer, &c, rows: ticketRows) }
             try phases.time("other pages") {
-                try writeQueues(writer, c)
+                try writeQueues(writer, c, rendered: queues?.wait())
                 try writer.page("alerts.html", AlertsPage.render(c))
                 try writeArchive(writer, c)
                 if !definition.listedServices.isEmpty { try writer.page("find.html", FindPage.render(c)) }
@@ -123,7 +125,13 @@ public struct SiteBuilder {
     }
 
     /// One page per team with open work, flow or gauges; the open runs are in team order, so each page is a slice.
-    func writeQueues(_ writer: SiteWriter, _ c: SiteContext) throws {
+    func writeQueues(_ writer: SiteWriter, _ c: SiteContext, rendered: [(page: String, html: String)]? = nil) throws {
+        for q in rendered ?? Self.renderQueues(c) { try writer.page(q.page, q.html) }
+    }
+
+    /// The queue pages, in page order. They link tickets by address alone (not by the ticket pages written), so
+    /// they can be rendered while the ticket pages are written (`QueueRendering`).
+    static func renderQueues(_ c: SiteContext) -> [(page: String, html: String)] {
         let runs = c.data.openRuns
         var start = 0
         var slices: [String: Range<Int>] = [:]
@@ -133,8 +141,31 @@ public struct SiteBuilder {
             slices[runs[start].team] = start..<end
             start = end
         }
-        for (team, page) in c.queuePages.sorted(by: { $0.value < $1.value }) {  // the manifest's order, whatever the dictionary's
-            try writer.page(page, QueuePage.render(team: team, runs: runs[slices[team] ?? 0..<0], c))
+        return c.queuePages.sorted(by: { $0.value < $1.value }).map { team, page in  // the manifest's order, whatever the dictionary's
+            (page, QueuePage.render(team: team, runs: runs[slices[team] ?? 0..<0], c))
+        }
+    }
+
+    /// The queue pages rendered on a thread of their own from a copy of the context taken before the ticket pages.
+    final class QueueRendering: @unchecked Sendable {
+        private let context: SiteContext
+        private var pages: [(page: String, html: String)] = []
+        private let done = DispatchSemaphore(value: 0)
+
+        init(_ c: SiteContext) {
+            context = c
+            let thread = Thread { [self] in
+                pages = SiteBuilder.renderQueues(context)
+                done.signal()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+
+        /// The pages, once rendered (`pages` is written before `done` is signalled).
+        func wait() -> [(page: String, html: String)] {
+            done.wait()
+            return pages
         }
     }
 
