@@ -69,9 +69,7 @@ enum SiteCommands {
         }
         let queries = QueryFolder.locate(explicit: inv.value("queries"), environment: inv.context.environment,
                                          workingDirectory: inv.context.workingDirectory)
-        var builder = SiteBuilder(db: store.db, queryFolder: queries, definition: definition)
-        builder.secondConnection = CommandSupport.secondConnection(to: store)
-        let outcome = try builder.build(out: out, asOf: asOf)
+        let outcome = try builder(store, queries, definition).build(out: out, asOf: asOf)
         inv.out.line(outcome.index)
         for r in outcome.removedReports { inv.err.line("baton site: removed the old report \(r) (keep \(definition.keep ?? 0))") }
         if inv.flag("verbose") {
@@ -80,13 +78,18 @@ enum SiteCommands {
         return 0
     }
 
+    /// The site builder of `baton site` and the scheduler: with a second connection to the store for its reads.
+    static func builder(_ store: OrchestrationStore, _ queries: String, _ definition: SiteDefinition) -> SiteBuilder {
+        var builder = SiteBuilder(db: store.db, queryFolder: queries, definition: definition)
+        builder.secondConnection = CommandSupport.secondConnection(to: store)
+        return builder
+    }
+
     /// The scheduler's site: built as of the fire time into OUT/<definition's out>.
     static func generateScheduled(_ d: ScheduleDefinition, _ p: SchedulePeriod, _ folder: String,
                                   store: OrchestrationStore, queries: String) throws -> [String] {
         guard let site = d.site else { throw ScheduleError("\(d.path): not a site definition") }
-        var builder = SiteBuilder(db: store.db, queryFolder: queries, definition: site)
-        builder.secondConnection = CommandSupport.secondConnection(to: store)
-        let outcome = try builder.build(out: folder + "/" + site.out, asOf: p.end)
+        let outcome = try builder(store, queries, site).build(out: folder + "/" + site.out, asOf: p.end)
         return [outcome.index]
     }
 }
