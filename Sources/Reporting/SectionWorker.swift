@@ -12,8 +12,12 @@ import SQLite
 public final class SectionWorker: @unchecked Sendable {
     /// Opens another connection to the store (with the same SQL functions: the store's own rule, no what-if).
     public typealias Opener = @Sendable () throws -> OrchestrationStore
+    /// Reading work that is not one query (the site's forecast inputs, its ticket pages' inputs): it reads on the
+    /// connection it is given (the worker's, or the caller's when the caller takes it over) and keeps its result.
+    public typealias Read = @Sendable (Database) throws -> Void
 
     private let jobs: [(query: QueryFile, values: [String: SQLValue])]
+    private let tasks: [Read]
     private let ready = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
     // Written by the worker thread before it signals `ready` or `done`; read by the caller after waiting on them.
@@ -24,17 +28,27 @@ public final class SectionWorker: @unchecked Sendable {
     private var next = 0
     private var outputs: [QueryOutput?] = []
 
-    private init(jobs: [(query: QueryFile, values: [String: SQLValue])]) {
+    private init(jobs: [(query: QueryFile, values: [String: SQLValue])], tasks: [Read]) {
         self.jobs = jobs
-        outputs = Array(repeating: nil, count: jobs.count)
+        self.tasks = tasks
+        outputs = Array(repeating: nil, count: jobs.count + tasks.count)
     }
 
     /// The next job nobody has taken, if any.
     private func take() -> Int? {
         lock.lock(); defer { lock.unlock() }
-        guard next < jobs.count, failure == nil else { return nil }
+        guard next < jobs.count + tasks.count, failure == nil else { return nil }
         next += 1
         return next - 1
+    }
+
+    /// Runs job `i` (a query, then the tasks after the queries) on `db`.
+    private func run(_ i: Int, on db: Database) {
+        guard i >= jobs.count else {
+            record(i, Result { try QueryRunner.run(jobs[i].query, on: db, parameters: jobs[i].values) })
+            return
+        }
+        do { try tasks[i - jobs.count](db) } catch { record(i, .failure(error)) }
     }
 
     private func record(_ i: Int, _ result: Result<QueryOutput, any Error>) {
@@ -48,7 +62,7 @@ public final class SectionWorker: @unchecked Sendable {
     /// Runs the jobs nobody has started yet on the caller's connection (same snapshot), once the caller's own are
     /// done: the two threads finish together however the work is split. Rows are the same on either connection.
     public func help(on db: Database) {
-        while let i = take() { record(i, Result { try QueryRunner.run(jobs[i].query, on: db, parameters: jobs[i].values) }) }
+        while let i = take() { run(i, on: db) }
     }
 
     /// The store's write lock, held by a connection of its own while the report's connection and the worker's
@@ -73,11 +87,13 @@ public final class SectionWorker: @unchecked Sendable {
         deinit { release() }
     }
 
-    /// Starts the jobs on a new thread whose read transaction takes its snapshot while `hold` is held (the caller's
-    /// connection must have taken its own under the same hold). Nil when the second connection cannot be opened.
-    public static func start(_ jobs: [(query: QueryFile, values: [String: SQLValue])], under hold: Hold) -> SectionWorker? {
-        guard !jobs.isEmpty else { return nil }
-        let worker = SectionWorker(jobs: jobs)
+    /// Starts the jobs, then the tasks, on a new thread whose read transaction takes its snapshot while `hold` is
+    /// held (the caller's connection must have taken its own under the same hold). Nil when the second connection
+    /// cannot be opened.
+    public static func start(_ jobs: [(query: QueryFile, values: [String: SQLValue])], tasks: [Read] = [],
+                             under hold: Hold) -> SectionWorker? {
+        guard !jobs.isEmpty || !tasks.isEmpty else { return nil }
+        let worker = SectionWorker(jobs: jobs, tasks: tasks)
         let opener = hold.opener
         let thread = Thread { worker.work(opener) }
         thread.stackSize = 8 << 20
@@ -102,16 +118,16 @@ public final class SectionWorker: @unchecked Sendable {
         }
         opened = true
         ready.signal()
-        while let i = take() { record(i, Result { try QueryRunner.run(jobs[i].query, on: store.db, parameters: jobs[i].values) }) }
+        while let i = take() { run(i, on: store.db) }
         try? store.db.execute("ROLLBACK")
         done.signal()
     }
 
-    /// The jobs' outputs, in their order, once the thread has finished; rethrows the first error.
+    /// The jobs' outputs, in their order, once the thread has finished (and the tasks have); rethrows the first error.
     public func wait() throws -> [QueryOutput] {
         done.wait()
         lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }
-        return outputs.map { $0! }
+        return outputs.prefix(jobs.count).map { $0! }
     }
 }

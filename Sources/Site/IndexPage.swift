@@ -10,7 +10,7 @@ enum IndexPage {
         let d = c.data
         var body = "<div class=\"cards\">"
         let counts: [(String, Int)] = [
-            ("open tickets", c.openTickets.count), ("open steps", d.openRuns.count),
+            ("open tickets", c.tickets.all.count), ("open steps", d.openRuns.count),
             ("stalled", d.alerts.alerts.filter { $0.kind == .stalled }.count),
             ("at risk", d.alerts.alerts.filter { $0.kind == .atRisk }.count), ("alerts", d.alerts.alerts.count),
         ]
@@ -36,11 +36,11 @@ enum IndexPage {
             x.oldest = min(x.oldest ?? r.readyAt, r.readyAt)
             runs[r.service] = x
         }
-        let services = Set(runs.keys).union(c.openTicketsByService.keys).sorted()
+        let services = Set(runs.keys).union(c.tickets.byService.keys).sorted()
         guard !services.isEmpty else { return "<p>No open work.</p>" }
         let rows = services.map { s -> (cls: String, cells: [String]) in
             let x = runs[s] ?? (0, 0, 0, nil)
-            return ("", [SitePage.text(c.serviceName(s)), "\(c.openTicketsByService[s] ?? 0)", "\(x.ready)", "\(x.active)", "\(x.paused)",
+            return ("", [SitePage.text(c.serviceName(s)), "\(c.tickets.byService[s] ?? 0)", "\(x.ready)", "\(x.active)", "\(x.paused)",
                          x.oldest.map { HTMLEscape.text(SitePage.short($0)) } ?? ""])
         }
         return SitePage.table([("Service", false), ("Open tickets", true), ("Steps waiting", true), ("In progress", true),

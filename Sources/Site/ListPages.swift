@@ -16,11 +16,14 @@ enum AlertsPage {
         }
     }
 
+    /// The alerts the page lists (the first, in the alert file's order), as many as a queue page's rows.
+    static let shownAlerts = QueuePage.maximumRows
+
     static func render(_ c: SiteContext) -> String {
         let alerts = c.data.alerts.alerts
         var rows: [(cls: String, cells: [String])] = []
-        for a in alerts.prefix(QueuePage.maximumRows) {
-            let ticket = a.ticketID.isEmpty ? "" : c.openTickets.contains(a.ticketID) ? SitePage.link(c.ticketPage(a.ticketID), a.ticketID) : SitePage.text(a.ticketID)
+        for a in alerts.prefix(shownAlerts) {
+            let ticket = a.ticketID.isEmpty ? "" : c.tickets.isOpen(a.ticketID) ? SitePage.link(c.ticketPage(a.ticketID), a.ticketID) : SitePage.text(a.ticketID)
             let team = a.team.map { t in c.queuePages[t].map { SitePage.link($0, c.data.teamName(t)) } ?? SitePage.text(c.data.teamName(t)) } ?? "no team"
             rows.append((a.kind == .stalled || a.kind == .atRisk ? a.kind.rawValue : "", [
                 HTMLEscape.text(label(a.kind)), team, ticket, SitePage.clipped(a.title ?? ""), SitePage.text(c.serviceName(a.service)),
@@ -31,8 +34,8 @@ enum AlertsPage {
         let body = rows.isEmpty ? "<p>No alerts.</p>" : SitePage.table([
             ("Kind", false), ("Team", false), ("Ticket", false), ("Title", false), ("Service", false), ("Step", false),
             ("Age", true), ("Threshold", true), ("Source", false)], rows, id: "alerts")
-            + (alerts.count > QueuePage.maximumRows
-                ? "<p class=\"muted\">The first \(QueuePage.maximumRows) of \(alerts.count) alerts; <code>baton alerts</code> writes them all.</p>" : "")
+            + (alerts.count > shownAlerts
+                ? "<p class=\"muted\">The first \(shownAlerts) of \(alerts.count) alerts; <code>baton alerts</code> writes them all.</p>" : "")
         return SitePage.render(title: "Alerts", subtitle: "As of " + HTMLEscape.text(SitePage.when(c.data.asOf)) + "; the rules of <code>baton alerts</code>",
                                nav: [("index.html", "All open work")], body: body)
     }
@@ -80,7 +83,7 @@ enum FindPage {
         var body = "<p>Open tickets of the services listed here. Other services' tickets are reachable only by the address sent to their requester.</p>"
         for service in c.definition.listedServices {
             body += "<h2>\(SitePage.text(c.serviceName(service)))</h2>"
-            let tickets = (c.listed[service] ?? []).sorted { ($0.openedAt, $0.id) > ($1.openedAt, $1.id) }
+            let tickets = (c.tickets.listed[service] ?? []).sorted { ($0.openedAt, $0.id) > ($1.openedAt, $1.id) }
             guard !tickets.isEmpty else { body += "<p>No open ticket.</p>"; continue }
             let rows = tickets.map { t in
                 (cls: "", cells: [SitePage.link(c.ticketPage(t.id), t.id), SitePage.clipped(t.title), SitePage.text(t.requester),

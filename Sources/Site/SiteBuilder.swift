@@ -7,8 +7,10 @@ import SQLite
 /// Builds the static site (`baton site --out DIR`, or a schedule definition of kind `site`): the index, a page per
 /// team queue, a page per open ticket at an address only its HMAC key gives, the alerts, the report archive and,
 /// for the services the definition lists, a "find my ticket" page. The open work is read once (one pass of
-/// `site_open_runs.sql`, one of `site_tickets.sql` streamed page by page); the site is swapped in whole
-/// (`SiteOutput`), and pages whose bytes did not change keep their file (`SiteWriter`).
+/// `site_open_runs.sql`, one of `site_tickets.sql`, `SiteTickets`); with a second connection, what does not depend
+/// on the alerts is read on a second thread while they are computed (`SiteData.offload`), and the pages other than
+/// the tickets' render on a thread while the ticket pages are written. The site is swapped in whole (`SiteOutput`),
+/// and pages whose bytes did not change keep their file (`SiteWriter`).
 public struct SiteBuilder {
     public struct Outcome: Sendable {
         /// The index page through the live link (`DIR/index.html`) and the build folder it resolves to.
@@ -52,7 +54,8 @@ public struct SiteBuilder {
         // transaction it joins is opened here; with a second connection, under the store's write lock, so the
         // second thread's snapshot is the same (as a report's, see SectionWorker).
         let started = phases.start()
-        let engine = AlertEngine(db: db, queryFolder: queryFolder)
+        var engine = AlertEngine(db: db, queryFolder: queryFolder)
+        engine.describedAlerts = AlertsPage.shownAlerts  // the rest are counted, not shown
         try engine.prepare(settings)
         let ownTransaction = !db.isInTransaction
         let hold = ownTransaction ? secondConnection.flatMap { SectionWorker.Hold($0) } : nil
@@ -62,7 +65,8 @@ public struct SiteBuilder {
         var offloaded: SiteData.Offloaded?
         if let hold {
             _ = try db.scalar("SELECT count(*) FROM sqlite_master")  // this connection's snapshot starts here
-            offloaded = SectionWorker.start(try SiteData.offloadedJobs(queryFolder: queryFolder, asOf: asOf), under: hold).map(SiteData.Offloaded.init)
+            offloaded = try SiteData.offload(queryFolder: queryFolder, asOf: asOf, key: key, listedServices: Set(definition.listedServices),
+                                             under: hold)
             hold.release()
         }
         return try engine.compute(settings, generatedAt: asOf) { alerts, shared in
@@ -71,66 +75,53 @@ public struct SiteBuilder {
                 try SiteData.load(db: db, queryFolder: queryFolder, asOf: asOf, alerts: alerts, openRuns: shared["_open_runs.sql"],
                                   offloaded: offloaded)
             }
-            var outcome = try publish(output, SiteContext(data: data, key: key, definition: definition, builtAt: builtAt), phases,
-                                      ticketRows: try offloaded?.ticketRows(on: db))
+            let tickets = try phases.time("open tickets") {
+                try offloaded?.tickets(on: db)
+                    ?? SiteTickets.read(db: db, query: try SiteData.query(queryFolder, "site_tickets.sql"), asOf: asOf, key: key,
+                                        listedServices: Set(definition.listedServices))
+            }
+            var context = SiteContext(data: data, key: key, definition: definition, builtAt: builtAt)
+            context.tickets = tickets
+            var outcome = try publish(output, context, phases)
             outcome.usedSecondThread = offloaded != nil
             return outcome
         }
     }
 
-    private func publish(_ output: SiteOutput, _ context: SiteContext, _ phases: SitePhases, ticketRows: [[SQLValue]]?) throws -> Outcome {
+    private func publish(_ output: SiteOutput, _ context: SiteContext, _ phases: SitePhases) throws -> Outcome {
         var c = context
         c.archive = try SiteArchive.load(db: db, keep: definition.keep)
         var counts = (pages: 0, written: 0, kept: 0)
-        let folder = try output.publish(phases: phases) { writer in
-            // With a second thread at hand (its reads are done by now), the queue pages render there meanwhile.
-            let queues = ticketRows != nil ? QueueRendering(c) : nil
-            try phases.time("ticket pages") { try writeTickets(writer, &c, rows: ticketRows) }
+        let folder = try output.publish(phases: phases) { [c] writer in
+            // The other pages render on a thread of their own meanwhile: they link tickets by address alone.
+            let others = PageRendering(c)
+            try phases.time("ticket pages") { try writeTickets(writer, c) }
             try phases.time("other pages") {
-                try writeQueues(writer, c, rendered: queues?.wait())
-                try writer.page("alerts.html", AlertsPage.render(c))
+                let pages = others.wait()
+                for q in pages.queues { try writer.page(q.page, q.html) }
+                try writer.page("alerts.html", pages.alerts)
                 try writeArchive(writer, c)
-                if !definition.listedServices.isEmpty { try writer.page("find.html", FindPage.render(c)) }
-                try writer.page("index.html", IndexPage.render(c))
+                if let find = pages.find { try writer.page("find.html", find) }
+                try writer.page("index.html", pages.index)
                 try writer.finish()
             }
             counts = (writer.written + writer.kept, writer.written, writer.kept)
         }
         let removed = try c.archive.removeExpired()
         return Outcome(index: output.path + "/index.html", build: folder, pages: counts.pages, written: counts.written, kept: counts.kept,
-                       tickets: c.openTickets.count, queues: c.queuePages.count, removedReports: removed, phases: phases)
+                       tickets: c.tickets.all.count, queues: c.queuePages.count, removedReports: removed, phases: phases)
     }
 
-    /// One page per open ticket, streamed (no more than one ticket is held at a time), or from the rows a second
-    /// thread read.
-    func writeTickets(_ writer: SiteWriter, _ c: inout SiteContext, rows ticketRows: [[SQLValue]]? = nil) throws {
-        let listed = Set(definition.listedServices)
-        var ids: Set<String> = [], byService: [String: Int] = [:], names: [String: String] = [:]
-        var rows: [String: [(id: String, title: String, requester: String, openedAt: Int64)]] = [:]
-        let context = c, version = c.ticketContext
-        try SiteTicket.forEach(db: db, queryFolder: queryFolder, asOf: c.data.asOf, rows: ticketRows) { t in
-            ids.insert(t.id)
-            byService[t.service, default: 0] += 1
-            if listed.contains(t.service) { rows[t.service, default: []].append((t.id, t.title, t.requester, t.openedAt)) }
-            let name = context.key.pageName(ticket: t.id)
-            names[t.id] = name
-            try writer.ticketPage(name, digest: TicketPage.inputDigest(t, context, context: version)) {
-                TicketPage.render(t, context)
-            }
+    /// One page per open ticket; a ticket whose digest is the live page's is not rendered again.
+    func writeTickets(_ writer: SiteWriter, _ c: SiteContext) throws {
+        let version = c.ticketContext
+        for p in c.tickets.all {
+            try writer.ticketPage(p.name, digest: TicketPage.pageDigest(p, c, context: version)) { TicketPage.render(p.ticket, c) }
         }
-        c.openTickets = ids
-        c.ticketNames = names
-        c.openTicketsByService = byService
-        c.listed = rows
     }
 
-    /// One page per team with open work, flow or gauges; the open runs are in team order, so each page is a slice.
-    func writeQueues(_ writer: SiteWriter, _ c: SiteContext, rendered: [(page: String, html: String)]? = nil) throws {
-        for q in rendered ?? Self.renderQueues(c) { try writer.page(q.page, q.html) }
-    }
-
-    /// The queue pages, in page order. They link tickets by address alone (not by the ticket pages written), so
-    /// they can be rendered while the ticket pages are written (`QueueRendering`).
+    /// The queue pages, in page order (one per team with open work, flow or gauges; the open runs are in team
+    /// order, so each page is a slice).
     static func renderQueues(_ c: SiteContext) -> [(page: String, html: String)] {
         let runs = c.data.openRuns
         var start = 0
@@ -146,16 +137,20 @@ public struct SiteBuilder {
         }
     }
 
-    /// The queue pages rendered on a thread of their own from a copy of the context taken before the ticket pages.
-    final class QueueRendering: @unchecked Sendable {
+    /// The pages besides the tickets' and the archive's (queues, alerts, find, index), rendered on a thread of their
+    /// own while the ticket pages are written.
+    final class PageRendering: @unchecked Sendable {
+        struct Pages { var queues: [(page: String, html: String)] = [], alerts = "", find: String?, index = "" }
         private let context: SiteContext
-        private var pages: [(page: String, html: String)] = []
+        private var pages = Pages()
         private let done = DispatchSemaphore(value: 0)
 
         init(_ c: SiteContext) {
             context = c
             let thread = Thread { [self] in
-                pages = SiteBuilder.renderQueues(context)
+                pages = Pages(queues: SiteBuilder.renderQueues(context), alerts: AlertsPage.render(context),
+                              find: context.definition.listedServices.isEmpty ? nil : FindPage.render(context),
+                              index: IndexPage.render(context))
                 done.signal()
             }
             thread.stackSize = 8 << 20
@@ -163,7 +158,7 @@ public struct SiteBuilder {
         }
 
         /// The pages, once rendered (`pages` is written before `done` is signalled).
-        func wait() -> [(page: String, html: String)] {
+        func wait() -> Pages {
             done.wait()
             return pages
         }

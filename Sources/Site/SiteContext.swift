@@ -12,11 +12,9 @@ struct SiteContext {
     var builtAt: Int64
     /// Queue page per team key (`queues/it.html`), unique even when two keys map to the same file name.
     var queuePages: [String: String] = [:]
-    /// The open tickets' ids (they have pages), and per service how many are open.
-    var openTickets: Set<String> = []
-    var openTicketsByService: [String: Int] = [:]
-    /// Ticket rows of the listed services, for the "find my ticket" page.
-    var listed: [String: [(id: String, title: String, requester: String, openedAt: Int64)]] = [:]
+    /// The open tickets (they have pages), their page names, per service how many are open, and the listed
+    /// services' rows for the "find my ticket" page.
+    var tickets = SiteTickets()
     var archive = SiteArchive()
     /// Stalled and at-risk runs by ticket and step (the alert engine's verdicts).
     var flags: [String: Alert.Kind] = [:]
@@ -50,11 +48,8 @@ struct SiteContext {
 
     func flag(_ ticket: String, _ step: String) -> Alert.Kind? { flags[Self.flagKey(ticket, step)] }
 
-    /// Ticket page names by ticket id, filled as the ticket pages are written (so queues do not hash them again).
-    var ticketNames: [String: String] = [:]
-
     /// The page of a ticket relative to the site root.
-    func ticketPage(_ id: String) -> String { SiteWriter.ticketPath(ticketNames[id] ?? key.pageName(ticket: id)) }
+    func ticketPage(_ id: String) -> String { SiteWriter.ticketPath(tickets.names[id] ?? key.pageName(ticket: id)) }
 
     func serviceName(_ key: String) -> String { data.serviceNames[key] ?? key }
 }

@@ -18,8 +18,8 @@ public struct SiteFlowWeek: Sendable {
 
 /// Everything the site's pages share, read once per build in one read transaction: names, the open work (one pass
 /// of `site_open_runs.sql`), the alerts (the alert engine, so stalled and at-risk mean what they mean in the alert
-/// file) and each team's recent flow (`team_load.sql`, one run per window). Ticket pages stream separately
-/// (`forEachTicket`).
+/// file), each team's recent flow (`site_flow.sql`: team_load.sql's arrivals and completions, one run per window)
+/// and its forecast. The open tickets are read separately (`SiteTickets`).
 public struct SiteData {
     public var asOf: Int64
     public var teamNames: [String: String] = [:]
@@ -45,9 +45,9 @@ public struct SiteData {
     /// Reads the shared data as of `asOf` with the SQL of `queryFolder`.
     /// `alerts`: the alert engine's report as of `asOf`. `openRuns`: the text that answers `_open_runs.sql` from a
     /// table of the open runs at `asOf` filled in the same snapshot (the alert engine's); nil: the site fills its own.
-    /// `offloaded`: the second thread that reads `offloadedJobs` at the same snapshot, whose team flows are taken
+    /// `offloaded`: the second thread that reads at the same snapshot (`offload`), whose team flows and forecast inputs are taken
     /// from it (and the ticket rows left in it for the ticket pages); nil: read here.
-    public static func load(db: Database, queryFolder: String, asOf: Int64, alerts: AlertReport, openRuns: String? = nil,
+    static func load(db: Database, queryFolder: String, asOf: Int64, alerts: AlertReport, openRuns: String? = nil,
                             offloaded: Offloaded? = nil) throws -> SiteData {
         var data = SiteData(asOf: asOf, alerts: alerts)
         for r in try db.rows("SELECT key, name FROM teams") { data.teamNames[r.string("key") ?? ""] = r.string("name") }
@@ -83,20 +83,31 @@ public struct SiteData {
         var openByTeam: [String: Int] = [:]
         for r in data.openRuns { openByTeam[r.team, default: 0] += 1 }
         for name in ["forecast.sql", "forecast_completions.sql"] { _ = try query(queryFolder, name) }  // the error of any missing query
-        data.forecasts = try TeamQueueForecast.teams(db: db, queryFolder: queryFolder, asOf: asOf, open: openByTeam)
-        let load = try query(queryFolder, "team_load.sql", replacing: shared)
+        if let inputs = try offloaded?.forecast(on: db) {
+            data.forecasts = TeamQueueForecast.teams(inputs, asOf: asOf, open: openByTeam)
+        } else {
+            data.forecasts = try TeamQueueForecast.teams(db: db, queryFolder: queryFolder, asOf: asOf, open: openByTeam)
+        }
+        // Each team's flow per window (site_flow.sql: team_load.sql's arrivals and completions); a team with open runs
+        // and no flow has a row of zeros, as in team_load.
         let flows = try offloaded?.flows(on: db)
         for (i, days) in flowDays.enumerated() {
             let end = asOf, start = asOf - Int64(days) * 86_400
-            let out = try flows?[i] ?? QueryRunner.run(load, on: db, parameters: flowParameters(asOf: asOf, days: days))
+            let out = try flows?[i] ?? QueryRunner.run(try query(queryFolder, "site_flow.sql"), on: db, parameters: flowParameters(asOf: asOf, days: days))
             let team = out.columns.firstIndex(of: "team"), arrivals = out.columns.firstIndex(of: "arrivals"),
                 completions = out.columns.firstIndex(of: "completions")
-            guard let team, let arrivals, let completions else { throw SiteError("\(load.path): needs the columns team, arrivals and completions") }
+            guard let team, let arrivals, let completions else {
+                throw SiteError("\(queryFolder)/site_flow.sql: needs the columns team, arrivals and completions")
+            }
+            var seen: Set<String> = []
             for row in out.rows {
                 let key = row[team].string ?? ""
-                if key == "(between steps)" { continue }
+                seen.insert(key)
                 data.flow[key, default: []].append(SiteFlowWeek(start: start, end: end, arrivals: Int(row[arrivals].int ?? 0),
                                                                 completions: Int(row[completions].int ?? 0)))
+            }
+            for key in openByTeam.keys where !seen.contains(key) {
+                data.flow[key, default: []].append(SiteFlowWeek(start: start, end: end, arrivals: 0, completions: 0))
             }
         }
         return data
@@ -106,31 +117,53 @@ public struct SiteData {
         ["as_of": .integer(asOf), "from": .integer(asOf - Int64(days) * 86_400), "to": .integer(asOf)]
     }
 
-    /// What a second connection can read while this one computes the alerts and the open runs: each team's flow
-    /// (`team_load.sql` per window, with its own open runs) and the open tickets' rows (`site_tickets.sql`).
-    public static func offloadedJobs(queryFolder: String, asOf: Int64) throws -> [(query: QueryFile, values: [String: SQLValue])] {
-        let load = try query(queryFolder, "team_load.sql")
-        return flowDays.map { (load, flowParameters(asOf: asOf, days: $0)) }
-            + [(try query(queryFolder, "site_tickets.sql"), ["as_of": .integer(asOf)])]
+    /// Starts a second thread that reads, at the snapshot `hold` fixes, what does not depend on the alerts: each
+    /// team's flow (`site_flow.sql` per window), the forecast inputs, and the open tickets (`site_tickets.sql`) with
+    /// their page names and digests (`SiteTickets`), while this connection computes the alerts and the
+    /// open runs. Nil when the second connection cannot be opened.
+    static func offload(queryFolder: String, asOf: Int64, key: SiteKey, listedServices: Set<String>,
+                        under hold: SectionWorker.Hold) throws -> Offloaded? {
+        let load = try query(queryFolder, "site_flow.sql")
+        let tickets = try query(queryFolder, "site_tickets.sql")
+        let results = Offloaded.Results()
+        // Longest first, so that this thread, once done with the alerts, takes over the short ones left.
+        let reads: [SectionWorker.Read] = [
+            { db in results.tickets = try SiteTickets.read(db: db, query: tickets, asOf: asOf, key: key, listedServices: listedServices) },
+            { db in results.forecast = try TeamQueueForecast.inputs(db: db, queryFolder: queryFolder, asOf: asOf) },
+        ] + flowDays.enumerated().reversed().map { i, days in
+            { db in results.set(flow: i, try QueryRunner.run(load, on: db, parameters: flowParameters(asOf: asOf, days: days))) }
+        }
+        guard let worker = SectionWorker.start([], tasks: reads, under: hold) else { return nil }
+        return Offloaded(worker, results)
     }
 
-    /// The outputs of `offloadedJobs`, read on a second thread (`SectionWorker`); this connection takes over the
-    /// jobs it has not started.
-    public final class Offloaded {
+    /// What `offload`'s second thread read; this connection takes over what it has not started.
+    final class Offloaded {
+        /// Written by the reads (on whichever thread runs them) before the worker's `wait` returns, read after it.
+        final class Results: @unchecked Sendable {
+            var forecast: TeamQueueForecast.Inputs?
+            var tickets: SiteTickets?
+            private let lock = NSLock()
+            private(set) var flows: [QueryOutput?] = Array(repeating: nil, count: SiteData.flowDays.count)
+            /// The windows may be read on both threads at once.
+            func set(flow i: Int, _ output: QueryOutput) { lock.lock(); flows[i] = output; lock.unlock() }
+        }
         let worker: SectionWorker
-        private var outputs: [QueryOutput]?
-        public init(_ worker: SectionWorker) { self.worker = worker }
+        private let results: Results
+        private var finished = false
+        init(_ worker: SectionWorker, _ results: Results) { self.worker = worker; self.results = results }
 
-        private func all(on db: Database) throws -> [QueryOutput] {
-            if let outputs { return outputs }
+        /// Takes over the reads not started, then waits for the rest.
+        private func all(on db: Database) throws {
+            if finished { return }
             worker.help(on: db)
-            let got = try worker.wait()
-            outputs = got
-            return got
+            _ = try worker.wait()
+            finished = true
         }
 
-        func flows(on db: Database) throws -> [QueryOutput] { Array(try all(on: db).prefix(flowDays.count)) }
-        func ticketRows(on db: Database) throws -> [[SQLValue]] { try all(on: db)[flowDays.count].rows }
+        func flows(on db: Database) throws -> [QueryOutput] { try all(on: db); return results.flows.map { $0! } }
+        func forecast(on db: Database) throws -> TeamQueueForecast.Inputs? { try all(on: db); return results.forecast }
+        func tickets(on db: Database) throws -> SiteTickets? { try all(on: db); return results.tickets }
     }
 
     static func query(_ folder: String, _ name: String, replacing: [String: String] = [:]) throws -> QueryFile {
@@ -155,12 +188,10 @@ public struct SiteTicket: Sendable {
     /// The intake values, sorted by key (`intakeFields`).
     public var intake: [(key: String, value: String)] { Self.intakeFields(intakeJSON) }
 
-    /// Streams the open tickets at `asOf`, one call per ticket, in ticket id order: from `rows` when a second
-    /// thread has read them (`SiteData.Offloaded`), else from `site_tickets.sql` here.
-    public static func forEach(db: Database, queryFolder: String, asOf: Int64, rows: [[SQLValue]]? = nil,
-                               _ body: (SiteTicket) throws -> Void) throws {
+    /// Streams the open tickets at `asOf` (`query`: `site_tickets.sql`), one call per ticket, in ticket id order.
+    public static func forEach(db: Database, query: QueryFile, asOf: Int64, _ body: (SiteTicket) throws -> Void) throws {
         var current: SiteTicket?
-        func add(_ v: [SQLValue]) throws {
+        try QueryRunner.forEachRow(query, on: db, parameters: ["as_of": .integer(asOf)]) { v in
             let id = v[0].string ?? ""
             if current?.id != id {
                 if let done = current { try body(done) }
@@ -171,12 +202,21 @@ public struct SiteTicket: Sendable {
             current?.steps.append(Step(step: step, attempt: v[9].int ?? 1, team: v[10].string ?? "", state: v[14].string ?? "waiting",
                                        readyAt: v[11].int, startedAt: v[12].int, doneAt: v[13].int, pausedAt: v[15].int))
         }
-        if let rows {
-            for v in rows { try add(v) }
-        } else {
-            try QueryRunner.forEachRow(try SiteData.query(queryFolder, "site_tickets.sql"), on: db, parameters: ["as_of": .integer(asOf)], add)
-        }
         if let done = current { try body(done) }
+    }
+
+    /// An open ticket with what its page needs besides the alerts: its page name (`SiteKey.pageName`) and the digest
+    /// of its own inputs at as_of (`TicketPage.ticketDigest`). Made on either thread.
+    public struct Prepared: Sendable {
+        public var ticket: SiteTicket
+        public var name: String
+        public var digest: [UInt8]
+
+        init(_ t: SiteTicket, asOf: Int64, key: SiteKey) {
+            ticket = t
+            name = key.pageName(ticket: t.id)
+            digest = TicketPage.ticketDigest(t, asOf: asOf)
+        }
     }
 
     /// The intake values, sorted by key, each as text (a non-string value as its JSON).

@@ -12,7 +12,7 @@ import Glibc
 /// between builds: `tickets/abc/abc….html` is, in the build, `tickets/abc` → a link to an immutable folder
 /// `shards/abc-BUILD` beside the builds. A shard none of whose pages changed is the live build's folder again; one
 /// that changed is a new folder (its unchanged pages hard links). A rebuild after 100 changed tickets so touches
-/// about 100 shards, not 50,000 files. A ticket page's digest is that of its inputs (`TicketPage.inputDigest`),
+/// about 100 shards, not 50,000 files. A ticket page's digest is that of its inputs (`TicketPage.pageDigest`),
 /// so an unchanged ticket is not even rendered; other pages' is that of their bytes.
 final class SiteWriter {
     let root: String

@@ -43,17 +43,30 @@ enum TicketPage {
         return SitePage.duration(hours: Double(end - ready) / 3600)
     }
 
-    /// What the page is made from, as a digest: the ticket's fields and runs, and what as_of changes on the page
-    /// (each step's wait, which instants are already past, its alert flag), under `context` (the names and the page
-    /// version). Equal digests render equal pages, so an unchanged ticket is not rendered again.
-    static func inputDigest(_ t: SiteTicket, _ c: SiteContext, context: [UInt8]) -> String {
+    /// What the page is made from, as a digest: the ticket's own inputs (`ticketDigest`), the alert flag of each of
+    /// its steps, and `context` (the names and the page version). Equal digests render equal pages, so an unchanged
+    /// ticket is not rendered again.
+    static func pageDigest(_ p: SiteTicket.Prepared, _ c: SiteContext, context: [UInt8]) -> String {
+        var b = context + p.digest
+        for s in p.ticket.steps {
+            switch c.flag(p.ticket.id, s.step) {
+            case .stalled?: b.append(1)
+            case .atRisk?: b.append(2)
+            default: b.append(0)
+            }
+        }
+        return SHA256.hex(SHA256.hash(b))
+    }
+
+    /// The digest of what a ticket's page shows of the ticket itself at `asOf`: its fields and runs, and what as_of
+    /// changes (each step's wait, which instants are already past). Needs no alerts, so either thread makes it.
+    static func ticketDigest(_ t: SiteTicket, asOf: Int64) -> [UInt8] {
         // One buffer, hashed once; each text is preceded by its length (no separator a title could contain).
-        var b = context
-        b.reserveCapacity(context.count + 96 * (t.steps.count + 2))
+        var b: [UInt8] = []
+        b.reserveCapacity(96 * (t.steps.count + 2))
         func add(_ s: String) { add(Int64(s.utf8.count)); b += s.utf8 }
         func add(_ n: Int64) { withUnsafeBytes(of: n.littleEndian) { b += $0 } }
         // An instant: whether it is set, its value, and whether it is already past at as_of.
-        let asOf = c.data.asOf
         func add(_ x: Int64?) {
             guard let x else { b.append(0); return }
             b.append(x <= asOf ? 1 : 2)
@@ -66,9 +79,9 @@ enum TicketPage {
         for s in t.steps {
             add(s.step); add(s.attempt); add(s.team); add(s.state)
             add(s.readyAt); add(s.startedAt); add(s.doneAt); add(s.pausedAt)
-            add(waited(s, asOf)); add(c.flag(t.id, s.step)?.rawValue ?? "")
+            add(waited(s, asOf))
         }
-        return SHA256.hex(SHA256.hash(b))
+        return SHA256.hash(b)
     }
 
     /// "Waiting on IT (IT access provisioning) since Tuesday 24 Nov 2026 09:12 UTC": the first open step, by

@@ -10,7 +10,8 @@ import Testing
 
 /// The site on logs it was not made from: a generated log imported in time order and shuffled (the same store, so
 /// byte for byte the same site under the same key), and the real BPI Challenge 2013 incident log. Open tickets and
-/// queues are checked against the store's own views (`baton queue`'s query), a second method.
+/// queues are checked against the store's own views (`baton queue`'s query) and each queue's flow against the
+/// report's team_load.sql, second methods.
 @Suite struct SiteImportedLogTests {
     static let end = Instant.parse("2026-11-23T00:00:00Z")!
 
@@ -37,7 +38,15 @@ import Testing
         let forecast = try QueryRunner.run(try QueryFile.load(URL(fileURLWithPath: TestPaths.queries + "/forecast.sql")), on: db,
                                            parameters: ["as_of": .integer(asOf)])
         func column(_ row: [SQLValue], _ name: String) -> SQLValue { row[forecast.columns.firstIndex(of: name)!] }
-        var queued = 0, forecasted = 0
+        // Each window's arrivals and completions per team, by team_load.sql (the report's section, open work and all).
+        let load = try QueryFile.load(URL(fileURLWithPath: TestPaths.queries + "/team_load.sql"))
+        let flows = try SiteData.flowDays.map { days in
+            let out = try QueryRunner.run(load, on: db, parameters: SiteData.flowParameters(asOf: asOf, days: days))
+            let (team, arrivals, completions) = (out.columns.firstIndex(of: "team")!, out.columns.firstIndex(of: "arrivals")!,
+                                                 out.columns.firstIndex(of: "completions")!)
+            return Dictionary(uniqueKeysWithValues: out.rows.map { ($0[team].string ?? "", ($0[arrivals].int!, $0[completions].int!)) })
+        }
+        var queued = 0, forecasted = 0, flowed = 0
         for team in try db.rows("SELECT DISTINCT team FROM step_runs WHERE state IN ('ready','active','paused') AND team IS NOT NULL").compactMap({ $0.string("team") }) {
             let expected = try t.store.queue(team: team, now: asOf).compactMap { $0.string("ticket_id") }
             queued += expected.count
@@ -48,6 +57,13 @@ import Testing
             let page = try String(contentsOfFile: live + "/queues/" + file, encoding: .utf8)
             let shown = page.matches(of: try Regex(#"\.html">(?:<bdi>)?([^<]+)</bdi></a>"#)).map { String($0.output[1].substring!) }
             #expect(shown == expected, "\(label) \(team)")
+            let flowTable = try #require(page.firstRange(of: "<table id=\"flow\">").map { page[$0.lowerBound...] }, "\(label) \(team)")
+            let flowRows = flowTable[..<(flowTable.firstRange(of: "</table>")?.upperBound ?? flowTable.endIndex)]
+                .matches(of: try Regex(#"<td class="n">(-?\d+)</td><td class="n">(-?\d+)</td><td class="n">(-?\d+)</td>"#))
+                .map { (Int64($0.output[1].substring!)!, Int64($0.output[2].substring!)!) }
+            let expectedFlow = flows.compactMap { $0[team] }
+            #expect(flowRows.map { [$0.0, $0.1] } == expectedFlow.map { [$0.0, $0.1] }, "\(label) \(team): flow")
+            if expectedFlow.contains(where: { $0.0 > 0 && $0.1 > 0 }) { flowed += 1 }
             if let row = forecast.rows.first(where: { column($0, "scope").string == "team" && column($0, "key").string == team }),
                column(row, "open").int == Int64(expected.count), let p50 = column(row, "clear_p50_at").int, let p85 = column(row, "clear_p85_at").int {
                 forecasted += 1
@@ -60,6 +76,7 @@ import Testing
         }
         #expect(queued > 0)
         #expect(forecasted > 0, "\(label): no queue's forecast was checked")
+        #expect(flowed > 0, "\(label): no queue had arrivals and completions to check")
         return manifest
     }
 

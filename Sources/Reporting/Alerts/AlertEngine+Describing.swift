@@ -4,7 +4,7 @@ import SQLite
 extension AlertEngine {
     /// Gives each alert its ticket's title and requester and its step's name (in the ticket's service version):
     /// one indexed lookup per alert, so the cost follows the alerts, not the store.
-    func describe(_ alerts: inout [Alert]) throws {
+    func describe(_ alerts: inout ArraySlice<Alert>) throws {
         let ticket = try db.cached("SELECT title, requester, service_version FROM tickets WHERE id = ?")
         let step = try db.cached("SELECT name FROM service_steps WHERE service = ? AND version = ? AND key = ?")
         var names: [String: String?] = [:]  // by service, version and step: many alerts share a step

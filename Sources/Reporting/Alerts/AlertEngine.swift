@@ -19,6 +19,10 @@ public struct AlertEngine {
     /// Whether the stall percentiles and the target attainment are read from the cache of completed runs per day
     /// (`CompletedRunCache`, exact); false computes them from every run, as the queries alone do.
     public var usesCache = true
+    /// How many alerts, in the report's order, get their ticket's title and requester and their step's name; nil:
+    /// all. A caller that shows only the first ones (the static site's alert page) sets it: where every open run is
+    /// stalled, one lookup per alert costs more than the rules.
+    public var describedAlerts: Int?
 
     public init(db: Database, queryFolder: String) {
         self.db = db
@@ -79,30 +83,39 @@ public struct AlertEngine {
         for (file, kind) in [("stalled.sql", Alert.Kind.stalled), ("alerts_at_risk.sql", .atRisk), ("alerts_unowned.sql", .unowned),
                              ("alerts_unwatched.sql", .unwatched), ("alerts_handoff.sql", .handoff),
                              ("alerts_ownership.sql", .thinOwnership)] {
-            for row in try run(file, parameters, replacing: replacing) {
+            // Columns looked up once per query, not once per row (a stalled store has an alert per open run).
+            let result = try QueryRunner.run(try query(file, replacing: replacing), on: db, parameters: parameters)
+            func column(_ name: String) -> Int? { result.columns.firstIndex(of: name) }
+            let c = (ticket: column("ticket_id"), service: column("service"), step: column("step"), team: column("team"),
+                     state: column("state"), readyAt: column("ready_at"), age: column("age_hours"), active: column("active_age_hours"),
+                     threshold: column("threshold_hours"), source: column("source"), thresholdSource: column("threshold_source"),
+                     lastStarted: column("last_started_at"), working: column("working_age_hours"), due: column("due_at"),
+                     overBy: kind == .stalled ? column("over_by_hours") : nil)
+            for v in result.rows {
+                func value(_ i: Int?) -> SQLValue { i.map { v[$0] } ?? .null }
                 alerts.append(Alert(
                     kind: kind,
-                    ticketID: row.string("ticket_id") ?? "", service: row.string("service") ?? "",
-                    step: row.string("step") ?? "", team: row.string("team").flatMap { $0.isEmpty ? nil : $0 },
-                    state: row.string("state") ?? "",
-                    readyAt: row.int("ready_at") ?? 0, ageHours: row.double("age_hours") ?? 0,
-                    activeAgeHours: row.double("active_age_hours") ?? 0, thresholdHours: row.double("threshold_hours"),
-                    source: row.string("source") ?? row.string("threshold_source") ?? "",
-                    lastStartedAt: row.int("last_started_at"), isNew: true,
-                    workingAgeHours: row.double("working_age_hours"), dueAt: row.int("due_at"),
-                    overByHours: kind == .stalled ? row.double("over_by_hours") : nil))
+                    ticketID: value(c.ticket).string ?? "", service: value(c.service).string ?? "",
+                    step: value(c.step).string ?? "", team: value(c.team).string.flatMap { $0.isEmpty ? nil : $0 },
+                    state: value(c.state).string ?? "",
+                    readyAt: value(c.readyAt).int ?? 0, ageHours: value(c.age).double ?? 0,
+                    activeAgeHours: value(c.active).double ?? 0, thresholdHours: value(c.threshold).double,
+                    source: value(c.source).string ?? value(c.thresholdSource).string ?? "",
+                    lastStartedAt: value(c.lastStarted).int, isNew: true,
+                    workingAgeHours: value(c.working).double, dueAt: value(c.due).int,
+                    overByHours: value(c.overBy).double))
             }
         }
         if !settings.teams.isEmpty {
             let wanted = Set(settings.teams)
             alerts = alerts.filter { $0.team.map(wanted.contains) ?? false }
         }
-        try describe(&alerts)
         let kindOrder = Dictionary(uniqueKeysWithValues: Alert.Kind.allCases.enumerated().map { ($1, $0) })
         alerts.sort {
             ($0.team ?? "", kindOrder[$0.kind]!, $0.readyAt, $0.ticketID, $0.step)
                 < ($1.team ?? "", kindOrder[$1.kind]!, $1.readyAt, $1.ticketID, $1.step)
         }
+        try describe(&alerts[..<min(alerts.count, describedAlerts ?? alerts.count)])
         // Rows written before memory was kept per file (output '') count for every file.
         let seen = output == nil
             ? try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ? LIMIT 1")
