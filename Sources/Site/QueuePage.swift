@@ -6,18 +6,20 @@ import Reporting
 /// A team's queue: its ready, active and paused step runs at as_of, oldest first, with their ages, target and
 /// working age (when any run has a calendar), stalled and at-risk runs highlighted by the alert engine's verdicts;
 /// then the forecast of its queue (`TeamQueueForecast`) and its arrivals against completions over the last 7 and 28
-/// days (`team_load.sql`).
+/// days (`site_flow.sql`: team_load.sql's arrivals and completions).
 enum QueuePage {
     /// The most rows a queue page shows, oldest first (the reports' HTML tables show at most as many).
     static let maximumRows = 5_000
 
     static func render(team: String, runs: ArraySlice<SiteOpenRun>, _ c: SiteContext) -> String {
         let name = c.data.teamName(team)
-        let stalled = runs.filter { c.flag($0.ticketID, $0.step) == .stalled }.count
-        let atRisk = runs.filter { c.flag($0.ticketID, $0.step) == .atRisk }.count
+        var ready = 0, active = 0, paused = 0, stalled = 0, atRisk = 0  // one pass over the team's runs
+        for r in runs {
+            switch r.state { case "ready": ready += 1; case "active": active += 1; case "paused": paused += 1; default: break }
+            switch c.flag(r.ticketID, r.step) { case .stalled?: stalled += 1; case .atRisk?: atRisk += 1; default: break }
+        }
         var body = "<div class=\"cards\">"
-        for (label, value) in [("ready", runs.filter { $0.state == "ready" }.count), ("active", runs.filter { $0.state == "active" }.count),
-                               ("paused", runs.filter { $0.state == "paused" }.count), ("stalled", stalled), ("at risk", atRisk)] {
+        for (label, value) in [("ready", ready), ("active", active), ("paused", paused), ("stalled", stalled), ("at risk", atRisk)] {
             body += "<div class=\"card\"><b>\(value)</b>\(label)</div>"
         }
         body += "</div>\n<h2>Open steps, oldest first</h2>\n"

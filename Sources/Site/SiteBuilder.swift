@@ -93,16 +93,16 @@ public struct SiteBuilder {
         c.archive = try SiteArchive.load(db: db, keep: definition.keep)
         var counts = (pages: 0, written: 0, kept: 0)
         let folder = try output.publish(phases: phases) { [c] writer in
-            // The other pages render on a thread of their own meanwhile: they link tickets by address alone.
-            let others = PageRendering(c)
+            // The queue pages render on a thread of their own meanwhile: they link tickets by address alone.
+            let queues = QueueRendering(c)
             try phases.time("ticket pages") { try writeTickets(writer, c) }
             try phases.time("other pages") {
-                let pages = others.wait()
-                for q in pages.queues { try writer.page(q.page, q.html) }
-                try writer.page("alerts.html", pages.alerts)
+                let alerts = AlertsPage.render(c), index = IndexPage.render(c)
+                for q in queues.wait() { try writer.page(q.page, q.html) }
+                try writer.page("alerts.html", alerts)
                 try writeArchive(writer, c)
-                if let find = pages.find { try writer.page("find.html", find) }
-                try writer.page("index.html", pages.index)
+                if !definition.listedServices.isEmpty { try writer.page("find.html", FindPage.render(c)) }
+                try writer.page("index.html", index)
                 try writer.finish()
             }
             counts = (writer.written + writer.kept, writer.written, writer.kept)
@@ -137,20 +137,16 @@ public struct SiteBuilder {
         }
     }
 
-    /// The pages besides the tickets' and the archive's (queues, alerts, find, index), rendered on a thread of their
-    /// own while the ticket pages are written.
-    final class PageRendering: @unchecked Sendable {
-        struct Pages { var queues: [(page: String, html: String)] = [], alerts = "", find: String?, index = "" }
+    /// The queue pages rendered on a thread of their own while the ticket pages are written.
+    final class QueueRendering: @unchecked Sendable {
         private let context: SiteContext
-        private var pages = Pages()
+        private var pages: [(page: String, html: String)] = []
         private let done = DispatchSemaphore(value: 0)
 
         init(_ c: SiteContext) {
             context = c
             let thread = Thread { [self] in
-                pages = Pages(queues: SiteBuilder.renderQueues(context), alerts: AlertsPage.render(context),
-                              find: context.definition.listedServices.isEmpty ? nil : FindPage.render(context),
-                              index: IndexPage.render(context))
+                pages = SiteBuilder.renderQueues(context)
                 done.signal()
             }
             thread.stackSize = 8 << 20
@@ -158,7 +154,7 @@ public struct SiteBuilder {
         }
 
         /// The pages, once rendered (`pages` is written before `done` is signalled).
-        func wait() -> Pages {
+        func wait() -> [(page: String, html: String)] {
             done.wait()
             return pages
         }

@@ -191,16 +191,17 @@ public struct SiteTicket: Sendable {
     /// Streams the open tickets at `asOf` (`query`: `site_tickets.sql`), one call per ticket, in ticket id order.
     public static func forEach(db: Database, query: QueryFile, asOf: Int64, _ body: (SiteTicket) throws -> Void) throws {
         var current: SiteTicket?
-        try QueryRunner.forEachRow(query, on: db, parameters: ["as_of": .integer(asOf)]) { v in
-            let id = v[0].string ?? ""
-            if current?.id != id {
+        // Read in place: a ticket's fields once, on its first row (its next rows repeat them).
+        _ = try QueryRunner.forEachStatement(query, on: db, parameters: ["as_of": .integer(asOf)]) { v in
+            if current == nil || !v.textEquals(at: 0, current!.id) {
                 if let done = current { try body(done) }
-                current = SiteTicket(id: id, service: v[1].string ?? "", serviceVersion: v[2].int ?? 0, title: v[3].string ?? "",
-                                     requester: v[4].string ?? "", intakeJSON: v[5].string ?? "{}", openedAt: v[6].int ?? 0)
+                current = SiteTicket(id: v.string(at: 0) ?? "", service: v.string(at: 1) ?? "", serviceVersion: v.int(at: 2) ?? 0,
+                                     title: v.string(at: 3) ?? "", requester: v.string(at: 4) ?? "", intakeJSON: v.string(at: 5) ?? "{}",
+                                     openedAt: v.int(at: 6) ?? 0)
             }
-            guard let step = v[7].string else { return }
-            current?.steps.append(Step(step: step, attempt: v[9].int ?? 1, team: v[10].string ?? "", state: v[14].string ?? "waiting",
-                                       readyAt: v[11].int, startedAt: v[12].int, doneAt: v[13].int, pausedAt: v[15].int))
+            guard let step = v.string(at: 7) else { return }
+            current!.steps.append(Step(step: step, attempt: v.int(at: 9) ?? 1, team: v.string(at: 10) ?? "", state: v.string(at: 14) ?? "waiting",
+                                       readyAt: v.int(at: 11), startedAt: v.int(at: 12), doneAt: v.int(at: 13), pausedAt: v.int(at: 15)))
         }
         if let done = current { try body(done) }
     }
