@@ -16,8 +16,8 @@ struct SiteContext {
     /// services' rows for the "find my ticket" page.
     var tickets = SiteTickets()
     var archive = SiteArchive()
-    /// Stalled and at-risk runs by ticket and step (the alert engine's verdicts).
-    var flags: [String: Alert.Kind] = [:]
+    /// Stalled and at-risk runs by ticket, then step (the alert engine's verdicts): one lookup per ticket.
+    var flags: [String: [(step: String, kind: Alert.Kind)]] = [:]
     /// What every ticket page depends on besides its ticket: the page's version and style, and the names it shows.
     var ticketContext: [UInt8] = []
     static let ticketPageVersion = "ticket-page-1"
@@ -25,7 +25,11 @@ struct SiteContext {
     init(data: SiteData, key: SiteKey, definition: SiteDefinition, builtAt: Int64) {
         self.data = data; self.key = key; self.definition = definition; self.builtAt = builtAt
         for a in data.alerts.alerts where a.kind == .stalled || a.kind == .atRisk {
-            flags[Self.flagKey(a.ticketID, a.step)] = a.kind
+            if let i = flags[a.ticketID]?.firstIndex(where: { $0.step == a.step }) {
+                flags[a.ticketID]![i].kind = a.kind  // the last verdict for a step wins, as it did by key
+            } else {
+                flags[a.ticketID, default: []].append((a.step, a.kind))
+            }
         }
         var h = SHA256()
         h.update(Array((Self.ticketPageVersion + SitePage.css).utf8))
@@ -44,9 +48,10 @@ struct SiteContext {
         }
     }
 
-    static func flagKey(_ ticket: String, _ step: String) -> String { ticket + "\u{1F}" + step }
+    func flag(_ ticket: String, _ step: String) -> Alert.Kind? { flags[ticket]?.first { $0.step == step }?.kind }
 
-    func flag(_ ticket: String, _ step: String) -> Alert.Kind? { flags[Self.flagKey(ticket, step)] }
+    /// The verdicts of one ticket's runs (nil: none is stalled or at risk), for a loop over its steps.
+    func flags(_ ticket: String) -> [(step: String, kind: Alert.Kind)]? { flags[ticket] }
 
     /// The page of a ticket relative to the site root.
     func ticketPage(_ id: String) -> String { SiteWriter.ticketPath(tickets.names[id] ?? key.pageName(ticket: id)) }

@@ -48,8 +48,9 @@ enum TicketPage {
     /// ticket is not rendered again.
     static func pageDigest(_ p: SiteTicket.Prepared, _ c: SiteContext, context: [UInt8]) -> String {
         var b = context + p.digest
+        let flags = c.flags(p.ticket.id)  // most tickets have none
         for s in p.ticket.steps {
-            switch c.flag(p.ticket.id, s.step) {
+            switch flags?.first(where: { $0.step == s.step })?.kind {
             case .stalled?: b.append(1)
             case .atRisk?: b.append(2)
             default: b.append(0)
