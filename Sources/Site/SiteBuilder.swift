@@ -92,7 +92,7 @@ public struct SiteBuilder {
         var c = context
         c.archive = try SiteArchive.load(db: db, keep: definition.keep)
         var counts = (pages: 0, written: 0, kept: 0)
-        let folder = try output.publish(phases: phases) { [c] writer in
+        let folder = try output.publish(phases: phases, manifest: c.key.manifestName) { [c] writer in
             // The queue pages render on a thread of their own meanwhile: they link tickets by address alone.
             let queues = QueueRendering(c)
             try phases.time("ticket pages") { try writeTickets(writer, c) }

@@ -49,6 +49,12 @@ public struct SiteKey: Sendable {
         return [UInt8](data)
     }
 
+    /// The file name of a build's manifest (every page's path and digest): `.manifest-` and 128 bits of
+    /// HMAC-SHA256(key, "manifest"), so a server that serves dot files does not hand out the list of ticket pages.
+    public var manifestName: String {
+        ".manifest-" + SHA256.hex(SHA256.hmac(inner: inner, outer: outer, message: Array("baton site manifest".utf8)).prefix(16))
+    }
+
     /// The page name of a ticket: the first 128 bits of HMAC-SHA256(key, id) in hex, e.g. `3f1c…e0.html`.
     public func pageName(ticket id: String) -> String {
         SHA256.hex(SHA256.hmac(inner: inner, outer: outer, message: Array(id.utf8)).prefix(16)) + ".html"

@@ -49,7 +49,8 @@ public struct SiteOutput: Sendable {
     /// Builds a new site with `build` (given the writer of the new build) and makes it live. Returns the new build's
     /// folder.
     @discardableResult
-    func publish(waitSeconds: Double = 600, phases: SitePhases = SitePhases(), _ build: (SiteWriter) throws -> Void) throws -> String {
+    func publish(waitSeconds: Double = 600, phases: SitePhases = SitePhases(), manifest: String,
+                 _ build: (SiteWriter) throws -> Void) throws -> String {
         _ = try liveBuild()
         try AtomicFile.makeFolders(buildsFolder)
         // One build of a site at a time: a second builder would prune the first one's build before its swap.
@@ -71,7 +72,7 @@ public struct SiteOutput: Sendable {
             }
         }
         try AtomicFile.makeFolders(shardsFolder)
-        let writer = SiteWriter(root: temp, live: live, shards: shardsFolder, stamp: stamp)
+        let writer = SiteWriter(root: temp, live: live, shards: shardsFolder, stamp: stamp, manifest: manifest)
         try build(writer)
         try AtomicFile.write("baton site build\n", to: temp + "/" + Self.marker)
         try phases.time("flush") { try Self.flush(temp) }

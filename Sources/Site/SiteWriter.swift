@@ -6,7 +6,7 @@ import Glibc
 
 /// Writes the pages of one build, rewriting only what changed.
 ///
-/// Every page's digest goes into the build's manifest (`.manifest`: one line per page, digest and path). A page
+/// Every page's digest goes into the build's manifest (`SiteKey.manifestName`: one line per page, digest and path). A page
 /// whose digest equals the live build's is a hard link to the live file, not a new file, so it keeps its inode and
 /// mtime (and web servers' caches stay valid). Ticket pages (tens of thousands) live in shard folders shared
 /// between builds: `tickets/abc/abc….html` is, in the build, `tickets/abc` → a link to an immutable folder
@@ -32,14 +32,16 @@ final class SiteWriter {
     let folderMode = FileMode.mode(for: .folder)
     private(set) var written = 0
     private(set) var kept = 0
-    static let manifest = ".manifest"
+    /// The manifest's file name in each build (unguessable: `SiteKey.manifestName`).
+    let manifest: String
 
-    init(root: String, live: String?, shards: String, stamp: String) {
+    init(root: String, live: String?, shards: String, stamp: String, manifest: String) {
         self.root = root
         self.live = live
         self.shards = shards
         self.stamp = stamp
-        if let live, let data = FileManager.default.contents(atPath: live + "/" + Self.manifest) { readManifest([UInt8](data)) }
+        self.manifest = manifest
+        if let live, let data = FileManager.default.contents(atPath: live + "/" + manifest) { readManifest([UInt8](data)) }
     }
 
     /// The live build's `DIGEST PATH` lines, read as bytes (splitting 50,000 lines as Strings costs a tenth of a
@@ -101,9 +103,15 @@ final class SiteWriter {
         if let f = newShards[shard] { return f }
         let folder = shards + "/" + shard + "-" + stamp
         guard mkdir(folder, folderMode) == 0 else { throw SiteError("cannot create \(folder): \(SystemError.reason(errno))") }
+        var index = Array(Self.folderIndex.utf8)  // a server that lists folders lists this page instead of the tickets
+        try write(&index, to: folder + "/index.html")
         newShards[shard] = folder
         return folder
     }
+
+    /// What a folder of ticket pages shows when asked for itself (`tickets/`, `tickets/abc/`): nothing to follow,
+    /// so a static server's folder listing cannot hand out the other tickets' addresses.
+    static let folderIndex = SitePage.render(title: "Ticket pages", body: "<p>Each ticket's page is at an address sent to its requester.</p>")
 
     /// Links `tickets/SHARD` of the build to each shard's folder: the live one when its pages are exactly the live
     /// shard's and none changed, else a new one holding the unchanged pages as hard links. A reused shard's link is
@@ -112,6 +120,11 @@ final class SiteWriter {
     func finishTickets() throws {
         guard !shardPages.isEmpty else { return }
         try makeParent("tickets/x")
+        // Not a page of the manifest (nothing links to it): the live build's file again when there is one.
+        if live.map({ link($0 + "/tickets/index.html", root + "/tickets/index.html") }) != 0 {
+            var index = Array(Self.folderIndex.utf8)
+            try write(&index, to: root + "/tickets/index.html")
+        }
         for (shard, pages) in shardPages {
             let entry = root + "/tickets/" + shard
             // None changed and as many as the live shard: they are its pages (each unchanged one is in it).
@@ -154,7 +167,7 @@ final class SiteWriter {
             d.path.withUTF8 { bytes.append(contentsOf: $0) }
             bytes.append(UInt8(ascii: "\n"))
         }
-        try write(&bytes, to: root + "/" + Self.manifest)
+        try write(&bytes, to: root + "/" + manifest)
     }
 
     private func makeParent(_ relative: String) throws {

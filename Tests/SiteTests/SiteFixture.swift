@@ -72,9 +72,16 @@ final class SiteFixture: TemporaryStore {
         return "tickets/\(name.prefix(3))/\(name).html"
     }
 
+    /// The manifest of a build folder (or the live link): the one file named `.manifest-…` (keyed: SiteKey.manifestName).
+    static func manifest(in build: String) throws -> String {
+        let names = try FileManager.default.contentsOfDirectory(atPath: build).filter { $0.hasPrefix(".manifest-") }
+        guard names.count == 1 else { throw SiteError("\(build) holds \(names.count) manifests, not 1") }
+        return try String(contentsOfFile: build + "/" + names[0], encoding: .utf8)
+    }
+
     /// Every page of the live site, relative paths (from its manifest; each is checked to exist).
     func pages() throws -> [String] {
-        let manifest = try String(contentsOfFile: out + "/.manifest", encoding: .utf8)
+        let manifest = try Self.manifest(in: out)
         let pages = manifest.split(separator: "\n").map { String($0.split(separator: " ")[1]) }
         for p in pages where !FileManager.default.fileExists(atPath: out + "/" + p) { throw SiteError("\(p) is in the manifest but not on the site") }
         return pages.sorted()

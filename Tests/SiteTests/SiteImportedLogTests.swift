@@ -29,7 +29,7 @@ import Testing
         #expect(open > 0, "\(label)")
         #expect(outcome.tickets == Int(open), "\(label)")
         let live = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
-        let manifest = try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+        let manifest = try SiteFixture.manifest(in: live)
         let pages = manifest.split(separator: "\n").map { String($0.split(separator: " ")[1]) }.filter { $0.hasPrefix("tickets/") }
         #expect(pages.count == Int(open), "\(label)")
         #expect(pages.allSatisfy { FileManager.default.fileExists(atPath: live + "/" + $0) }, "\(label)")
@@ -110,7 +110,7 @@ import Testing
             let outcome = try builder.build(out: out, asOf: asOf, builtAt: asOf)
             #expect(outcome.usedSecondThread == second)
             let live = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
-            var all = try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+            var all = try SiteFixture.manifest(in: live)
             for line in all.split(separator: "\n") {  // the manifest's digests, and the bytes behind them
                 all += try String(contentsOfFile: live + "/" + String(line.split(separator: " ")[1]), encoding: .utf8)
             }

@@ -16,6 +16,55 @@ import Glibc
         return ((a[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0, Int(((a[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0) * 1_000_000))
     }
 
+    /// A static server that lists folders and serves dot files (Python's http.server) gives no ticket's address
+    /// away: every folder of ticket pages has an index page, and the manifest's name is keyed. The test asks the
+    /// server for `/.manifest`, `/tickets/` and every shard folder, and for the manifest by its name, through a
+    /// rebuild (new shard folders) too.
+    @Test(.enabled(if: ExternalTools.python3 != nil, "python3 not found"))
+    func aServerThatListsFoldersListsNoTicketAddress() throws {
+        let f = try SiteFixture()
+        _ = try f.build()
+        try f.act("T-5", "s1", .completed, -0.5)
+        let outcome = try f.build()
+        let live = URL(fileURLWithPath: f.out).resolvingSymlinksInPath().path
+        let tickets = try f.pages().filter { $0.hasPrefix("tickets/") }
+        #expect(tickets.count >= 4 && outcome.tickets == tickets.count)
+        let names = tickets.map { String($0.split(separator: "/")[2].dropLast(".html".count)) }
+        let shards = Set(tickets.map { "/" + $0.split(separator: "/").prefix(2).joined(separator: "/") + "/" })
+        let manifest = try #require(try FileManager.default.contentsOfDirectory(atPath: live).first { $0.hasPrefix(".manifest-") })
+        #expect(!FileManager.default.fileExists(atPath: live + "/.manifest"))
+        guard case .blob(let key)? = try f.store.db.scalar("SELECT key FROM site_secret") else { throw SiteError("no key") }
+        #expect(manifest == SiteKey(bytes: key).manifestName && manifest.count == ".manifest-".count + 32)
+        // Each path: the status and whether the body holds any ticket page's name; the manifest must hold them all.
+        let paths = ["/", "/.manifest", "/tickets/", "/tickets"] + shards.sorted() + ["/" + manifest]
+        let script = """
+            import http.server, json, sys, threading, urllib.request, urllib.error, functools
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+            handler.func.log_message = lambda *a: None
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            names = json.loads(sys.argv[2]); out = {}
+            for path in json.loads(sys.argv[3]):
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}") as r: status, body = r.status, r.read().decode()
+                except urllib.error.HTTPError as e: status, body = e.code, ""
+                out[path] = [status, sum(n in body for n in names)]
+            server.shutdown(); print(json.dumps(out))
+            """
+        let python = try #require(ExternalTools.python3)
+        let namesJSON = String(decoding: try JSONSerialization.data(withJSONObject: names), as: UTF8.self)
+        let pathsJSON = String(decoding: try JSONSerialization.data(withJSONObject: paths), as: UTF8.self)
+        let result = try Subprocess.run(python, ["-c", script, f.out, namesJSON, pathsJSON], timeout: 120)
+        #expect(result.status == 0, "\(result.err)")
+        let seen = try #require(try JSONSerialization.jsonObject(with: result.output) as? [String: [Int]])
+        for path in paths.dropLast() {
+            let answer = try #require(seen[path], "\(path)")
+            #expect(answer[1] == 0, "\(path) gives away \(answer[1]) ticket addresses (status \(answer[0]))")
+        }
+        #expect(seen["/tickets/"]?[0] == 200 && seen["/.manifest"]?[0] == 404)
+        #expect(seen["/" + manifest] == [200, names.count])  // the server did list and serve: the test can fail
+    }
+
     @Test func aRebuildRewritesOnlyThePagesWhoseContentChanged() throws {
         let f = try SiteFixture()
         let first = try f.build()
@@ -56,7 +105,7 @@ import Glibc
     /// The ticket pages of a build by shard, each with its file's inode (through the shard's link).
     static func shardPages(_ build: String) throws -> [String: [String: UInt64]] {
         var out: [String: [String: UInt64]] = [:]
-        for line in try String(contentsOfFile: build + "/.manifest", encoding: .utf8).split(separator: "\n") {
+        for line in try SiteFixture.manifest(in: build).split(separator: "\n") {
             let path = String(line.split(separator: " ")[1])
             let parts = path.split(separator: "/")
             guard parts.count == 3, parts[0] == "tickets" else { continue }
@@ -109,7 +158,7 @@ import Glibc
         #expect(try FileManager.default.contentsOfDirectory(atPath: builds).filter { $0 != "shards" && $0 != ".lock" } == [(good.build as NSString).lastPathComponent])
         // The shards the failed build made are gone too: only those the live build links to are left.
         let shards = try FileManager.default.contentsOfDirectory(atPath: builds + "/shards")
-        let linked = try FileManager.default.contentsOfDirectory(atPath: good.build + "/tickets").map {
+        let linked = try FileManager.default.contentsOfDirectory(atPath: good.build + "/tickets").filter { $0 != "index.html" }.map {
             (try FileManager.default.destinationOfSymbolicLink(atPath: good.build + "/tickets/" + $0) as NSString).lastPathComponent
         }
         #expect(Set(shards) == Set(linked))
@@ -128,7 +177,7 @@ import Glibc
         }
         #expect(errors.values.isEmpty, "\(errors.values)")
         let live = URL(fileURLWithPath: out).resolvingSymlinksInPath().path
-        let manifest = try String(contentsOfFile: live + "/.manifest", encoding: .utf8)
+        let manifest = try SiteFixture.manifest(in: live)
         for line in manifest.split(separator: "\n") {
             let page = String(line.split(separator: " ")[1])
             #expect(FileManager.default.fileExists(atPath: live + "/" + page), "\(page)")
