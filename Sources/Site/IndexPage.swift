@@ -9,15 +9,15 @@ enum IndexPage {
     static func render(_ c: SiteContext) -> String {
         let d = c.data
         var body = "<div class=\"cards\">"
+        let byKind = alertCounts(c)
         let counts: [(String, Int)] = [
             ("open tickets", c.tickets.all.count), ("open steps", d.openRuns.count),
-            ("stalled", d.alerts.alerts.filter { $0.kind == .stalled }.count),
-            ("at risk", d.alerts.alerts.filter { $0.kind == .atRisk }.count), ("alerts", d.alerts.alerts.count),
+            ("stalled", byKind[.stalled] ?? 0), ("at risk", byKind[.atRisk] ?? 0), ("alerts", d.alerts.alerts.count),
         ]
         for (label, n) in counts { body += "<div class=\"card\"><b>\(n)</b>\(label)</div>" }
         body += "</div>\n<h2>Open work by service</h2>\n" + byService(c)
         body += "\n<h2>Open work by team</h2>\n" + byTeam(c)
-        body += "\n<h2>Alerts</h2>\n" + alertSummary(c)
+        body += "\n<h2>Alerts</h2>\n" + alertSummary(c, byKind)
         body += "\n<h2>Latest reports</h2>\n" + latestReports(c)
         var nav: [(href: String, label: String)] = [("alerts.html", "Alerts"), ("reports.html", "Report archive")]
         if !c.definition.listedServices.isEmpty { nav.append(("find.html", "Find my ticket")) }
@@ -67,10 +67,16 @@ enum IndexPage {
                                ("At risk", true), ("Oldest ready (UTC)", false)], rows, id: "teams")
     }
 
-    static func alertSummary(_ c: SiteContext) -> String {
-        let alerts = c.data.alerts.alerts
-        guard !alerts.isEmpty else { return "<p>No alerts. <a href=\"alerts.html\">Alert details</a></p>" }
-        let rows = Alert.Kind.allCases.map { k in (cls: "", cells: [HTMLEscape.text(AlertsPage.label(k)), "\(alerts.filter { $0.kind == k }.count)"]) }
+    /// How many alerts of each kind, in one pass (a stalled store has an alert per open run).
+    static func alertCounts(_ c: SiteContext) -> [Alert.Kind: Int] {
+        var n: [Alert.Kind: Int] = [:]
+        for a in c.data.alerts.alerts { n[a.kind, default: 0] += 1 }
+        return n
+    }
+
+    static func alertSummary(_ c: SiteContext, _ byKind: [Alert.Kind: Int]) -> String {
+        guard !c.data.alerts.alerts.isEmpty else { return "<p>No alerts. <a href=\"alerts.html\">Alert details</a></p>" }
+        let rows = Alert.Kind.allCases.map { k in (cls: "", cells: [HTMLEscape.text(AlertsPage.label(k)), "\(byKind[k] ?? 0)"]) }
         return SitePage.table([("Kind", false), ("Alerts", true)], rows, id: "alert-summary") + "<p><a href=\"alerts.html\">Every alert</a></p>"
     }
 

@@ -40,7 +40,7 @@ public struct SiteBuilder {
     /// Builds the site as of `asOf` into `out` and makes it live.
     public func build(out: String, asOf: Int64, builtAt: Int64 = Instant.now()) throws -> Outcome {
         let output = SiteOutput(path: out)
-        _ = try output.liveBuild()  // refuse a path Baton did not write before reading anything
+        let live = try output.liveBuild()  // refuse a path Baton did not write before reading anything
         let phases = SitePhases()
         let key = try phases.time("store") { () throws -> SiteKey in
             let key = try SiteKey.load(db)
@@ -56,6 +56,7 @@ public struct SiteBuilder {
         let started = phases.start()
         var engine = AlertEngine(db: db, queryFolder: queryFolder)
         engine.describedAlerts = AlertsPage.shownAlerts  // the rest are counted, not shown
+        engine.marksNew = false  // no page says which alerts are new
         try engine.prepare(settings)
         let ownTransaction = !db.isInTransaction
         let hold = ownTransaction ? secondConnection.flatMap { SectionWorker.Hold($0) } : nil
@@ -66,7 +67,7 @@ public struct SiteBuilder {
         if let hold {
             _ = try db.scalar("SELECT count(*) FROM sqlite_master")  // this connection's snapshot starts here
             offloaded = try SiteData.offload(queryFolder: queryFolder, asOf: asOf, key: key, listedServices: Set(definition.listedServices),
-                                             under: hold)
+                                             live: live, under: hold)
             hold.release()
         }
         return try engine.compute(settings, generatedAt: asOf) { alerts, shared in
@@ -82,27 +83,27 @@ public struct SiteBuilder {
             }
             var context = SiteContext(data: data, key: key, definition: definition, builtAt: builtAt)
             context.tickets = tickets
-            var outcome = try publish(output, context, phases)
+            var outcome = try publish(output, context, phases, preread: try offloaded?.manifest(on: db))
             outcome.usedSecondThread = offloaded != nil
             return outcome
         }
     }
 
-    private func publish(_ output: SiteOutput, _ context: SiteContext, _ phases: SitePhases) throws -> Outcome {
+    private func publish(_ output: SiteOutput, _ context: SiteContext, _ phases: SitePhases, preread: SiteWriter.LiveManifest?) throws -> Outcome {
         var c = context
         c.archive = try SiteArchive.load(db: db, keep: definition.keep)
         var counts = (pages: 0, written: 0, kept: 0)
-        let folder = try output.publish(phases: phases, manifest: c.key.manifestName) { [c] writer in
-            // The queue pages render on a thread of their own meanwhile: they link tickets by address alone.
-            let queues = QueueRendering(c)
+        let folder = try output.publish(phases: phases, manifest: c.key.manifestName, preread: preread) { [c] writer in
+            // The other pages render on a thread of their own meanwhile: they link tickets by address alone.
+            let others = PageRendering(c)
             try phases.time("ticket pages") { try writeTickets(writer, c) }
             try phases.time("other pages") {
-                let alerts = AlertsPage.render(c), index = IndexPage.render(c)
-                for q in queues.wait() { try writer.page(q.page, q.html) }
-                try writer.page("alerts.html", alerts)
+                let pages = others.wait()
+                for q in pages.queues { try writer.page(q.page, q.html) }
+                try writer.page("alerts.html", pages.alerts)
                 try writeArchive(writer, c)
-                if !definition.listedServices.isEmpty { try writer.page("find.html", FindPage.render(c)) }
-                try writer.page("index.html", index)
+                if let find = pages.find { try writer.page("find.html", find) }
+                try writer.page("index.html", pages.index)
                 try writer.finish()
             }
             counts = (writer.written + writer.kept, writer.written, writer.kept)
@@ -137,16 +138,27 @@ public struct SiteBuilder {
         }
     }
 
-    /// The queue pages rendered on a thread of their own while the ticket pages are written.
-    final class QueueRendering: @unchecked Sendable {
+    /// The pages other than the tickets' and the archive's: the queues, the alerts, the find page (when services
+    /// are listed) and the index.
+    struct OtherPages {
+        var queues: [(page: String, html: String)] = []
+        var alerts = "", index = ""
+        var find: String?
+    }
+
+    /// The other pages rendered on a thread of their own while the ticket pages are written.
+    final class PageRendering: @unchecked Sendable {
         private let context: SiteContext
-        private var pages: [(page: String, html: String)] = []
+        private var pages = OtherPages()
         private let done = DispatchSemaphore(value: 0)
 
         init(_ c: SiteContext) {
             context = c
             let thread = Thread { [self] in
-                pages = SiteBuilder.renderQueues(context)
+                pages.queues = SiteBuilder.renderQueues(context)
+                pages.alerts = AlertsPage.render(context)
+                if !context.definition.listedServices.isEmpty { pages.find = FindPage.render(context) }
+                pages.index = IndexPage.render(context)
                 done.signal()
             }
             thread.stackSize = 8 << 20
@@ -154,7 +166,7 @@ public struct SiteBuilder {
         }
 
         /// The pages, once rendered (`pages` is written before `done` is signalled).
-        func wait() -> [(page: String, html: String)] {
+        func wait() -> OtherPages {
             done.wait()
             return pages
         }

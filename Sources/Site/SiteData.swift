@@ -118,10 +118,11 @@ public struct SiteData {
     }
 
     /// Starts a second thread that reads, at the snapshot `hold` fixes, what does not depend on the alerts: each
-    /// team's flow (`site_flow.sql` per window), the forecast inputs, and the open tickets (`site_tickets.sql`) with
-    /// their page names and digests (`SiteTickets`), while this connection computes the alerts and the
-    /// open runs. Nil when the second connection cannot be opened.
-    static func offload(queryFolder: String, asOf: Int64, key: SiteKey, listedServices: Set<String>,
+    /// team's flow (`site_flow.sql` per window), the forecast inputs, the open tickets (`site_tickets.sql`) with
+    /// their page names and digests (`SiteTickets`), and the manifest of the live build (`live`: its folder, nil
+    /// when there is none), while this connection computes the alerts and the open runs. Nil when the second
+    /// connection cannot be opened.
+    static func offload(queryFolder: String, asOf: Int64, key: SiteKey, listedServices: Set<String>, live: String?,
                         under hold: SectionWorker.Hold) throws -> Offloaded? {
         let load = try query(queryFolder, "site_flow.sql")
         let tickets = try query(queryFolder, "site_tickets.sql")
@@ -132,7 +133,7 @@ public struct SiteData {
             { db in results.forecast = try TeamQueueForecast.inputs(db: db, queryFolder: queryFolder, asOf: asOf) },
         ] + flowDays.enumerated().reversed().map { i, days in
             { db in results.set(flow: i, try QueryRunner.run(load, on: db, parameters: flowParameters(asOf: asOf, days: days))) }
-        }
+        } + [{ _ in results.manifest = SiteWriter.LiveManifest.read(build: live, name: key.manifestName) }]
         guard let worker = SectionWorker.start([], tasks: reads, under: hold) else { return nil }
         return Offloaded(worker, results)
     }
@@ -143,6 +144,7 @@ public struct SiteData {
         final class Results: @unchecked Sendable {
             var forecast: TeamQueueForecast.Inputs?
             var tickets: SiteTickets?
+            var manifest: SiteWriter.LiveManifest?
             private let lock = NSLock()
             private(set) var flows: [QueryOutput?] = Array(repeating: nil, count: SiteData.flowDays.count)
             /// The windows may be read on both threads at once.
@@ -164,6 +166,7 @@ public struct SiteData {
         func flows(on db: Database) throws -> [QueryOutput] { try all(on: db); return results.flows.map { $0! } }
         func forecast(on db: Database) throws -> TeamQueueForecast.Inputs? { try all(on: db); return results.forecast }
         func tickets(on db: Database) throws -> SiteTickets? { try all(on: db); return results.tickets }
+        func manifest(on db: Database) throws -> SiteWriter.LiveManifest? { try all(on: db); return results.manifest }
     }
 
     static func query(_ folder: String, _ name: String, replacing: [String: String] = [:]) throws -> QueryFile {

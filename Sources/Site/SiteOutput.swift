@@ -11,8 +11,9 @@ import Glibc
 /// 1. a build is written under a temporary name in `.DIR.builds/` (pages whose bytes did not change are hard links to
 ///    the live build's files, so they keep their inode and mtime), then the file system is flushed (syncfs);
 /// 2. it is renamed to its final name `b-…`, and `DIR` is replaced by a link to it in one rename;
-/// 3. builds older than the live one and the one before it are removed (a reader part-way through the previous
-///    build keeps its pages).
+/// 3. meanwhile, from the start of the build and on a thread of its own, the builds other than the live one are
+///    removed, with the shards only they used: the build a reader may be part-way through when the new one is
+///    swapped in (the live one) stays, the one before it went when this build began.
 ///
 /// A reader sees the old site or the new one, never a mix; a crash at any step leaves `DIR` on the old build (the
 /// temporary or unlinked build is removed by the next build). `DIR` is never written over unless it is such a
@@ -47,9 +48,10 @@ public struct SiteOutput: Sendable {
     public var shardsFolder: String { buildsFolder + "/shards" }
 
     /// Builds a new site with `build` (given the writer of the new build) and makes it live. Returns the new build's
-    /// folder.
+    /// folder. `preread`: the live build's manifest read beforehand (off this thread); used when that build is still
+    /// the live one once the lock is held, else read again.
     @discardableResult
-    func publish(waitSeconds: Double = 600, phases: SitePhases = SitePhases(), manifest: String,
+    func publish(waitSeconds: Double = 600, phases: SitePhases = SitePhases(), manifest: String, preread: SiteWriter.LiveManifest? = nil,
                  _ build: (SiteWriter) throws -> Void) throws -> String {
         _ = try liveBuild()
         try AtomicFile.makeFolders(buildsFolder)
@@ -64,18 +66,23 @@ public struct SiteOutput: Sendable {
         let final = buildsFolder + "/" + stamp
         let temp = AtomicFile.temporaryPath(for: final)
         guard mkdir(temp, FileMode.mode(for: .folder)) == 0 else { throw SiteError("cannot create a folder in \(buildsFolder): \(SystemError.reason(errno))") }
+        try AtomicFile.makeFolders(shardsFolder)
+        let pruning = Pruning(self, keeping: live.map { ($0 as NSString).lastPathComponent }, building: stamp)
         var renamed = false
         defer {
+            pruning.wait()
             if !renamed {
                 try? FileManager.default.removeItem(atPath: temp)
                 removeShards { $0.hasSuffix("-" + stamp) }
             }
         }
-        try AtomicFile.makeFolders(shardsFolder)
-        let writer = SiteWriter(root: temp, live: live, shards: shardsFolder, stamp: stamp, manifest: manifest)
+        let liveManifest = preread.flatMap { $0.build == live ? $0 : nil } ?? SiteWriter.LiveManifest.read(build: live, name: manifest)
+        let writer = SiteWriter(root: temp, live: liveManifest, shards: shardsFolder, stamp: stamp, manifest: manifest)
         try build(writer)
         try AtomicFile.write("baton site build\n", to: temp + "/" + Self.marker)
         try phases.time("flush") { try Self.flush(temp) }
+        let pruned = pruning.wait()
+        phases.record("prune", seconds: pruned.seconds, cpu: pruned.cpu)
         guard rename(temp, final) == 0 else { throw SiteError("cannot publish the site build \(final): \(SystemError.reason(errno))") }
         renamed = true
         try AtomicFile.syncFolder(buildsFolder)
@@ -83,13 +90,39 @@ public struct SiteOutput: Sendable {
             try? FileManager.default.removeItem(atPath: final)
             throw SiteError("cannot point \(path) at the new build: \(error)")
         }
-        phases.time("prune") { prune(keeping: [stamp, live.map { ($0 as NSString).lastPathComponent }].compactMap { $0 }) }
         return final
     }
 
+    /// The prune of a build (`prune(keeping:building:)`), on a thread of its own from the start of the build; joined
+    /// before the swap.
+    final class Pruning: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var joined = false
+        /// Its wall and CPU seconds (the thread's own), written before `done` is signalled.
+        private var spent = (seconds: 0.0, cpu: 0.0)
+
+        init(_ output: SiteOutput, keeping: String?, building: String) {
+            let thread = Thread { [self] in
+                let start = Date(), cpu = SitePhases.threadCPU()
+                output.prune(keeping: keeping.map { [$0] } ?? [], building: building)
+                spent = (Date().timeIntervalSince(start), SitePhases.threadCPU() - cpu)
+                done.signal()
+            }
+            thread.start()
+        }
+
+        /// Waits for the prune to end (once; later calls return at once).
+        @discardableResult
+        func wait() -> (seconds: Double, cpu: Double) {
+            if !joined { done.wait(); joined = true }
+            return spent
+        }
+    }
+
     /// Removes the builds Baton wrote (a `b-…` folder holding the marker) other than `keeping`, then the shards no
-    /// kept build links to (a build made by a run that died before its swap included).
-    func prune(keeping: [String]) {
+    /// kept build links to (a build made by a run that died before its swap included), except those of the build
+    /// being made (`building`: its stamp).
+    func prune(keeping: [String], building: String) {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: buildsFolder) else { return }
         for entry in entries where entry.hasPrefix("b-") && !keeping.contains(entry) {
             let folder = buildsFolder + "/" + entry
@@ -103,7 +136,7 @@ public struct SiteOutput: Sendable {
                 if let target = Self.readLink(tickets + "/" + shard) { used.insert((target as NSString).lastPathComponent) }
             }
         }
-        removeShards { !used.contains($0) }
+        removeShards { !used.contains($0) && !$0.hasSuffix("-" + building) }
     }
 
     /// Removes the shard folders (`abc-b-…`) whose name `matches`.
@@ -158,7 +191,19 @@ public final class SitePhases: @unchecked Sendable {
 
     /// Adds `phase`, from `start` to now.
     func record(_ phase: String, since start: (wall: Date, cpu: Double)) {
-        seconds.append((phase, Date().timeIntervalSince(start.wall), Self.cpu() - start.cpu))
+        record(phase, seconds: Date().timeIntervalSince(start.wall), cpu: Self.cpu() - start.cpu)
+    }
+
+    /// Adds `phase` as measured elsewhere (on a thread of its own).
+    func record(_ phase: String, seconds wall: Double, cpu: Double) {
+        seconds.append((phase, wall, cpu))
+    }
+
+    /// The CPU seconds of the calling thread alone.
+    static func threadCPU() -> Double {
+        var u = rusage()
+        getrusage(1, &u)  // RUSAGE_THREAD (Linux), which Swift's Glibc module leaves out without _GNU_SOURCE
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     static func cpu() -> Double {

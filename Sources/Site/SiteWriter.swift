@@ -20,9 +20,9 @@ final class SiteWriter {
     /// `.DIR.builds/shards`, and this build's suffix for the shards it makes.
     let shards: String
     let stamp: String
-    private var liveDigests: [String: String] = [:]
+    private let liveDigests: [String: String]
     /// Per shard, how many ticket pages the live build's manifest lists in it.
-    private var liveShardCounts: [String: Int] = [:]
+    private let liveShardCounts: [String: Int]
     private var digests: [(path: String, digest: String)] = []
     private var folders: Set<String> = []
     /// Per shard: its pages (name, changed) and the new folder made for it in this build, if any.
@@ -35,34 +35,55 @@ final class SiteWriter {
     /// The manifest's file name in each build (unguessable: `SiteKey.manifestName`).
     let manifest: String
 
-    init(root: String, live: String?, shards: String, stamp: String, manifest: String) {
+    /// `live`: the live build's manifest (`LiveManifest.read`).
+    init(root: String, live: LiveManifest, shards: String, stamp: String, manifest: String) {
         self.root = root
-        self.live = live
+        self.live = live.build
         self.shards = shards
         self.stamp = stamp
         self.manifest = manifest
-        if let live, let data = FileManager.default.contents(atPath: live + "/" + manifest) { readManifest([UInt8](data)) }
+        liveDigests = live.digests
+        liveShardCounts = live.shardCounts
     }
 
-    /// The live build's `DIGEST PATH` lines, read as bytes (splitting 50,000 lines as Strings costs a tenth of a
-    /// second), and how many ticket pages each shard holds (`tickets/ABC/NAME`).
-    private func readManifest(_ b: [UInt8]) {
-        let space = UInt8(ascii: " "), newline = UInt8(ascii: "\n"), slash = UInt8(ascii: "/")
-        let prefix = Array("tickets/".utf8)
-        b.withUnsafeBufferPointer { b in
-            var start = 0
-            while start < b.count {
-                var end = start, gap = -1
-                while end < b.count && b[end] != newline {
-                    if gap < 0 && b[end] == space { gap = end }
-                    end += 1
-                }
-                defer { start = end + 1 }
-                guard gap > start, gap + 1 < end else { continue }
-                let path = UnsafeBufferPointer(rebasing: b[(gap + 1)..<end])
-                liveDigests[String(decoding: path, as: UTF8.self)] = String(decoding: UnsafeBufferPointer(rebasing: b[start..<gap]), as: UTF8.self)
-                if path.count > 12, path.starts(with: prefix), path[11] == slash, !path[12...].contains(slash) {
-                    liveShardCounts[String(decoding: UnsafeBufferPointer(rebasing: path[8..<11]), as: UTF8.self), default: 0] += 1
+    /// What the live build's manifest says: each page's digest, and how many ticket pages each shard holds. Read on
+    /// any thread (a site builder with a second thread reads it there while the alerts are computed).
+    struct LiveManifest: Sendable {
+        /// The live build's folder (nil: no site yet).
+        var build: String?
+        var digests: [String: String] = [:]
+        var shardCounts: [String: Int] = [:]
+
+        /// The manifest named `name` in `build` (none when it has no such file).
+        static func read(build: String?, name: String) -> LiveManifest {
+            var m = LiveManifest(build: build)
+            if let build, let data = FileManager.default.contents(atPath: build + "/" + name) { m.parse([UInt8](data)) }
+            return m
+        }
+
+        /// The `DIGEST PATH` lines, read as bytes (splitting 50,000 lines as Strings costs a tenth of a second), and
+        /// the ticket pages per shard (`tickets/ABC/NAME`).
+        private mutating func parse(_ b: [UInt8]) {
+            var digests: [String: String] = [:], shardCounts: [String: Int] = [:]
+            digests.reserveCapacity(b.count / 100)
+            defer { self.digests = digests; self.shardCounts = shardCounts }
+            let space = UInt8(ascii: " "), newline = UInt8(ascii: "\n"), slash = UInt8(ascii: "/")
+            let prefix = Array("tickets/".utf8)
+            b.withUnsafeBufferPointer { b in
+                var start = 0
+                while start < b.count {
+                    var end = start, gap = -1
+                    while end < b.count && b[end] != newline {
+                        if gap < 0 && b[end] == space { gap = end }
+                        end += 1
+                    }
+                    defer { start = end + 1 }
+                    guard gap > start, gap + 1 < end else { continue }
+                    let path = UnsafeBufferPointer(rebasing: b[(gap + 1)..<end])
+                    digests[String(decoding: path, as: UTF8.self)] = String(decoding: UnsafeBufferPointer(rebasing: b[start..<gap]), as: UTF8.self)
+                    if path.count > 12, path.starts(with: prefix), path[11] == slash, !path[12...].contains(slash) {
+                        shardCounts[String(decoding: UnsafeBufferPointer(rebasing: path[8..<11]), as: UTF8.self), default: 0] += 1
+                    }
                 }
             }
         }

@@ -143,6 +143,43 @@ import Glibc
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: f.out) == ".site.builds/" + (c.build as NSString).lastPathComponent)
     }
 
+    @Test func aManifestReadBeforeAnotherBuildWasSwappedInIsReadAgain() throws {
+        let f = try SiteFixture()
+        let a = try f.build()
+        let name = try SiteKey.load(f.store.db).manifestName
+        let stale = SiteWriter.LiveManifest.read(build: a.build, name: name)
+        #expect(stale.digests.count == (try f.pages()).count)
+        // Two other builds are swapped in meanwhile; the second one removed the first one's folder.
+        try f.build(asOf: SiteFixture.at(1))
+        let c = try f.build(asOf: SiteFixture.at(2))
+        #expect(!FileManager.default.fileExists(atPath: a.build))
+        let t1 = try f.ticketPage("T-1")
+        let line = try #require(try SiteFixture.manifest(in: c.build).split(separator: "\n").first { $0.hasSuffix(" " + t1) })
+        let index = try f.page("index.html")
+        // A build that read the first one's manifest before it held the lock reads the live one's: T-1's page, unchanged
+        // by its digest there, is the live file, and the build succeeds.
+        try SiteOutput(path: f.out).publish(manifest: name, preread: stale) { writer in
+            try writer.ticketPage(String(t1.split(separator: "/")[2]), digest: String(line.split(separator: " ")[0])) { "rendered again" }
+            try writer.page("index.html", index)
+            try writer.finish()
+        }
+        #expect(try f.page(t1) == String(contentsOfFile: c.build + "/" + t1, encoding: .utf8))
+        #expect(try f.page("index.html") == index)
+    }
+
+    @Test func thePruneThatRunsDuringABuildLeavesTheShardsItMakes() throws {
+        let f = try SiteFixture()
+        let live = try f.build()
+        let output = SiteOutput(path: f.out), stamp = "b-1999999999.000000-1"
+        let linked = try FileManager.default.contentsOfDirectory(atPath: output.shardsFolder)
+        // A shard the build under way made, and one a build that died left behind.
+        let mine = output.shardsFolder + "/abc-" + stamp, left = output.shardsFolder + "/abd-b-1000000000.000000-1"
+        for folder in [mine, left] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false) }
+        output.prune(keeping: [(live.build as NSString).lastPathComponent], building: stamp)
+        #expect(FileManager.default.fileExists(atPath: mine) && !FileManager.default.fileExists(atPath: left))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: output.shardsFolder)) == Set(linked + [(mine as NSString).lastPathComponent]))
+    }
+
     @Test func aFailedBuildLeavesTheOldSiteLiveAndNothingBehind() throws {
         let f = try SiteFixture()
         let good = try f.build()

@@ -23,6 +23,9 @@ public struct AlertEngine {
     /// all. A caller that shows only the first ones (the static site's alert page) sets it: where every open run is
     /// stalled, one lookup per alert costs more than the rules.
     public var describedAlerts: Int?
+    /// Whether each alert's `isNew` is looked up in the store's memory of earlier runs; false leaves them all new,
+    /// for a caller that does not show it (the static site: one lookup per alert where every open run is stalled).
+    public var marksNew = true
 
     public init(db: Database, queryFolder: String) {
         self.db = db
@@ -121,7 +124,7 @@ public struct AlertEngine {
             ? try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ? LIMIT 1")
             : try db.cached("SELECT 1 FROM reported_alerts WHERE alert_key = ? AND first_as_of < ? AND output IN (?, '') LIMIT 1")
         let key = output.map(Self.outputKey)
-        for i in alerts.indices {
+        for i in alerts.indices where marksNew {
             alerts[i].isNew = try seen.rows(key.map { [alerts[i].key, settings.asOf, $0] } ?? [alerts[i].key, settings.asOf]).isEmpty
         }
         var openWork = try run("alerts_open_work.sql", parameters, replacing: replacing).map {
