@@ -43,6 +43,13 @@ public final class TinyDisk {
         try? handle.close()
     }
 
+    /// The bytes still free on the disk (nil: it is no longer the tiny file system mounted at `path`).
+    public var freeBytes: UInt64? {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0, UInt64(fs.f_blocks) * UInt64(fs.f_frsize) <= 64 << 20 else { return nil }
+        return UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
+    }
+
     /// Whether a tmpfs can be mounted here (probed once, in a folder of its own).
     public static let available: Bool = {
         guard let folder = try? TemporaryFolder("mount-probe") else { return false }
