@@ -31,8 +31,8 @@ enum ComputedQuery {
         let daily = try inputs.completions(asOf: asOf, days: days)
         let queues = Forecast.queues(open, daily: { daily[$0] ?? Array(repeating: 0, count: days) }, known: Array(daily.keys),
                                      asOf: asOf, settings: settings)
-        let by = asOf + Int64(settings.horizonDays) * 86_400
-        func at(_ d: Int64?) -> SQLValue { d.map { .integer(asOf + $0 * 86_400) } ?? .null }
+        let by = settings.horizonEnd(asOf: asOf)
+        func at(_ d: Int64?) -> SQLValue { d.map { .integer(ForecastSettings.instant(asOf, after: $0)) } ?? .null }
         func days_(_ d: Int64?) -> SQLValue { d.map { .integer($0) } ?? .null }
         let rows: [[SQLValue]] = queues.map { q in
             [.text("\(q.queue.scope) \(q.queue.key.isEmpty ? "(no team)" : q.queue.key)"), .text(q.queue.scope), .text(q.queue.key),

@@ -34,6 +34,12 @@ struct ForecastSettings: Sendable {
     }
 
     init() {}
+
+    /// The instant `days` whole days of 24 h after `asOf`: a forecast's days count from as_of (day 0 is as_of).
+    static func instant(_ asOf: Int64, after days: Int64) -> Int64 { asOf + days * 86_400 }
+
+    /// The end of the horizon the "done by" counts are for.
+    func horizonEnd(asOf: Int64) -> Int64 { Self.instant(asOf, after: Int64(horizonDays)) }
 }
 
 /// Seeds for the forecast's pieces: FNV-1a of what a piece forecasts, mixed with the seed parameter, so each piece's

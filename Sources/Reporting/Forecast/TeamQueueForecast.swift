@@ -50,9 +50,9 @@ public struct TeamQueueForecast: Sendable, Equatable {
             let q = QueueKey(scope: "team", key: team)
             let r = forecaster.forecast(q, open: count, daily: inputs.daily[q] ?? Array(repeating: 0, count: days))
             result[team] = TeamQueueForecast(open: count, dailyMean: r.dailyMean, weeks: settings.weeks,
-                                             clearP50At: r.clearP50Days.map { asOf + $0 * 86_400 },
-                                             clearP85At: r.clearP85Days.map { asOf + $0 * 86_400 },
-                                             byAt: asOf + Int64(settings.horizonDays) * 86_400,
+                                             clearP50At: r.clearP50Days.map { ForecastSettings.instant(asOf, after: $0) },
+                                             clearP85At: r.clearP85Days.map { ForecastSettings.instant(asOf, after: $0) },
+                                             byAt: settings.horizonEnd(asOf: asOf),
                                              byP50: r.byP50, byP85: r.byP85, byP95: r.byP95)
         }
         return result
