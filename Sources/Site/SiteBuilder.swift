@@ -95,7 +95,7 @@ public struct SiteBuilder {
         var counts = (pages: 0, written: 0, kept: 0)
         let folder = try output.publish(phases: phases, manifest: c.key.manifestName, preread: preread) { [c] writer in
             // The other pages render on a thread of their own meanwhile: they link tickets by address alone.
-            let others = PageRendering(c)
+            let others = ThreadResult { Self.renderOthers(c) }
             try phases.time("ticket pages") { try writeTickets(writer, c) }
             try phases.time("other pages") {
                 let pages = others.wait()
@@ -146,30 +146,14 @@ public struct SiteBuilder {
         var find: String?
     }
 
-    /// The other pages rendered on a thread of their own while the ticket pages are written.
-    final class PageRendering: @unchecked Sendable {
-        private let context: SiteContext
-        private var pages = OtherPages()
-        private let done = DispatchSemaphore(value: 0)
-
-        init(_ c: SiteContext) {
-            context = c
-            let thread = Thread { [self] in
-                pages.queues = SiteBuilder.renderQueues(context)
-                pages.alerts = AlertsPage.render(context)
-                if !context.definition.listedServices.isEmpty { pages.find = FindPage.render(context) }
-                pages.index = IndexPage.render(context)
-                done.signal()
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-
-        /// The pages, once rendered (`pages` is written before `done` is signalled).
-        func wait() -> OtherPages {
-            done.wait()
-            return pages
-        }
+    /// The other pages, rendered (on a thread of their own while the ticket pages are written).
+    static func renderOthers(_ c: SiteContext) -> OtherPages {
+        var pages = OtherPages()
+        pages.queues = renderQueues(c)
+        pages.alerts = AlertsPage.render(c)
+        if !c.definition.listedServices.isEmpty { pages.find = FindPage.render(c) }
+        pages.index = IndexPage.render(c)
+        return pages
     }
 
     /// The archive page, and each kept period's files linked into the site (hard links, else copies).

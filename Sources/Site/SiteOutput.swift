@@ -67,7 +67,13 @@ public struct SiteOutput: Sendable {
         let temp = AtomicFile.temporaryPath(for: final)
         guard mkdir(temp, FileMode.mode(for: .folder)) == 0 else { throw SiteError("cannot create a folder in \(buildsFolder): \(SystemError.reason(errno))") }
         try AtomicFile.makeFolders(shardsFolder)
-        let pruning = Pruning(self, keeping: live.map { ($0 as NSString).lastPathComponent }, building: stamp)
+        // On a thread of its own from the start of the build, joined before the swap; its own wall and CPU seconds.
+        let keeping = live.map { [($0 as NSString).lastPathComponent] } ?? []
+        let pruning = ThreadResult { [self] in
+            let start = Date(), cpu = SitePhases.cpu(thread: true)
+            prune(keeping: keeping, building: stamp)
+            return (seconds: Date().timeIntervalSince(start), cpu: SitePhases.cpu(thread: true) - cpu)
+        }
         var renamed = false
         defer {
             pruning.wait()
@@ -91,32 +97,6 @@ public struct SiteOutput: Sendable {
             throw SiteError("cannot point \(path) at the new build: \(error)")
         }
         return final
-    }
-
-    /// The prune of a build (`prune(keeping:building:)`), on a thread of its own from the start of the build; joined
-    /// before the swap.
-    final class Pruning: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var joined = false
-        /// Its wall and CPU seconds (the thread's own), written before `done` is signalled.
-        private var spent = (seconds: 0.0, cpu: 0.0)
-
-        init(_ output: SiteOutput, keeping: String?, building: String) {
-            let thread = Thread { [self] in
-                let start = Date(), cpu = SitePhases.threadCPU()
-                output.prune(keeping: keeping.map { [$0] } ?? [], building: building)
-                spent = (Date().timeIntervalSince(start), SitePhases.threadCPU() - cpu)
-                done.signal()
-            }
-            thread.start()
-        }
-
-        /// Waits for the prune to end (once; later calls return at once).
-        @discardableResult
-        func wait() -> (seconds: Double, cpu: Double) {
-            if !joined { done.wait(); joined = true }
-            return spent
-        }
     }
 
     /// Removes the builds Baton wrote (a `b-…` folder holding the marker) other than `keeping`, then the shards no
@@ -199,16 +179,11 @@ public final class SitePhases: @unchecked Sendable {
         seconds.append((phase, wall, cpu))
     }
 
-    /// The CPU seconds of the calling thread alone.
-    static func threadCPU() -> Double {
+    /// CPU seconds (user + system) of the process, or of the calling thread alone.
+    static func cpu(thread: Bool = false) -> Double {
         var u = rusage()
-        getrusage(1, &u)  // RUSAGE_THREAD (Linux), which Swift's Glibc module leaves out without _GNU_SOURCE
-        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
-    }
-
-    static func cpu() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
+        // 1: RUSAGE_THREAD (Linux), which Swift's Glibc module leaves out without _GNU_SOURCE.
+        getrusage(thread ? 1 : RUSAGE_SELF.rawValue, &u)
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 

@@ -13,8 +13,8 @@ public final class TinyDisk {
         try? FileManager.default.createDirectory(atPath: point, withIntermediateDirectories: false)
         guard let mount = try? Subprocess.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", point], timeout: 60),
               mount.status == 0, !mount.signalled else { return nil }
-        var fs = statvfs()
-        guard statvfs(point, &fs) == 0, UInt64(fs.f_blocks) * UInt64(fs.f_frsize) <= UInt64(kilobytes) * 1024 * 4 else {
+        bound = UInt64(kilobytes) * 1024 * 4
+        guard Self.space(point, bound: bound) != nil else {
             _ = try? Subprocess.run("/bin/umount", [point], timeout: 60)
             return nil
         }
@@ -22,6 +22,15 @@ public final class TinyDisk {
     }
 
     private var mounted = true
+    /// More than the disk's size, less than any real disk's: what tells the tiny file system from the one below it.
+    private let bound: UInt64
+
+    /// The bytes free at `path` when its file system is no bigger than `bound`, else nil.
+    private static func space(_ path: String, bound: UInt64) -> UInt64? {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0, UInt64(fs.f_blocks) * UInt64(fs.f_frsize) <= bound else { return nil }
+        return UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
+    }
 
     deinit { unmount() }
 
@@ -44,11 +53,7 @@ public final class TinyDisk {
     }
 
     /// The bytes still free on the disk (nil: it is no longer the tiny file system mounted at `path`).
-    public var freeBytes: UInt64? {
-        var fs = statvfs()
-        guard statvfs(path, &fs) == 0, UInt64(fs.f_blocks) * UInt64(fs.f_frsize) <= 64 << 20 else { return nil }
-        return UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
-    }
+    public var freeBytes: UInt64? { Self.space(path, bound: bound) }
 
     /// Whether a tmpfs can be mounted here (probed once, in a folder of its own).
     public static let available: Bool = {
